@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansSocial.Runtime;
+using OrleansSocial.Runtime.Hosting;
+using OrleansSocial.Runtime.Testing;
+
+namespace OrleansSocial.Bench;
+
+public interface IPingGrain : IGrainWithIntegerKey
+{
+    Task Ping();
+}
+
+public sealed class PingGrain : Grain, IPingGrain
+{
+    public Task Ping() => Task.CompletedTask;
+}
+
+/// <summary>The same ping without the runtime: a plain interface call on an object.</summary>
+public sealed class PlainPing : IPingGrain
+{
+    public Task Ping() => Task.CompletedTask;
+}
+
+/// <summary>
+/// The runtime benchmark of issue 2. Prints, one per line: calls through grain proxies per second (1,000 grains,
+/// 100 concurrent callers), the same ping on plain objects, first calls to new grains per second, and managed bytes
+/// per idle activation after 100,000 activations and a full GC.
+/// </summary>
+internal static class RuntimeBenchmark
+{
+    private const int Grains = 1_000;
+    private const int Callers = 100;
+    private const int Activations = 100_000;
+    private static readonly TimeSpan CallPhase = TimeSpan.FromSeconds(3);
+
+    public static async Task<int> RunAsync()
+    {
+        await using var cluster = new TestClusterBuilder()
+            .ConfigureSilo(silo => silo.AddGrainsFromAssembly<PingGrain>())
+            .Build();
+        await cluster.DeployAsync();
+        var factory = cluster.GrainFactory;
+
+        var grains = Enumerable.Range(0, Grains).Select(i => factory.GetGrain<IPingGrain>(i)).ToArray();
+        await Task.WhenAll(grains.Select(g => g.Ping()));
+
+        // Warm up both paths so the JIT has settled before measuring.
+        await MeasureCallsAsync(grains, TimeSpan.FromSeconds(1));
+        var local = await MeasureCallsAsync(grains, CallPhase);
+        var plain = Enumerable.Range(0, Grains).Select(_ => (IPingGrain)new PlainPing()).ToArray();
+        await MeasureCallsAsync(plain, TimeSpan.FromMilliseconds(500));
+        var direct = await MeasureCallsAsync(plain, CallPhase);
+
+        var baseline = Memory();
+        var activationsPerSecond = await MeasureActivationsAsync(factory);
+        var bytesPerActivation = (Memory() - baseline) / (double)Activations;
+        var resident = cluster.Primary.ActivationCount;
+
+        Console.WriteLine($"local-calls-per-sec: {Format(local)}");
+        Console.WriteLine($"direct-calls-per-sec: {Format(direct)}");
+        Console.WriteLine($"activations-per-sec: {Format(activationsPerSecond)}");
+        Console.WriteLine($"bytes-per-idle-activation: {Format(bytesPerActivation)}");
+        Console.Error.WriteLine($"(activations resident while measuring memory: {resident:N0}; cores: {Environment.ProcessorCount}; server GC: {System.Runtime.GCSettings.IsServerGC})");
+        return 0;
+    }
+
+    private static async Task<double> MeasureCallsAsync(IPingGrain[] targets, TimeSpan duration)
+    {
+        var stop = 0;
+        var counts = new long[Callers];
+        var watch = Stopwatch.StartNew();
+        var callers = Enumerable.Range(0, Callers).Select(c => Task.Run(async () =>
+        {
+            var n = 0L;
+            var index = c * 7;
+            while (Volatile.Read(ref stop) == 0)
+            {
+                for (var i = 0; i < 256; i++)
+                {
+                    await targets[index].Ping();
+                    index = index + 1 == targets.Length ? 0 : index + 1;
+                }
+
+                n += 256;
+                await Task.Yield(); // let the other callers in: 100 callers take turns on the cores
+            }
+
+            counts[c] = n;
+        })).ToArray();
+
+        await Task.Delay(duration);
+        Volatile.Write(ref stop, 1);
+        await Task.WhenAll(callers);
+        return counts.Sum() / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> MeasureActivationsAsync(IGrainFactory factory)
+    {
+        var next = 1_000_000L - 1;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
+        {
+            long key;
+            while ((key = Interlocked.Increment(ref next)) < 1_000_000L + Activations)
+            {
+                await factory.GetGrain<IPingGrain>(key).Ping();
+            }
+        })));
+        return Activations / watch.Elapsed.TotalSeconds;
+    }
+
+    private static long Memory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    private static string Format(double value) => Math.Round(value).ToString("F0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# OrleansSocial build entry point.
+#   ./build.sh test            install what is missing, build, run every test project, print "N passed, N failed[, N skipped]"
+#   ./build.sh run [args...]   start the host (silo + front end) on the embedded default configuration
+#   ./build.sh bench runtime   run the grain runtime benchmark (Release, about 10 seconds)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export DOTNET_NOLOGO=1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Debian packages the tests and the embedded run need. Later issues add PostgreSQL, Redis and libvips here;
+# the grain runtime itself needs nothing beyond the .NET SDK.
+DEBIAN_PACKAGES=()
+
+log() { printf '[build] %s\n' "$*" >&2; }
+
+ensure_dotnet() {
+  if command -v dotnet >/dev/null 2>&1; then return; fi
+  for candidate in "$HOME/.dotnet/dotnet" /usr/share/dotnet/dotnet /usr/lib/dotnet/dotnet; do
+    if [ -x "$candidate" ]; then export PATH="$(dirname "$candidate"):$PATH"; return; fi
+  done
+  log "the .NET SDK (10.0) is required but 'dotnet' was not found on PATH"
+  exit 1
+}
+
+ensure_packages() {
+  local missing=()
+  for package in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then return; fi
+  log "installing missing Debian packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Reads the <Counters .../> element of a .trx file and prints "total passed failed notExecuted".
+trx_counts() {
+  local counters
+  counters="$(grep -o '<Counters [^>]*>' "$1" | head -n 1)"
+  local total passed failed skipped
+  total="$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  passed="$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  failed="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  skipped="$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  echo "${total:-0} ${passed:-0} ${failed:-0} ${skipped:-0}"
+}
+
+cmd_test() {
+  ensure_dotnet
+  ensure_packages
+  log "building"
+  dotnet build OrleansSocial.sln -c Debug -v quiet -nologo
+
+  local results="$ROOT/artifacts/test-results"
+  rm -rf "$results"
+  mkdir -p "$results"
+
+  local passed=0 failed=0 skipped=0 broken=0
+  local projects
+  mapfile -t projects < <(find tests -name '*.Tests.csproj' | sort)
+  if [ "${#projects[@]}" -eq 0 ]; then
+    log "no test projects found"
+    echo "0 passed, 0 failed"
+    exit 1
+  fi
+
+  for project in "${projects[@]}"; do
+    local name
+    name="$(basename "$project" .csproj)"
+    log "testing $name"
+    set +e
+    dotnet test "$project" -c Debug --no-build -nologo \
+      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+      --results-directory "$results" --blame-hang-timeout 10m
+    local code=$?
+    set -e
+    if [ ! -f "$results/$name.trx" ]; then
+      log "$name produced no results (exit code $code)"
+      broken=$((broken + 1))
+      continue
+    fi
+    read -r t p f s < <(trx_counts "$results/$name.trx")
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+    if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then
+      log "$name exited with code $code although no test failed"
+      broken=$((broken + 1))
+    fi
+  done
+
+  failed=$((failed + broken))
+  if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+  else
+    echo "$passed passed, $failed failed"
+  fi
+  if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
+}
+
+cmd_run() {
+  ensure_dotnet
+  ensure_packages
+  dotnet run --project src/OrleansSocial.Host -c Release -- "$@"
+}
+
+cmd_bench() {
+  ensure_dotnet
+  local suite="${1:-}"
+  case "$suite" in
+    runtime)
+      dotnet build bench/OrleansSocial.Bench -c Release -v quiet -nologo >&2
+      dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll runtime
+      ;;
+    *)
+      echo "usage: ./build.sh bench runtime" >&2
+      exit 2
+      ;;
+  esac
+}
+
+case "${1:-}" in
+  test) shift; cmd_test "$@" ;;
+  run) shift; cmd_run "$@" ;;
+  bench) shift; cmd_bench "$@" ;;
+  *)
+    echo "usage: ./build.sh test | run [host args] | bench runtime" >&2
+    exit 2
+    ;;
+esac

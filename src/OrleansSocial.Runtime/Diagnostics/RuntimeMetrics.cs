@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace OrleansSocial.Runtime.Diagnostics;
+
+/// <summary>
+/// The runtime's instruments on the <c>OrleansSocial.Runtime</c> meter: active activations, calls, call duration,
+/// failures and response timeouts. Recording is skipped when nobody listens, so the fast call path pays almost nothing.
+/// </summary>
+internal sealed class RuntimeMetrics
+{
+    public const string MeterName = "OrleansSocial.Runtime";
+
+    private readonly Counter<long> _calls;
+    private readonly Counter<long> _failures;
+    private readonly Counter<long> _timeouts;
+    private readonly Histogram<double> _duration;
+    private long _activations;
+
+    public RuntimeMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableUpDownCounter("orleans.activations.active", () => Volatile.Read(ref _activations), "{activation}",
+            "Grain activations currently in this silo.");
+        _calls = meter.CreateCounter<long>("orleans.calls", "{call}", "Grain calls made through grain references.");
+        _failures = meter.CreateCounter<long>("orleans.call.failures", "{call}", "Grain requests that ended with an exception.");
+        _timeouts = meter.CreateCounter<long>("orleans.call.timeouts", "{call}", "Grain calls whose response did not arrive in time.");
+        _duration = meter.CreateHistogram<double>("orleans.call.duration", "ms", "Time a grain request ran, from start to completion.");
+    }
+
+    public long ActiveActivations => Volatile.Read(ref _activations);
+
+    public bool DurationEnabled => _duration.Enabled;
+
+    public void ActivationCreated() => Interlocked.Increment(ref _activations);
+
+    public void ActivationRemoved() => Interlocked.Decrement(ref _activations);
+
+    public void RecordCall()
+    {
+        if (_calls.Enabled)
+        {
+            _calls.Add(1);
+        }
+    }
+
+    public void RecordFailure() => _failures.Add(1);
+
+    public void RecordTimeout() => _timeouts.Add(1);
+
+    public void RecordDuration(long startTimestamp) => _duration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds);
+}
