@@ -426,3 +426,49 @@ public interface IOrphanGrain : IGrainWithStringKey
 {
     Task Nothing();
 }
+
+public interface IReturnTypesGrain : IGrainWithIntegerKey
+{
+    ValueTask<string> EchoLater(string value);
+
+    ValueTask Remember(string value);
+
+    Task<string?> Remembered();
+
+    Task<ICounterGrain> CounterFor(Guid key);
+}
+
+public class ReturnTypesGrain : Grain, IReturnTypesGrain
+{
+    private string? _remembered;
+
+    public async ValueTask<string> EchoLater(string value)
+    {
+        await Task.Delay(1);
+        return value;
+    }
+
+    public async ValueTask Remember(string value)
+    {
+        await Task.Yield();
+        _remembered = value;
+    }
+
+    public Task<string?> Remembered() => Task.FromResult(_remembered);
+
+    public Task<ICounterGrain> CounterFor(Guid key) => Task.FromResult(GrainFactory.GetGrain<ICounterGrain>(key));
+}
+
+public interface IStuckGrain : IGrainWithIntegerKey
+{
+    Task Touch();
+}
+
+/// <summary>OnDeactivateAsync never finishes on its own: shutdown must not wait for it beyond the deactivation timeout.</summary>
+public class StuckGrain : Grain, IStuckGrain
+{
+    public Task Touch() => Task.CompletedTask;
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        Task.Delay(Timeout.Infinite, CancellationToken.None);
+}

@@ -19,6 +19,7 @@ internal sealed class GrainTimer : IGrainTimer
     private TimeSpan _dueTime;
     private TimeSpan _period;
     private bool _tickRunning;
+    private bool _changedDuringTick;
     private bool _disposed;
 
     public GrainTimer(ActivationData activation, Func<object?, CancellationToken, Task> callback, object? state, GrainTimerCreationOptions options)
@@ -65,7 +66,12 @@ internal sealed class GrainTimer : IGrainTimer
             ObjectDisposedException.ThrowIf(_disposed, this);
             _dueTime = dueTime;
             _period = period;
-            if (!_tickRunning)
+            if (_tickRunning)
+            {
+                // Applied when the running tick ends, so ticks still never overlap.
+                _changedDuringTick = true;
+            }
+            else
             {
                 _timer?.Change(dueTime, Timeout.InfiniteTimeSpan);
             }
@@ -135,9 +141,11 @@ internal sealed class GrainTimer : IGrainTimer
             lock (_lock)
             {
                 _tickRunning = false;
-                if (!_disposed && _period != Timeout.InfiniteTimeSpan)
+                var next = _changedDuringTick ? _dueTime : _period;
+                _changedDuringTick = false;
+                if (!_disposed && next != Timeout.InfiniteTimeSpan)
                 {
-                    _timer?.Change(_period, Timeout.InfiniteTimeSpan);
+                    _timer?.Change(next, Timeout.InfiniteTimeSpan);
                 }
             }
         }
