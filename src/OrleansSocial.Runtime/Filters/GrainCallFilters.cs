@@ -52,92 +52,87 @@ public interface IOutgoingGrainCallFilter
     Task Invoke(IOutgoingGrainCallContext context);
 }
 
-internal sealed class IncomingGrainCallContext(ActivationData activation, GrainMethod method, object?[]? arguments) : IIncomingGrainCallContext
+/// <summary>What incoming and outgoing call contexts share: the method, its arguments, the result and the filter position.</summary>
+internal abstract class GrainCallContextBase(GrainMethod method, object?[]? arguments)
 {
     private static readonly object?[] NoArguments = [];
-    private readonly object?[] _arguments = arguments ?? NoArguments;
     private int _next;
 
+    protected GrainMethod Method { get; } = method;
+
+    protected object?[] ArgumentArray { get; } = arguments ?? NoArguments;
+
+    public MethodInfo InterfaceMethod => Method.InterfaceMethod;
+
+    public string MethodName => Method.Name;
+
+    public IReadOnlyList<object?> Arguments => ArgumentArray;
+
+    public object? Result { get; set; }
+
+    /// <summary>Runs the whole chain and returns the final result.</summary>
+    public async ValueTask<object?> InvokeChainAsync()
+    {
+        await Invoke().ConfigureAwait(true);
+        return Result;
+    }
+
+    /// <summary>Runs the next step of the chain.</summary>
+    public Task Invoke() => InvokeStep(_next++);
+
+    /// <summary>Runs filter number <paramref name="index"/>, or the call itself when the filters are exhausted.</summary>
+    protected abstract Task InvokeStep(int index);
+}
+
+internal sealed class IncomingGrainCallContext(ActivationData activation, GrainMethod method, object?[]? arguments)
+    : GrainCallContextBase(method, arguments), IIncomingGrainCallContext
+{
     public object Grain => activation.GrainInstance!;
 
     public GrainId? SourceId => CallContext.Current?.Chain?.Head;
 
     public GrainId TargetId => activation.GrainId;
 
-    public MethodInfo InterfaceMethod => method.InterfaceMethod;
+    public MethodInfo ImplementationMethod => Method.ImplementationMethod;
 
-    public MethodInfo ImplementationMethod => method.ImplementationMethod;
-
-    public string MethodName => method.Name;
-
-    public IReadOnlyList<object?> Arguments => _arguments;
-
-    public object? Result { get; set; }
-
-    public async ValueTask<object?> InvokeChainAsync()
-    {
-        await Invoke().ConfigureAwait(true);
-        return Result;
-    }
-
-    public async Task Invoke()
+    protected override async Task InvokeStep(int index)
     {
         var filters = activation.Runtime.IncomingFilters;
-        var index = _next++;
         if (index < filters.Length)
         {
             await filters[index].Invoke(this).ConfigureAwait(true);
-            return;
         }
-
-        if (index == filters.Length && activation.GrainInstance is IIncomingGrainCallFilter grainFilter)
+        else if (index == filters.Length && activation.GrainInstance is IIncomingGrainCallFilter grainFilter)
         {
             await grainFilter.Invoke(this).ConfigureAwait(true);
-            return;
         }
-
-        Result = await method.Invoker(activation.GrainInstance!, _arguments).ConfigureAwait(true);
+        else
+        {
+            Result = await Method.Invoker(activation.GrainInstance!, ArgumentArray).ConfigureAwait(true);
+        }
     }
 }
 
 internal sealed class OutgoingGrainCallContext(GrainReference reference, GrainMethod method, object?[]? arguments, CallContext? caller)
-    : IOutgoingGrainCallContext
+    : GrainCallContextBase(method, arguments), IOutgoingGrainCallContext
 {
-    private static readonly object?[] NoArguments = [];
-    private readonly object?[] _arguments = arguments ?? NoArguments;
-    private int _next;
-
     public object Grain => reference;
 
     public GrainId? SourceId => caller?.Activation?.GrainId;
 
     public GrainId TargetId => reference.GrainId;
 
-    public MethodInfo InterfaceMethod => method.InterfaceMethod;
-
-    public string MethodName => method.Name;
-
-    public IReadOnlyList<object?> Arguments => _arguments;
-
-    public object? Result { get; set; }
-
-    public async ValueTask<object?> InvokeChainAsync()
-    {
-        await Invoke().ConfigureAwait(true);
-        return Result;
-    }
-
-    public async Task Invoke()
+    protected override async Task InvokeStep(int index)
     {
         var filters = reference.Runtime.OutgoingFilters;
-        var index = _next++;
         if (index < filters.Length)
         {
             await filters[index].Invoke(this).ConfigureAwait(true);
-            return;
         }
-
-        Result = await reference.Runtime.Send(reference.GrainId, reference.ClassInfo, method, _arguments, caller).ConfigureAwait(true);
+        else
+        {
+            Result = await reference.Runtime.Send(reference.GrainId, reference.ClassInfo, Method, ArgumentArray, caller).ConfigureAwait(true);
+        }
     }
 }
 

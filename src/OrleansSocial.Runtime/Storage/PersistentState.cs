@@ -42,24 +42,16 @@ internal sealed class PersistentState<TState>(string stateName, IGrainStorage st
 
     public Task ReadStateAsync() => storage.ReadStateAsync(stateName, activation.GrainId, this);
 
-    public async Task WriteStateAsync()
-    {
-        try
-        {
-            await storage.WriteStateAsync(stateName, activation.GrainId, this).ConfigureAwait(true);
-        }
-        catch (InconsistentStateException e)
-        {
-            activation.DeactivateOnIdle(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "Stale state (ETag conflict).") { Exception = e });
-            throw;
-        }
-    }
+    public Task WriteStateAsync() => DeactivateOnConflict(() => storage.WriteStateAsync(stateName, activation.GrainId, this));
 
-    public async Task ClearStateAsync()
+    public Task ClearStateAsync() => DeactivateOnConflict(() => storage.ClearStateAsync(stateName, activation.GrainId, this));
+
+    // The operation is invoked inside the try: providers may throw before returning a task.
+    private async Task DeactivateOnConflict(Func<Task> operation)
     {
         try
         {
-            await storage.ClearStateAsync(stateName, activation.GrainId, this).ConfigureAwait(true);
+            await operation().ConfigureAwait(true);
         }
         catch (InconsistentStateException e)
         {
