@@ -12,9 +12,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Debian packages the tests and the embedded run need. Later issues add PostgreSQL, Redis and libvips here;
-# the grain runtime itself needs nothing beyond the .NET SDK.
-DEBIAN_PACKAGES=()
+# Debian packages the tests and the embedded run need: PostgreSQL (grain state, private test servers) and Redis
+# (membership). Tests start their own servers from these binaries on loopback ports.
+DEBIAN_PACKAGES=(postgresql redis-server)
 
 log() { printf '[build] %s\n' "$*" >&2; }
 

@@ -70,7 +70,7 @@ public static class SiloHostingExtensions
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
         services.AddSingleton<IClusterClient>(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
         services.AddSingleton(GrainJsonSerializerOptions.From);
-        services.AddSingleton(sp => new Silo(sp.GetRequiredService<GrainRuntime>(), sp.GetRequiredService<IClusterMembershipService>()));
+        services.AddSingleton(sp => new Silo(sp.GetRequiredService<GrainRuntime>(), sp.GetRequiredService<IClusterMembershipService>(), sp.GetServices<ISiloStartupTask>()));
         services.AddHostedService(sp => sp.GetRequiredService<Silo>());
     }
 }
@@ -159,16 +159,24 @@ internal sealed class LocalSiloDetails(IOptions<SiloOptions> silo, IOptions<Clus
     public string ServiceId => cluster.Value.ServiceId;
 }
 
+/// <summary>Work that must finish before the silo takes requests (e.g. database migrations), run in registration order.</summary>
+public interface ISiloStartupTask
+{
+    Task ExecuteAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>The silo's lifetime in the host: starts the runtime with the host and shuts it down gracefully with it.</summary>
 public sealed class Silo : IHostedService
 {
     private readonly GrainRuntime _runtime;
     private readonly IClusterMembershipService _membership;
+    private readonly IEnumerable<ISiloStartupTask> _startupTasks;
 
-    internal Silo(GrainRuntime runtime, IClusterMembershipService membership)
+    internal Silo(GrainRuntime runtime, IClusterMembershipService membership, IEnumerable<ISiloStartupTask> startupTasks)
     {
         _runtime = runtime;
         _membership = membership;
+        _startupTasks = startupTasks;
     }
 
     /// <summary>This silo's address.</summary>
@@ -179,6 +187,11 @@ public sealed class Silo : IHostedService
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        foreach (var task in _startupTasks)
+        {
+            await task.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         _runtime.Start();
         await _membership.UpdateStatusAsync(SiloStatus.Active, cancellationToken).ConfigureAwait(false);
     }
