@@ -1,14 +1,50 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace OrleansSocial.Runtime;
 
-/// <summary>A silo's network identity: endpoint plus a generation that changes on every start.</summary>
+/// <summary>A silo's network identity: endpoint plus a generation that changes on every start. Serialises as its string form.</summary>
+[JsonConverter(typeof(SiloAddressJsonConverter))]
 public sealed record SiloAddress(string Host, int Port, long Generation)
 {
     public string Endpoint => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
     public override string ToString() => $"S{Host}:{Port.ToString(CultureInfo.InvariantCulture)}@{Generation.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Parses the <see cref="ToString"/> form, <c>S{host}:{port}@{generation}</c>.</summary>
+    public static SiloAddress Parse(string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        var at = value.LastIndexOf('@');
+        var colon = at < 0 ? -1 : value.LastIndexOf(':', at);
+        if (value[0] != 'S' || colon <= 1 || at < colon
+            || !int.TryParse(value.AsSpan(colon + 1, at - colon - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || !long.TryParse(value.AsSpan(at + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var generation))
+        {
+            throw new FormatException($"'{value}' is not a silo address; expected S<host>:<port>@<generation>.");
+        }
+
+        return new SiloAddress(value[1..colon], port, generation);
+    }
+}
+
+internal sealed class SiloAddressJsonConverter : JsonConverter<SiloAddress>
+{
+    public override SiloAddress Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        try
+        {
+            return SiloAddress.Parse(reader.GetString() ?? throw new JsonException("A silo address may not be null."));
+        }
+        catch (FormatException e)
+        {
+            throw new JsonException(e.Message, e);
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, SiloAddress value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
 }
 
 /// <summary>A silo's lifecycle status, as in Orleans membership.</summary>
