@@ -472,3 +472,59 @@ public class StuckGrain : Grain, IStuckGrain
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         Task.Delay(Timeout.Infinite, CancellationToken.None);
 }
+
+public sealed class TallyState
+{
+    public int Count { get; set; }
+}
+
+public interface ISiloProbeGrain : IGrainWithStringKey
+{
+    /// <summary>The address of the silo this activation lives on.</summary>
+    Task<string> Silo();
+
+    Task<int> Increment();
+
+    Task<int> Count();
+
+    Task<string> CallOther(ISiloProbeGrain other);
+
+    Task Sleep(TimeSpan duration);
+
+    Task Fail(string message);
+
+    Task<string> CallBackThrough(string middle, string back);
+
+    Task<string?> ReadContext(string key);
+}
+
+public class SiloProbeGrain(ILocalSiloDetails silo, [PersistentState("tally")] IPersistentState<TallyState> tally) : Grain, ISiloProbeGrain
+{
+    public Task<string> Silo() => Task.FromResult(silo.SiloAddress.ToString());
+
+    public async Task<int> Increment()
+    {
+        tally.State.Count++;
+        await tally.WriteStateAsync();
+        return tally.State.Count;
+    }
+
+    public Task<int> Count() => Task.FromResult(tally.State.Count);
+
+    public Task<string> CallOther(ISiloProbeGrain other) => other.Silo();
+
+    public Task Sleep(TimeSpan duration) => Task.Delay(duration);
+
+    public Task Fail(string message) => throw new ProfileRuleException(message);
+
+    public Task<string> CallBackThrough(string middle, string back) =>
+        GrainFactory.GetGrain<ISiloProbeGrain>(middle).CallOther(GrainFactory.GetGrain<ISiloProbeGrain>(back));
+
+    public Task<string?> ReadContext(string key) => Task.FromResult(RequestContext.Get(key) as string);
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        Probe.Record(this.GetPrimaryKeyString(), $"deactivated:{reason.ReasonCode}@{silo.SiloAddress}");
+        return Task.CompletedTask;
+    }
+}

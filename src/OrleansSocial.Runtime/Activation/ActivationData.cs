@@ -682,6 +682,29 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         return deactivated;
     }
 
+    /// <summary>Drops the activation without running anything (the silo is being killed).</summary>
+    internal void Abandon()
+    {
+        Queue<Message>? waiting;
+        lock (_lock)
+        {
+            _state = ActivationState.Invalid;
+            waiting = _waiting;
+            _waiting = null;
+        }
+
+        DisposeTimers();
+        Runtime.Catalog.Remove(this);
+        Extras.Deactivated.TrySetResult();
+        if (waiting is not null)
+        {
+            foreach (var message in waiting)
+            {
+                message.TrySetException(new SiloUnavailableException($"Silo {Runtime.LocalSilo} stopped abruptly before {message.Describe()} ran."));
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- state and timers
 
     internal void AddStateParticipant(IActivationStateParticipant participant) => (Extras.States ??= []).Add(participant);

@@ -40,6 +40,7 @@ internal sealed class GrainClassInfo
         }
 
         Methods = methods.ToFrozenDictionary();
+        MethodsByKey = methods.Values.GroupBy(m => m.Key).ToFrozenDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _factory = CompileFactory(grainClass);
     }
 
@@ -61,6 +62,9 @@ internal sealed class GrainClassInfo
     public TimeSpan? CollectionAge { get; }
 
     public FrozenDictionary<MethodInfo, GrainMethod> Methods { get; }
+
+    /// <summary>The methods by <see cref="GrainMethod.Key"/>, for requests arriving from other processes.</summary>
+    public FrozenDictionary<string, GrainMethod> MethodsByKey { get; }
 
     public static bool IsGrainClass(Type type) =>
         type is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false } && typeof(Grain).IsAssignableFrom(type);

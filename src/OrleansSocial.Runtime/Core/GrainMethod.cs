@@ -27,7 +27,17 @@ internal sealed class GrainMethod
         Invoker = invoker;
         Adapter = adapter;
         Name = $"{interfaceMethod.DeclaringType!.Name}.{interfaceMethod.Name}";
+        Key = $"{interfaceMethod.DeclaringType!.FullName}.{interfaceMethod.Name}({string.Join(",", interfaceMethod.GetParameters().Select(p => p.ParameterType.FullName))})";
+        ParameterTypes = [.. interfaceMethod.GetParameters().Select(p => p.ParameterType)];
     }
+
+    /// <summary>Identifies the method on the wire: interface, name and parameter types.</summary>
+    public string Key { get; }
+
+    public Type[] ParameterTypes { get; }
+
+    /// <summary>The type of the method's result (T of Task&lt;T&gt;), or null for Task and ValueTask.</summary>
+    public Type? ResultType => InterfaceMethod.ReturnType.IsGenericType ? InterfaceMethod.ReturnType.GetGenericArguments()[0] : null;
 
     public MethodInfo InterfaceMethod { get; }
 

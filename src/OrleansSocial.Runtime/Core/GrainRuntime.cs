@@ -26,6 +26,9 @@ internal sealed class GrainRuntime
     // A request re-routed more often than this (its activations keep going away) fails instead of looping.
     private const int MaxForwards = 5;
 
+    /// <summary>How many silos may forward one request while views converge.</summary>
+    public const int MaxHops = 3;
+
     private readonly IPlacementDirector _placement;
     private readonly IClusterMembershipService _membership;
     private readonly IMessageTransport _transport;
@@ -123,26 +126,39 @@ internal sealed class GrainRuntime
         return Send(reference.GrainId, reference.ClassInfo, method, arguments, caller);
     }
 
-    /// <summary>Delivers a call to the owning silo: here through the catalog, elsewhere through the transport.</summary>
-    public ValueTask<object?> Send(GrainId target, GrainClassInfo info, GrainMethod method, object?[]? arguments, CallContext? caller)
+    /// <summary>
+    /// Delivers a call to the owning silo: here through the catalog, elsewhere through the transport. A request that
+    /// arrived from another silo for a grain this silo does not own is forwarded, at most <see cref="MaxHops"/> times.
+    /// <paramref name="hops"/> counts the silos the request has already reached (0 for a call made here).
+    /// </summary>
+    public ValueTask<object?> Send(GrainId target, GrainClassInfo info, GrainMethod method, object?[]? arguments, CallContext? caller, int hops = 0)
     {
         var status = Status;
-        if (status != RuntimeStatus.Running && (status != RuntimeStatus.Stopping || caller?.Activation is null))
+        if (status is RuntimeStatus.Created or RuntimeStatus.Stopped)
         {
             return ValueTask.FromException<object?>(Unavailable(target));
         }
 
-        if (!info.IsStatelessWorker)
+        // While shutting down, activations still here finish their work; everything else goes to the new owners.
+        if (!info.IsStatelessWorker && !(status == RuntimeStatus.Stopping && Catalog.TryGet(target, out _)))
         {
             var owner = _placement.GetOwner(target, _membership.CurrentView);
             if (owner is null)
             {
-                return ValueTask.FromException<object?>(new SiloUnavailableException($"No active silo can host {target}."));
+                return ValueTask.FromException<object?>(status == RuntimeStatus.Stopping
+                    ? Unavailable(target)
+                    : new SiloUnavailableException($"No active silo can host {target}."));
             }
 
             if (!owner.Equals(LocalSilo))
             {
-                return _transport.SendRequestAsync(owner, new Message(target, method, arguments, caller));
+                if (hops >= MaxHops)
+                {
+                    return ValueTask.FromException<object?>(new SiloUnavailableException(
+                        $"{method.Name} on {target} was forwarded {hops} times without reaching its owner; the cluster view is changing."));
+                }
+
+                return _transport.SendRequestAsync(owner, new Message(target, method, arguments, caller) { Hops = hops });
             }
         }
 
@@ -203,6 +219,35 @@ internal sealed class GrainRuntime
         }
     }
 
+    /// <summary>After a membership change: deactivate (after their running turns) the activations another silo now owns.</summary>
+    public void OnViewChanged(MembershipView view)
+    {
+        if (Status != RuntimeStatus.Running)
+        {
+            return;
+        }
+
+        var reason = new DeactivationReason(DeactivationReasonCode.Migrating, "Another silo owns this grain after a membership change.");
+        foreach (var activation in Catalog.All)
+        {
+            if (!activation.ClassInfo.IsStatelessWorker && _placement.GetOwner(activation.GrainId, view) is { } owner && !owner.Equals(LocalSilo))
+            {
+                activation.DeactivateOnIdle(reason);
+            }
+        }
+    }
+
+    /// <summary>Stops at once, as a crash would: no deactivation, nothing persisted, every waiting call fails.</summary>
+    public void Kill()
+    {
+        Volatile.Write(ref _status, (int)RuntimeStatus.Stopped);
+        Catalog.StopCollector();
+        foreach (var activation in Catalog.All)
+        {
+            activation.Abandon();
+        }
+    }
+
     /// <summary>Throws when the silo no longer creates activations.</summary>
     public void EnsureCanActivate(GrainId grainId)
     {
@@ -218,20 +263,26 @@ internal sealed class GrainRuntime
         Catalog.StartCollector(CollectionOptions.CollectionQuantum, CollectionOptions.CollectionAge);
     }
 
+    /// <summary>Stops creating activations and collecting idle ones; activations here keep serving until deactivated.</summary>
+    public void BeginStopping()
+    {
+        Interlocked.CompareExchange(ref _status, (int)RuntimeStatus.Stopping, (int)RuntimeStatus.Running);
+        Catalog.StopCollector();
+    }
+
     /// <summary>
     /// Graceful shutdown: stop accepting calls from outside grains and creating activations, deactivate every activation
     /// (after its running request, running <c>OnDeactivateAsync</c>), then refuse everything.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Status != RuntimeStatus.Running)
+        if (Status is not (RuntimeStatus.Running or RuntimeStatus.Stopping))
         {
             Volatile.Write(ref _status, (int)RuntimeStatus.Stopped);
             return;
         }
 
-        Volatile.Write(ref _status, (int)RuntimeStatus.Stopping);
-        Catalog.StopCollector();
+        BeginStopping();
         var reason = new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is shutting down.");
         var all = Catalog.All.Select(a => a.DeactivateAsync(reason)).ToArray();
         try

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using System.Net;
 using OrleansSocial.Runtime.Core;
 using OrleansSocial.Runtime.Diagnostics;
 using OrleansSocial.Runtime.Messaging;
@@ -70,7 +71,7 @@ public static class SiloHostingExtensions
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
         services.AddSingleton<IClusterClient>(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
         services.AddSingleton(GrainJsonSerializerOptions.From);
-        services.AddSingleton(sp => new Silo(sp.GetRequiredService<GrainRuntime>(), sp.GetRequiredService<IClusterMembershipService>(), sp.GetServices<ISiloStartupTask>()));
+        services.AddSingleton(sp => new Silo(sp.GetRequiredService<GrainRuntime>(), sp.GetRequiredService<IClusterMembershipService>(), sp.GetServices<ISiloStartupTask>(), sp.GetRequiredService<IMessageTransport>()));
         services.AddHostedService(sp => sp.GetRequiredService<Silo>());
     }
 }
@@ -152,11 +153,56 @@ public static class SiloBuilderExtensions
 
 internal sealed class LocalSiloDetails(IOptions<SiloOptions> silo, IOptions<ClusterOptions> cluster, TimeProvider time) : ILocalSiloDetails
 {
-    public SiloAddress SiloAddress { get; } = new(silo.Value.Host, silo.Value.Port, time.GetUtcNow().ToUnixTimeMilliseconds());
+    private static long s_lastGeneration;
+
+    public SiloAddress SiloAddress { get; } = new(silo.Value.Host, silo.Value.Port, NextGeneration(time));
+
+    // Milliseconds since the epoch, strictly increasing within the process so restarted silos never reuse one.
+    private static long NextGeneration(TimeProvider time)
+    {
+        var candidate = time.GetUtcNow().ToUnixTimeMilliseconds();
+        while (true)
+        {
+            var last = Volatile.Read(ref s_lastGeneration);
+            var next = Math.Max(candidate, last + 1);
+            if (Interlocked.CompareExchange(ref s_lastGeneration, next, last) == last)
+            {
+                return next;
+            }
+        }
+    }
 
     public string ClusterId => cluster.Value.ClusterId;
 
     public string ServiceId => cluster.Value.ServiceId;
+}
+
+/// <summary>Cluster membership registration.</summary>
+public static class ClusteringSiloBuilderExtensions
+{
+    /// <summary>
+    /// Makes the silo a member of a cluster whose membership lives in the given table: silos talk over TCP (the silo's
+    /// <see cref="SiloOptions"/> endpoint) and grains are placed over the active silos.
+    /// </summary>
+    public static ISiloBuilder UseClustering(this ISiloBuilder builder, Func<IServiceProvider, IMembershipTable> table)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(table);
+        var services = builder.Services;
+        services.RemoveAll<IMembershipTable>();
+        services.RemoveAll<IMessageTransport>();
+        services.RemoveAll<IClusterMembershipService>();
+        services.AddSingleton(table);
+        services.TryAddSingleton<TcpTransport>();
+        services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<TcpTransport>());
+        services.TryAddSingleton<ClusterMembershipService>();
+        services.AddSingleton<IClusterMembershipService>(sp => sp.GetRequiredService<ClusterMembershipService>());
+        return builder;
+    }
+
+    /// <summary>Clustering with a membership table shared in process (tests, one-machine development).</summary>
+    public static ISiloBuilder UseInMemoryClustering(this ISiloBuilder builder, InMemoryMembershipTable table) =>
+        builder.UseClustering(_ => table);
 }
 
 /// <summary>Work that must finish before the silo takes requests (e.g. database migrations), run in registration order.</summary>
@@ -171,12 +217,38 @@ public sealed class Silo : IHostedService
     private readonly GrainRuntime _runtime;
     private readonly IClusterMembershipService _membership;
     private readonly IEnumerable<ISiloStartupTask> _startupTasks;
+    private readonly IMessageTransport _transport;
+    private int _killed;
 
-    internal Silo(GrainRuntime runtime, IClusterMembershipService membership, IEnumerable<ISiloStartupTask> startupTasks)
+    internal Silo(GrainRuntime runtime, IClusterMembershipService membership, IEnumerable<ISiloStartupTask> startupTasks, IMessageTransport transport)
     {
         _runtime = runtime;
         _membership = membership;
         _startupTasks = startupTasks;
+        _transport = transport;
+    }
+
+    /// <summary>True once the silo was killed or declared dead.</summary>
+    public bool IsKilled => Volatile.Read(ref _killed) != 0;
+
+    /// <summary>
+    /// Stops the silo abruptly, as a crash would: connections drop, activations vanish without <c>OnDeactivateAsync</c>,
+    /// and the membership table is not told (peers find out by probing).
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (Interlocked.Exchange(ref _killed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_membership is ClusterMembershipService cluster)
+        {
+            await cluster.StopLoopsAsync().ConfigureAwait(false);
+        }
+
+        (_transport as TcpTransport)?.Abort();
+        _runtime.Kill();
     }
 
     /// <summary>This silo's address.</summary>
@@ -193,13 +265,34 @@ public sealed class Silo : IHostedService
         }
 
         _runtime.Start();
+        _membership.ViewChanged += _runtime.OnViewChanged;
+        if (_transport is TcpTransport tcp)
+        {
+            var address = _runtime.LocalSilo;
+            tcp.Listen(new IPEndPoint(IPAddress.Parse(address.Host), address.Port), () => _runtime);
+        }
+
+        if (_membership is ClusterMembershipService cluster)
+        {
+            cluster.DeclaredDead += () => _ = KillAsync();
+        }
+
+        await _membership.UpdateStatusAsync(SiloStatus.Joining, cancellationToken).ConfigureAwait(false);
         await _membership.UpdateStatusAsync(SiloStatus.Active, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (IsKilled)
+        {
+            return;
+        }
+
+        // Stopping first: the view change that follows must not be mistaken for a rebalancing.
+        _runtime.BeginStopping();
         await _membership.UpdateStatusAsync(SiloStatus.ShuttingDown, cancellationToken).ConfigureAwait(false);
         await _runtime.StopAsync(cancellationToken).ConfigureAwait(false);
         await _membership.UpdateStatusAsync(SiloStatus.Dead, CancellationToken.None).ConfigureAwait(false);
+        (_transport as TcpTransport)?.Abort();
     }
 }

@@ -38,6 +38,9 @@ internal sealed class Message : IValueTaskSource<object?>
     /// <summary>When the caller stops waiting (timestamp of the silo's <see cref="TimeProvider"/>); 0 for none.</summary>
     public long Deadline { get; set; }
 
+    /// <summary>How many silos forwarded the message because they did not own its target.</summary>
+    public int Hops { get; init; }
+
     /// <summary>How many times the message was re-routed because its activation went away before running it.</summary>
     public int Forwards { get; set; }
 
