@@ -1,0 +1,26 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OrleansSocial.Runtime.Hosting;
+using StackExchange.Redis;
+
+namespace OrleansSocial.Runtime.Redis;
+
+/// <summary>Redis membership for a silo.</summary>
+public static class RedisClusteringExtensions
+{
+    /// <summary>
+    /// Keeps cluster membership in Redis (one hash per cluster). <paramref name="configuration"/> is a StackExchange.Redis
+    /// configuration string, e.g. <c>localhost:6379,abortConnect=false</c>.
+    /// </summary>
+    public static ISiloBuilder UseRedisClustering(this ISiloBuilder builder, string configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
+        builder.Services.AddKeyedSingleton<IConnectionMultiplexer>("membership", (_, _) => ConnectionMultiplexer.Connect(configuration));
+        return builder.UseClustering(sp =>
+        {
+            var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            return new RedisMembershipTable(sp.GetRequiredKeyedService<IConnectionMultiplexer>("membership"), cluster.ServiceId, cluster.ClusterId);
+        });
+    }
+}
