@@ -24,3 +24,20 @@ public static class RedisClusteringExtensions
         });
     }
 }
+
+/// <summary>Redis membership for a cluster client.</summary>
+public static class RedisClientClusteringExtensions
+{
+    /// <summary>Reads cluster membership from Redis, where the silos keep it.</summary>
+    public static IClientBuilder UseRedisClustering(this IClientBuilder builder, string configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
+        builder.Services.AddKeyedSingleton<IConnectionMultiplexer>("membership", (_, _) => ConnectionMultiplexer.Connect(configuration));
+        return builder.UseClustering(sp =>
+        {
+            var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            return new RedisMembershipTable(sp.GetRequiredKeyedService<IConnectionMultiplexer>("membership"), cluster.ServiceId, cluster.ClusterId);
+        });
+    }
+}

@@ -169,6 +169,31 @@ public sealed class TestCluster : IAsyncDisposable
         return handle;
     }
 
+    /// <summary>
+    /// Starts a cluster client host (no grains) that reads this cluster's membership and calls its silos over TCP.
+    /// Dispose the returned host to disconnect.
+    /// </summary>
+    public async Task<IHost> StartClientAsync(Action<IClientBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = _options.ClusterId;
+                o.ServiceId = _options.ServiceId;
+            });
+            client.Configure(_options.ConfigureMembership);
+            client.UseInMemoryClustering(_table);
+            configure(client);
+        });
+        var host = builder.Build();
+        await host.StartAsync().ConfigureAwait(false);
+        return host;
+    }
+
     /// <summary>Stops a silo gracefully: its activations run <c>OnDeactivateAsync</c> and its grains move.</summary>
     public async Task StopSiloAsync(SiloHandle silo)
     {

@@ -29,6 +29,9 @@ internal sealed class TcpTransport : IMessageTransport, IAsyncDisposable
         _logger = loggerFactory.CreateLogger<TcpTransport>();
     }
 
+    /// <summary>Binds the transport to its runtime (clients, which do not listen).</summary>
+    public void UseRuntime(Func<GrainRuntime> runtime) => _runtime = runtime;
+
     /// <summary>Starts accepting connections on the silo's endpoint.</summary>
     public void Listen(IPEndPoint endpoint, Func<GrainRuntime> runtime)
     {
