@@ -103,10 +103,47 @@ cmd_test() {
   if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
 }
 
+# The embedded default of `./build.sh run`: a private PostgreSQL cluster under .data/postgres, created on first run,
+# started for the lifetime of the host and stopped after it. Set ConnectionStrings__Postgres to use your own instead.
+PG_DATA="$ROOT/.data/postgres"
+PG_PORT="${ORLEANSSOCIAL_PG_PORT:-55432}"
+
+pg_bin() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -z "$dir" ]; then log "PostgreSQL binaries not found under /usr/lib/postgresql"; exit 1; fi
+  echo "$dir"
+}
+
+as_pg_user() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_embedded_postgres() {
+  local bin
+  bin="$(pg_bin)"
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    log "initialising PostgreSQL in $PG_DATA (first run)"
+    mkdir -p "$PG_DATA"
+    if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$ROOT/.data"; fi
+    as_pg_user "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
+  fi
+  log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  as_pg_user "$bin/pg_ctl" -D "$PG_DATA" -w -l "$PG_DATA/server.log" \
+    -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1" start >/dev/null
+  trap 'as_pg_user "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true' EXIT
+  if ! as_pg_user "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'orleanssocial'" | grep -q 1; then
+    as_pg_user "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE orleanssocial" >/dev/null
+  fi
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=orleanssocial"
+}
+
 cmd_run() {
   ensure_dotnet
   ensure_packages
-  dotnet run --project src/OrleansSocial.Host -c Release -- "$@"
+  if [ -z "${ConnectionStrings__Postgres:-}" ]; then start_embedded_postgres; fi
+  dotnet build src/OrleansSocial.Host -c Release -v quiet -nologo >&2
+  dotnet src/OrleansSocial.Host/bin/Release/net10.0/OrleansSocial.Host.dll --contentRoot "$ROOT/src/OrleansSocial.Host" "$@"
 }
 
 cmd_bench() {

@@ -1,11 +1,36 @@
 using OrleansSocial.Runtime;
 using OrleansSocial.Runtime.Hosting;
+using OrleansSocial.Runtime.Postgres;
+using OrleansSocial.Runtime.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.UseOrleans(silo => silo
-    .AddGrainsFromAssembly(typeof(Program).Assembly)
-    .AddMemoryGrainStorageAsDefault());
+// Configuration (appsettings.json, environment variables such as ConnectionStrings__Postgres, or command-line --Key=Value):
+//   ConnectionStrings:Postgres  grain state in PostgreSQL (migrations applied at start); without it, state is in memory
+//   ConnectionStrings:Redis     cluster membership in Redis (several silos); without it, a single silo
+//   Cluster:ClusterId, Cluster:ServiceId, Silo:Host, Silo:Port
+var postgres = builder.Configuration.GetConnectionString("Postgres");
+var redis = builder.Configuration.GetConnectionString("Redis");
+
+builder.UseOrleans(silo =>
+{
+    silo.AddGrainsFromAssembly(typeof(Program).Assembly);
+    silo.Services.Configure<ClusterOptions>(builder.Configuration.GetSection("Cluster"));
+    silo.Services.Configure<SiloOptions>(builder.Configuration.GetSection("Silo"));
+    if (string.IsNullOrWhiteSpace(postgres))
+    {
+        silo.AddMemoryGrainStorageAsDefault();
+    }
+    else
+    {
+        silo.AddPostgresGrainStorageAsDefault(o => o.ConnectionString = postgres);
+    }
+
+    if (!string.IsNullOrWhiteSpace(redis))
+    {
+        silo.UseRedisClustering(redis);
+    }
+});
 
 builder.Services.AddProblemDetails();
 
@@ -19,7 +44,9 @@ app.MapGet("/health/live", (IClusterMembershipService membership, ILocalSiloDeta
     .WithName("Live");
 
 app.Lifetime.ApplicationStarted.Register(() =>
-    Console.WriteLine($"OrleansSocial is listening on {string.Join(", ", app.Urls)} (try GET /health/live)"));
+    Console.WriteLine($"OrleansSocial is listening on {string.Join(", ", app.Urls)} (try GET /health/live); " +
+                      $"grain state: {(string.IsNullOrWhiteSpace(postgres) ? "memory" : "PostgreSQL")}; " +
+                      $"membership: {(string.IsNullOrWhiteSpace(redis) ? "single silo" : "Redis")}"));
 
 await app.RunAsync();
 
