@@ -3,6 +3,7 @@
 #   ./build.sh test            install what is missing, build, run every test project, print "N passed, N failed[, N skipped]"
 #   ./build.sh run [args...]   start the host (silo + front end) on the embedded default configuration
 #   ./build.sh bench runtime   run the grain runtime benchmark (Release, about 10 seconds)
+#   ./build.sh bench cluster   silo-to-silo calls and PostgreSQL state writes (Release, about 20 seconds)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -150,12 +151,13 @@ cmd_bench() {
   ensure_dotnet
   local suite="${1:-}"
   case "$suite" in
-    runtime)
+    runtime|cluster)
+      if [ "$suite" = cluster ]; then ensure_packages; fi
       dotnet build bench/OrleansSocial.Bench -c Release -v quiet -nologo >&2
-      dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll runtime
+      dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll "$suite"
       ;;
     *)
-      echo "usage: ./build.sh bench runtime" >&2
+      echo "usage: ./build.sh bench runtime|cluster" >&2
       exit 2
       ;;
   esac
@@ -166,7 +168,7 @@ case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | bench runtime" >&2
+    echo "usage: ./build.sh test | run [host args] | bench runtime|cluster" >&2
     exit 2
     ;;
 esac

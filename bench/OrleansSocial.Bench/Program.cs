@@ -3,11 +3,12 @@ using OrleansSocial.Bench;
 return args.FirstOrDefault() switch
 {
     "runtime" => await RuntimeBenchmark.RunAsync(),
+    "cluster" => await ClusterBenchmark.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster");
     return 2;
 }

@@ -353,13 +353,16 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         }
 
         RequestCompleted(readOnly, keepAlive: message.Timer is null || message.Timer.KeepAlive, started, failure is not null);
+
+        // The request is over. Unless this thread is running some activation's work, the caller may continue right here.
+        var inline = Current is not ActivationData && t_inlineDepth == 0;
         if (failure is null)
         {
-            message.TrySetResult(result);
+            message.TrySetResult(result, inline);
         }
         else
         {
-            message.TrySetException(failure);
+            message.TrySetException(failure, inline);
         }
     }
 

@@ -92,24 +92,38 @@ internal sealed class Message : IValueTaskSource<object?>
 
     public bool IsExpired(TimeProvider time) => Deadline != 0 && time.GetTimestamp() >= Deadline;
 
-    public bool TrySetResult(object? result)
+    public bool TrySetResult(object? result) => TrySetResult(result, inlineContinuation: false);
+
+    /// <summary>
+    /// Completes the message. With <paramref name="inlineContinuation"/> a caller that captured no scheduling context
+    /// continues on this thread (saving a thread-pool hop); only pass it where running arbitrary caller code is safe:
+    /// outside every activation's turn and outside the transport's reader loops.
+    /// </summary>
+    public bool TrySetResult(object? result, bool inlineContinuation)
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0)
         {
             return false;
         }
+
+        _core.RunContinuationsAsynchronously = !inlineContinuation;
 
         _timeoutTimer?.Dispose();
         _core.SetResult(result);
         return true;
     }
 
-    public bool TrySetException(Exception exception)
+    public bool TrySetException(Exception exception) => TrySetException(exception, inlineContinuation: false);
+
+    /// <summary>Fails the message; see <see cref="TrySetResult(object?, bool)"/> for <paramref name="inlineContinuation"/>.</summary>
+    public bool TrySetException(Exception exception, bool inlineContinuation)
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0)
         {
             return false;
         }
+
+        _core.RunContinuationsAsynchronously = !inlineContinuation;
 
         _timeoutTimer?.Dispose();
         _core.SetException(exception);
