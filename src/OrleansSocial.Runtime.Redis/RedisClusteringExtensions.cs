@@ -16,12 +16,21 @@ public static class RedisClusteringExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
-        builder.Services.AddKeyedSingleton<IConnectionMultiplexer>("membership", (_, _) => ConnectionMultiplexer.Connect(configuration));
-        return builder.UseClustering(sp =>
+        return builder.UseClustering(RedisMembershipRegistration.Table(builder.Services, configuration));
+    }
+}
+
+internal static class RedisMembershipRegistration
+{
+    /// <summary>Registers the Redis connection for membership and returns a factory of the cluster's table.</summary>
+    public static Func<IServiceProvider, IMembershipTable> Table(IServiceCollection services, string configuration)
+    {
+        services.AddKeyedSingleton<IConnectionMultiplexer>("membership", (_, _) => ConnectionMultiplexer.Connect(configuration));
+        return sp =>
         {
             var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
             return new RedisMembershipTable(sp.GetRequiredKeyedService<IConnectionMultiplexer>("membership"), cluster.ServiceId, cluster.ClusterId);
-        });
+        };
     }
 }
 
@@ -33,11 +42,6 @@ public static class RedisClientClusteringExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
-        builder.Services.AddKeyedSingleton<IConnectionMultiplexer>("membership", (_, _) => ConnectionMultiplexer.Connect(configuration));
-        return builder.UseClustering(sp =>
-        {
-            var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
-            return new RedisMembershipTable(sp.GetRequiredKeyedService<IConnectionMultiplexer>("membership"), cluster.ServiceId, cluster.ClusterId);
-        });
+        return builder.UseClustering(RedisMembershipRegistration.Table(builder.Services, configuration));
     }
 }

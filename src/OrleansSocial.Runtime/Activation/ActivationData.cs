@@ -555,7 +555,11 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         StartAll(toStart);
     }
 
-    private void FailActivation(Exception error)
+    // Every call that was waiting for this activation fails with the activation's error; the next call retries.
+    private void FailActivation(Exception error) => Invalidate(_ => error);
+
+    /// <summary>Marks the activation gone, removes it and fails the requests still waiting for it.</summary>
+    private void Invalidate(Func<Message, Exception> failure)
     {
         Queue<Message>? waiting;
         lock (_lock)
@@ -568,15 +572,9 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         DisposeTimers();
         Runtime.Catalog.Remove(this);
         Extras.Deactivated.TrySetResult();
-        if (waiting is null)
+        foreach (var message in waiting ?? [])
         {
-            return;
-        }
-
-        // Every call that was waiting for this activation fails with the activation's error; the next call retries.
-        foreach (var message in waiting)
-        {
-            message.TrySetException(error);
+            message.TrySetException(failure(message));
         }
     }
 
@@ -686,27 +684,8 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     }
 
     /// <summary>Drops the activation without running anything (the silo is being killed).</summary>
-    internal void Abandon()
-    {
-        Queue<Message>? waiting;
-        lock (_lock)
-        {
-            _state = ActivationState.Invalid;
-            waiting = _waiting;
-            _waiting = null;
-        }
-
-        DisposeTimers();
-        Runtime.Catalog.Remove(this);
-        Extras.Deactivated.TrySetResult();
-        if (waiting is not null)
-        {
-            foreach (var message in waiting)
-            {
-                message.TrySetException(new SiloUnavailableException($"Silo {Runtime.LocalSilo} stopped abruptly before {message.Describe()} ran."));
-            }
-        }
-    }
+    internal void Abandon() =>
+        Invalidate(message => new SiloUnavailableException($"Silo {Runtime.LocalSilo} stopped abruptly before {message.Describe()} ran."));
 
     // ---------------------------------------------------------------- state and timers
 

@@ -46,22 +46,12 @@ public static class ClientHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddOptions();
-        services.AddLogging();
-        services.AddMetrics();
-        services.TryAddSingleton(TimeProvider.System);
+        SiloHostingExtensions.AddRuntimeServices(services);
         services.AddSingleton<ILocalSiloDetails, ClientDetails>();
-        services.AddSingleton(sp => new GrainTypeRegistry(sp.GetServices<GrainAssembly>()));
-        services.AddSingleton<RuntimeMetrics>();
-        services.AddSingleton<IPlacementDirector, RendezvousPlacementDirector>();
         services.AddSingleton<TcpTransport>();
         services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<TcpTransport>());
         services.AddSingleton<ClientMembershipService>();
         services.AddSingleton<IClusterMembershipService>(sp => sp.GetRequiredService<ClientMembershipService>());
-        services.AddSingleton<GrainRuntime>();
-        services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
-        services.AddSingleton<IClusterClient>(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
-        services.AddSingleton(GrainJsonSerializerOptions.From);
         services.AddHostedService<ClientLifetime>();
         configure(new ClientBuilder(services, configuration));
         return services;

@@ -32,6 +32,22 @@ internal sealed class SiloBuilder(IServiceCollection services, IConfiguration? c
 /// <summary>Adds a silo to a .NET host.</summary>
 public static class SiloHostingExtensions
 {
+    /// <summary>Registers what silos and cluster clients share.</summary>
+    internal static void AddRuntimeServices(IServiceCollection services)
+    {
+        services.AddOptions();
+        services.AddLogging();
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new GrainTypeRegistry(sp.GetServices<GrainAssembly>()));
+        services.AddSingleton<RuntimeMetrics>();
+        services.TryAddSingleton<IPlacementDirector, RendezvousPlacementDirector>();
+        services.AddSingleton<GrainRuntime>();
+        services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
+        services.AddSingleton<IClusterClient>(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
+        services.AddSingleton(GrainJsonSerializerOptions.From);
+    }
+
     /// <summary>Hosts a silo in this application (Orleans' <c>UseOrleans</c>).</summary>
     public static IHostApplicationBuilder UseOrleans(this IHostApplicationBuilder builder, Action<ISiloBuilder> configure)
     {
@@ -57,20 +73,10 @@ public static class SiloHostingExtensions
 
     private static void AddSiloServices(IServiceCollection services)
     {
-        services.AddOptions();
-        services.AddLogging();
-        services.AddMetrics();
-        services.TryAddSingleton(TimeProvider.System);
+        AddRuntimeServices(services);
         services.AddSingleton<ILocalSiloDetails, LocalSiloDetails>();
-        services.AddSingleton(sp => new GrainTypeRegistry(sp.GetServices<GrainAssembly>()));
-        services.AddSingleton<RuntimeMetrics>();
-        services.TryAddSingleton<IPlacementDirector, RendezvousPlacementDirector>();
         services.TryAddSingleton<IClusterMembershipService, SingleSiloMembershipService>();
         services.TryAddSingleton<IMessageTransport, NoRemoteSilosTransport>();
-        services.AddSingleton<GrainRuntime>();
-        services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
-        services.AddSingleton<IClusterClient>(sp => sp.GetRequiredService<GrainRuntime>().GrainFactory);
-        services.AddSingleton(GrainJsonSerializerOptions.From);
         services.AddSingleton(sp => new Silo(sp.GetRequiredService<GrainRuntime>(), sp.GetRequiredService<IClusterMembershipService>(), sp.GetServices<ISiloStartupTask>(), sp.GetRequiredService<IMessageTransport>()));
         services.AddHostedService(sp => sp.GetRequiredService<Silo>());
     }
