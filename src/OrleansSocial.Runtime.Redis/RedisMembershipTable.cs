@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using StackExchange.Redis;
 
 namespace OrleansSocial.Runtime.Redis;
@@ -14,7 +15,7 @@ namespace OrleansSocial.Runtime.Redis;
 public sealed class RedisMembershipTable(IConnectionMultiplexer redis, string serviceId, string clusterId) : IMembershipTable
 {
     private const string VersionField = "Version";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private readonly RedisKey _key = $"{serviceId}/members/{clusterId}";
 

@@ -275,7 +275,9 @@ public sealed class Silo : IHostedService
         if (_transport is TcpTransport tcp)
         {
             var address = _runtime.LocalSilo;
-            tcp.Listen(new IPEndPoint(IPAddress.Parse(address.Host), address.Port), () => _runtime);
+            // Silo:Host is the address peers use; a host name (e.g. a container name) is listened for on every interface.
+            var bind = IPAddress.TryParse(address.Host, out var ip) ? ip : IPAddress.Any;
+            tcp.Listen(new IPEndPoint(bind, address.Port), () => _runtime);
         }
 
         if (_membership is ClusterMembershipService cluster)
