@@ -115,7 +115,8 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     {
         var readOnly = (method.Flags & InvokeFlags.ReadOnly) != 0;
         var interleave = (method.Flags & InvokeFlags.AlwaysInterleave) != 0;
-        var inline = false;
+        Message? message = null;
+        Admission admission;
         lock (_lock)
         {
             if (_state == ActivationState.Invalid)
@@ -134,68 +135,85 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
                 }
 
                 _executorBusy = true;
-                inline = true;
+                admission = Admission.Inline;
+            }
+            else
+            {
+                // Decided under the same lock that saw the activation alive, so the message cannot be queued on an
+                // activation that has just finished deactivating.
+                message = new Message(GrainId, method, arguments, caller);
+                admission = AdmitLocked(message);
             }
         }
 
-        result = inline ? RunInline(method, arguments, caller, readOnly) : Enqueue(new Message(GrainId, method, arguments, caller));
+        result = admission == Admission.Inline ? RunInline(method, arguments, caller, readOnly) : Dispatched(message!, admission);
         return true;
     }
 
     /// <summary>Delivers a message (a re-routed request or a timer tick). Returns false when the activation has gone away.</summary>
     public bool TryEnqueue(Message message)
     {
+        Admission admission;
         lock (_lock)
         {
             if (_state == ActivationState.Invalid)
             {
                 return false;
             }
+
+            admission = AdmitLocked(message);
         }
 
-        _ = Enqueue(message);
+        _ = Dispatched(message, admission);
         return true;
     }
 
-    private ValueTask<object?> Enqueue(Message message)
+    private enum Admission
+    {
+        Inline,
+        Start,
+        Queued,
+        Deadlock,
+    }
+
+    // Called under _lock, on an activation that is not Invalid: start the message now, queue it, or refuse it.
+    private Admission AdmitLocked(Message message)
     {
         var readOnly = message.IsReadOnly;
         var interleave = message.Interleaves;
-        var start = false;
-        Exception? failure = null;
-        lock (_lock)
+        if (_state == ActivationState.Valid && ((_waiting is null || _waiting.Count == 0) || interleave)
+            && CanStart(message.Context, readOnly, interleave))
         {
-            if (_state == ActivationState.Valid && ((_waiting is null || _waiting.Count == 0) || interleave)
-                && CanStart(message.Context, readOnly, interleave))
+            _running++;
+            if (readOnly)
             {
-                _running++;
-                if (readOnly)
-                {
-                    _runningReadOnly++;
-                }
+                _runningReadOnly++;
+            }
 
-                start = true;
-            }
-            else if (message.Timer is null && ChainContains(message.Context, GrainId) && !CanStart(message.Context, readOnly, interleave))
-            {
-                // The request's own chain is waiting on this activation, which is busy: waiting would never end.
-                var chain = GrainIdList.ToList(message.Context!.OutgoingChain);
-                chain.Add(GrainId);
-                failure = new DeadlockException(chain);
-            }
-            else
-            {
-                (_waiting ??= new Queue<Message>()).Enqueue(message);
-            }
+            return Admission.Start;
         }
 
-        if (failure is not null)
+        if (message.Timer is null && ChainContains(message.Context, GrainId) && !CanStart(message.Context, readOnly, interleave))
         {
-            message.TrySetException(failure);
+            return Admission.Deadlock;
+        }
+
+        (_waiting ??= new Queue<Message>()).Enqueue(message);
+        return Admission.Queued;
+    }
+
+    private ValueTask<object?> Dispatched(Message message, Admission admission)
+    {
+        if (admission == Admission.Deadlock)
+        {
+            // The request's own chain is waiting on this activation, which is busy: waiting would never end.
+            var chain = GrainIdList.ToList(message.Context!.OutgoingChain);
+            chain.Add(GrainId);
+            message.TrySetException(new DeadlockException(chain));
             return message.AsValueTask();
         }
 
-        if (start)
+        if (admission == Admission.Start)
         {
             Post(new WorkItem(null, null, message));
         }
@@ -561,6 +579,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     /// <summary>Marks the activation gone, removes it and fails the requests still waiting for it.</summary>
     private void Invalidate(Func<Message, Exception> failure)
     {
+        Runtime.Catalog.Remove(this);
         Queue<Message>? waiting;
         lock (_lock)
         {
@@ -570,7 +589,6 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         }
 
         DisposeTimers();
-        Runtime.Catalog.Remove(this);
         Extras.Deactivated.TrySetResult();
         foreach (var message in waiting ?? [])
         {
@@ -644,6 +662,9 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             }
         }
 
+        // Leave the catalog before turning Invalid: a lookup then finds either a new activation or this one still
+        // deactivating (which queues the call and re-routes it below), never an Invalid one.
+        Runtime.Catalog.Remove(this);
         Queue<Message>? waiting;
         lock (_lock)
         {
@@ -652,7 +673,6 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             _waiting = null;
         }
 
-        Runtime.Catalog.Remove(this);
         Runtime.Metrics.ActivationRemoved();
         Extras.Deactivated.TrySetResult();
         if (waiting is not null)

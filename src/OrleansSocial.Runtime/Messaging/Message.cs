@@ -56,7 +56,8 @@ internal sealed class Message : IValueTaskSource<object?>
     /// <summary>Arms the response timeout. Called once, when the message is about to be awaited asynchronously.</summary>
     public void StartTimeout(TimeProvider time, TimeSpan timeout, Action<Message>? onTimeout)
     {
-        if (timeout == Timeout.InfiniteTimeSpan || IsCompleted)
+        // Armed once: a message re-routed to a new activation keeps its original deadline.
+        if (timeout == Timeout.InfiniteTimeSpan || IsCompleted || Deadline != 0)
         {
             return;
         }
