@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OrleansSocial.Runtime.Hosting;
 using OrleansSocial.Runtime.Testing;
@@ -53,7 +55,9 @@ public sealed class KillUnderWriteTests
             .AddPostgresGrainStorageAsDefault(o => o.ConnectionString = connectionString));
         await using var cluster = builder.Build();
         await cluster.DeployAsync();
-        var factory = cluster.Silos[0].GrainFactory;
+        // The writer is a cluster client (a process with no grains), as a front end would be.
+        using var clientHost = await cluster.StartClientAsync(client => client.AddGrainsFromAssembly<LedgerGrain>());
+        var factory = clientHost.Services.GetRequiredService<IClusterClient>();
         var acknowledged = new ConcurrentBag<long>();
         var attempted = new ConcurrentBag<long>();
         var nextOp = 0L;
