@@ -59,6 +59,37 @@ public sealed class MultiSiloTests
     }
 
     [Fact]
+    public async Task A_request_that_waited_past_its_callers_deadline_on_another_silo_is_not_run()
+    {
+        var builder = new TestClusterBuilder();
+        builder.Options.InitialSilosCount = 2;
+        var configured = 0;
+        builder.ConfigureSilo(silo =>
+        {
+            silo.AddGrainsFromAssembly<TestSiloConfigurator>();
+
+            // Only the calling silo is impatient; the grain's silo would wait 30 s on its own account.
+            if (configured++ == 0)
+            {
+                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMilliseconds(500));
+            }
+        });
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync();
+        var caller = cluster.Silos[0];
+        var placement = caller.ServiceProvider.GetRequiredService<IPlacementDirector>();
+        var counter = Enumerable.Range(0, 1000).Select(_ => caller.GrainFactory.GetGrain<ICounterGrain>(Guid.NewGuid()))
+            .First(g => cluster.Silos[1].SiloAddress.Equals(placement.GetOwner(g.GetGrainId(), caller.View)));
+
+        var holding = counter.HoldTurn(2000);
+        await Assert.ThrowsAsync<TimeoutException>(() => counter.Increment()); // queued on silo 1 behind HoldTurn
+        await Assert.ThrowsAsync<TimeoutException>(() => holding);
+        await Task.Delay(2000); // HoldTurn has finished; the queued Increment would run now if its deadline were ignored
+
+        Assert.Equal(0, await counter.Peek());
+    }
+
+    [Fact]
     public async Task A_call_cycle_across_silos_raises_DeadlockException()
     {
         await using var cluster = await StartAsync(2);

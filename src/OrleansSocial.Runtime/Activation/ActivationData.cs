@@ -111,7 +111,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     /// Delivers a call. Returns false when the activation has already gone away (the caller looks the grain up again).
     /// Runs the request inline on the calling thread when the activation is idle; otherwise queues it.
     /// </summary>
-    public bool TryInvoke(GrainMethod method, object?[]? arguments, CallContext? caller, out ValueTask<object?> result)
+    public bool TryInvoke(GrainMethod method, object?[]? arguments, CallContext? caller, TimeSpan? timeout, out ValueTask<object?> result)
     {
         var readOnly = (method.Flags & InvokeFlags.ReadOnly) != 0;
         var interleave = (method.Flags & InvokeFlags.AlwaysInterleave) != 0;
@@ -141,12 +141,12 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             {
                 // Decided under the same lock that saw the activation alive, so the message cannot be queued on an
                 // activation that has just finished deactivating.
-                message = new Message(GrainId, method, arguments, caller);
+                message = new Message(GrainId, method, arguments, caller) { ResponseTimeout = timeout };
                 admission = AdmitLocked(message);
             }
         }
 
-        result = admission == Admission.Inline ? RunInline(method, arguments, caller, readOnly) : Dispatched(message!, admission);
+        result = admission == Admission.Inline ? RunInline(method, arguments, caller, readOnly, timeout) : Dispatched(message!, admission);
         return true;
     }
 
@@ -220,7 +220,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
 
         if (message.Timer is null)
         {
-            message.StartTimeout(Runtime.Time, Runtime.ResponseTimeout, Runtime.OnTimeout);
+            message.StartTimeout(Runtime.Time, message.ResponseTimeout ?? Runtime.ResponseTimeout, Runtime.OnTimeout);
         }
 
         return message.AsValueTask();
@@ -255,7 +255,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         return new CallContext(this, caller.OutgoingChain, caller.ReentrantFor, caller.Values);
     }
 
-    private ValueTask<object?> RunInline(GrainMethod method, object?[]? arguments, CallContext? caller, bool readOnly)
+    private ValueTask<object?> RunInline(GrainMethod method, object?[]? arguments, CallContext? caller, bool readOnly, TimeSpan? timeout)
     {
         var started = Runtime.Metrics.DurationEnabled ? Stopwatch.GetTimestamp() : 0;
         var previousSync = Current;
@@ -286,9 +286,9 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             return pending;
         }
 
-        var message = new Message(GrainId, method, arguments, caller);
+        var message = new Message(GrainId, method, arguments, caller) { ResponseTimeout = timeout };
         _ = CompleteAsync(pending, message, readOnly, started);
-        message.StartTimeout(Runtime.Time, Runtime.ResponseTimeout, Runtime.OnTimeout);
+        message.StartTimeout(Runtime.Time, timeout ?? Runtime.ResponseTimeout, Runtime.OnTimeout);
         return message.AsValueTask();
     }
 

@@ -129,9 +129,11 @@ internal sealed class GrainRuntime
     /// <summary>
     /// Delivers a call to the owning silo: here through the catalog, elsewhere through the transport. A request that
     /// arrived from another silo for a grain this silo does not own is forwarded, at most <see cref="MaxHops"/> times.
-    /// <paramref name="hops"/> counts the silos the request has already reached (0 for a call made here).
+    /// <paramref name="hops"/> counts the silos the request has already reached (0 for a call made here);
+    /// <paramref name="timeout"/> is the time the original caller still waits (null: this silo's response timeout).
     /// </summary>
-    public ValueTask<object?> Send(GrainId target, GrainClassInfo info, GrainMethod method, object?[]? arguments, CallContext? caller, int hops = 0)
+    public ValueTask<object?> Send(GrainId target, GrainClassInfo info, GrainMethod method, object?[]? arguments, CallContext? caller,
+        int hops = 0, TimeSpan? timeout = null)
     {
         var status = Status;
         if (status is RuntimeStatus.Created or RuntimeStatus.Stopped)
@@ -158,7 +160,7 @@ internal sealed class GrainRuntime
                         $"{method.Name} on {target} was forwarded {hops} times without reaching its owner; the cluster view is changing."));
                 }
 
-                return _transport.SendRequestAsync(owner, new Message(target, method, arguments, caller) { Hops = hops });
+                return _transport.SendRequestAsync(owner, new Message(target, method, arguments, caller) { Hops = hops, ResponseTimeout = timeout });
             }
         }
 
@@ -167,7 +169,7 @@ internal sealed class GrainRuntime
             for (var attempt = 0; ; attempt++)
             {
                 var activation = Catalog.GetOrCreate(target, info);
-                if (activation.TryInvoke(method, arguments, caller, out var result))
+                if (activation.TryInvoke(method, arguments, caller, timeout, out var result))
                 {
                     return result;
                 }

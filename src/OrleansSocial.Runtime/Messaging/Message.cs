@@ -38,6 +38,13 @@ internal sealed class Message : IValueTaskSource<object?>
     /// <summary>When the caller stops waiting (timestamp of the silo's <see cref="TimeProvider"/>); 0 for none.</summary>
     public long Deadline { get; set; }
 
+    /// <summary>How long the caller waits for the response; null for the silo's <c>ResponseTimeout</c>.</summary>
+    public TimeSpan? ResponseTimeout { get; init; }
+
+    /// <summary>The time left before the deadline, for sending along with the request; null when there is none.</summary>
+    public TimeSpan? Remaining(TimeProvider time) =>
+        Deadline == 0 ? null : TimeSpan.FromSeconds((Deadline - time.GetTimestamp()) / (double)time.TimestampFrequency);
+
     /// <summary>How many silos forwarded the message because they did not own its target.</summary>
     public int Hops { get; init; }
 

@@ -48,7 +48,7 @@ internal sealed class TcpTransport : IMessageTransport, IAsyncDisposable
         var connection = await ConnectAsync(target).ConfigureAwait(false);
         var id = connection.NextId();
         connection.AddPending(id, message);
-        message.StartTimeout(runtime.Time, runtime.ResponseTimeout, m =>
+        message.StartTimeout(runtime.Time, message.ResponseTimeout ?? runtime.ResponseTimeout, m =>
         {
             connection.TakePending(id);
             runtime.OnTimeout(m);
@@ -56,7 +56,7 @@ internal sealed class TcpTransport : IMessageTransport, IAsyncDisposable
         byte[] frame;
         try
         {
-            frame = WireFormat.Request(id, message, runtime.SerializerOptions);
+            frame = WireFormat.Request(id, message, message.Remaining(runtime.Time), runtime.SerializerOptions);
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException)
         {
@@ -232,6 +232,14 @@ internal sealed class TcpTransport : IMessageTransport, IAsyncDisposable
             return;
         }
 
+        if (request.Timeout is { } left && left <= TimeSpan.Zero)
+        {
+            // The caller has already given up: do not run it.
+            await connection.SendAsync(WireFormat.Response(id, null, null,
+                new TimeoutException($"{request.Method.Name} on {request.Target} arrived after its deadline."), runtime.SerializerOptions)).ConfigureAwait(false);
+            return;
+        }
+
         await gate.WaitAsync().ConfigureAwait(false);
         _ = RunAsync(runtime, connection, gate, id, request);
     }
@@ -244,7 +252,7 @@ internal sealed class TcpTransport : IMessageTransport, IAsyncDisposable
             Exception? error = null;
             try
             {
-                result = await runtime.Send(request.Target, request.ClassInfo, request.Method, request.Arguments, request.Context, request.Hops + 1)
+                result = await runtime.Send(request.Target, request.ClassInfo, request.Method, request.Arguments, request.Context, request.Hops + 1, request.Timeout)
                     .ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // every failure goes back to the caller

@@ -16,12 +16,12 @@ internal enum FrameKind : byte
 }
 
 /// <summary>A request as read off the wire.</summary>
-internal sealed record RemoteRequest(GrainId Target, GrainClassInfo ClassInfo, GrainMethod Method, object?[] Arguments, CallContext? Context, int Hops);
+internal sealed record RemoteRequest(GrainId Target, GrainClassInfo ClassInfo, GrainMethod Method, object?[] Arguments, CallContext? Context, int Hops, TimeSpan? Timeout);
 
 /// <summary>
 /// The silo-to-silo wire format. A frame is a 4-byte little-endian length, then a kind byte, an 8-byte correlation id
 /// and a UTF-8 JSON body. Requests carry target, method key, arguments, call chain, re-entry permissions, request
-/// context and hop count; responses carry the result or the exception's type and message. Grain references travel
+/// context, hop count and the time the caller still waits; responses carry the result or the exception's type and message. Grain references travel
 /// as their grain ids (the serializer options include the grain reference converter).
 /// </summary>
 internal static class WireFormat
@@ -31,12 +31,17 @@ internal static class WireFormat
 
     public static byte[] Control(FrameKind kind, long id) => Frame(kind, id, static (_, _) => { }, 0);
 
-    public static byte[] Request(long id, Message message, JsonSerializerOptions options) => Frame(FrameKind.Request, id, (writer, m) =>
+    public static byte[] Request(long id, Message message, TimeSpan? remaining, JsonSerializerOptions options) => Frame(FrameKind.Request, id, (writer, m) =>
     {
         writer.WriteStartObject();
         writer.WriteString("target", m.Target.ToString());
         writer.WriteString("method", m.Method!.Key);
         writer.WriteNumber("hops", m.Hops);
+        if (remaining is { } left)
+        {
+            writer.WriteNumber("timeoutMs", Math.Max(0, (long)left.TotalMilliseconds));
+        }
+
         writer.WriteStartArray("args");
         var types = m.Method.ParameterTypes;
         for (var i = 0; i < types.Length; i++)
@@ -121,7 +126,8 @@ internal static class WireFormat
         }
 
         var context = chain is null && reentrant is null && values is null ? null : new CallContext(null, chain, reentrant, values);
-        return new RemoteRequest(target, info, method, args, context, root.GetProperty("hops").GetInt32());
+        TimeSpan? timeout = root.TryGetProperty("timeoutMs", out var ms) ? TimeSpan.FromMilliseconds(ms.GetInt64()) : null;
+        return new RemoteRequest(target, info, method, args, context, root.GetProperty("hops").GetInt32(), timeout);
     }
 
     /// <summary>Completes <paramref name="message"/> from a response body.</summary>
