@@ -528,3 +528,62 @@ public class SiloProbeGrain(ILocalSiloDetails silo, [PersistentState("tally")] I
         return Task.CompletedTask;
     }
 }
+
+public interface IStreamGrain : IGrainWithStringKey
+{
+    /// <summary>Publishes the numbers 0..count-1 on the stream, in order.</summary>
+    Task Publish(string provider, string streamKey, int count);
+
+    Task Listen(string provider, string streamKey);
+
+    Task<List<int>> Received();
+
+    Task<int> MaxConcurrentTurns();
+
+    Task<int> Busy(int millisecondsDelay);
+
+    Task Deactivate();
+}
+
+public class StreamGrain : Grain, IStreamGrain
+{
+    private readonly ConcurrencyMeter _turns = new();
+    private readonly List<int> _received = [];
+
+    public async Task Publish(string provider, string streamKey, int count)
+    {
+        var stream = this.GetStreamProvider(provider).GetStream<int>(StreamId.Create("numbers", streamKey));
+        for (var i = 0; i < count; i++)
+        {
+            await stream.OnNextAsync(i);
+        }
+    }
+
+    public async Task Listen(string provider, string streamKey)
+    {
+        var stream = this.GetStreamProvider(provider).GetStream<int>(StreamId.Create("numbers", streamKey));
+        await stream.SubscribeAsync(async n =>
+        {
+            using var _ = _turns.Enter();
+            await Task.Delay(1);
+            _received.Add(n);
+        });
+    }
+
+    public Task<List<int>> Received() => Task.FromResult(_received.ToList());
+
+    public Task<int> MaxConcurrentTurns() => Task.FromResult(_turns.Max);
+
+    public async Task<int> Busy(int millisecondsDelay)
+    {
+        using var _ = _turns.Enter();
+        await Task.Delay(millisecondsDelay);
+        return _received.Count;
+    }
+
+    public Task Deactivate()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+}

@@ -193,7 +193,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             return Admission.Start;
         }
 
-        if (message.Timer is null && ChainContains(message.Context, GrainId) && !CanStart(message.Context, readOnly, interleave))
+        if (message.Method is not null && ChainContains(message.Context, GrainId) && !CanStart(message.Context, readOnly, interleave))
         {
             return Admission.Deadlock;
         }
@@ -218,7 +218,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             Post(new WorkItem(null, null, message));
         }
 
-        if (message.Timer is null)
+        if (message.Method is not null)
         {
             message.StartTimeout(Runtime.Time, message.ResponseTimeout ?? Runtime.ResponseTimeout, Runtime.OnTimeout);
         }
@@ -306,10 +306,12 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
 
         var previousContext = CallContext.Current;
         ValueTask<object?> pending;
-        CallContext.Current = message.Timer is null ? CalleeContext(message.Context) : _rootContext ??= new CallContext(this, null, null, null);
+        CallContext.Current = message.Method is not null ? CalleeContext(message.Context) : _rootContext ??= new CallContext(this, null, null, null);
         try
         {
-            pending = message.Timer is { } timer ? new ValueTask<object?>(AsObjectTask(timer.RunTickAsync())) : InvokeGrain(message.Method!, message.Arguments);
+            pending = message.Timer is { } timer ? new ValueTask<object?>(AsObjectTask(timer.RunTickAsync()))
+                : message.Work is { } work ? new ValueTask<object?>(AsObjectTask(work()))
+                : InvokeGrain(message.Method!, message.Arguments);
         }
         catch (Exception e)
         {
@@ -706,6 +708,17 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     /// <summary>Drops the activation without running anything (the silo is being killed).</summary>
     internal void Abandon() =>
         Invalidate(message => new SiloUnavailableException($"Silo {Runtime.LocalSilo} stopped abruptly before {message.Describe()} ran."));
+
+    /// <summary>
+    /// Runs <paramref name="work"/> as a turn of this activation (waiting like a request, never concurrently with
+    /// one). Returns false when the activation has gone away.
+    /// </summary>
+    internal bool TryRunAsTurn(Func<Task> work, out Task completion)
+    {
+        var message = new Message(GrainId, null, null, null) { Work = work };
+        completion = message.AsValueTask().AsTask();
+        return TryEnqueue(message);
+    }
 
     // ---------------------------------------------------------------- state and timers
 

@@ -189,8 +189,10 @@ internal sealed class GrainRuntime
     /// <summary>Sends a waiting message to a new activation after its activation went away before running it.</summary>
     public void Reroute(Message message)
     {
-        if (message.Timer is not null || message.IsCompleted)
+        if (message.Method is null || message.IsCompleted)
         {
+            // Timer ticks and stream deliveries belong to the activation that went away.
+            message.TrySetException(new OrleansException($"{message.Describe()} was dropped: its activation went away."));
             return;
         }
 

@@ -24,7 +24,7 @@ internal sealed class Message : IValueTaskSource<object?>
 
     public GrainId Target { get; }
 
-    /// <summary>The grain method to run, or null for a timer tick.</summary>
+    /// <summary>The grain method to run, or null for a timer tick or other work.</summary>
     public GrainMethod? Method { get; }
 
     public object?[]? Arguments { get; }
@@ -34,6 +34,9 @@ internal sealed class Message : IValueTaskSource<object?>
 
     /// <summary>For timer ticks: the timer whose callback is the request.</summary>
     public Timers.GrainTimer? Timer { get; init; }
+
+    /// <summary>For work delivered to a grain as a turn (stream events): the work to run.</summary>
+    public Func<Task>? Work { get; init; }
 
     /// <summary>When the caller stops waiting (timestamp of the silo's <see cref="TimeProvider"/>); 0 for none.</summary>
     public long Deadline { get; set; }
@@ -138,7 +141,7 @@ internal sealed class Message : IValueTaskSource<object?>
         return true;
     }
 
-    public string Describe() => Method is null ? $"a timer tick of {Target}" : $"{Method.Name} on {Target}";
+    public string Describe() => Method is not null ? $"{Method.Name} on {Target}" : Timer is not null ? $"a timer tick of {Target}" : $"work for {Target}";
 
     public override string ToString() => Describe();
 
