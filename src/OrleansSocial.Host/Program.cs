@@ -1,57 +1,95 @@
+using OrleansSocial.Api;
+using OrleansSocial.Host;
 using OrleansSocial.Runtime;
 using OrleansSocial.Runtime.Hosting;
 using OrleansSocial.Runtime.Postgres;
 using OrleansSocial.Runtime.Redis;
 
-var builder = WebApplication.CreateBuilder(args);
-
-// Configuration (appsettings.json, environment variables such as ConnectionStrings__Postgres, or command-line --Key=Value):
+// Configuration (appsettings.json, environment variables such as ConnectionStrings__Postgres, or --Key=Value):
+//   Role                        all (default: silo and front end in one process) | silo | frontend (a cluster client)
 //   ConnectionStrings:Postgres  grain state in PostgreSQL (migrations applied at start); without it, state is in memory
-//   ConnectionStrings:Redis     cluster membership in Redis (several silos); without it, a single silo
-//   Cluster:ClusterId, Cluster:ServiceId, Silo:Host, Silo:Port
+//   ConnectionStrings:Redis     cluster membership and streams in Redis (several processes); without it, one silo
+//   Cluster:ClusterId, Cluster:ServiceId, Silo:Host, Silo:Port, Api:MaxRequestBodyBytes, Api:CorsOrigins
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--role"] = "Role" });
+var role = (builder.Configuration["Role"] ?? "all").ToLowerInvariant();
 var postgres = builder.Configuration.GetConnectionString("Postgres");
 var redis = builder.Configuration.GetConnectionString("Redis");
-
-builder.UseOrleans(silo =>
+if (role is not ("all" or "silo" or "frontend"))
 {
-    silo.AddGrainsFromAssembly(typeof(Program).Assembly);
-    silo.Services.Configure<ClusterOptions>(builder.Configuration.GetSection("Cluster"));
-    silo.Services.Configure<SiloOptions>(builder.Configuration.GetSection("Silo"));
-    if (string.IsNullOrWhiteSpace(postgres))
-    {
-        silo.AddMemoryGrainStorageAsDefault();
-    }
-    else
-    {
-        silo.AddPostgresGrainStorageAsDefault(o => o.ConnectionString = postgres);
-    }
+    Console.Error.WriteLine($"Unknown role '{role}': use all, silo or frontend.");
+    return 2;
+}
 
-    if (!string.IsNullOrWhiteSpace(redis))
-    {
-        silo.UseRedisClustering(redis);
-    }
-});
+if (role == "frontend" && string.IsNullOrWhiteSpace(redis))
+{
+    Console.Error.WriteLine("The frontend role is a cluster client: it needs ConnectionStrings:Redis to find the silos.");
+    return 2;
+}
 
-builder.Services.AddProblemDetails();
+const string Streams = "events";
+var isSilo = role != "frontend";
+if (isSilo)
+{
+    builder.UseOrleans(silo =>
+    {
+        silo.AddGrainsFromAssembly(typeof(ApiHosting).Assembly);
+        silo.Services.Configure<ClusterOptions>(builder.Configuration.GetSection("Cluster"));
+        silo.Services.Configure<SiloOptions>(builder.Configuration.GetSection("Silo"));
+        if (string.IsNullOrWhiteSpace(postgres))
+        {
+            silo.AddMemoryGrainStorageAsDefault();
+        }
+        else
+        {
+            silo.AddPostgresGrainStorageAsDefault(o => o.ConnectionString = postgres);
+        }
+
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            silo.AddMemoryStreams(Streams);
+        }
+        else
+        {
+            silo.UseRedisClustering(redis).AddRedisStreams(Streams, redis);
+        }
+    });
+}
+else
+{
+    builder.UseOrleansClient(client =>
+    {
+        client.AddGrainsFromAssembly(typeof(ApiHosting).Assembly);
+        client.Services.Configure<ClusterOptions>(builder.Configuration.GetSection("Cluster"));
+        client.UseRedisClustering(redis!).AddRedisStreams(Streams, redis!);
+    });
+}
+
+builder.AddOrleansSocialApi();
+var health = builder.Services.AddHealthChecks()
+    .Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("membership",
+        sp => new MembershipHealthCheck(sp.GetRequiredService<IClusterMembershipService>(), sp.GetRequiredService<ILocalSiloDetails>(), isSilo),
+        null, [ApiHosting.ReadyTag]));
+if (!string.IsNullOrWhiteSpace(postgres) && isSilo)
+{
+    health.AddCheck("postgres", new PostgresHealthCheck(postgres), tags: [ApiHosting.ReadyTag]);
+}
+
+if (!string.IsNullOrWhiteSpace(redis))
+{
+    health.AddCheck("redis", new RedisHealthCheck(redis), tags: [ApiHosting.ReadyTag]);
+}
 
 var app = builder.Build();
-
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-
-app.MapGet("/health/live", (IClusterMembershipService membership, ILocalSiloDetails silo) =>
-    TypedResults.Ok(new LiveResponse("live", silo.SiloAddress.ToString(), membership.CurrentView.Members.GetValueOrDefault(silo.SiloAddress).ToString())))
-    .WithName("Live");
+app.UseOrleansSocialApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
-    Console.WriteLine($"OrleansSocial is listening on {string.Join(", ", app.Urls)} (try GET /health/live); " +
+    Console.WriteLine($"OrleansSocial ({role}) is listening on {string.Join(", ", app.Urls)} (try GET /health/ready); " +
                       $"grain state: {(string.IsNullOrWhiteSpace(postgres) ? "memory" : "PostgreSQL")}; " +
                       $"membership: {(string.IsNullOrWhiteSpace(redis) ? "single silo" : "Redis")}"));
 
 await app.RunAsync();
-
-/// <summary>The answer of <c>GET /health/live</c>: the process is up and its silo's status.</summary>
-internal sealed record LiveResponse(string Status, string Silo, string SiloStatus);
+return 0;
 
 /// <summary>Exposed for WebApplicationFactory-based tests.</summary>
 public partial class Program;

@@ -8,7 +8,7 @@ namespace OrleansSocial.Host.Tests;
 public sealed class HealthTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
 {
     [Fact]
-    public async Task Health_live_answers_200_with_the_silo_active()
+    public async Task Health_live_answers_200()
     {
         using var client = factory.CreateClient();
 
@@ -17,7 +17,20 @@ public sealed class HealthTests(WebApplicationFactory<Program> factory) : IClass
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("live", body.GetProperty("status").GetString());
-        Assert.Equal("Active", body.GetProperty("siloStatus").GetString());
+    }
+
+    [Fact]
+    public async Task Health_ready_reports_the_silo_active()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ready", body.GetProperty("status").GetString());
+        var membership = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "membership");
+        Assert.Equal("Healthy", membership.GetProperty("status").GetString());
     }
 
     [Fact]
@@ -29,5 +42,30 @@ public sealed class HealthTests(WebApplicationFactory<Program> factory) : IClass
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_wrong_method_is_a_405_problem_document()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.DeleteAsync(new Uri("/health/live", UriKind.Relative));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(405, body.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Responses_carry_security_headers()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
+
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
     }
 }

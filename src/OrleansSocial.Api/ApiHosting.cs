@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansSocial.Api.Infrastructure;
+
+namespace OrleansSocial.Api;
+
+/// <summary>Settings of the HTTP front end (section <c>Api</c>).</summary>
+public sealed class ApiOptions
+{
+    /// <summary>Largest request body accepted, in bytes. Default 1 MiB (media uploads get their own limit).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Origins allowed by CORS; empty allows none.</summary>
+    public string[] CorsOrigins { get; set; } = [];
+}
+
+/// <summary>Wires the front end into an ASP.NET Core application.</summary>
+public static class ApiHosting
+{
+    /// <summary>Health checks with this tag decide <c>/health/ready</c>.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>Meters exported at <c>/metrics</c>.</summary>
+    public static readonly string[] ExportedMeters = ["OrleansSocial", "Microsoft.AspNetCore"];
+
+    public static WebApplicationBuilder AddOrleansSocialApi(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Configuration.GetSection("Api").Get<ApiOptions>() ?? new ApiOptions();
+        builder.Services.Configure<ApiOptions>(builder.Configuration.GetSection("Api"));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
+        builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
+        builder.Services.AddHealthChecks();
+        builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), ExportedMeters));
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+            policy.WithOrigins(options.CorsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
+        return builder;
+    }
+
+    /// <summary>Middleware and the endpoints every role serves: health and metrics.</summary>
+    public static WebApplication UseOrleansSocialApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        _ = app.Services.GetRequiredService<PrometheusExporter>(); // start collecting before the first request
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(SecurityHeadersAsync);
+        app.UseCors();
+
+        app.MapGet("/health/live", () => TypedResults.Ok(new HealthResponse("live", [])))
+            .WithName("Live").WithTags("Health");
+        app.MapGet("/health/ready", ReadyAsync).WithName("Ready").WithTags("Health");
+        app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Collect(), PrometheusExporter.ContentType))
+            .WithName("Metrics").WithTags("Health");
+        return app;
+    }
+
+    private static async Task<IResult> ReadyAsync(HealthCheckService health, CancellationToken cancellationToken)
+    {
+        var report = await health.CheckHealthAsync(c => c.Tags.Contains(ReadyTag), cancellationToken).ConfigureAwait(false);
+        var checks = report.Entries.Select(e => new HealthCheckResponse(e.Key, e.Value.Status.ToString(), e.Value.Description)).ToArray();
+        var body = new HealthResponse(report.Status == HealthStatus.Healthy ? "ready" : "not_ready", checks);
+        return report.Status == HealthStatus.Healthy
+            ? TypedResults.Ok(body)
+            : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static Task SecurityHeadersAsync(HttpContext context, Func<Task> next)
+    {
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        if (!context.Request.Path.StartsWithSegments("/docs"))
+        {
+            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+        }
+
+        return next();
+    }
+}
+
+/// <summary>The body of <c>/health/live</c> and <c>/health/ready</c>.</summary>
+public sealed record HealthResponse(string Status, IReadOnlyList<HealthCheckResponse> Checks);
+
+/// <summary>One dependency's health.</summary>
+public sealed record HealthCheckResponse(string Name, string Status, string? Description);

@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+
+namespace OrleansSocial.Api.Infrastructure;
+
+/// <summary>
+/// Collects the application's System.Diagnostics.Metrics instruments and renders them in the Prometheus text
+/// exposition format (0.0.4): counters as <c>_total</c>, up-down counters and gauges as gauges, histograms as
+/// cumulative <c>_bucket</c>/<c>_sum</c>/<c>_count</c>. Only meters created through this application's
+/// <see cref="IMeterFactory"/> are collected, so several hosts in one process (tests) do not mix their figures.
+/// </summary>
+public sealed class PrometheusExporter : IDisposable
+{
+    private static readonly double[] SecondsBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] MillisecondsBuckets = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+    private static readonly double[] DefaultBuckets = [1, 5, 10, 50, 100, 500, 1000, 5000, 10000];
+
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<Instrument, InstrumentState> _instruments = new();
+    private readonly Lock _collectLock = new();
+
+    public PrometheusExporter(IMeterFactory meterFactory, IEnumerable<string> meterNamePrefixes)
+    {
+        var prefixes = meterNamePrefixes.ToArray();
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, meterFactory)
+                && prefixes.Any(p => instrument.Meter.Name.StartsWith(p, StringComparison.Ordinal)))
+            {
+                _instruments[instrument] = new InstrumentState(instrument);
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.MeasurementsCompleted = (instrument, _) => _instruments.TryRemove(instrument, out InstrumentState? removed);
+        _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
+        _listener.SetMeasurementEventCallback<int>((i, v, tags, _) => Record(i, v, tags));
+        _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
+        _listener.SetMeasurementEventCallback<float>((i, v, tags, _) => Record(i, v, tags));
+        _listener.Start();
+    }
+
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    /// <summary>Renders every collected series.</summary>
+    public string Collect()
+    {
+        lock (_collectLock)
+        {
+            // Observable instruments report their current value now; the callbacks land in Record.
+            foreach (var state in _instruments.Values.Where(s => s.IsObservable))
+            {
+                state.ClearLastValues();
+            }
+
+            _listener.RecordObservableInstruments();
+            var text = new StringBuilder();
+            foreach (var group in _instruments.Values.GroupBy(s => s.MetricName).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var first = group.First();
+                text.Append("# HELP ").Append(group.Key).Append(' ').Append(EscapeHelp(first.Instrument.Description ?? first.Instrument.Name)).Append('\n');
+                text.Append("# TYPE ").Append(group.Key).Append(' ').Append(first.Kind).Append('\n');
+                foreach (var state in group)
+                {
+                    state.Write(text);
+                }
+            }
+
+            return text.ToString();
+        }
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (_instruments.TryGetValue(instrument, out var state))
+        {
+            state.Record(value, tags);
+        }
+    }
+
+    internal static string MetricName(Instrument instrument)
+    {
+        var name = new StringBuilder();
+        foreach (var c in instrument.Name)
+        {
+            name.Append(char.IsAsciiLetterOrDigit(c) || c == '_' || c == ':' ? c : '_');
+        }
+
+        var suffix = instrument.Unit switch
+        {
+            "s" => "_seconds",
+            "ms" => "_milliseconds",
+            "By" => "_bytes",
+            _ => "",
+        };
+        if (suffix.Length > 0 && !name.ToString().EndsWith(suffix, StringComparison.Ordinal))
+        {
+            name.Append(suffix);
+        }
+
+        if (IsCounter(instrument))
+        {
+            name.Append("_total");
+        }
+
+        return name.ToString();
+    }
+
+    private static bool IsCounter(Instrument instrument)
+    {
+        var type = instrument.GetType();
+        return type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(Counter<>) || type.GetGenericTypeDefinition() == typeof(ObservableCounter<>));
+    }
+
+    private static string EscapeHelp(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    internal static string EscapeLabel(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    private static string LabelName(string key)
+    {
+        var name = new StringBuilder();
+        foreach (var c in key)
+        {
+            name.Append(char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_');
+        }
+
+        return name.ToString();
+    }
+
+    private static string Format(double value) =>
+        double.IsPositiveInfinity(value) ? "+Inf" : double.IsNegativeInfinity(value) ? "-Inf" : double.IsNaN(value) ? "NaN"
+        : value.ToString("R", CultureInfo.InvariantCulture);
+
+    private sealed class InstrumentState(Instrument instrument)
+    {
+        private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
+
+        public Instrument Instrument { get; } = instrument;
+
+        public string MetricName { get; } = PrometheusExporter.MetricName(instrument);
+
+        public bool IsObservable { get; } = instrument.IsObservable;
+
+        public bool IsHistogram { get; } = instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Histogram<>);
+
+        public string Kind => IsHistogram ? "histogram" : IsCounter(Instrument) ? "counter" : "gauge";
+
+        private double[] Buckets => Instrument.Unit switch
+        {
+            "s" => SecondsBuckets,
+            "ms" => MillisecondsBuckets,
+            _ => DefaultBuckets,
+        };
+
+        public void ClearLastValues() => _series.Clear();
+
+        public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var labels = Labels(tags);
+            var series = _series.GetOrAdd(labels, _ => new Series(IsHistogram ? Buckets.Length : 0));
+            lock (series)
+            {
+                if (IsHistogram)
+                {
+                    series.Count++;
+                    series.Sum += value;
+                    var buckets = Buckets;
+                    for (var i = 0; i < buckets.Length; i++)
+                    {
+                        if (value <= buckets[i])
+                        {
+                            series.BucketCounts[i]++;
+                        }
+                    }
+                }
+                else if (IsObservable || !IsCounter(Instrument) && Instrument.GetType().GetGenericTypeDefinition() != typeof(UpDownCounter<>))
+                {
+                    series.Value = value; // a gauge: the last value
+                }
+                else
+                {
+                    series.Value += value; // a counter or up-down counter: the running sum
+                }
+            }
+        }
+
+        public void Write(StringBuilder text)
+        {
+            foreach (var (labels, series) in _series.OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                lock (series)
+                {
+                    if (!IsHistogram)
+                    {
+                        Line(text, MetricName, labels, series.Value);
+                        continue;
+                    }
+
+                    var buckets = Buckets;
+                    for (var i = 0; i < buckets.Length; i++)
+                    {
+                        Line(text, MetricName + "_bucket", Join(labels, $"le=\"{Format(buckets[i])}\""), series.BucketCounts[i]);
+                    }
+
+                    Line(text, MetricName + "_bucket", Join(labels, "le=\"+Inf\""), series.Count);
+                    Line(text, MetricName + "_sum", labels, series.Sum);
+                    Line(text, MetricName + "_count", labels, series.Count);
+                }
+            }
+        }
+
+        private static void Line(StringBuilder text, string name, string labels, double value)
+        {
+            text.Append(name);
+            if (labels.Length > 0)
+            {
+                text.Append('{').Append(labels).Append('}');
+            }
+
+            text.Append(' ').Append(Format(value)).Append('\n');
+        }
+
+        private static string Join(string labels, string extra) => labels.Length == 0 ? extra : labels + "," + extra;
+
+        private static string Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            if (tags.Length == 0)
+            {
+                return "";
+            }
+
+            var pairs = new List<string>(tags.Length);
+            foreach (var (key, value) in tags)
+            {
+                pairs.Add($"{LabelName(key)}=\"{EscapeLabel(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "")}\"");
+            }
+
+            pairs.Sort(StringComparer.Ordinal);
+            return string.Join(',', pairs);
+        }
+    }
+
+    private sealed class Series(int buckets)
+    {
+        public double Value { get; set; }
+
+        public double Sum { get; set; }
+
+        public long Count { get; set; }
+
+        public long[] BucketCounts { get; } = new long[buckets];
+    }
+}

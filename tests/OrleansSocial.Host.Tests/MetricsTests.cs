@@ -1,0 +1,104 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansSocial.Api.Infrastructure;
+
+namespace OrleansSocial.Host.Tests;
+
+/// <summary>A strict reader of the Prometheus text format, enough to check what /metrics serves.</summary>
+internal static partial class PrometheusText
+{
+    public static Dictionary<string, double> Parse(string text)
+    {
+        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
+        var types = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.StartsWith("# TYPE ", StringComparison.Ordinal))
+            {
+                var parts = line.Split(' ');
+                Assert.Contains(parts[3], new[] { "counter", "gauge", "histogram" });
+                Assert.True(types.TryAdd(parts[2], parts[3]), $"TYPE given twice for {parts[2]}");
+                continue;
+            }
+
+            if (line.StartsWith('#'))
+            {
+                Assert.StartsWith("# HELP ", line, StringComparison.Ordinal);
+                continue;
+            }
+
+            var match = Sample().Match(line);
+            Assert.True(match.Success, $"not a sample line: {line}");
+            Assert.True(types.Keys.Any(t => match.Groups["name"].Value.StartsWith(t, StringComparison.Ordinal)), $"no TYPE before {line}");
+            samples[match.Groups["series"].Value] = match.Groups["value"].Value == "+Inf"
+                ? double.PositiveInfinity
+                : double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
+        }
+
+        return samples;
+    }
+
+    [GeneratedRegex("""^(?<series>(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})?) (?<value>[-+0-9.eE]+|\+Inf|NaN)$""")]
+    private static partial Regex Sample();
+}
+
+public sealed class MetricsTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
+{
+    [Fact]
+    public async Task Metrics_parse_as_prometheus_text_and_count_http_requests_by_route_and_status()
+    {
+        using var client = factory.CreateClient();
+        for (var i = 0; i < 3; i++)
+        {
+            await client.GetAsync(new Uri("/health/live", UriKind.Relative));
+        }
+
+        var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        var samples = PrometheusText.Parse(text);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var liveCount = samples.Where(s => s.Key.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal)
+            && s.Key.Contains("http_route=\"/health/live\"", StringComparison.Ordinal)
+            && s.Key.Contains("http_response_status_code=\"200\"", StringComparison.Ordinal)).Sum(s => s.Value);
+        Assert.True(liveCount >= 3, $"expected at least 3 requests to /health/live, metrics said {liveCount}:\n{text}");
+        Assert.True(samples.ContainsKey("orleans_activations_active"), "the runtime's gauge should be exported");
+    }
+
+    [Fact]
+    public void The_exporter_renders_counters_gauges_and_histograms_with_escaped_labels()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        using var exporter = new PrometheusExporter(meterFactory, ["Test"]);
+        var meter = meterFactory.Create("Test.Meter");
+        var counter = meter.CreateCounter<long>("jobs.done", "{job}", "Jobs finished");
+        var upDown = meter.CreateUpDownCounter<int>("queue.length");
+        var histogram = meter.CreateHistogram<double>("job.duration", "s", "Job time");
+        var gaugeValue = 7;
+        meter.CreateObservableGauge("temperature", () => gaugeValue);
+
+        counter.Add(2, new KeyValuePair<string, object?>("kind", "say \"hi\"\n"));
+        counter.Add(3, new KeyValuePair<string, object?>("kind", "say \"hi\"\n"));
+        upDown.Add(5);
+        upDown.Add(-2);
+        histogram.Record(0.003);
+        histogram.Record(0.2);
+        histogram.Record(20);
+        var samples = PrometheusText.Parse(exporter.Collect());
+
+        Assert.Equal(5, samples["jobs_done_total{kind=\"say \\\"hi\\\"\\n\"}"]);
+        Assert.Equal(3, samples["queue_length"]);
+        Assert.Equal(7, samples["temperature"]);
+        Assert.Equal(1, samples["job_duration_seconds_bucket{le=\"0.005\"}"]);
+        Assert.Equal(2, samples["job_duration_seconds_bucket{le=\"0.25\"}"]);
+        Assert.Equal(3, samples["job_duration_seconds_bucket{le=\"+Inf\"}"]);
+        Assert.Equal(3, samples["job_duration_seconds_count"]);
+        Assert.Equal(20.203, samples["job_duration_seconds_sum"], 6);
+    }
+}
