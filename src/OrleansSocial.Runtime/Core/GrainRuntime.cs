@@ -310,6 +310,9 @@ internal sealed class GrainRuntime
 
 internal static partial class RuntimeLog
 {
+    [LoggerMessage(21, LogLevel.Warning, "Silo {Silo} could not record its status {Status} in the membership table; stopping anyway")]
+    public static partial void StatusNotRecorded(this ILogger logger, Exception exception, SiloAddress silo, SiloStatus status);
+
     [LoggerMessage(20, LogLevel.Warning, "Shutdown did not finish deactivating {Remaining} activations: {Reason}")]
     public static partial void ShutdownIncomplete(this ILogger logger, int remaining, string reason);
 }

@@ -298,9 +298,24 @@ public sealed class Silo : IHostedService
 
         // Stopping first: the view change that follows must not be mistaken for a rebalancing.
         _runtime.BeginStopping();
-        await _membership.UpdateStatusAsync(SiloStatus.ShuttingDown, cancellationToken).ConfigureAwait(false);
+        await AnnounceAsync(SiloStatus.ShuttingDown, cancellationToken).ConfigureAwait(false);
         await _runtime.StopAsync(cancellationToken).ConfigureAwait(false);
-        await _membership.UpdateStatusAsync(SiloStatus.Dead, CancellationToken.None).ConfigureAwait(false);
+        await AnnounceAsync(SiloStatus.Dead, CancellationToken.None).ConfigureAwait(false);
         (_transport as TcpTransport)?.Abort();
+    }
+
+    // A stopping silo that cannot reach the membership table still stops; its peers declare it dead by probing.
+    private async Task AnnounceAsync(SiloStatus status, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _membership.UpdateStatusAsync(status, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // whatever the table's failure, shutdown goes on
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            _runtime.Logger.StatusNotRecorded(e, _runtime.LocalSilo, status);
+        }
     }
 }
