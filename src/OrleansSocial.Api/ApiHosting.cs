@@ -47,6 +47,13 @@ public static class ApiHosting
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.AddHealthChecks();
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "OrleansSocial API";
+            document.Info.Version = "v1";
+            document.Info.Description = "REST API of OrleansSocial. Errors are RFC 7807 problem documents; lists use cursor pagination.";
+            return Task.CompletedTask;
+        }));
         builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), ExportedMeters));
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
             policy.WithOrigins(options.CorsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
@@ -63,11 +70,23 @@ public static class ApiHosting
         app.Use(SecurityHeadersAsync);
         app.UseCors();
 
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(ui =>
+        {
+            ui.RoutePrefix = "docs";
+            ui.SwaggerEndpoint("/openapi/v1.json", "OrleansSocial API v1");
+            ui.DocumentTitle = "OrleansSocial API";
+        });
+
         app.MapGet("/health/live", () => TypedResults.Ok(new HealthResponse("live", [])))
-            .WithName("Live").WithTags("Health");
-        app.MapGet("/health/ready", ReadyAsync).WithName("Ready").WithTags("Health");
+            .WithName("Live").WithTags("Health").WithSummary("The process is up.")
+            .Produces<HealthResponse>();
+        app.MapGet("/health/ready", ReadyAsync).WithName("Ready").WithTags("Health")
+            .WithSummary("The process can serve: its silo is Active (or a silo is, for a front end) and its databases answer.")
+            .Produces<HealthResponse>().Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Collect(), PrometheusExporter.ContentType))
-            .WithName("Metrics").WithTags("Health");
+            .WithName("Metrics").WithTags("Health").WithSummary("Prometheus text exposition of the runtime and HTTP meters.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
         return app;
     }
 
