@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+
+namespace OrleansSocial.Api.Infrastructure;
+
+/// <summary>
+/// The cursor pagination of every list (the Mastodon convention): <c>limit</c> (default 20, at most 40),
+/// <c>max_id</c> (older than), <c>since_id</c> (newer than, newest first), <c>min_id</c> (newer than, oldest first, for
+/// catching up). Ids are opaque strings. Responses carry an RFC 8288 <c>Link</c> header with <c>next</c> (older) and
+/// <c>prev</c> (newer) pages.
+/// </summary>
+public sealed record PageRequest(int Limit, string? MaxId, string? SinceId, string? MinId)
+{
+    public const int DefaultLimit = 20;
+    public const int MaxLimit = 40;
+    private const int MaxIdLength = 64;
+
+    /// <summary>Reads the page parameters of a request, or returns a validation problem naming each bad one.</summary>
+    public static bool TryRead(HttpRequest request, out PageRequest page, out IResult? problem)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var limit = DefaultLimit;
+        var rawLimit = request.Query["limit"];
+        if (rawLimit.Count > 1)
+        {
+            errors["limit"] = ["Give limit once."];
+        }
+        else if (rawLimit.Count == 1
+                 && (!int.TryParse(rawLimit[0], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxLimit))
+        {
+            errors["limit"] = [$"limit must be a whole number from 1 to {MaxLimit}."];
+        }
+
+        string? Id(string name)
+        {
+            var values = request.Query[name];
+            if (values.Count == 0)
+            {
+                return null;
+            }
+
+            var value = values[0];
+            if (values.Count > 1 || string.IsNullOrWhiteSpace(value) || value.Length > MaxIdLength || value.Any(char.IsControl))
+            {
+                errors[name] = [$"{name} must be one id of 1 to {MaxIdLength} characters."];
+                return null;
+            }
+
+            return value;
+        }
+
+        var maxId = Id("max_id");
+        var sinceId = Id("since_id");
+        var minId = Id("min_id");
+        if (sinceId is not null && minId is not null)
+        {
+            errors["min_id"] = ["Give since_id or min_id, not both."];
+        }
+
+        page = new PageRequest(limit, maxId, sinceId, minId);
+        problem = errors.Count == 0 ? null : TypedResults.ValidationProblem(errors, title: "The page parameters are invalid.");
+        return problem is null;
+    }
+
+    /// <summary>
+    /// Sets the <c>Link</c> header for a page whose items run from <paramref name="newestId"/> to <paramref name="oldestId"/>
+    /// (nothing when the page is empty). Other query parameters of the request are kept.
+    /// </summary>
+    public void WriteLinkHeader(HttpContext context, string? newestId, string? oldestId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (newestId is null || oldestId is null)
+        {
+            return;
+        }
+
+        var links = new StringBuilder();
+        links.Append('<').Append(Url(context.Request, ("max_id", oldestId))).Append(">; rel=\"next\", ");
+        links.Append('<').Append(Url(context.Request, ("min_id", newestId))).Append(">; rel=\"prev\"");
+        context.Response.Headers.Link = links.ToString();
+    }
+
+    private string Url(HttpRequest request, (string Name, string Value) cursor)
+    {
+        var query = new QueryBuilder();
+        foreach (var (key, values) in request.Query)
+        {
+            if (key is "max_id" or "since_id" or "min_id" or "limit")
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                query.Add(key, value ?? "");
+            }
+        }
+
+        query.Add("limit", Limit.ToString(CultureInfo.InvariantCulture));
+        query.Add(cursor.Name, cursor.Value);
+        return UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path, query.ToQueryString());
+    }
+}
