@@ -47,6 +47,7 @@ public static class ApiHosting
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.AddHealthChecks();
+        builder.Services.AddOrleansSocialRateLimiting(builder.Configuration.GetSection("Api:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions());
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "OrleansSocial API";
@@ -69,6 +70,7 @@ public static class ApiHosting
         app.UseStatusCodePages();
         app.Use(SecurityHeadersAsync);
         app.UseCors();
+        app.UseRateLimiter();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(ui =>
