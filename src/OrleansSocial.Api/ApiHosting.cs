@@ -8,6 +8,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Infrastructure;
 
 namespace OrleansSocial.Api;
@@ -41,12 +46,17 @@ public static class ApiHosting
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
         builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+
+        // Binding errors throw (in every environment) so BadRequestExceptionHandler can say what was wrong.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.AddHealthChecks();
+        AddAccounts(builder);
         builder.Services.AddOrleansSocialRateLimiting(builder.Configuration.GetSection("Api:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions());
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -61,6 +71,28 @@ public static class ApiHosting
         return builder;
     }
 
+    private static void AddAccounts(WebApplicationBuilder builder)
+    {
+        var auth = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
+        builder.Services.AddSingleton(auth);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new TokenService(auth, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService>((o, tokens) =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = tokens.ValidationParameters;
+        });
+        builder.Services.AddAuthorization();
+        var postgres = builder.Configuration.GetConnectionString("Postgres");
+        if (!string.IsNullOrWhiteSpace(postgres))
+        {
+            builder.Services.AddKeyedSingleton("accounts", (_, _) => NpgsqlDataSource.Create(postgres));
+            builder.Services.AddSingleton(sp => new AccountStore(sp.GetRequiredKeyedService<NpgsqlDataSource>("accounts")));
+        }
+    }
+
     /// <summary>Middleware and the endpoints every role serves: health and metrics.</summary>
     public static WebApplication UseOrleansSocialApi(this WebApplication app)
     {
@@ -70,6 +102,8 @@ public static class ApiHosting
         app.UseStatusCodePages();
         app.Use(SecurityHeadersAsync);
         app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseRateLimiter();
 
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -89,6 +123,13 @@ public static class ApiHosting
         app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Collect(), PrometheusExporter.ContentType))
             .WithName("Metrics").WithTags("Health").WithSummary("Prometheus text exposition of the runtime and HTTP meters.")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
+        // Accounts live in PostgreSQL: without it (the in-memory development mode) there are none to serve.
+        var api = app.MapGroup("/api/v1");
+        if (app.Services.GetService<AccountStore>() is not null)
+        {
+            api.MapAccountEndpoints();
+        }
+
         return app;
     }
 

@@ -1,0 +1,85 @@
+using Npgsql;
+
+namespace OrleansSocial.Api.Accounts;
+
+/// <summary>An account row.</summary>
+public sealed record Account(
+    long Id, string Username, string Email, string PasswordHash, string DisplayName, string Bio, string Website,
+    bool IsPrivate, string Role, DateTimeOffset CreatedAt, int FailedLogins, DateTimeOffset? LockedUntil);
+
+/// <summary>Why an account could not be created.</summary>
+public enum CreateAccountConflict
+{
+    None,
+    Username,
+    Email,
+}
+
+/// <summary>The <c>accounts</c> table.</summary>
+public sealed class AccountStore(NpgsqlDataSource db)
+{
+    private const string Columns = "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, failed_logins, locked_until";
+
+    /// <summary>Inserts an account; a taken username or email (case-insensitively) is reported, never thrown.</summary>
+    public async Task<(Account? Account, CreateAccountConflict Conflict)> CreateAsync(string username, string email, string passwordHash, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand($"""
+            INSERT INTO accounts (username, email, password_hash, display_name) VALUES ($1, $2, $3, $1)
+            RETURNING {Columns}
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = username });
+        command.Parameters.Add(new NpgsqlParameter { Value = email });
+        command.Parameters.Add(new NpgsqlParameter { Value = passwordHash });
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            return (Read(reader), CreateAccountConflict.None);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return (null, e.ConstraintName == "accounts_email_key" ? CreateAccountConflict.Email : CreateAccountConflict.Username);
+        }
+    }
+
+    /// <summary>The account whose username or email is <paramref name="login"/> (case-insensitively).</summary>
+    public Task<Account?> FindByLoginAsync(string login, CancellationToken ct) =>
+        QuerySingleAsync($"SELECT {Columns} FROM accounts WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1", login, ct);
+
+    public Task<Account?> GetAsync(long id, CancellationToken ct) =>
+        QuerySingleAsync($"SELECT {Columns} FROM accounts WHERE id = $1", id, ct);
+
+    /// <summary>Counts a failed login; the <paramref name="lockAfter"/>th in a row locks the account until <paramref name="lockUntil"/>.</summary>
+    public async Task RecordFailedLoginAsync(long id, int lockAfter, DateTimeOffset lockUntil, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            UPDATE accounts SET failed_logins = failed_logins + 1,
+                                locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
+            WHERE id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = lockAfter });
+        command.Parameters.Add(new NpgsqlParameter { Value = lockUntil });
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task ResetFailedLoginsAsync(long id, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task<Account?> QuerySingleAsync<T>(string sql, T parameter, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
+    }
+
+    private static Account Read(NpgsqlDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
+        r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetInt32(10),
+        r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11));
+}
