@@ -90,6 +90,7 @@ public static class ApiHosting
         {
             builder.Services.AddKeyedSingleton("accounts", (_, _) => NpgsqlDataSource.Create(postgres));
             builder.Services.AddSingleton(sp => new AccountStore(sp.GetRequiredKeyedService<NpgsqlDataSource>("accounts")));
+            builder.Services.AddSingleton(sp => new SessionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>("accounts"), sp.GetRequiredService<TimeProvider>()));
         }
     }
 

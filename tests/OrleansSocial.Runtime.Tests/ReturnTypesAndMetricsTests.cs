@@ -41,7 +41,7 @@ public sealed class MetricsAndTimeoutTests
     {
         await using var cluster = new TestClusterBuilder()
             .ConfigureSilo(silo => silo.AddGrainsFromAssembly<TestSiloConfigurator>()
-                .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMilliseconds(200)))
+                .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(1.5)))
             .Build();
         await cluster.DeployAsync();
         var meterFactory = cluster.ServiceProvider.GetRequiredService<IMeterFactory>();
@@ -65,7 +65,7 @@ public sealed class MetricsAndTimeoutTests
         }
 
         await Assert.ThrowsAsync<ProfileRuleException>(() => cluster.GrainFactory.GetGrain<IThrowingGrain>(1).ThrowAfterAwait("no"));
-        await Assert.ThrowsAsync<TimeoutException>(() => cluster.GrainFactory.GetGrain<ISlowGrain>(1).Sleep(TimeSpan.FromSeconds(2)));
+        await Assert.ThrowsAsync<TimeoutException>(() => cluster.GrainFactory.GetGrain<ISlowGrain>(1).Sleep(TimeSpan.FromSeconds(4)));
         listener.RecordObservableInstruments();
 
         Assert.Equal(7, totals.GetValueOrDefault("orleans.calls"));

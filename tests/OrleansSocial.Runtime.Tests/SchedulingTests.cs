@@ -114,12 +114,12 @@ public sealed class SchedulingTests(ClusterFixture fixture)
     {
         await using var cluster = new TestClusterBuilder()
             .ConfigureSilo(silo => silo.AddGrainsFromAssembly<TestSiloConfigurator>()
-                .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMilliseconds(300)))
+                .Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(1)))
             .Build();
         await cluster.DeployAsync();
         var slow = cluster.GrainFactory.GetGrain<ISlowGrain>(Random.Shared.NextInt64());
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => slow.Sleep(TimeSpan.FromSeconds(3)));
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => slow.Sleep(TimeSpan.FromSeconds(4)));
 
         Assert.Contains("ISlowGrain.Sleep", error.Message, StringComparison.Ordinal);
         Assert.False(await slow.Finished(), "the caller should have given up before the grain finished");

@@ -24,7 +24,16 @@ public sealed record AccountResponse(string Id, string Username, string Email, s
 }
 
 /// <summary>A signed-in session's tokens.</summary>
-public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string RefreshToken, int RefreshExpiresIn);
+
+/// <summary>Body of <c>POST /api/v1/sessions/refresh</c>.</summary>
+public sealed record RefreshRequest(string? RefreshToken);
+
+/// <summary>How many sessions were signed out.</summary>
+public sealed record RevokedResponse(int Revoked);
+
+/// <summary>A session as listed to its owner.</summary>
+public sealed record SessionResponse(string Id, string Device, string Ip, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, bool Current);
 
 /// <summary>Registration, login and the signed-in account.</summary>
 public static class AccountEndpoints
@@ -36,8 +45,16 @@ public static class AccountEndpoints
         accounts.MapPost("/", RegisterAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
             .WithName("Register").WithSummary("Creates an account.");
         accounts.MapGet("/me", MeAsync).RequireAuthorization().WithName("Me").WithSummary("The signed-in account.");
-        api.MapPost("/sessions", LoginAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
-            .WithTags("Sessions").WithName("Login").WithSummary("Signs in with a username or email and a password.");
+        var sessions = api.MapGroup("/sessions").WithTags("Sessions");
+        sessions.MapPost("/", LoginAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
+            .WithName("Login").WithSummary("Signs in with a username or email and a password.");
+        sessions.MapPost("/refresh", RefreshAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
+            .WithName("Refresh").WithSummary("Exchanges a refresh token for new tokens; a reused refresh token revokes its session.");
+        sessions.MapGet("/", ListSessionsAsync).RequireAuthorization().WithName("Sessions").WithSummary("My signed-in sessions.");
+        sessions.MapDelete("/current", LogoutAsync).RequireAuthorization().WithName("Logout").WithSummary("Signs this session out.");
+        sessions.MapDelete("/{id}", RevokeSessionAsync).RequireAuthorization().WithName("RevokeSession").WithSummary("Signs one of my sessions out.");
+        sessions.MapPost("/revoke_others", RevokeOthersAsync).RequireAuthorization().WithName("RevokeOtherSessions")
+            .WithSummary("Signs out every session but this one.");
         return api;
     }
 
@@ -78,8 +95,8 @@ public static class AccountEndpoints
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest body, AccountStore store, IPasswordHasher<Account> hasher, TokenService tokens, AuthOptions options,
-        TimeProvider time, CancellationToken ct)
+        LoginRequest body, AccountStore store, SessionStore sessions, IPasswordHasher<Account> hasher, TokenService tokens,
+        AuthOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Login) || string.IsNullOrEmpty(body.Password))
         {
@@ -124,13 +141,73 @@ public static class AccountEndpoints
             await store.ResetFailedLoginsAsync(account.Id, ct).ConfigureAwait(false);
         }
 
-        return TypedResults.Ok(new TokenResponse(tokens.IssueAccessToken(account), "Bearer", (int)tokens.AccessTokenLifetime.TotalSeconds));
+        var (session, refreshToken) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
+            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
+        return TypedResults.Ok(Tokens(tokens, account, session.Id, refreshToken));
     }
+
+    private static TokenResponse Tokens(TokenService tokens, Account account, Guid sessionId, string refreshToken) =>
+        new(tokens.IssueAccessToken(account, sessionId), "Bearer", (int)tokens.AccessTokenLifetime.TotalSeconds, refreshToken,
+            (int)SessionStore.RefreshTokenLifetime.TotalSeconds);
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest body, AccountStore store, SessionStore sessions, TokenService tokens, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body.RefreshToken) || body.RefreshToken.Length > 200)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["refresh_token"] = ["Give the refresh token."] });
+        }
+
+        var (outcome, session, newToken) = await sessions.RotateAsync(body.RefreshToken, ct).ConfigureAwait(false);
+        var account = outcome == RefreshOutcome.Rotated ? await store.GetAsync(session!.AccountId, ct).ConfigureAwait(false) : null;
+        if (account is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: outcome switch
+            {
+                RefreshOutcome.Reused => "This refresh token was already used; the session is signed out for safety.",
+                RefreshOutcome.Revoked => "The session is signed out.",
+                RefreshOutcome.Expired => "The refresh token expired; sign in again.",
+                _ => "The refresh token is not valid.",
+            });
+        }
+
+        return TypedResults.Ok(Tokens(tokens, account, session!.Id, newToken!));
+    }
+
+    private static async Task<Ok<SessionResponse[]>> ListSessionsAsync(ClaimsPrincipal user, SessionStore sessions, CancellationToken ct)
+    {
+        var current = CurrentSession(user);
+        var list = await sessions.ListActiveAsync(AccountId(user), ct).ConfigureAwait(false);
+        return TypedResults.Ok(list.Select(s => new SessionResponse(s.Id.ToString("N"), s.Device, s.Ip, s.CreatedAt, s.LastUsedAt, s.Id == current)).ToArray());
+    }
+
+    private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, SessionStore sessions, CancellationToken ct)
+    {
+        await sessions.RevokeAsync(AccountId(user), CurrentSession(user), ct).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeSessionAsync(string id, ClaimsPrincipal user, SessionStore sessions, CancellationToken ct)
+    {
+        // Another account's session is indistinguishable from a missing one.
+        if (!Guid.TryParseExact(id, "N", out var sessionId) || !await sessions.RevokeAsync(AccountId(user), sessionId, ct).ConfigureAwait(false))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such session.");
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<RevokedResponse>> RevokeOthersAsync(ClaimsPrincipal user, SessionStore sessions, CancellationToken ct) =>
+        TypedResults.Ok(new RevokedResponse(await sessions.RevokeOthersAsync(AccountId(user), CurrentSession(user), ct).ConfigureAwait(false)));
+
+    private static long AccountId(ClaimsPrincipal user) => long.Parse(user.FindFirstValue("sub")!, CultureInfo.InvariantCulture);
+
+    private static Guid CurrentSession(ClaimsPrincipal user) => Guid.TryParseExact(user.FindFirstValue("sid"), "N", out var id) ? id : Guid.Empty;
 
     private static async Task<Results<Ok<AccountResponse>, NotFound>> MeAsync(ClaimsPrincipal user, AccountStore store, CancellationToken ct)
     {
-        var id = long.Parse(user.FindFirstValue("sub")!, CultureInfo.InvariantCulture);
-        var account = await store.GetAsync(id, ct).ConfigureAwait(false);
+        var account = await store.GetAsync(AccountId(user), ct).ConfigureAwait(false);
         return account is null ? TypedResults.NotFound() : TypedResults.Ok(AccountResponse.From(account));
     }
 }

@@ -56,7 +56,7 @@ public sealed class TokenService
 
     public TimeSpan AccessTokenLifetime => _options.AccessTokenLifetime;
 
-    public string IssueAccessToken(Account account)
+    public string IssueAccessToken(Account account, Guid sessionId)
     {
         ArgumentNullException.ThrowIfNull(account);
         var now = _time.GetUtcNow().UtcDateTime;
@@ -72,6 +72,7 @@ public sealed class TokenService
                 new Claim("sub", account.Id.ToString(CultureInfo.InvariantCulture)),
                 new Claim("name", account.Username),
                 new Claim("role", account.Role),
+                new Claim("sid", sessionId.ToString("N")),
             ]),
             SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
         });
