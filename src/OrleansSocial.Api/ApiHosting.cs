@@ -91,6 +91,8 @@ public static class ApiHosting
             builder.Services.AddKeyedSingleton("accounts", (_, _) => NpgsqlDataSource.Create(postgres));
             builder.Services.AddSingleton(sp => new AccountStore(sp.GetRequiredKeyedService<NpgsqlDataSource>("accounts")));
             builder.Services.AddSingleton(sp => new SessionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>("accounts"), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Admin").Get<AdminOptions>() ?? new AdminOptions());
+            builder.Services.AddHostedService<AdminBootstrap>();
         }
     }
 

@@ -123,3 +123,83 @@ public sealed class SessionTests(AccountsFactory factory) : IClassFixture<Accoun
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 }
+
+public sealed class PasswordChangeTests(AccountsFactory factory) : IClassFixture<AccountsFactory>
+{
+    private static async Task<JsonElement> PostJsonAsync(HttpClient client, string path, object body, string? token = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var response = await client.SendAsync(request);
+        return response.Content.Headers.ContentLength == 0
+            ? JsonDocument.Parse($"{{\"status\":{(int)response.StatusCode}}}").RootElement
+            : await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
+    public async Task Changing_the_password_needs_the_current_one_and_signs_out_other_sessions()
+    {
+        using var client = factory.CreateClient();
+        var username = "p_" + Guid.NewGuid().ToString("N")[..12];
+        await PostJsonAsync(client, "/api/v1/accounts", new { username, email = $"{username}@example.org", password = "correct horse battery" });
+        var phone = await PostJsonAsync(client, "/api/v1/sessions", new { login = username, password = "correct horse battery" });
+        var laptop = await PostJsonAsync(client, "/api/v1/sessions", new { login = username, password = "correct horse battery" });
+        var laptopToken = laptop.GetProperty("access_token").GetString();
+
+        var wrong = await PostJsonAsync(client, "/api/v1/accounts/me/password",
+            new { current_password = "not my password", new_password = "a brand new secret" }, laptopToken);
+        var changed = await PostJsonAsync(client, "/api/v1/accounts/me/password",
+            new { current_password = "correct horse battery", new_password = "a brand new secret" }, laptopToken);
+        var phoneRefresh = await client.PostAsJsonAsync(new Uri("/api/v1/sessions/refresh", UriKind.Relative),
+            new { refresh_token = phone.GetProperty("refresh_token").GetString() });
+        var laptopRefresh = await client.PostAsJsonAsync(new Uri("/api/v1/sessions/refresh", UriKind.Relative),
+            new { refresh_token = laptop.GetProperty("refresh_token").GetString() });
+        var oldLogin = await client.PostAsJsonAsync(new Uri("/api/v1/sessions", UriKind.Relative), new { login = username, password = "correct horse battery" });
+        var newLogin = await client.PostAsJsonAsync(new Uri("/api/v1/sessions", UriKind.Relative), new { login = username, password = "a brand new secret" });
+
+        Assert.True(wrong.GetProperty("errors").TryGetProperty("current_password", out _));
+        Assert.Equal(204, changed.GetProperty("status").GetInt32());
+        Assert.Equal(HttpStatusCode.Unauthorized, phoneRefresh.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, laptopRefresh.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, oldLogin.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, newLogin.StatusCode);
+    }
+}
+
+/// <summary>The host configured with a first administrator.</summary>
+public sealed class AdminFactory : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>
+{
+    private readonly string _connectionString = OrleansSocial.TestInfrastructure.PostgresServer.Instance.CreateDatabase("admin");
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:Postgres", _connectionString);
+        builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        builder.UseSetting("Auth:Admin:Username", "root_admin");
+        builder.UseSetting("Auth:Admin:Email", "admin@example.org");
+        builder.UseSetting("Auth:Admin:Password", "an admin passphrase");
+    }
+}
+
+public sealed class AdminTests(AdminFactory factory) : IClassFixture<AdminFactory>
+{
+    [Fact]
+    public async Task The_first_admin_comes_from_configuration_and_registration_never_makes_one()
+    {
+        using var client = factory.CreateClient();
+        var login = await client.PostAsJsonAsync(new Uri("/api/v1/sessions", UriKind.Relative), new { login = "root_admin", password = "an admin passphrase" });
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString();
+        using var me = new HttpRequestMessage(HttpMethod.Get, "/api/v1/accounts/me");
+        me.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var admin = await (await client.SendAsync(me)).Content.ReadFromJsonAsync<JsonElement>();
+        var sneaky = await client.PostAsJsonAsync(new Uri("/api/v1/accounts", UriKind.Relative),
+            new { username = "wannabe_admin", email = "w@example.org", password = "correct horse battery", role = "admin" });
+
+        Assert.Equal("admin", admin.GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, sneaky.StatusCode);
+    }
+}

@@ -15,6 +15,9 @@ public sealed record RegisterRequest(string? Username, string? Email, string? Pa
 /// <summary>Body of <c>POST /api/v1/sessions</c>: a username or an email, and the password.</summary>
 public sealed record LoginRequest(string? Login, string? Password);
 
+/// <summary>Body of <c>POST /api/v1/accounts/me/password</c>.</summary>
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
 /// <summary>An account as its owner sees it.</summary>
 public sealed record AccountResponse(string Id, string Username, string Email, string DisplayName, string Bio, string Website,
     bool IsPrivate, string Role, DateTimeOffset CreatedAt)
@@ -45,6 +48,8 @@ public static class AccountEndpoints
         accounts.MapPost("/", RegisterAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
             .WithName("Register").WithSummary("Creates an account.");
         accounts.MapGet("/me", MeAsync).RequireAuthorization().WithName("Me").WithSummary("The signed-in account.");
+        accounts.MapPost("/me/password", ChangePasswordAsync).RequireAuthorization().RequireRateLimiting(RateLimiting.AuthPolicy)
+            .WithName("ChangePassword").WithSummary("Changes the password (the current one is required) and signs out every other session.");
         var sessions = api.MapGroup("/sessions").WithTags("Sessions");
         sessions.MapPost("/", LoginAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
             .WithName("Login").WithSummary("Signs in with a username or email and a password.");
@@ -200,6 +205,37 @@ public static class AccountEndpoints
 
     private static async Task<Ok<RevokedResponse>> RevokeOthersAsync(ClaimsPrincipal user, SessionStore sessions, CancellationToken ct) =>
         TypedResults.Ok(new RevokedResponse(await sessions.RevokeOthersAsync(AccountId(user), CurrentSession(user), ct).ConfigureAwait(false)));
+
+    private static async Task<Results<NoContent, ValidationProblem, NotFound>> ChangePasswordAsync(ChangePasswordRequest body, ClaimsPrincipal user,
+        AccountStore store, SessionStore sessions, IPasswordHasher<Account> hasher, CancellationToken ct)
+    {
+        var account = await store.GetAsync(AccountId(user), ct).ConfigureAwait(false);
+        if (account is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrEmpty(body.CurrentPassword)
+            || hasher.VerifyHashedPassword(account, account.PasswordHash, body.CurrentPassword) == PasswordVerificationResult.Failed)
+        {
+            errors["current_password"] = ["The current password is wrong."];
+        }
+
+        if (AccountRules.PasswordProblem(body.NewPassword, account.Username) is { } problem)
+        {
+            errors["new_password"] = [problem];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The password was not changed.");
+        }
+
+        await store.SetPasswordHashAsync(account.Id, hasher.HashPassword(account, body.NewPassword!), ct).ConfigureAwait(false);
+        await sessions.RevokeOthersAsync(account.Id, CurrentSession(user), ct).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
 
     private static long AccountId(ClaimsPrincipal user) => long.Parse(user.FindFirstValue("sub")!, CultureInfo.InvariantCulture);
 

@@ -63,6 +63,22 @@ public sealed class AccountStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    public async Task SetPasswordHashAsync(long id, string passwordHash, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("UPDATE accounts SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = passwordHash });
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task SetRoleAsync(long id, string role, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("UPDATE accounts SET role = $2 WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = role });
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     public async Task ResetFailedLoginsAsync(long id, CancellationToken ct)
     {
         await using var command = db.CreateCommand("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1");
