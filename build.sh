@@ -41,6 +41,18 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# The SignalR tests drive the real @microsoft/signalr client under node (versions pinned in its package-lock.json).
+ensure_node_packages() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    DEBIAN_PACKAGES+=(nodejs npm)
+    ensure_packages
+  fi
+  if [ ! -d tests/signalr-client/node_modules/@microsoft/signalr ]; then
+    log "installing the SignalR JavaScript client for the tests"
+    npm ci --prefix tests/signalr-client --no-audit --no-fund --loglevel=error >&2
+  fi
+}
+
 # Reads the <Counters .../> element of a .trx file and prints "total passed failed notExecuted".
 trx_counts() {
   local counters
@@ -56,6 +68,7 @@ trx_counts() {
 cmd_test() {
   ensure_dotnet
   ensure_packages
+  ensure_node_packages
   log "building"
   dotnet build OrleansSocial.sln -c Debug -v quiet -nologo
 

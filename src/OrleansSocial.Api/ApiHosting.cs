@@ -14,6 +14,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Infrastructure;
+using OrleansSocial.Api.Realtime;
 
 namespace OrleansSocial.Api;
 
@@ -83,8 +84,28 @@ public static class ApiHosting
         {
             o.MapInboundClaims = false;
             o.TokenValidationParameters = tokens.ValidationParameters;
+
+            // Browsers cannot set headers on WebSocket requests: the hub also takes the token from the query string.
+            o.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = context =>
+                {
+                    if (context.Request.Path.StartsWithSegments("/hubs") && context.Request.Query["access_token"] is { Count: 1 } token)
+                    {
+                        context.Token = token[0];
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
         });
         builder.Services.AddAuthorization();
+        builder.Services.AddSignalR(o =>
+        {
+            o.KeepAliveInterval = TimeSpan.FromSeconds(15);
+            o.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
+        });
+        builder.Services.AddSingleton<ConnectionRelay>();
         var postgres = builder.Configuration.GetConnectionString("Postgres");
         if (!string.IsNullOrWhiteSpace(postgres))
         {
@@ -126,6 +147,8 @@ public static class ApiHosting
         app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Collect(), PrometheusExporter.ContentType))
             .WithName("Metrics").WithTags("Health").WithSummary("Prometheus text exposition of the runtime and HTTP meters.")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
+        app.MapHub<EventsHub>("/hubs/events");
+
         // Accounts live in PostgreSQL: without it (the in-memory development mode) there are none to serve.
         var api = app.MapGroup("/api/v1");
         if (app.Services.GetService<AccountStore>() is not null)

@@ -27,7 +27,7 @@ if (role == "frontend" && string.IsNullOrWhiteSpace(redis))
     return 2;
 }
 
-const string Streams = "events";
+const string Streams = OrleansSocial.Api.Realtime.UserEvents.Provider;
 var isSilo = role != "frontend";
 if (isSilo)
 {

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using OrleansSocial.Runtime;
+
+namespace OrleansSocial.Api.Realtime;
+
+/// <summary>
+/// An event for one user's connections: <see cref="Name"/> is the SignalR method clients listen to
+/// (<c>notification</c>, <c>message</c>, ...), <see cref="Payload"/> its argument. Published on the user's stream
+/// (<see cref="UserEvents.StreamFor"/>) by grains on any silo.
+/// </summary>
+public sealed record UserEvent(string Name, JsonElement Payload);
+
+/// <summary>Where user events are published.</summary>
+public static class UserEvents
+{
+    /// <summary>The stream provider the host registers for events (Memory in one process, Redis across processes).</summary>
+    public const string Provider = "events";
+
+    public const string Namespace = "user-events";
+
+    public static StreamId StreamFor(string userId) => StreamId.Create(Namespace, userId);
+}
+
+/// <summary>
+/// The SignalR hub at <c>/hubs/events</c>. Only signed-in users connect (JWT in the Authorization header, or in the
+/// <c>access_token</c> query string for WebSockets). Each connection subscribes to its user's event stream and
+/// receives every event published on it, from grains on any silo, through whichever front end it is connected to.
+/// Delivery is at-most-once: a reconnecting client catches up over REST.
+/// </summary>
+[Authorize]
+public sealed class EventsHub(ConnectionRelay relay) : Hub
+{
+    public override async Task OnConnectedAsync()
+    {
+        var userId = Context.User?.FindFirstValue("sub") ?? throw new HubException("Not signed in.");
+        await relay.ConnectAsync(Context.ConnectionId, userId).ConfigureAwait(false);
+        await base.OnConnectedAsync().ConfigureAwait(false);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        await relay.DisconnectAsync(Context.ConnectionId).ConfigureAwait(false);
+        await base.OnDisconnectedAsync(exception).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Subscribes each hub connection to its user's stream and forwards the events to that connection.</summary>
+public sealed class ConnectionRelay(IServiceProvider services, IHubContext<EventsHub> hub)
+{
+    private readonly ConcurrentDictionary<string, StreamSubscriptionHandle<UserEvent>> _subscriptions = new(StringComparer.Ordinal);
+
+    public async Task ConnectAsync(string connectionId, string userId)
+    {
+        var stream = services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(userId));
+        var client = hub.Clients.Client(connectionId);
+        var handle = await stream.SubscribeAsync(e => client.SendAsync(e.Name, e.Payload)).ConfigureAwait(false);
+        _subscriptions[connectionId] = handle;
+    }
+
+    public async Task DisconnectAsync(string connectionId)
+    {
+        if (_subscriptions.TryRemove(connectionId, out var handle))
+        {
+            await handle.UnsubscribeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using OrleansSocial.Api.Realtime;
+using OrleansSocial.Runtime;
+using OrleansSocial.TestInfrastructure;
+
+namespace OrleansSocial.Host.Tests;
+
+/// <summary>The host on a real Kestrel port (the JavaScript client needs one), with accounts.</summary>
+public sealed class RealtimeFactory : WebApplicationFactory<Program>
+{
+    private readonly string _connectionString = PostgresServer.Instance.CreateDatabase("realtime");
+
+    public RealtimeFactory() => UseKestrel(0);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:Postgres", _connectionString);
+        builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+    }
+}
+
+public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
+{
+    private static readonly string ClientDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../signalr-client"));
+    private readonly RealtimeFactory _factory;
+
+    public RealtimeTests(RealtimeFactory factory)
+    {
+        _factory = factory;
+        _factory.StartServer();
+    }
+
+    private async Task<(string UserId, string Token)> SignUpAsync(HttpClient client)
+    {
+        var username = "rt_" + Guid.NewGuid().ToString("N")[..12];
+        var created = await (await client.PostAsJsonAsync(new Uri("/api/v1/accounts", UriKind.Relative),
+            new { username, email = $"{username}@example.org", password = "correct horse battery" })).Content.ReadFromJsonAsync<JsonElement>();
+        var tokens = await (await client.PostAsJsonAsync(new Uri("/api/v1/sessions", UriKind.Relative),
+            new { login = username, password = "correct horse battery" })).Content.ReadFromJsonAsync<JsonElement>();
+        return (created.GetProperty("id").GetString()!, tokens.GetProperty("access_token").GetString()!);
+    }
+
+    private Process StartJsClient(string token, string eventName, int count)
+    {
+        var hubUrl = new Uri(_factory.ClientOptions.BaseAddress, "/hubs/events").ToString();
+        var info = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = ClientDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "client.mjs", hubUrl, token, eventName, count.ToString(System.Globalization.CultureInfo.InvariantCulture), "20000" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(info)!;
+    }
+
+    [Fact]
+    public async Task An_event_published_on_a_users_stream_reaches_their_javascript_signalr_client()
+    {
+        using var http = _factory.CreateClient();
+        var (userId, token) = await SignUpAsync(http);
+        using var js = StartJsClient(token, "notification", 3);
+        Assert.Equal("connected", await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        var stream = _factory.Services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(userId));
+        for (var i = 0; i < 3; i++)
+        {
+            await stream.OnNextAsync(new UserEvent("notification", JsonSerializer.SerializeToElement(new { type = "follow", n = i })));
+        }
+
+        var lines = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            lines.Add((await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)))!);
+        }
+
+        await js.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, js.ExitCode);
+        Assert.Equal([0, 1, 2], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("n").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Another_users_events_do_not_reach_a_connection()
+    {
+        using var http = _factory.CreateClient();
+        var (_, token) = await SignUpAsync(http);
+        var (otherUser, _) = await SignUpAsync(http);
+        using var js = StartJsClient(token, "notification", 1);
+        Assert.Equal("connected", await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        await _factory.Services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(otherUser))
+            .OnNextAsync(new UserEvent("notification", JsonSerializer.SerializeToElement(new { secret = true })));
+        var line = js.StandardOutput.ReadLineAsync();
+        var winner = await Task.WhenAny(line, Task.Delay(1500));
+        js.Kill();
+
+        Assert.NotSame(line, winner);
+    }
+
+    [Fact]
+    public async Task A_connection_without_a_valid_token_is_rejected()
+    {
+        using var anonymous = StartJsClient("-", "notification", 1);
+        using var forged = StartJsClient("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "notification", 1);
+
+        await anonymous.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await forged.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(1, anonymous.ExitCode);
+        Assert.Contains("connection failed", await anonymous.StandardError.ReadToEndAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, forged.ExitCode);
+    }
+}
