@@ -5,6 +5,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Realtime;
 using OrleansSocial.Runtime;
 using OrleansSocial.TestInfrastructure;
@@ -105,6 +107,56 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
         js.Kill();
 
         Assert.NotSame(line, winner);
+    }
+
+    [Fact]
+    public async Task A_thousand_simultaneous_connections_each_receive_the_event_sent_to_their_own_user()
+    {
+        const int Users = 1000;
+        var store = _factory.Services.GetRequiredService<AccountStore>();
+        var tokens = _factory.Services.GetRequiredService<TokenService>();
+        var batch = Guid.NewGuid().ToString("N")[..8];
+        var accounts = new List<Account>();
+        for (var i = 0; i < Users; i++)
+        {
+            // Created directly (a real hash is not needed to hold a connection): 1,000 PBKDF2 sign-ups would take minutes.
+            var (account, _) = await store.CreateAsync($"m{batch}_{i}", $"m{batch}_{i}@example.org", "not-a-usable-hash", default);
+            accounts.Add(account!);
+        }
+
+        var tokensFile = Path.Combine(Path.GetTempPath(), $"signalr-tokens-{batch}.json");
+        await File.WriteAllTextAsync(tokensFile, JsonSerializer.Serialize(accounts.Select(a => tokens.IssueAccessToken(a, Guid.NewGuid()))));
+        var hubUrl = new Uri(_factory.ClientOptions.BaseAddress, "/hubs/events").ToString();
+        var info = new ProcessStartInfo("node") { WorkingDirectory = ClientDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "many.mjs", hubUrl, tokensFile, "notification", "60000" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var js = Process.Start(info)!;
+        try
+        {
+            Assert.Equal($"connected {Users}", await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+            var provider = _factory.Services.GetStreamProvider(UserEvents.Provider);
+            foreach (var account in accounts)
+            {
+                await provider.GetStream<UserEvent>(UserEvents.StreamFor(account.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                    .OnNextAsync(new UserEvent("notification", JsonSerializer.SerializeToElement(new { to = account.Id })));
+            }
+
+            Assert.Equal($"received {Users}", await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+            await js.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(0, js.ExitCode);
+        }
+        finally
+        {
+            if (!js.HasExited)
+            {
+                js.Kill();
+            }
+
+            File.Delete(tokensFile);
+        }
     }
 
     [Fact]
