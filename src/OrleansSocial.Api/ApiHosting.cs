@@ -34,6 +34,9 @@ public static class ApiHosting
     /// <summary>Health checks with this tag decide <c>/health/ready</c>.</summary>
     public const string ReadyTag = "ready";
 
+    /// <summary>Service key of the front end's PostgreSQL connection pool (accounts, sessions, readiness).</summary>
+    public const string PostgresKey = "api";
+
     /// <summary>Meters exported at <c>/metrics</c>.</summary>
     public static readonly string[] ExportedMeters = ["OrleansSocial", "Microsoft.AspNetCore"];
 
@@ -109,9 +112,9 @@ public static class ApiHosting
         var postgres = builder.Configuration.GetConnectionString("Postgres");
         if (!string.IsNullOrWhiteSpace(postgres))
         {
-            builder.Services.AddKeyedSingleton("accounts", (_, _) => NpgsqlDataSource.Create(postgres));
-            builder.Services.AddSingleton(sp => new AccountStore(sp.GetRequiredKeyedService<NpgsqlDataSource>("accounts")));
-            builder.Services.AddSingleton(sp => new SessionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>("accounts"), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddKeyedSingleton(PostgresKey, (_, _) => NpgsqlDataSource.Create(postgres));
+            builder.Services.AddSingleton(sp => new AccountStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
+            builder.Services.AddSingleton(sp => new SessionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Admin").Get<AdminOptions>() ?? new AdminOptions());
             builder.Services.AddHostedService<AdminBootstrap>();
         }

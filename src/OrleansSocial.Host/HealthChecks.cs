@@ -25,16 +25,14 @@ internal sealed class MembershipHealthCheck(IClusterMembershipService membership
     }
 }
 
-/// <summary>Ready when PostgreSQL answers a query.</summary>
-internal sealed class PostgresHealthCheck(string connectionString) : IHealthCheck, IAsyncDisposable
+/// <summary>Ready when PostgreSQL answers a query (through the front end's own connection pool).</summary>
+internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
 {
-    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
-
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            await using var command = _dataSource.CreateCommand("SELECT 1");
+            await using var command = dataSource.CreateCommand("SELECT 1");
             await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             return HealthCheckResult.Healthy("PostgreSQL answers");
         }
@@ -43,33 +41,21 @@ internal sealed class PostgresHealthCheck(string connectionString) : IHealthChec
             return HealthCheckResult.Unhealthy("PostgreSQL does not answer: " + e.Message);
         }
     }
-
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }
 
-/// <summary>Ready when Redis answers PING.</summary>
-internal sealed class RedisHealthCheck(string configuration) : IHealthCheck, IDisposable
+/// <summary>Ready when Redis answers PING (on the membership connection the process already holds).</summary>
+internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
 {
-    private readonly Lazy<ConnectionMultiplexer> _redis = new(() => ConnectionMultiplexer.Connect(configuration));
-
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var latency = await _redis.Value.GetDatabase().PingAsync().ConfigureAwait(false);
+            var latency = await redis.GetDatabase().PingAsync().ConfigureAwait(false);
             return HealthCheckResult.Healthy($"Redis answers in {latency.TotalMilliseconds:F1} ms");
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             return HealthCheckResult.Unhealthy("Redis does not answer: " + e.Message);
-        }
-    }
-
-    public void Dispose()
-    {
-        if (_redis.IsValueCreated)
-        {
-            _redis.Value.Dispose();
         }
     }
 }

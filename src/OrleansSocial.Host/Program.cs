@@ -70,14 +70,17 @@ var health = builder.Services.AddHealthChecks()
     .Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("membership",
         sp => new MembershipHealthCheck(sp.GetRequiredService<IClusterMembershipService>(), sp.GetRequiredService<ILocalSiloDetails>(), isSilo),
         null, [ApiHosting.ReadyTag]));
-if (!string.IsNullOrWhiteSpace(postgres) && isSilo)
+if (!string.IsNullOrWhiteSpace(postgres))
 {
-    health.AddCheck("postgres", new PostgresHealthCheck(postgres), tags: [ApiHosting.ReadyTag]);
+    health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("postgres",
+        sp => new PostgresHealthCheck(sp.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>(ApiHosting.PostgresKey)), null, [ApiHosting.ReadyTag]));
 }
 
 if (!string.IsNullOrWhiteSpace(redis))
 {
-    health.AddCheck("redis", new RedisHealthCheck(redis), tags: [ApiHosting.ReadyTag]);
+    health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("redis",
+        sp => new RedisHealthCheck(sp.GetRequiredKeyedService<StackExchange.Redis.IConnectionMultiplexer>(RedisClusteringExtensions.MembershipConnectionKey)),
+        null, [ApiHosting.ReadyTag]));
 }
 
 var app = builder.Build();

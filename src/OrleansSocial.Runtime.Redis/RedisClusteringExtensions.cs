@@ -8,6 +8,9 @@ namespace OrleansSocial.Runtime.Redis;
 /// <summary>Redis membership for a silo.</summary>
 public static class RedisClusteringExtensions
 {
+    /// <summary>Service key of the Redis connection membership uses (also used by readiness checks).</summary>
+    public const string MembershipConnectionKey = "membership";
+
     /// <summary>
     /// Keeps cluster membership in Redis (one hash per cluster). <paramref name="configuration"/> is a StackExchange.Redis
     /// configuration string, e.g. <c>localhost:6379,abortConnect=false</c>.
@@ -25,11 +28,11 @@ internal static class RedisMembershipRegistration
     /// <summary>Registers the Redis connection for membership and returns a factory of the cluster's table.</summary>
     public static Func<IServiceProvider, IMembershipTable> Table(IServiceCollection services, string configuration)
     {
-        services.AddKeyedSingleton<IConnectionMultiplexer>("membership", (_, _) => ConnectionMultiplexer.Connect(configuration));
+        services.AddKeyedSingleton<IConnectionMultiplexer>(RedisClusteringExtensions.MembershipConnectionKey, (_, _) => ConnectionMultiplexer.Connect(configuration));
         return sp =>
         {
             var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
-            return new RedisMembershipTable(sp.GetRequiredKeyedService<IConnectionMultiplexer>("membership"), cluster.ServiceId, cluster.ClusterId);
+            return new RedisMembershipTable(sp.GetRequiredKeyedService<IConnectionMultiplexer>(RedisClusteringExtensions.MembershipConnectionKey), cluster.ServiceId, cluster.ClusterId);
         };
     }
 }

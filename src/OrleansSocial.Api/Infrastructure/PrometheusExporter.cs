@@ -145,9 +145,15 @@ public sealed class PrometheusExporter : IDisposable
 
         public bool IsObservable { get; } = instrument.IsObservable;
 
-        public bool IsHistogram { get; } = instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Histogram<>);
+        public bool IsHistogram => Kind == "histogram";
 
-        public string Kind => IsHistogram ? "histogram" : IsCounter(Instrument) ? "counter" : "gauge";
+        public string Kind { get; } = instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Histogram<>)
+            ? "histogram" : IsCounter(instrument) ? "counter" : "gauge";
+
+        // Counters and up-down counters report increments (summed here); observable instruments and gauges report the
+        // current value. Decided once: Record runs on every measurement, e.g. every HTTP request.
+        private bool Accumulates { get; } = !instrument.IsObservable && (IsCounter(instrument)
+            || instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(UpDownCounter<>));
 
         private double[] Buckets => Instrument.Unit switch
         {
@@ -177,13 +183,13 @@ public sealed class PrometheusExporter : IDisposable
                         }
                     }
                 }
-                else if (IsObservable || !IsCounter(Instrument) && Instrument.GetType().GetGenericTypeDefinition() != typeof(UpDownCounter<>))
+                else if (Accumulates)
                 {
-                    series.Value = value; // a gauge: the last value
+                    series.Value += value;
                 }
                 else
                 {
-                    series.Value += value; // a counter or up-down counter: the running sum
+                    series.Value = value;
                 }
             }
         }

@@ -20,13 +20,6 @@ public interface IClientBuilder
     IConfiguration? Configuration { get; }
 }
 
-internal sealed class ClientBuilder(IServiceCollection services, IConfiguration? configuration) : IClientBuilder
-{
-    public IServiceCollection Services { get; } = services;
-
-    public IConfiguration? Configuration { get; } = configuration;
-}
-
 /// <summary>Adds a cluster client to a .NET host.</summary>
 public static class ClientHostingExtensions
 {
@@ -53,7 +46,7 @@ public static class ClientHostingExtensions
         services.AddSingleton<ClientMembershipService>();
         services.AddSingleton<IClusterMembershipService>(sp => sp.GetRequiredService<ClientMembershipService>());
         services.AddHostedService<ClientLifetime>();
-        configure(new ClientBuilder(services, configuration));
+        configure(new RuntimeBuilder(services, configuration));
         return services;
     }
 

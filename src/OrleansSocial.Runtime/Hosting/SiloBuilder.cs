@@ -22,7 +22,8 @@ public interface ISiloBuilder
     IConfiguration? Configuration { get; }
 }
 
-internal sealed class SiloBuilder(IServiceCollection services, IConfiguration? configuration) : ISiloBuilder
+/// <summary>The builder handed to silo and client configuration callbacks.</summary>
+internal sealed class RuntimeBuilder(IServiceCollection services, IConfiguration? configuration) : ISiloBuilder, IClientBuilder
 {
     public IServiceCollection Services { get; } = services;
 
@@ -61,7 +62,7 @@ public static class SiloHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        var builder = new SiloBuilder(services, configuration);
+        var builder = new RuntimeBuilder(services, configuration);
         if (!services.Any(d => d.ServiceType == typeof(GrainRuntime)))
         {
             AddSiloServices(services);
