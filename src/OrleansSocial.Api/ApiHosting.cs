@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Realtime;
 
@@ -115,9 +116,23 @@ public static class ApiHosting
             builder.Services.AddKeyedSingleton(PostgresKey, (_, _) => NpgsqlDataSource.Create(postgres));
             builder.Services.AddSingleton(sp => new AccountStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new SessionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddSingleton(sp => new EmailTokenStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
+            AddEmail(builder);
             builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Admin").Get<AdminOptions>() ?? new AdminOptions());
             builder.Services.AddHostedService<AdminBootstrap>();
         }
+    }
+
+    private static void AddEmail(WebApplicationBuilder builder)
+    {
+        var email = builder.Configuration.GetSection("Email").Get<EmailOptions>() ?? new EmailOptions();
+        builder.Services.AddSingleton(email);
+        builder.Services.AddSingleton(new AccountMail(email));
+        builder.Services.TryAddSingleton<IEmailSender>(sp => string.IsNullOrWhiteSpace(email.Smtp.Host)
+            ? ActivatorUtilities.CreateInstance<OutboxEmailSender>(sp, sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey))
+            : new SmtpEmailSender(email));
+        builder.Services.AddSingleton<EmailQueue>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EmailQueue>());
     }
 
     /// <summary>Middleware and the endpoints every role serves: health and metrics.</summary>
@@ -156,7 +171,7 @@ public static class ApiHosting
         var api = app.MapGroup("/api/v1");
         if (app.Services.GetService<AccountStore>() is not null)
         {
-            api.MapAccountEndpoints();
+            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints();
         }
 
         return app;

@@ -1,4 +1,5 @@
 using OrleansSocial.Api;
+using OrleansSocial.Grains;
 using OrleansSocial.Host;
 using OrleansSocial.Runtime;
 using OrleansSocial.Runtime.Hosting;
@@ -27,13 +28,13 @@ if (role == "frontend" && string.IsNullOrWhiteSpace(redis))
     return 2;
 }
 
-const string Streams = OrleansSocial.Api.Realtime.UserEvents.Provider;
+const string Streams = OrleansSocial.Realtime.UserEvents.Provider;
 var isSilo = role != "frontend";
 if (isSilo)
 {
     builder.UseOrleans(silo =>
     {
-        silo.AddGrainsFromAssembly(typeof(ApiHosting).Assembly);
+        silo.AddSocialGrains(postgres);
         silo.Services.Configure<ClusterOptions>(builder.Configuration.GetSection("Cluster"));
         silo.Services.Configure<SiloOptions>(builder.Configuration.GetSection("Silo"));
         if (string.IsNullOrWhiteSpace(postgres))
@@ -59,7 +60,7 @@ else
 {
     builder.UseOrleansClient(client =>
     {
-        client.AddGrainsFromAssembly(typeof(ApiHosting).Assembly);
+        client.AddGrainsFromAssembly(typeof(SocialGrainsExtensions).Assembly);
         client.Services.Configure<ClusterOptions>(builder.Configuration.GetSection("Cluster"));
         client.UseRedisClustering(redis!).AddRedisStreams(Streams, redis!);
     });

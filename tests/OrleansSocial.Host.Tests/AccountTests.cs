@@ -12,11 +12,11 @@ namespace OrleansSocial.Host.Tests;
 /// <summary>The host with accounts: PostgreSQL (a database of its own) and a fixed signing key.</summary>
 public sealed class AccountsFactory : WebApplicationFactory<Program>
 {
-    private readonly string _connectionString = PostgresServer.Instance.CreateDatabase("accounts");
+    public string ConnectionString { get; } = PostgresServer.Instance.CreateDatabase("accounts");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("ConnectionStrings:Postgres", _connectionString);
+        builder.UseSetting("ConnectionStrings:Postgres", ConnectionString);
         builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         builder.UseSetting("Api:RateLimit:AuthPermitsPerMinutePerIp", "1000");
     }

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansSocial.Api.Accounts;
-using OrleansSocial.Api.Realtime;
+using OrleansSocial.Realtime;
 using OrleansSocial.Runtime;
 using OrleansSocial.TestInfrastructure;
 

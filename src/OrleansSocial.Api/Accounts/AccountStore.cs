@@ -1,11 +1,15 @@
 using Npgsql;
+using OrleansSocial.Users;
 
 namespace OrleansSocial.Api.Accounts;
 
 /// <summary>An account row.</summary>
 public sealed record Account(
     long Id, string Username, string Email, string PasswordHash, string DisplayName, string Bio, string Website,
-    bool IsPrivate, string Role, DateTimeOffset CreatedAt, int FailedLogins, DateTimeOffset? LockedUntil);
+    bool IsPrivate, string Role, DateTimeOffset CreatedAt, int FailedLogins, DateTimeOffset? LockedUntil, bool EmailVerified)
+{
+    public UserProfile ToProfile() => new(Id, Username, Email, EmailVerified, DisplayName, Bio, Website, IsPrivate, Role, CreatedAt);
+}
 
 /// <summary>Why an account could not be created.</summary>
 public enum CreateAccountConflict
@@ -18,7 +22,7 @@ public enum CreateAccountConflict
 /// <summary>The <c>accounts</c> table.</summary>
 public sealed class AccountStore(NpgsqlDataSource db)
 {
-    private const string Columns = "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, failed_logins, locked_until";
+    private const string Columns = "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, failed_logins, locked_until, email_verified_at IS NOT NULL";
 
     /// <summary>Inserts an account; a taken username or email (case-insensitively) is reported, never thrown.</summary>
     public async Task<(Account? Account, CreateAccountConflict Conflict)> CreateAsync(string username, string email, string passwordHash, CancellationToken ct)
@@ -45,6 +49,19 @@ public sealed class AccountStore(NpgsqlDataSource db)
     /// <summary>The account whose username or email is <paramref name="login"/> (case-insensitively).</summary>
     public Task<Account?> FindByLoginAsync(string login, CancellationToken ct) =>
         QuerySingleAsync($"SELECT {Columns} FROM accounts WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1", login, ct);
+
+    public Task<Account?> FindByEmailAsync(string email, CancellationToken ct) =>
+        QuerySingleAsync($"SELECT {Columns} FROM accounts WHERE lower(email) = lower($1)", email, ct);
+
+    /// <summary>Marks the address confirmed if it is still the account's address; false otherwise.</summary>
+    public async Task<bool> MarkEmailVerifiedAsync(long id, string email, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1 AND lower(email) = lower($2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = email });
+        return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+    }
 
     public Task<Account?> GetAsync(long id, CancellationToken ct) =>
         QuerySingleAsync($"SELECT {Columns} FROM accounts WHERE id = $1", id, ct);
@@ -97,5 +114,5 @@ public sealed class AccountStore(NpgsqlDataSource db)
     private static Account Read(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
         r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetInt32(10),
-        r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11));
+        r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11), r.GetBoolean(12));
 }

@@ -50,6 +50,12 @@ public static partial class AccountRules
         return null;
     }
 
+    /// <summary>Whether <paramref name="token"/> could be one of our emailed tokens (43 URL-safe base64 characters).</summary>
+    public static bool IsPlausibleToken(string? token) => token is { Length: >= 20 and <= 100 } && TokenPattern().IsMatch(token);
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex TokenPattern();
+
     [GeneratedRegex("^[A-Za-z0-9_]{3,30}$")]
     private static partial Regex UsernamePattern();
 

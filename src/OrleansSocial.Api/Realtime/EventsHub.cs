@@ -1,29 +1,11 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using OrleansSocial.Realtime;
 using OrleansSocial.Runtime;
 
 namespace OrleansSocial.Api.Realtime;
-
-/// <summary>
-/// An event for one user's connections: <see cref="Name"/> is the SignalR method clients listen to
-/// (<c>notification</c>, <c>message</c>, ...), <see cref="Payload"/> its argument. Published on the user's stream
-/// (<see cref="UserEvents.StreamFor"/>) by grains on any silo.
-/// </summary>
-public sealed record UserEvent(string Name, JsonElement Payload);
-
-/// <summary>Where user events are published.</summary>
-public static class UserEvents
-{
-    /// <summary>The stream provider the host registers for events (Memory in one process, Redis across processes).</summary>
-    public const string Provider = "events";
-
-    public const string Namespace = "user-events";
-
-    public static StreamId StreamFor(string userId) => StreamId.Create(Namespace, userId);
-}
 
 /// <summary>
 /// The SignalR hub at <c>/hubs/events</c>. Only signed-in users connect (JWT in the Authorization header, or in the

@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text.Json;
+using OrleansSocial.Runtime;
+
+namespace OrleansSocial.Realtime;
+
+/// <summary>
+/// An event for one user's connections: <see cref="Name"/> is the SignalR method clients listen to
+/// (see <see cref="UserEventNames"/>), <see cref="Payload"/> its argument. Published on the user's stream
+/// (<see cref="UserEvents.StreamFor(long)"/>) by grains on any silo and relayed by every front end holding one of the
+/// user's connections.
+/// </summary>
+public sealed record UserEvent(string Name, JsonElement Payload);
+
+/// <summary>The stable names of server-to-client events (documented in docs/architecture.md).</summary>
+public static class UserEventNames
+{
+    /// <summary>A new notification for the user.</summary>
+    public const string Notification = "notification";
+
+    /// <summary>A direct message in one of the user's conversations.</summary>
+    public const string Message = "message";
+
+    /// <summary>The user's own account changed (profile edited on another device, email verified).</summary>
+    public const string AccountUpdated = "account_updated";
+}
+
+/// <summary>Where user events are published.</summary>
+public static class UserEvents
+{
+    /// <summary>The stream provider the host registers for events (Memory in one process, Redis across processes).</summary>
+    public const string Provider = "events";
+
+    public const string Namespace = "user-events";
+
+    public static StreamId StreamFor(string userId) => StreamId.Create(Namespace, userId);
+
+    public static StreamId StreamFor(long userId) => StreamFor(userId.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The user's event stream, from any process hosting the runtime.</summary>
+    public static IAsyncStream<UserEvent> For(IServiceProvider services, long userId) =>
+        services.GetStreamProvider(Provider).GetStream<UserEvent>(StreamFor(userId));
+}

@@ -1,0 +1,151 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Routing;
+using OrleansSocial.Api.Infrastructure;
+
+namespace OrleansSocial.Api.Accounts;
+
+/// <summary>Body of <c>POST /api/v1/sessions</c>: a username or an email, and the password.</summary>
+public sealed record LoginRequest(string? Login, string? Password);
+
+/// <summary>A signed-in session's tokens.</summary>
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string RefreshToken, int RefreshExpiresIn);
+
+/// <summary>Body of <c>POST /api/v1/sessions/refresh</c>.</summary>
+public sealed record RefreshRequest(string? RefreshToken);
+
+/// <summary>How many sessions were signed out.</summary>
+public sealed record RevokedResponse(int Revoked);
+
+/// <summary>A session as listed to its owner.</summary>
+public sealed record SessionResponse(string Id, string Device, string Ip, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, bool Current);
+
+/// <summary>Signing in and out, refresh-token rotation, and the list of one's sessions.</summary>
+public static class SessionEndpoints
+{
+    public static RouteGroupBuilder MapSessionEndpoints(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var sessions = api.MapGroup("/sessions").WithTags("Sessions");
+        sessions.MapPost("/", LoginAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
+            .WithName("Login").WithSummary("Signs in with a username or email and a password.");
+        sessions.MapPost("/refresh", RefreshAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
+            .WithName("Refresh").WithSummary("Exchanges a refresh token for new tokens; a reused refresh token revokes its session.");
+        sessions.MapGet("/", ListSessionsAsync).RequireAuthorization().WithName("Sessions").WithSummary("My signed-in sessions.");
+        sessions.MapDelete("/current", LogoutAsync).RequireAuthorization().WithName("Logout").WithSummary("Signs this session out.");
+        sessions.MapDelete("/{id}", RevokeSessionAsync).RequireAuthorization().WithName("RevokeSession").WithSummary("Signs one of my sessions out.");
+        sessions.MapPost("/revoke_others", RevokeOthersAsync).RequireAuthorization().WithName("RevokeOtherSessions")
+            .WithSummary("Signs out every session but this one.");
+        return api;
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
+        LoginRequest body, AccountStore store, SessionStore sessions, IPasswordHasher<Account> hasher, TokenService tokens,
+        AuthOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body.Login) || string.IsNullOrEmpty(body.Password))
+        {
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            if (string.IsNullOrWhiteSpace(body.Login))
+            {
+                errors["login"] = ["Give a username or an email."];
+            }
+
+            if (string.IsNullOrEmpty(body.Password))
+            {
+                errors["password"] = ["Give the password."];
+            }
+
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        // One answer for a wrong password, an unknown account and a locked account: the response reveals nothing.
+        var refused = TypedResults.Problem(title: "The login or password is wrong, or the account is locked for a while.",
+            statusCode: StatusCodes.Status401Unauthorized);
+        var account = await store.FindByLoginAsync(body.Login.Trim(), ct).ConfigureAwait(false);
+        if (account is null)
+        {
+            hasher.HashPassword(null!, body.Password); // spend the same time as a real check
+            return refused;
+        }
+
+        var now = time.GetUtcNow();
+        if (account.LockedUntil is { } until && until > now)
+        {
+            return refused;
+        }
+
+        if (hasher.VerifyHashedPassword(account, account.PasswordHash, body.Password) == PasswordVerificationResult.Failed)
+        {
+            await store.RecordFailedLoginAsync(account.Id, options.LockoutThreshold, now + options.LockoutDuration, ct).ConfigureAwait(false);
+            return refused;
+        }
+
+        if (account.FailedLogins > 0 || account.LockedUntil is not null)
+        {
+            await store.ResetFailedLoginsAsync(account.Id, ct).ConfigureAwait(false);
+        }
+
+        var (session, refreshToken) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
+            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
+        return TypedResults.Ok(Tokens(tokens, account, session.Id, refreshToken));
+    }
+
+    private static TokenResponse Tokens(TokenService tokens, Account account, Guid sessionId, string refreshToken) =>
+        new(tokens.IssueAccessToken(account, sessionId), "Bearer", (int)tokens.AccessTokenLifetime.TotalSeconds, refreshToken,
+            (int)SessionStore.RefreshTokenLifetime.TotalSeconds);
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest body, AccountStore store, SessionStore sessions, TokenService tokens, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body.RefreshToken) || body.RefreshToken.Length > 200)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["refresh_token"] = ["Give the refresh token."] });
+        }
+
+        var (outcome, session, newToken) = await sessions.RotateAsync(body.RefreshToken, ct).ConfigureAwait(false);
+        var account = outcome == RefreshOutcome.Rotated ? await store.GetAsync(session!.AccountId, ct).ConfigureAwait(false) : null;
+        if (account is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: outcome switch
+            {
+                RefreshOutcome.Reused => "This refresh token was already used; the session is signed out for safety.",
+                RefreshOutcome.Revoked => "The session is signed out.",
+                RefreshOutcome.Expired => "The refresh token expired; sign in again.",
+                _ => "The refresh token is not valid.",
+            });
+        }
+
+        return TypedResults.Ok(Tokens(tokens, account, session!.Id, newToken!));
+    }
+
+    private static async Task<Ok<SessionResponse[]>> ListSessionsAsync(ClaimsPrincipal user, SessionStore sessions, CancellationToken ct)
+    {
+        var current = user.SessionId();
+        var list = await sessions.ListActiveAsync(user.AccountId(), ct).ConfigureAwait(false);
+        return TypedResults.Ok(list.Select(s => new SessionResponse(s.Id.ToString("N"), s.Device, s.Ip, s.CreatedAt, s.LastUsedAt, s.Id == current)).ToArray());
+    }
+
+    private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, SessionStore sessions, CancellationToken ct)
+    {
+        await sessions.RevokeAsync(user.AccountId(), user.SessionId(), ct).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeSessionAsync(string id, ClaimsPrincipal user, SessionStore sessions, CancellationToken ct)
+    {
+        // Another account's session is indistinguishable from a missing one.
+        if (!Guid.TryParseExact(id, "N", out var sessionId) || !await sessions.RevokeAsync(user.AccountId(), sessionId, ct).ConfigureAwait(false))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such session.");
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<RevokedResponse>> RevokeOthersAsync(ClaimsPrincipal user, SessionStore sessions, CancellationToken ct) =>
+        TypedResults.Ok(new RevokedResponse(await sessions.RevokeOthersAsync(user.AccountId(), user.SessionId(), ct).ConfigureAwait(false)));
+}

@@ -1,0 +1,32 @@
+namespace OrleansSocial.Api.Email;
+
+/// <summary>The emails the account flows send. Links point at the client (<see cref="EmailOptions.PublicBaseUrl"/>), which posts the token to the API.</summary>
+public sealed class AccountMail(EmailOptions options)
+{
+    public EmailMessage Verification(string to, string username, string token) => new(to, "Confirm your email address", $$"""
+        Hello {{username}},
+
+        Confirm that this is your email address by opening this link within 24 hours:
+
+        {{Link("verify-email", token)}}
+
+        (Apps: POST /api/v1/accounts/verify_email with {"token": "{{token}}"}.)
+
+        If you did not create an OrleansSocial account, ignore this email.
+        """);
+
+    public EmailMessage PasswordReset(string to, string username, string token) => new(to, "Reset your password", $$"""
+        Hello {{username}},
+
+        Someone asked to reset the password of your OrleansSocial account. Choose a new password with this link
+        within one hour; it works once:
+
+        {{Link("reset-password", token)}}
+
+        (Apps: POST /api/v1/passwords/reset with {"token": "{{token}}", "new_password": "..."}.)
+
+        Resetting signs out every device. If you did not ask for this, ignore this email: your password stays as it is.
+        """);
+
+    private string Link(string page, string token) => $"{options.PublicBaseUrl.TrimEnd('/')}/{page}?token={Uri.EscapeDataString(token)}";
+}

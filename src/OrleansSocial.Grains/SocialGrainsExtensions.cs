@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using OrleansSocial.Grains.Users;
+using OrleansSocial.Runtime;
+using OrleansSocial.Runtime.Hosting;
+
+namespace OrleansSocial.Grains;
+
+/// <summary>Hosts the OrleansSocial grains in a silo.</summary>
+public static class SocialGrainsExtensions
+{
+    /// <summary>Service key of the grains' PostgreSQL connection pool.</summary>
+    public const string PostgresKey = "grains";
+
+    /// <summary>
+    /// Adds every grain class of this assembly and the stores they read and write. Without a PostgreSQL connection
+    /// string (the in-memory development mode) there are no accounts, and the account grains are never called.
+    /// </summary>
+    public static ISiloBuilder AddSocialGrains(this ISiloBuilder builder, string? postgresConnectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddGrainsFromAssembly(typeof(SocialGrainsExtensions).Assembly);
+        if (!string.IsNullOrWhiteSpace(postgresConnectionString))
+        {
+            builder.Services.AddKeyedSingleton(PostgresKey, (_, _) => NpgsqlDataSource.Create(postgresConnectionString));
+            builder.Services.AddSingleton(sp => new UserProfileStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
+        }
+
+        return builder;
+    }
+}
