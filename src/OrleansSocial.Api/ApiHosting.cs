@@ -108,7 +108,7 @@ public static class ApiHosting
         {
             o.KeepAliveInterval = TimeSpan.FromSeconds(15);
             o.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
-        });
+        }).AddJsonProtocol(o => o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddSingleton<ConnectionRelay>();
         var postgres = builder.Configuration.GetConnectionString("Postgres");
         if (!string.IsNullOrWhiteSpace(postgres))

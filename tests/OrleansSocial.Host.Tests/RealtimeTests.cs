@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -171,5 +172,27 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
         Assert.Equal(1, anonymous.ExitCode);
         Assert.Contains("connection failed", await anonymous.StandardError.ReadToEndAsync(), StringComparison.Ordinal);
         Assert.Equal(1, forged.ExitCode);
+    }
+}
+
+/// <summary>Request limits as Kestrel enforces them on a real socket (TestServer does not apply Kestrel's limits).</summary>
+public sealed class KestrelLimitTests(RealtimeFactory factory) : IClassFixture<RealtimeFactory>
+{
+    [Fact]
+    public async Task A_body_over_the_limit_sent_through_kestrel_gets_413_problem_details()
+    {
+        factory.StartServer();
+        using var client = factory.CreateClient();
+        var user = await client.NewUserAsync("big");
+        var bio = new string('x', 2 * 1024 * 1024);
+
+        var response = await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { bio }, user.AccessToken);
+        var problem = await response.JsonAsync();
+        var me = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: user.AccessToken)).JsonAsync();
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(413, problem.GetProperty("status").GetInt32());
+        Assert.Equal("", me.GetProperty("bio").GetString());
     }
 }

@@ -1,15 +1,12 @@
 // Usage: node client.mjs <hub-url> <access-token|-> <event-name> <count> <timeout-ms>
 // Connects with the real SignalR JavaScript client, prints "connected", then one JSON line per event received,
 // and exits 0 after <count> events; exits 1 with a message when connecting fails or the events do not come in time.
-import * as signalR from "@microsoft/signalr";
+// "connected" is printed once the server's "ready" event arrived: events published after that are delivered.
+import { build, startReady } from "./connect.mjs";
 
 const [url, token, eventName, countText, timeoutText] = process.argv.slice(2);
 const expected = Number(countText);
-const builder = new signalR.HubConnectionBuilder().configureLogging(signalR.LogLevel.Error);
-const connection = (token === "-"
-  ? builder.withUrl(url, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
-  : builder.withUrl(url, { accessTokenFactory: () => token, transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
-).build();
+const connection = build(url, token);
 
 let received = 0;
 connection.on(eventName, (payload) => {
@@ -26,7 +23,7 @@ setTimeout(() => {
 }, Number(timeoutText));
 
 try {
-  await connection.start();
+  await startReady(connection);
   console.log("connected");
 } catch (error) {
   console.error(`connection failed: ${error.message ?? error}`);

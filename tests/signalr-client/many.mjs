@@ -1,7 +1,7 @@
 // Usage: node many.mjs <hub-url> <tokens.json> <event-name> <timeout-ms>
 // Opens one connection per token in tokens.json (an array of strings), prints "connected <n>" once all are open, then
 // counts events; exits 0 printing "received <n>" when every connection has received one, 1 on failure or timeout.
-import * as signalR from "@microsoft/signalr";
+import { build, startReady } from "./connect.mjs";
 import { readFileSync } from "node:fs";
 
 const [url, tokensFile, eventName, timeoutText] = process.argv.slice(2);
@@ -15,10 +15,7 @@ setTimeout(() => {
 }, Number(timeoutText));
 
 const connections = tokens.map((token, i) => {
-  const connection = new signalR.HubConnectionBuilder()
-    .withUrl(url, { accessTokenFactory: () => token, transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
-    .configureLogging(signalR.LogLevel.Error)
-    .build();
+  const connection = build(url, token);
   connection.on(eventName, () => {
     if (!got[i]) {
       got[i] = true;
@@ -35,7 +32,7 @@ const connections = tokens.map((token, i) => {
 try {
   // Open in batches so the server is not asked for a thousand handshakes in the same millisecond.
   for (let i = 0; i < connections.length; i += 100) {
-    await Promise.all(connections.slice(i, i + 100).map((c) => c.start()));
+    await Promise.all(connections.slice(i, i + 100).map((c) => startReady(c)));
   }
   console.log(`connected ${connections.length}`);
 } catch (error) {

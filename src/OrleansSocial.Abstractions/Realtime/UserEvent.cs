@@ -15,6 +15,12 @@ public sealed record UserEvent(string Name, JsonElement Payload);
 /// <summary>The stable names of server-to-client events (documented in docs/architecture.md).</summary>
 public static class UserEventNames
 {
+    /// <summary>
+    /// Sent by the hub to a new connection once its user's events flow to it. A client that was offline fetches what it
+    /// missed over REST after this event, so nothing falls between the REST read and the live stream.
+    /// </summary>
+    public const string Ready = "ready";
+
     /// <summary>A new notification for the user.</summary>
     public const string Notification = "notification";
 

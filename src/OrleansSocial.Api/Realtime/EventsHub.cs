@@ -21,6 +21,9 @@ public sealed class EventsHub(ConnectionRelay relay) : Hub
         var userId = Context.User?.FindFirstValue("sub") ?? throw new HubException("Not signed in.");
         await relay.ConnectAsync(Context.ConnectionId, userId).ConfigureAwait(false);
         await base.OnConnectedAsync().ConfigureAwait(false);
+
+        // The client's start() resolves at the handshake, before this method runs: "ready" tells it the stream is live.
+        await Clients.Caller.SendAsync(UserEventNames.Ready, new ReadyEvent(userId)).ConfigureAwait(false);
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
@@ -29,6 +32,9 @@ public sealed class EventsHub(ConnectionRelay relay) : Hub
         await base.OnDisconnectedAsync(exception).ConfigureAwait(false);
     }
 }
+
+/// <summary>The payload of the <c>ready</c> event.</summary>
+public sealed record ReadyEvent(string UserId);
 
 /// <summary>Subscribes each hub connection to its user's stream and forwards the events to that connection.</summary>
 public sealed class ConnectionRelay(IServiceProvider services, IHubContext<EventsHub> hub)

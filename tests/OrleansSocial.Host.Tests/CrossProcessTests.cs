@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using OrleansSocial.TestInfrastructure;
+
+namespace OrleansSocial.Host.Tests;
+
+/// <summary>The deployment an operator runs: a silo process and a front-end process sharing PostgreSQL and Redis.</summary>
+public sealed class CrossProcessTests
+{
+    private static readonly string ClientDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../signalr-client"));
+
+    private static Dictionary<string, string> Settings() => new()
+    {
+        ["ConnectionStrings:Postgres"] = PostgresServer.Instance.CreateDatabase("xproc"),
+        ["ConnectionStrings:Redis"] = RedisServer.Instance.Configuration,
+        ["Cluster:ClusterId"] = "xproc-" + Guid.NewGuid().ToString("N")[..8],
+        ["Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+    };
+
+    private static Process StartJsClient(Uri frontEnd, string token, string eventName)
+    {
+        var info = new ProcessStartInfo("node") { WorkingDirectory = ClientDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "client.mjs", new Uri(frontEnd, "/hubs/events").ToString(), token, eventName, "1", "30000" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(info)!;
+    }
+
+    [Fact]
+    public async Task An_event_from_a_grain_on_the_silo_process_reaches_a_javascript_client_connected_to_the_front_end_process()
+    {
+        var settings = Settings();
+        await using var silo = await HostProcess.StartAsync("silo", settings);
+        await using var frontEnd = await HostProcess.StartAsync("frontend", settings);
+        using var viaFrontEnd = new HttpClient { BaseAddress = frontEnd.BaseAddress };
+        using var viaSilo = new HttpClient { BaseAddress = silo.BaseAddress };
+        var user = await viaFrontEnd.NewUserAsync("xp");
+        using var js = StartJsClient(frontEnd.BaseAddress, user.AccessToken, "account_updated");
+        var connected = await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("connected", connected);
+
+        // The UserGrain lives on the silo process (the front end is only a client): the edit made there is published on
+        // the user's Redis stream and relayed by the front end to the connection it holds.
+        var patched = await viaSilo.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { display_name = "Across processes" }, user.AccessToken);
+        var line = await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await js.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.True(line is not null, $"No event. Silo:{Environment.NewLine}{silo.Log}{Environment.NewLine}Front end:{Environment.NewLine}{frontEnd.Log}");
+        var payload = JsonDocument.Parse(line).RootElement;
+        Assert.Equal("Across processes", payload.GetProperty("display_name").GetString());
+        Assert.Equal(user.Id, payload.GetProperty("id").GetInt64());
+        Assert.Equal(0, js.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_front_end_process_serves_the_api_from_grains_on_the_silo_process()
+    {
+        var settings = Settings();
+        await using var silo = await HostProcess.StartAsync("silo", settings);
+        await using var frontEnd = await HostProcess.StartAsync("frontend", settings);
+        using var client = new HttpClient { BaseAddress = frontEnd.BaseAddress };
+        var user = await client.NewUserAsync("xp");
+
+        var patched = await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { bio = "served by the silo" }, user.AccessToken);
+        var me = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: user.AccessToken)).JsonAsync();
+        var ready = await (await client.GetAsync(new Uri("/health/ready", UriKind.Relative))).JsonAsync();
+
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal("served by the silo", me.GetProperty("bio").GetString());
+        Assert.Equal("ready", ready.GetProperty("status").GetString());
+    }
+}
