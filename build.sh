@@ -4,6 +4,7 @@
 #   ./build.sh run [args...]   start the host (silo + front end) on the embedded default configuration
 #   ./build.sh bench runtime   run the grain runtime benchmark (Release, about 10 seconds)
 #   ./build.sh bench cluster   silo-to-silo calls and PostgreSQL state writes (Release, about 20 seconds)
+#   ./build.sh bench frontend  HTTP requests/s (bare Kestrel vs authenticated grain read) and SignalR fan-out latency (about 1 minute)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -164,13 +165,14 @@ cmd_bench() {
   ensure_dotnet
   local suite="${1:-}"
   case "$suite" in
-    runtime|cluster)
-      if [ "$suite" = cluster ]; then ensure_packages; fi
+    runtime|cluster|frontend)
+      if [ "$suite" != runtime ]; then ensure_packages; fi
+      if [ "$suite" = frontend ]; then ensure_node_packages; fi
       dotnet build bench/OrleansSocial.Bench -c Release -v quiet -nologo >&2
       dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll "$suite"
       ;;
     *)
-      echo "usage: ./build.sh bench runtime|cluster" >&2
+      echo "usage: ./build.sh bench runtime|cluster|frontend" >&2
       exit 2
       ;;
   esac
@@ -181,7 +183,7 @@ case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | bench runtime|cluster" >&2
+    echo "usage: ./build.sh test | run [host args] | bench runtime|cluster|frontend" >&2
     exit 2
     ;;
 esac

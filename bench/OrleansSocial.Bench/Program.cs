@@ -4,11 +4,13 @@ return args.FirstOrDefault() switch
 {
     "runtime" => await RuntimeBenchmark.RunAsync(),
     "cluster" => await ClusterBenchmark.RunAsync(),
+    "frontend" => await FrontendBenchmark.RunAsync(),
+    "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend");
     return 2;
 }

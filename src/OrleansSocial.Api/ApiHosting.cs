@@ -84,9 +84,11 @@ public static class ApiHosting
         builder.Services.AddSingleton(sp => new TokenService(auth, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService>((o, tokens) =>
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService, TimeProvider>((o, tokens, time) =>
         {
             o.MapInboundClaims = false;
+            o.TokenHandlers.Clear();
+            o.TokenHandlers.Add(new CachingTokenHandler(time) { MapInboundClaims = false });
             o.TokenValidationParameters = tokens.ValidationParameters;
 
             // Browsers cannot set headers on WebSocket requests: the hub also takes the token from the query string.

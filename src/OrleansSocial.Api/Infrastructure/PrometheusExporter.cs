@@ -139,6 +139,10 @@ public sealed class PrometheusExporter : IDisposable
     {
         private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
 
+        // Measurements come with the same few tag sets over and over (one per route and status, say): finding the
+        // series by a hash of the tags avoids building the label string on every HTTP request.
+        private readonly ConcurrentDictionary<int, TaggedSeries[]> _byTags = new();
+
         public Instrument Instrument { get; } = instrument;
 
         public string MetricName { get; } = PrometheusExporter.MetricName(instrument);
@@ -162,12 +166,15 @@ public sealed class PrometheusExporter : IDisposable
             _ => DefaultBuckets,
         };
 
-        public void ClearLastValues() => _series.Clear();
+        public void ClearLastValues()
+        {
+            _byTags.Clear();
+            _series.Clear();
+        }
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var labels = Labels(tags);
-            var series = _series.GetOrAdd(labels, _ => new Series(IsHistogram ? Buckets.Length : 0));
+            var series = Find(tags);
             lock (series)
             {
                 if (IsHistogram)
@@ -232,6 +239,33 @@ public sealed class PrometheusExporter : IDisposable
 
         private static string Join(string labels, string extra) => labels.Length == 0 ? extra : labels + "," + extra;
 
+        private Series Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var hash = new HashCode();
+            foreach (var (key, value) in tags)
+            {
+                hash.Add(key);
+                hash.Add(value);
+            }
+
+            var code = hash.ToHashCode();
+            if (_byTags.TryGetValue(code, out var known))
+            {
+                foreach (var candidate in known)
+                {
+                    if (candidate.Matches(tags))
+                    {
+                        return candidate.Series;
+                    }
+                }
+            }
+
+            var series = _series.GetOrAdd(Labels(tags), _ => new Series(IsHistogram ? Buckets.Length : 0));
+            var entry = new TaggedSeries(tags.ToArray(), series);
+            _byTags.AddOrUpdate(code, [entry], (_, existing) => [.. existing, entry]);
+            return series;
+        }
+
         private static string Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
             if (tags.Length == 0)
@@ -247,6 +281,29 @@ public sealed class PrometheusExporter : IDisposable
 
             pairs.Sort(StringComparer.Ordinal);
             return string.Join(',', pairs);
+        }
+    }
+
+    private sealed class TaggedSeries(KeyValuePair<string, object?>[] tags, Series series)
+    {
+        public Series Series { get; } = series;
+
+        public bool Matches(ReadOnlySpan<KeyValuePair<string, object?>> other)
+        {
+            if (other.Length != tags.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < tags.Length; i++)
+            {
+                if (!string.Equals(tags[i].Key, other[i].Key, StringComparison.Ordinal) || !Equals(tags[i].Value, other[i].Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansSocial.Api;
+using OrleansSocial.Api.Accounts;
+using OrleansSocial.Grains;
+using OrleansSocial.Realtime;
+using OrleansSocial.Runtime;
+using OrleansSocial.Runtime.Hosting;
+using OrleansSocial.Runtime.Postgres;
+
+namespace OrleansSocial.Bench;
+
+/// <summary>Publishes one event on its user's stream, stamped with the time it was published (Unix ms).</summary>
+public interface IBenchNotifierGrain : IGrainWithIntegerKey
+{
+    Task NotifyAsync(int round);
+}
+
+public sealed class BenchNotifierGrain : Grain, IBenchNotifierGrain
+{
+    public Task NotifyAsync(int round) =>
+        UserEvents.For(ServiceProvider, this.GetPrimaryKeyLong()).OnNextAsync(new UserEvent("bench",
+            JsonSerializer.SerializeToElement(new { round, sent_at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() })));
+}
+
+/// <summary>
+/// The server side of <c>bench frontend</c>, run as its own process: the real front end (every middleware, JWT auth,
+/// rate limiting, metrics) over an in-process silo with PostgreSQL, plus, on a second port, a bare Kestrel endpoint
+/// returning a constant — the ceiling the API is compared with. Bench-only endpoints create users with tokens and
+/// make grains publish one event to each user.
+/// </summary>
+internal static class FrontendBenchServer
+{
+    public static async Task<int> RunAsync()
+    {
+        var postgres = Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? throw new InvalidOperationException("ConnectionStrings__Postgres is not set.");
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration["Api:RateLimit:PermitsPerMinutePerUser"] = "100000000";
+        builder.Configuration["Api:RateLimit:PermitsPerMinutePerIp"] = "100000000";
+        builder.Configuration["Api:RateLimit:AuthPermitsPerMinutePerIp"] = "100000000";
+        builder.UseOrleans(silo => silo.AddSocialGrains(postgres).AddGrainsFromAssembly<BenchNotifierGrain>()
+            .AddPostgresGrainStorageAsDefault(o => o.ConnectionString = postgres).AddMemoryStreams(UserEvents.Provider));
+        builder.AddOrleansSocialApi();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var app = builder.Build();
+        app.UseOrleansSocialApi();
+        var users = new List<long>();
+        app.MapPost("/bench/users", async (int count, AccountStore store, IPasswordHasher<Account> hasher, TokenService tokens, CancellationToken ct) =>
+        {
+            var hash = hasher.HashPassword(null!, "bench password 123");
+            var issued = new List<string>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var name = "b" + Guid.NewGuid().ToString("N")[..16];
+                var (account, _) = await store.CreateAsync(name, name + "@bench.invalid", hash, ct);
+                users.Add(account!.Id);
+                issued.Add(tokens.IssueAccessToken(account, Guid.NewGuid()));
+            }
+
+            return TypedResults.Ok(issued);
+        });
+        app.MapPost("/bench/fanout", async (int round, IGrainFactory grains) =>
+        {
+            await Task.WhenAll(users.Select(id => grains.GetGrain<IBenchNotifierGrain>(id).NotifyAsync(round)));
+            return TypedResults.NoContent();
+        });
+
+        var helloBuilder = WebApplication.CreateSlimBuilder();
+        helloBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        helloBuilder.Logging.ClearProviders();
+        var hello = helloBuilder.Build();
+        hello.MapGet("/hello", () => "hello");
+
+        await app.StartAsync();
+        await hello.StartAsync();
+        Console.WriteLine($"ready {app.Urls.First()} {hello.Urls.First()}");
+        await Console.In.ReadLineAsync(); // the benchmark closes stdin when it is done
+        await hello.StopAsync();
+        await app.StopAsync();
+        return 0;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using OrleansSocial.TestInfrastructure;
+
+namespace OrleansSocial.Bench;
+
+/// <summary>
+/// The front-end benchmark of issue 4. This process is the load client; the server (<see cref="FrontendBenchServer"/>)
+/// is another process on loopback. Prints requests per second for a bare Kestrel endpoint and for an authenticated
+/// <c>GET /api/v1/accounts/me</c> (JWT validation, middleware, a UserGrain call) in the same run, and the delivery
+/// latency of grain-published events to 1,000 SignalR connections (the real JavaScript client under node).
+/// </summary>
+internal static class FrontendBenchmark
+{
+    private const int Users = 1_000;
+    private const int Concurrency = 64;
+    private const int FanoutRounds = 5;
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Measure = TimeSpan.FromSeconds(10);
+
+    public static async Task<int> RunAsync()
+    {
+        var postgres = PostgresServer.Instance.CreateDatabase("frontend_bench");
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
+        info.ArgumentList.Add(typeof(FrontendBenchmark).Assembly.Location);
+        info.ArgumentList.Add("frontend-server");
+        info.Environment["ConnectionStrings__Postgres"] = postgres + ";Maximum Pool Size=32";
+        info.Environment["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        using var server = Process.Start(info)!;
+        ServerProcess.CleanUpAfterExit($"kill -9 {server.Id} 2>/dev/null");
+        try
+        {
+            var ready = (await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))?.Split(' ')
+                ?? throw new InvalidOperationException("The benchmark server did not start.");
+            var api = new Uri(ready[1]);
+            var hello = new Uri(ready[2]);
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+            {
+                Timeout = TimeSpan.FromSeconds(30),
+            };
+            var created = await http.PostAsync(new Uri(api, $"/bench/users?count={Users}"), null);
+            created.EnsureSuccessStatusCode();
+            var tokens = (await created.Content.ReadFromJsonAsync<string[]>())!;
+
+            var helloUri = new Uri(hello, "/hello");
+            var meUri = new Uri(api, "/api/v1/accounts/me");
+            HttpRequestMessage Hello(int _) => new(HttpMethod.Get, helloUri);
+            HttpRequestMessage Me(int i)
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, meUri);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[i % tokens.Length]);
+                return request;
+            }
+
+            await MeasureRpsAsync(http, Hello, Warmup);
+            var helloRps = await MeasureRpsAsync(http, Hello, Measure);
+            await MeasureRpsAsync(http, Me, Warmup);
+            var meRps = await MeasureRpsAsync(http, Me, Measure);
+            Console.WriteLine($"http-hello-rps: {helloRps:F0}");
+            Console.WriteLine($"http-grain-read-rps: {meRps:F0}     # {meRps / helloRps:F2} x hello (target >= 0.5)");
+
+            var p99 = await FanoutAsync(http, api, tokens);
+            Console.WriteLine($"signalr-fanout-p99-ms: {p99}     # {Users} connections, {FanoutRounds} rounds (target <= 100)");
+            return 0;
+        }
+        finally
+        {
+            server.StandardInput.Close();
+            if (!server.WaitForExit(10_000))
+            {
+                server.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static async Task<double> MeasureRpsAsync(HttpClient http, Func<int, HttpRequestMessage> request, TimeSpan duration)
+    {
+        long done = 0;
+        long failed = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(worker => Task.Run(async () =>
+        {
+            for (var i = worker; clock.Elapsed < duration; i += Concurrency)
+            {
+                using var message = request(i);
+                using var response = await http.SendAsync(message);
+                await response.Content.LoadIntoBufferAsync();
+                Interlocked.Increment(ref response.IsSuccessStatusCode ? ref done : ref failed);
+            }
+        })));
+        if (failed > 0)
+        {
+            throw new InvalidOperationException($"{failed} requests failed.");
+        }
+
+        return done / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<string> FanoutAsync(HttpClient http, Uri api, string[] tokens)
+    {
+        var tokensFile = Path.GetTempFileName();
+        await File.WriteAllTextAsync(tokensFile, System.Text.Json.JsonSerializer.Serialize(tokens));
+        var clientDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../tests/signalr-client"));
+        var info = new ProcessStartInfo("node") { WorkingDirectory = clientDirectory, UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var argument in new[] { "fanout.mjs", new Uri(api, "/hubs/events").ToString(), tokensFile, FanoutRounds.ToString(CultureInfo.InvariantCulture), "120000" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var node = Process.Start(info)!;
+        try
+        {
+            var connected = await node.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(90));
+            if (connected?.StartsWith("connected", StringComparison.Ordinal) != true)
+            {
+                throw new InvalidOperationException($"The SignalR clients did not connect: {connected}");
+            }
+
+            // Round 0 warms the path up (grain activations, first-call compilation) and is not measured.
+            for (var round = 0; round <= FanoutRounds; round++)
+            {
+                await Task.Delay(1000);
+                (await http.PostAsync(new Uri(api, $"/bench/fanout?round={round}"), null)).EnsureSuccessStatusCode();
+            }
+
+            var result = await node.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            var parts = result?.Split(' ') ?? [];
+            return parts.Length == 5 && parts[0] == "latency"
+                ? $"{parts[2]}     # p50 {parts[1]} ms, max {parts[3]} ms, {parts[4]} events;"
+                : throw new InvalidOperationException($"Unexpected fan-out result: {result}");
+        }
+        finally
+        {
+            if (!node.HasExited)
+            {
+                node.Kill();
+            }
+
+            File.Delete(tokensFile);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace OrleansSocial.Api.Accounts;
+
+/// <summary>
+/// Validates access tokens like <see cref="JsonWebTokenHandler"/> and remembers the tokens it accepted until they
+/// expire, so an app making many requests with the same token pays for parsing and the signature check once. Only
+/// successful validations are kept; each hit still checks expiry and hands out its own copy of the identity. The
+/// cache holds at most <see cref="Capacity"/> tokens and starts over when full.
+/// </summary>
+public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
+{
+    public const int Capacity = 20_000;
+
+    private readonly ConcurrentDictionary<string, Accepted> _accepted = new(StringComparer.Ordinal);
+
+    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    {
+        ArgumentNullException.ThrowIfNull(validationParameters);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (token is not null && _accepted.TryGetValue(token, out var hit) 
+            && ReferenceEquals(hit.SigningKey, validationParameters.IssuerSigningKey))
+        {
+            if (now < hit.ValidUntil)
+            {
+                return new TokenValidationResult
+                {
+                    IsValid = true,
+                    ClaimsIdentity = hit.Identity.Clone(),
+                    SecurityToken = hit.Token,
+                    TokenType = hit.TokenType,
+                    Issuer = hit.Token.Issuer,
+                };
+            }
+
+            _accepted.TryRemove(token, out _);
+        }
+
+        var result = await base.ValidateTokenAsync(token, validationParameters).ConfigureAwait(false);
+        if (result.IsValid && token is not null && result.SecurityToken is JsonWebToken jwt && result.ClaimsIdentity is { } identity)
+        {
+            if (_accepted.Count >= Capacity)
+            {
+                _accepted.Clear();
+            }
+
+            // Expired tokens are refused from ValidTo on (no clock skew): never later than the full validation would.
+            _accepted[token] = new Accepted(validationParameters.IssuerSigningKey, jwt, identity.Clone(), result.TokenType, jwt.ValidTo);
+        }
+
+        return result;
+    }
+
+    // JwtBearer hands over a fresh copy of its parameters on every request; the signing key object stays the same.
+    private sealed record Accepted(SecurityKey SigningKey, JsonWebToken Token, ClaimsIdentity Identity, string TokenType, DateTime ValidUntil);
+}

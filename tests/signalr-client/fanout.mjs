@@ -1,0 +1,48 @@
+// Usage: node fanout.mjs <hub-url> <tokens.json> <rounds> <timeout-ms>
+// Opens one connection per token, prints "connected <n>" once every connection is ready, then records, for every
+// "bench" event of rounds 1..<rounds>, now - payload.sent_at (ms); round 0 is a warm-up and not recorded. After <rounds> x <n> events it prints "latency <p50> <p99> <max> <count>"
+// and exits 0; on timeout it prints what it has and exits 1.
+import { build, startReady } from "./connect.mjs";
+import { readFileSync } from "node:fs";
+
+const [url, tokensFile, roundsText, timeoutText] = process.argv.slice(2);
+const tokens = JSON.parse(readFileSync(tokensFile, "utf8"));
+const expected = tokens.length * Number(roundsText);
+const latencies = [];
+
+function report() {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q) => sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  console.log(`latency ${at(0.5)} ${at(0.99)} ${sorted[sorted.length - 1]} ${sorted.length}`);
+}
+
+setTimeout(() => {
+  console.error(`timed out with ${latencies.length} of ${expected} events`);
+  report();
+  process.exit(1);
+}, Number(timeoutText));
+
+const connections = tokens.map((token) => {
+  const connection = build(url, token);
+  connection.on("bench", (payload) => {
+    if (payload.round === 0) {
+      return;
+    }
+    latencies.push(Date.now() - payload.sent_at);
+    if (latencies.length === expected) {
+      report();
+      process.exit(0);
+    }
+  });
+  return connection;
+});
+
+try {
+  for (let i = 0; i < connections.length; i += 100) {
+    await Promise.all(connections.slice(i, i + 100).map((c) => startReady(c)));
+  }
+  console.log(`connected ${connections.length}`);
+} catch (error) {
+  console.error(`connection failed: ${error.message ?? error}`);
+  process.exit(1);
+}
