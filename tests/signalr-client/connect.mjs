@@ -15,3 +15,17 @@ export async function startReady(connection) {
   await connection.start();
   return await ready;
 }
+
+// Opens every connection (in batches, so the server is not asked for a thousand handshakes in the same millisecond),
+// prints "connected <n>" once all are ready, or exits 1 saying why one failed.
+export async function openAll(connections) {
+  try {
+    for (let i = 0; i < connections.length; i += 100) {
+      await Promise.all(connections.slice(i, i + 100).map((c) => startReady(c)));
+    }
+    console.log(`connected ${connections.length}`);
+  } catch (error) {
+    console.error(`connection failed: ${error.message ?? error}`);
+    process.exit(1);
+  }
+}

@@ -2,7 +2,7 @@
 // Opens one connection per token, prints "connected <n>" once every connection is ready, then records, for every
 // "bench" event of rounds 1..<rounds>, now - payload.sent_at (ms); round 0 is a warm-up and not recorded. After <rounds> x <n> events it prints "latency <p50> <p99> <max> <count>"
 // and exits 0; on timeout it prints what it has and exits 1.
-import { build, startReady } from "./connect.mjs";
+import { build, openAll } from "./connect.mjs";
 import { readFileSync } from "node:fs";
 
 const [url, tokensFile, roundsText, timeoutText] = process.argv.slice(2);
@@ -37,12 +37,4 @@ const connections = tokens.map((token) => {
   return connection;
 });
 
-try {
-  for (let i = 0; i < connections.length; i += 100) {
-    await Promise.all(connections.slice(i, i + 100).map((c) => startReady(c)));
-  }
-  console.log(`connected ${connections.length}`);
-} catch (error) {
-  console.error(`connection failed: ${error.message ?? error}`);
-  process.exit(1);
-}
+await openAll(connections);

@@ -1,7 +1,7 @@
 // Usage: node many.mjs <hub-url> <tokens.json> <event-name> <timeout-ms>
 // Opens one connection per token in tokens.json (an array of strings), prints "connected <n>" once all are open, then
 // counts events; exits 0 printing "received <n>" when every connection has received one, 1 on failure or timeout.
-import { build, startReady } from "./connect.mjs";
+import { build, openAll } from "./connect.mjs";
 import { readFileSync } from "node:fs";
 
 const [url, tokensFile, eventName, timeoutText] = process.argv.slice(2);
@@ -29,13 +29,4 @@ const connections = tokens.map((token, i) => {
   return connection;
 });
 
-try {
-  // Open in batches so the server is not asked for a thousand handshakes in the same millisecond.
-  for (let i = 0; i < connections.length; i += 100) {
-    await Promise.all(connections.slice(i, i + 100).map((c) => startReady(c)));
-  }
-  console.log(`connected ${connections.length}`);
-} catch (error) {
-  console.error(`connection failed: ${error.message ?? error}`);
-  process.exit(1);
-}
+await openAll(connections);
