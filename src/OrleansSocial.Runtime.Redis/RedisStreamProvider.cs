@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansSocial.Runtime.Diagnostics;
 using OrleansSocial.Runtime.Hosting;
 using OrleansSocial.Runtime.Streams;
 using StackExchange.Redis;
@@ -21,14 +22,16 @@ internal sealed partial class RedisStreamProvider : IStreamProvider
     private readonly string _prefix;
     private readonly JsonSerializerOptions _json;
     private readonly StreamHub _hub;
+    private readonly RuntimeMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<StreamId, Task> _listening = new();
     private readonly string _publisher = Guid.NewGuid().ToString("N");
     private long _sequence;
 
-    public RedisStreamProvider(string name, IConnectionMultiplexer redis, string serviceId, JsonSerializerOptions json, ILogger logger)
+    public RedisStreamProvider(string name, IConnectionMultiplexer redis, string serviceId, JsonSerializerOptions json, RuntimeMetrics metrics, ILogger logger)
     {
         Name = name;
+        _metrics = metrics;
         _redis = redis;
         _prefix = $"{serviceId}/streams/{name}/";
         _json = json;
@@ -79,13 +82,14 @@ internal sealed partial class RedisStreamProvider : IStreamProvider
                 token?.SequenceNumber ?? Interlocked.Increment(ref provider._sequence),
                 provider._publisher,
                 JsonSerializer.SerializeToElement(item, provider._json));
+            provider._metrics.RecordStreamPublished(provider.Name);
             await provider._redis.GetSubscriber().PublishAsync(provider.Channel(StreamId), JsonSerializer.Serialize(envelope, provider._json))
                 .ConfigureAwait(false);
         }
 
         public async Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer)
         {
-            var handle = provider._hub.Subscribe(StreamId, observer);
+            var handle = provider._hub.Subscribe(StreamId, observer, provider._metrics, provider.Name);
             if (provider._listening.TryGetValue(StreamId, out var listening))
             {
                 // Returns once Redis confirmed the subscription, so events published afterwards are received.
@@ -132,6 +136,7 @@ public static class RedisStreamExtensions
             sp.GetRequiredKeyedService<IConnectionMultiplexer>(key),
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             sp.GetGrainJsonOptions(),
+            sp.GetRequiredService<RuntimeMetrics>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisStreamProvider>()));
     }
 }

@@ -111,6 +111,24 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
     }
 
     [Fact]
+    public async Task Metrics_count_signalr_connections_and_stream_events_delivered()
+    {
+        using var http = _factory.CreateClient();
+        var (userId, token) = await SignUpAsync(http);
+        using var js = StartJsClient(token, "notification", 1);
+        Assert.Equal("connected", await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        await _factory.Services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(userId))
+            .OnNextAsync(new UserEvent("notification", JsonSerializer.SerializeToElement(new { n = 1 })));
+        Assert.NotNull(await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Matches(@"(?m)^signalr_server_active_connections\{.*\} [1-9]", metrics);
+        Assert.Matches(@"(?m)^orleans_streams_published_total\{provider=""events""\} [1-9]", metrics);
+        Assert.Matches(@"(?m)^orleans_streams_delivered_total\{provider=""events""\} [1-9]", metrics);
+    }
+
+    [Fact]
     public async Task A_thousand_simultaneous_connections_each_receive_the_event_sent_to_their_own_user()
     {
         const int Users = 1000;

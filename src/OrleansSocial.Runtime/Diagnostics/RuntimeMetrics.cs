@@ -5,7 +5,7 @@ namespace OrleansSocial.Runtime.Diagnostics;
 
 /// <summary>
 /// The runtime's instruments on the <c>OrleansSocial.Runtime</c> meter: active activations, calls, call duration,
-/// failures and response timeouts. Recording is skipped when nobody listens, so the fast call path pays almost nothing.
+/// failures, response timeouts, and stream events published, delivered and dropped (by provider). Recording is skipped when nobody listens, so the fast call path pays almost nothing.
 /// </summary>
 internal sealed class RuntimeMetrics
 {
@@ -15,6 +15,9 @@ internal sealed class RuntimeMetrics
     private readonly Counter<long> _failures;
     private readonly Counter<long> _timeouts;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _streamPublished;
+    private readonly Counter<long> _streamDelivered;
+    private readonly Counter<long> _streamDropped;
     private long _activations;
 
     public RuntimeMetrics(IMeterFactory meterFactory)
@@ -26,7 +29,17 @@ internal sealed class RuntimeMetrics
         _failures = meter.CreateCounter<long>("orleans.call.failures", "{call}", "Grain requests that ended with an exception.");
         _timeouts = meter.CreateCounter<long>("orleans.call.timeouts", "{call}", "Grain calls whose response did not arrive in time.");
         _duration = meter.CreateHistogram<double>("orleans.call.duration", "ms", "Time a grain request ran, from start to completion.");
+        _streamPublished = meter.CreateCounter<long>("orleans.streams.published", "{event}", "Events this process published on streams.");
+        _streamDelivered = meter.CreateCounter<long>("orleans.streams.delivered", "{event}", "Stream events handed to this process's subscribers.");
+        _streamDropped = meter.CreateCounter<long>("orleans.streams.dropped", "{event}",
+            "Stream events a subscriber of this process lost: its queue was full, the event could not be read, or the subscriber threw.");
     }
+
+    public void RecordStreamPublished(string provider) => _streamPublished.Add(1, new KeyValuePair<string, object?>("provider", provider));
+
+    public void RecordStreamDelivered(string provider) => _streamDelivered.Add(1, new KeyValuePair<string, object?>("provider", provider));
+
+    public void RecordStreamDropped(string provider) => _streamDropped.Add(1, new KeyValuePair<string, object?>("provider", provider));
 
     public long ActiveActivations => Volatile.Read(ref _activations);
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using OrleansSocial.Runtime.Diagnostics;
 
 namespace OrleansSocial.Runtime.Streams;
 
@@ -12,11 +13,13 @@ internal sealed class MemoryStreamProvider : IStreamProvider
 {
     private static readonly ConcurrentDictionary<string, StreamHub> Hubs = new(StringComparer.Ordinal);
     private readonly StreamHub _hub;
+    private readonly RuntimeMetrics _metrics;
     private long _sequence;
 
-    public MemoryStreamProvider(string name, string scope, ILoggerFactory loggerFactory)
+    public MemoryStreamProvider(string name, string scope, ILoggerFactory loggerFactory, RuntimeMetrics metrics)
     {
         Name = name;
+        _metrics = metrics;
         _hub = Hubs.GetOrAdd($"{scope}/{name}", _ => new StreamHub(loggerFactory.CreateLogger<MemoryStreamProvider>()));
     }
 
@@ -31,12 +34,13 @@ internal sealed class MemoryStreamProvider : IStreamProvider
         public Task OnNextAsync(T item, StreamSequenceToken? token = null)
         {
             var sequence = token ?? new StreamSequenceToken(Interlocked.Increment(ref provider._sequence));
+            provider._metrics.RecordStreamPublished(provider.Name);
             provider._hub.Deliver(StreamId, _ => item, sequence);
             return Task.CompletedTask;
         }
 
         public Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer) =>
-            Task.FromResult(provider._hub.Subscribe(StreamId, observer));
+            Task.FromResult(provider._hub.Subscribe(StreamId, observer, provider._metrics, provider.Name));
 
         public Task<IList<StreamSubscriptionHandle<T>>> GetAllSubscriptionHandles() => Task.FromResult(provider._hub.Handles<T>(StreamId));
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OrleansSocial.Runtime.Activation;
+using OrleansSocial.Runtime.Diagnostics;
 using OrleansSocial.Runtime.Messaging;
 
 namespace OrleansSocial.Runtime.Streams;
@@ -27,11 +28,12 @@ internal sealed partial class StreamHub(ILogger logger)
 
     public bool HasSubscribers(StreamId stream) => _subscriptions.TryGetValue(stream, out var subs) && !subs.IsEmpty;
 
-    public StreamSubscriptionHandle<T> Subscribe<T>(StreamId stream, IAsyncObserver<T> observer)
+    /// <summary>Subscribes; deliveries and losses are counted on <paramref name="metrics"/> under <paramref name="provider"/>.</summary>
+    public StreamSubscriptionHandle<T> Subscribe<T>(StreamId stream, IAsyncObserver<T> observer, RuntimeMetrics metrics, string provider)
     {
         ArgumentNullException.ThrowIfNull(observer);
         var activation = CallContext.Current?.Activation;
-        var subscription = new Subscription<T>(this, stream, observer, activation, logger);
+        var subscription = new Subscription<T>(this, stream, observer, activation, logger, metrics, provider);
         var set = _subscriptions.GetOrAdd(stream, _ => new ConcurrentDictionary<Guid, ISubscription>());
         var first = set.IsEmpty;
         set[subscription.HandleId] = subscription;
@@ -83,11 +85,18 @@ internal sealed partial class StreamHub(ILogger logger)
         private readonly IAsyncObserver<T> _observer;
         private readonly ActivationData? _activation;
         private readonly ILogger _logger;
-        private readonly Channel<(T Item, StreamSequenceToken? Token)> _queue = Channel.CreateBounded<(T, StreamSequenceToken?)>(
-            new BoundedChannelOptions(SubscriptionQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
+        private readonly RuntimeMetrics _metrics;
+        private readonly string _provider;
+        private readonly Channel<(T Item, StreamSequenceToken? Token)> _queue;
 
-        public Subscription(StreamHub hub, StreamId stream, IAsyncObserver<T> observer, ActivationData? activation, ILogger logger)
+        public Subscription(StreamHub hub, StreamId stream, IAsyncObserver<T> observer, ActivationData? activation, ILogger logger,
+            RuntimeMetrics metrics, string provider)
         {
+            _metrics = metrics;
+            _provider = provider;
+            _queue = Channel.CreateBounded<(T, StreamSequenceToken?)>(
+                new BoundedChannelOptions(SubscriptionQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
+                _ => metrics.RecordStreamDropped(provider));
             _hub = hub;
             StreamId = stream;
             _observer = observer;
@@ -110,6 +119,7 @@ internal sealed partial class StreamHub(ILogger logger)
             catch (System.Text.Json.JsonException e)
             {
                 LogUndeliverable(_logger, e, StreamId, typeof(T).Name);
+                _metrics.RecordStreamDropped(_provider);
                 return;
             }
 
@@ -139,10 +149,12 @@ internal sealed partial class StreamHub(ILogger logger)
                     if (_activation is null)
                     {
                         await _observer.OnNextAsync(item, token).ConfigureAwait(false);
+                        _metrics.RecordStreamDelivered(_provider);
                     }
                     else if (_activation.TryRunAsTurn(() => _observer.OnNextAsync(item, token), out var turn))
                     {
                         await turn.ConfigureAwait(false);
+                        _metrics.RecordStreamDelivered(_provider);
                     }
                     else
                     {
@@ -162,6 +174,7 @@ internal sealed partial class StreamHub(ILogger logger)
                     }
 
                     LogObserverFailed(_logger, e, StreamId);
+                    _metrics.RecordStreamDropped(_provider);
                 }
             }
         }

@@ -31,7 +31,8 @@ public static class StreamRegistrationExtensions
         services.AddKeyedSingleton<IStreamProvider>(name, (sp, _) =>
         {
             var cluster = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
-            return new MemoryStreamProvider(name, $"{cluster.ServiceId}/{cluster.ClusterId}", sp.GetRequiredService<ILoggerFactory>());
+            return new MemoryStreamProvider(name, $"{cluster.ServiceId}/{cluster.ClusterId}", sp.GetRequiredService<ILoggerFactory>(),
+                sp.GetRequiredService<Diagnostics.RuntimeMetrics>());
         });
     }
 }
