@@ -16,6 +16,7 @@ using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Realtime;
+using OrleansSocial.Api.Relationships;
 
 namespace OrleansSocial.Api;
 
@@ -173,7 +174,7 @@ public static class ApiHosting
         var api = app.MapGroup("/api/v1");
         if (app.Services.GetService<AccountStore>() is not null)
         {
-            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints();
+            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints();
         }
 
         return app;

@@ -18,7 +18,9 @@ public sealed class AccountsFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("ConnectionStrings:Postgres", ConnectionString);
         builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-        builder.UseSetting("Api:RateLimit:AuthPermitsPerMinutePerIp", "1000");
+        builder.UseSetting("Api:RateLimit:AuthPermitsPerMinutePerIp", "100000");
+        builder.UseSetting("Api:RateLimit:PermitsPerMinutePerIp", "100000");
+        builder.UseSetting("Api:RateLimit:PermitsPerMinutePerUser", "100000");
     }
 }
 

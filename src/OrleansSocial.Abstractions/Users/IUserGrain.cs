@@ -21,4 +21,67 @@ public interface IUserGrain : IGrainWithIntegerKey
 
     /// <summary>Re-reads the row after a change made outside the grain (email verified, role granted).</summary>
     Task<UserProfile?> ReloadAsync();
+
+    /// <summary>
+    /// The account as <paramref name="viewerId"/> (0: anonymous) sees it, with its counters; null when there is no such
+    /// account or a block stands between them (a blocked viewer cannot tell it from a missing account).
+    /// </summary>
+    [ReadOnly]
+    Task<PublicAccount?> GetAccountAsync(long viewerId);
+
+    /// <summary>
+    /// Relationship changes made by this account toward <paramref name="targetId"/>. All are idempotent. Following a public
+    /// account takes effect at once, a private one files a follow request. <see cref="KeyNotFoundException"/>: no such
+    /// account; <see cref="ArgumentException"/>: oneself; <see cref="RelationshipRefusedException"/>: a block stands between.
+    /// </summary>
+    Task<Relationship> FollowAsync(long targetId);
+
+    /// <summary>Stops following, or withdraws a pending follow request.</summary>
+    Task<Relationship> UnfollowAsync(long targetId);
+
+    /// <summary>Blocks: removes follows both ways and pending requests both ways.</summary>
+    Task<Relationship> BlockAsync(long targetId);
+
+    Task<Relationship> UnblockAsync(long targetId);
+
+    /// <summary>Mutes, for <paramref name="duration"/> or until unmuted.</summary>
+    Task<Relationship> MuteAsync(long targetId, TimeSpan? duration);
+
+    Task<Relationship> UnmuteAsync(long targetId);
+
+    /// <summary>Approves a follow request to this (private) account; <see cref="KeyNotFoundException"/> when there is none.</summary>
+    Task<Relationship> AuthorizeFollowRequestAsync(long requesterId);
+
+    Task<Relationship> RejectFollowRequestAsync(long requesterId);
+
+    /// <summary>How this account stands with each of <paramref name="targetIds"/> that exists.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<Relationship>> GetRelationshipsAsync(long[] targetIds);
+
+    /// <summary>
+    /// This account's followers as <paramref name="viewerId"/> may see them. <see cref="ListHiddenException"/> when the
+    /// account is private and the viewer is neither it nor an approved follower; <see cref="KeyNotFoundException"/> when a
+    /// block stands between them.
+    /// </summary>
+    [ReadOnly]
+    Task<IReadOnlyList<AccountListItem>> GetFollowersAsync(long viewerId, PageQuery page);
+
+    /// <summary>The accounts this account follows, under the same rules as <see cref="GetFollowersAsync"/>.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<AccountListItem>> GetFollowingAsync(long viewerId, PageQuery page);
+
+    /// <summary>Pending follow requests to this account (its owner's view).</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<AccountListItem>> GetFollowRequestsAsync(PageQuery page);
+
+    [ReadOnly]
+    Task<IReadOnlyList<AccountListItem>> GetBlocksAsync(PageQuery page);
+
+    /// <summary>Current mutes (expired ones are left out), with when each ends.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<AccountListItem>> GetMutesAsync(PageQuery page);
+
+    /// <summary>New counters from a change another grain made; older versions than the ones held are ignored.</summary>
+    [AlwaysInterleave]
+    Task ApplyCountsAsync(AccountCounts counts);
 }

@@ -66,6 +66,34 @@ public sealed record PageRequest(int Limit, string? MaxId, string? SinceId, stri
     }
 
     /// <summary>
+    /// This page over a table whose cursors are row numbers (every list of ours today): ids that are not row numbers
+    /// are validation problems naming the parameter.
+    /// </summary>
+    public bool TryGetQuery(out OrleansSocial.Users.PageQuery query, out IResult? problem)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        long? Cursor(string name, string? value)
+        {
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                return id;
+            }
+
+            errors[name] = [$"{name} is not an id from this list."];
+            return null;
+        }
+
+        query = new OrleansSocial.Users.PageQuery(Limit, Cursor("max_id", MaxId), Cursor("since_id", SinceId), Cursor("min_id", MinId));
+        problem = errors.Count == 0 ? null : TypedResults.ValidationProblem(errors, title: "The page parameters are invalid.");
+        return problem is null;
+    }
+
+    /// <summary>
     /// Sets the <c>Link</c> header for a page whose items run from <paramref name="newestId"/> to <paramref name="oldestId"/>
     /// (nothing when the page is empty). Other query parameters of the request are kept.
     /// </summary>

@@ -10,12 +10,13 @@ namespace OrleansSocial.Grains.Users;
 /// written back with a version check; a conflicting write means another activation or process changed the row, so
 /// the grain re-reads it and the caller gets <see cref="InconsistentStateException"/> to retry.
 /// </summary>
-public sealed class UserGrain(UserProfileStore store) : Grain, IUserGrain
+public sealed class UserGrain(UserProfileStore store, RelationshipStore relationships) : Grain, IUserGrain
 {
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private UserProfile? _profile;
     private long _version;
+    private AccountCounts _counts = new(0, 0, 0, -1);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken).ConfigureAwait(false);
 
@@ -64,6 +65,113 @@ public sealed class UserGrain(UserProfileStore store) : Grain, IUserGrain
     {
         var row = await store.GetAsync(this.GetPrimaryKeyLong(), ct).ConfigureAwait(false);
         (_profile, _version) = row is { } r ? (r.Profile, r.Version) : (null, 0);
+        if (row is { } loaded)
+        {
+            Apply(loaded.Counts);
+        }
+    }
+
+    public async Task<PublicAccount?> GetAccountAsync(long viewerId)
+    {
+        if (_profile is not { } p || (viewerId != 0 && viewerId != p.Id && await relationships.IsBlockedEitherWayAsync(viewerId, p.Id, default).ConfigureAwait(false)))
+        {
+            return null;
+        }
+
+        return new PublicAccount(p.Id, p.Username, p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts);
+    }
+
+    public Task<Relationship> FollowAsync(long targetId) => ChangeAsync(relationships.FollowAsync(Id, targetId));
+
+    public Task<Relationship> UnfollowAsync(long targetId) => ChangeAsync(relationships.UnfollowAsync(Id, targetId));
+
+    public Task<Relationship> BlockAsync(long targetId) => ChangeAsync(relationships.BlockAsync(Id, targetId));
+
+    public Task<Relationship> UnblockAsync(long targetId) => ChangeAsync(relationships.UnblockAsync(Id, targetId));
+
+    public Task<Relationship> MuteAsync(long targetId, TimeSpan? duration) => ChangeAsync(relationships.MuteAsync(Id, targetId, duration));
+
+    public Task<Relationship> UnmuteAsync(long targetId) => ChangeAsync(relationships.UnmuteAsync(Id, targetId));
+
+    public Task<Relationship> AuthorizeFollowRequestAsync(long requesterId) => ChangeAsync(relationships.AuthorizeAsync(Id, requesterId));
+
+    public Task<Relationship> RejectFollowRequestAsync(long requesterId) => ChangeAsync(relationships.RejectAsync(Id, requesterId));
+
+    public Task<IReadOnlyList<Relationship>> GetRelationshipsAsync(long[] targetIds) => relationships.GetRelationshipsAsync(Id, targetIds, default);
+
+    public async Task<IReadOnlyList<AccountListItem>> GetFollowersAsync(long viewerId, PageQuery page)
+    {
+        await EnsureListVisibleAsync(viewerId).ConfigureAwait(false);
+        return await relationships.ListAsync("follows", "followee_id", "follower_id", Id, viewerId, page, default).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AccountListItem>> GetFollowingAsync(long viewerId, PageQuery page)
+    {
+        await EnsureListVisibleAsync(viewerId).ConfigureAwait(false);
+        return await relationships.ListAsync("follows", "follower_id", "followee_id", Id, viewerId, page, default).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<AccountListItem>> GetFollowRequestsAsync(PageQuery page) =>
+        relationships.ListAsync("follow_requests", "target_id", "requester_id", Id, Id, page, default);
+
+    public Task<IReadOnlyList<AccountListItem>> GetBlocksAsync(PageQuery page) =>
+        relationships.ListAsync("blocks", "blocker_id", "blocked_id", Id, Id, page, default);
+
+    public Task<IReadOnlyList<AccountListItem>> GetMutesAsync(PageQuery page) =>
+        relationships.ListAsync("mutes", "muter_id", "muted_id", Id, Id, page, default, "(r.expires_at IS NULL OR r.expires_at > @now)");
+
+    public Task ApplyCountsAsync(AccountCounts counts)
+    {
+        Apply(counts);
+        return Task.CompletedTask;
+    }
+
+    private long Id => this.GetPrimaryKeyLong();
+
+    private void Apply(AccountCounts counts)
+    {
+        if (counts.Version > _counts.Version)
+        {
+            _counts = counts;
+        }
+    }
+
+    // The rows and counters change in one transaction; the counters are then pushed to the grains holding them hot.
+    private async Task<Relationship> ChangeAsync(Task<RelationshipChange> change)
+    {
+        var result = await change.ConfigureAwait(false);
+        foreach (var (account, counts) in result.Counts)
+        {
+            if (account == Id)
+            {
+                Apply(counts);
+            }
+            else
+            {
+                await GrainFactory.GetGrain<IUserGrain>(account).ApplyCountsAsync(counts).ConfigureAwait(false);
+            }
+        }
+
+        return result.Relationship;
+    }
+
+    private async Task EnsureListVisibleAsync(long viewerId)
+    {
+        var p = _profile ?? throw new KeyNotFoundException("No such account.");
+        if (viewerId == p.Id)
+        {
+            return;
+        }
+
+        if (viewerId != 0 && await relationships.IsBlockedEitherWayAsync(viewerId, p.Id, default).ConfigureAwait(false))
+        {
+            throw new KeyNotFoundException("No such account.");
+        }
+
+        if (p.IsPrivate && (viewerId == 0 || !await relationships.IsFollowingAsync(viewerId, p.Id, default).ConfigureAwait(false)))
+        {
+            throw new ListHiddenException("This account is private: only its approved followers see whom it follows and who follows it.");
+        }
     }
 
     // At-most-once, like every stream event: a lost event costs a client nothing it cannot re-read from /accounts/me.

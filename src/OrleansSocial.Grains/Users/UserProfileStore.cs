@@ -6,11 +6,12 @@ namespace OrleansSocial.Grains.Users;
 /// <summary>The profile columns of the <c>accounts</c> table, read and written by <see cref="UserGrain"/>.</summary>
 public sealed class UserProfileStore(NpgsqlDataSource db)
 {
-    /// <summary>The profile and its version, or null when there is no such account.</summary>
-    public async Task<(UserProfile Profile, long Version)?> GetAsync(long id, CancellationToken ct)
+    /// <summary>The profile, its version and the account's counters, or null when there is no such account.</summary>
+    public async Task<(UserProfile Profile, long Version, AccountCounts Counts)?> GetAsync(long id, CancellationToken ct)
     {
         await using var command = db.CreateCommand("""
-            SELECT id, username, email, email_verified_at IS NOT NULL, display_name, bio, website, is_private, role, created_at, profile_version
+            SELECT id, username, email, email_verified_at IS NOT NULL, display_name, bio, website, is_private, role, created_at, profile_version,
+                   followers_count, following_count, posts_count, counts_version
             FROM accounts WHERE id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -22,7 +23,7 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
 
         var profile = new UserProfile(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3), reader.GetString(4),
             reader.GetString(5), reader.GetString(6), reader.GetBoolean(7), reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(9));
-        return (profile, reader.GetInt64(10));
+        return (profile, reader.GetInt64(10), new AccountCounts(reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14)));
     }
 
     /// <summary>

@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Http;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Api.Infrastructure;
+
+/// <summary>
+/// Turns the exceptions grains use for refusals into problem documents: no such object (404), a rule forbids it (403),
+/// a bad argument (400 naming the field). Anything else is a real failure and goes to the exception handler.
+/// </summary>
+public static class GrainResults
+{
+    public static async Task<IResult> RunAsync<T>(Func<Task<T>> call, Func<T, IResult> ok, string field = "id")
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(ok);
+        try
+        {
+            return ok(await call().ConfigureAwait(false));
+        }
+        catch (KeyNotFoundException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: e.Message);
+        }
+        catch (Exception e) when (e is RelationshipRefusedException or ListHiddenException)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [e.Message] });
+        }
+    }
+}

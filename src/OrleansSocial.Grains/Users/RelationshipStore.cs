@@ -1,0 +1,303 @@
+using System.Text;
+using Npgsql;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Grains.Users;
+
+/// <summary>The outcome of a relationship change: how the actor now stands with the other account, and new counters.</summary>
+public sealed record RelationshipChange(Relationship Relationship, IReadOnlyDictionary<long, AccountCounts> Counts);
+
+/// <summary>
+/// The <c>follows</c>, <c>follow_requests</c>, <c>blocks</c> and <c>mutes</c> tables and the counters on
+/// <c>accounts</c>. Every change runs in one transaction that first locks both accounts rows in id order, so changes
+/// to the same pair are serialized, two opposite changes cannot deadlock, and counters always match the rows.
+/// </summary>
+public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
+{
+    internal const string PublicColumns =
+        "a.id, a.username, a.display_name, a.bio, a.website, a.is_private, a.created_at, a.followers_count, a.following_count, a.posts_count";
+
+    public Task<RelationshipChange> FollowAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, accounts) =>
+    {
+        await RefuseAcrossBlockAsync(tx, actor, target, "You cannot follow this account.").ConfigureAwait(false);
+        if (await ExistsAsync(tx, "SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2", actor, target).ConfigureAwait(false))
+        {
+            return [];
+        }
+
+        if (accounts[target])
+        {
+            await ExecuteAsync(tx, "INSERT INTO follow_requests (requester_id, target_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", actor, target)
+                .ConfigureAwait(false);
+            return [];
+        }
+
+        return await AddFollowAsync(tx, actor, target).ConfigureAwait(false);
+    });
+
+    public Task<RelationshipChange> UnfollowAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
+    {
+        await ExecuteAsync(tx, "DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2", actor, target).ConfigureAwait(false);
+        return await RemoveFollowAsync(tx, actor, target).ConfigureAwait(false);
+    });
+
+    public Task<RelationshipChange> BlockAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
+    {
+        await ExecuteAsync(tx, "INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", actor, target).ConfigureAwait(false);
+        await ExecuteAsync(tx, "DELETE FROM follow_requests WHERE (requester_id = $1 AND target_id = $2) OR (requester_id = $2 AND target_id = $1)",
+            actor, target).ConfigureAwait(false);
+        var changed = new Dictionary<long, AccountCounts>();
+        foreach (var (from, to) in new[] { (actor, target), (target, actor) })
+        {
+            foreach (var (id, counts) in await RemoveFollowAsync(tx, from, to).ConfigureAwait(false))
+            {
+                changed[id] = counts;
+            }
+        }
+
+        return changed;
+    });
+
+    public Task<RelationshipChange> UnblockAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
+    {
+        await ExecuteAsync(tx, "DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2", actor, target).ConfigureAwait(false);
+        return [];
+    });
+
+    public Task<RelationshipChange> MuteAsync(long actor, long target, TimeSpan? duration) => ChangeAsync(actor, target, async (tx, _) =>
+    {
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO mutes (muter_id, muted_id, expires_at) VALUES ($1, $2, $3)
+            ON CONFLICT (muter_id, muted_id) DO UPDATE SET expires_at = excluded.expires_at
+            """, tx.Connection, tx);
+        command.Parameters.Add(new NpgsqlParameter { Value = actor });
+        command.Parameters.Add(new NpgsqlParameter { Value = target });
+        command.Parameters.Add(new NpgsqlParameter { Value = duration is { } d ? time.GetUtcNow() + d : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        return [];
+    });
+
+    public Task<RelationshipChange> UnmuteAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
+    {
+        await ExecuteAsync(tx, "DELETE FROM mutes WHERE muter_id = $1 AND muted_id = $2", actor, target).ConfigureAwait(false);
+        return [];
+    });
+
+    /// <summary>The actor approves <paramref name="requester"/>'s request; <see cref="KeyNotFoundException"/> when there is none.</summary>
+    public Task<RelationshipChange> AuthorizeAsync(long actor, long requester) => ChangeAsync(actor, requester, async (tx, _) =>
+    {
+        if (await ExecuteAsync(tx, "DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2", requester, actor).ConfigureAwait(false) == 0)
+        {
+            throw new KeyNotFoundException("No follow request from this account.");
+        }
+
+        return await AddFollowAsync(tx, requester, actor).ConfigureAwait(false);
+    });
+
+    public Task<RelationshipChange> RejectAsync(long actor, long requester) => ChangeAsync(actor, requester, async (tx, _) =>
+    {
+        if (await ExecuteAsync(tx, "DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2", requester, actor).ConfigureAwait(false) == 0)
+        {
+            throw new KeyNotFoundException("No follow request from this account.");
+        }
+
+        return [];
+    });
+
+    /// <summary>How <paramref name="viewer"/> stands with each existing account of <paramref name="targets"/>, in their order.</summary>
+    public async Task<IReadOnlyList<Relationship>> GetRelationshipsAsync(long viewer, long[] targets, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await RelationshipsAsync(connection, null, viewer, targets, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether either account blocks the other.</summary>
+    public async Task<bool> IsBlockedEitherWayAsync(long a, long b, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1))");
+        command.Parameters.Add(new NpgsqlParameter { Value = a });
+        command.Parameters.Add(new NpgsqlParameter { Value = b });
+        return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    public async Task<bool> IsFollowingAsync(long follower, long followee, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = follower });
+        command.Parameters.Add(new NpgsqlParameter { Value = followee });
+        return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    /// <summary>An account list: rows of <paramref name="table"/> whose <paramref name="ownerColumn"/> is <paramref name="owner"/>, showing the account in <paramref name="otherColumn"/>; accounts blocked either way by <paramref name="viewer"/> are left out.</summary>
+    public async Task<IReadOnlyList<AccountListItem>> ListAsync(string table, string ownerColumn, string otherColumn, long owner, long viewer,
+        PageQuery page, CancellationToken ct, string? extraCondition = null)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await using var command = new NpgsqlCommand();
+        var sql = new StringBuilder();
+        var until = table == "mutes" ? "r.expires_at" : "NULL::timestamptz";
+        sql.Append("SELECT r.id, ").Append(PublicColumns).Append(", ").Append(until)
+            .Append(" FROM ").Append(table).Append(" r JOIN accounts a ON a.id = r.").Append(otherColumn)
+            .Append(" WHERE r.").Append(ownerColumn).Append(" = ").Append(Keyset.Parameter(command, owner));
+        var viewerParameter = Keyset.Parameter(command, viewer);
+        if (table != "blocks")
+        {
+            sql.Append(" AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ").Append(viewerParameter).Append(" AND b.blocked_id = a.id) OR (b.blocker_id = a.id AND b.blocked_id = ")
+                .Append(viewerParameter).Append("))");
+        }
+
+        if (extraCondition is not null)
+        {
+            sql.Append(" AND ").Append(extraCondition.Replace("@now", Keyset.Parameter(command, time.GetUtcNow()), StringComparison.Ordinal));
+        }
+
+        Keyset.Apply(sql, command, "r.id", page);
+        command.CommandText = sql.ToString();
+        await using var connection = await db.OpenConnectionAsync(ct).ConfigureAwait(false);
+        command.Connection = connection;
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var rows = new List<AccountListItem>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            rows.Add(new AccountListItem(reader.GetInt64(0), ReadPublic(reader, 1), reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+        }
+
+        return Keyset.NewestFirst(rows, page);
+    }
+
+    internal static PublicAccount ReadPublic(NpgsqlDataReader r, int at) => new(
+        r.GetInt64(at), r.GetString(at + 1), r.GetString(at + 2), r.GetString(at + 3), r.GetString(at + 4), r.GetBoolean(at + 5),
+        r.GetFieldValue<DateTimeOffset>(at + 6), r.GetInt64(at + 7), r.GetInt64(at + 8), r.GetInt64(at + 9));
+
+    private async Task<RelationshipChange> ChangeAsync(long actor, long other,
+        Func<NpgsqlTransaction, Dictionary<long, bool>, Task<Dictionary<long, AccountCounts>>> change)
+    {
+        if (actor == other)
+        {
+            throw new ArgumentException("That is your own account.", "id");
+        }
+
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        var accounts = new Dictionary<long, bool>();
+        await using (var lockRows = new NpgsqlCommand("SELECT id, is_private FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", connection, tx))
+        {
+            lockRows.Parameters.Add(new NpgsqlParameter { Value = new[] { actor, other } });
+            await using var reader = await lockRows.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                accounts[reader.GetInt64(0)] = reader.GetBoolean(1);
+            }
+        }
+
+        if (!accounts.ContainsKey(other) || !accounts.ContainsKey(actor))
+        {
+            throw new KeyNotFoundException("No such account.");
+        }
+
+        var counts = await change(tx, accounts).ConfigureAwait(false);
+        var relationship = (await RelationshipsAsync(connection, tx, actor, [other], CancellationToken.None).ConfigureAwait(false))[0];
+        await tx.CommitAsync().ConfigureAwait(false);
+        return new RelationshipChange(relationship, counts);
+    }
+
+    private static async Task RefuseAcrossBlockAsync(NpgsqlTransaction tx, long actor, long target, string message)
+    {
+        if (await ExistsAsync(tx, "SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)", actor, target)
+            .ConfigureAwait(false))
+        {
+            throw new RelationshipRefusedException(message);
+        }
+    }
+
+    private static async Task<Dictionary<long, AccountCounts>> AddFollowAsync(NpgsqlTransaction tx, long follower, long followee)
+    {
+        if (await ExecuteAsync(tx, "INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", follower, followee)
+                .ConfigureAwait(false) == 0)
+        {
+            return [];
+        }
+
+        return new Dictionary<long, AccountCounts>
+        {
+            [follower] = await BumpAsync(tx, follower, "following_count", 1).ConfigureAwait(false),
+            [followee] = await BumpAsync(tx, followee, "followers_count", 1).ConfigureAwait(false),
+        };
+    }
+
+    private static async Task<Dictionary<long, AccountCounts>> RemoveFollowAsync(NpgsqlTransaction tx, long follower, long followee)
+    {
+        if (await ExecuteAsync(tx, "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2", follower, followee).ConfigureAwait(false) == 0)
+        {
+            return [];
+        }
+
+        return new Dictionary<long, AccountCounts>
+        {
+            [follower] = await BumpAsync(tx, follower, "following_count", -1).ConfigureAwait(false),
+            [followee] = await BumpAsync(tx, followee, "followers_count", -1).ConfigureAwait(false),
+        };
+    }
+
+    private static async Task<AccountCounts> BumpAsync(NpgsqlTransaction tx, long account, string column, int delta)
+    {
+        await using var command = new NpgsqlCommand($"""
+            UPDATE accounts SET {column} = {column} + $2, counts_version = counts_version + 1 WHERE id = $1
+            RETURNING followers_count, following_count, posts_count, counts_version
+            """, tx.Connection, tx);
+        command.Parameters.Add(new NpgsqlParameter { Value = account });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)delta });
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        await reader.ReadAsync().ConfigureAwait(false);
+        return new AccountCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+    }
+
+    private async Task<IReadOnlyList<Relationship>> RelationshipsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long viewer, long[] targets,
+        CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT t.id,
+                   EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = t.id),
+                   EXISTS (SELECT 1 FROM follows WHERE follower_id = t.id AND followee_id = $1),
+                   EXISTS (SELECT 1 FROM follow_requests WHERE requester_id = $1 AND target_id = t.id),
+                   EXISTS (SELECT 1 FROM follow_requests WHERE requester_id = t.id AND target_id = $1),
+                   EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = t.id),
+                   EXISTS (SELECT 1 FROM blocks WHERE blocker_id = t.id AND blocked_id = $1),
+                   m.muted_id IS NOT NULL,
+                   m.expires_at
+            FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, n)
+            JOIN accounts a ON a.id = t.id
+            LEFT JOIN mutes m ON m.muter_id = $1 AND m.muted_id = t.id AND (m.expires_at IS NULL OR m.expires_at > $3)
+            ORDER BY t.n
+            """, connection, tx);
+        command.Parameters.Add(new NpgsqlParameter { Value = viewer });
+        command.Parameters.Add(new NpgsqlParameter { Value = targets });
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = new List<Relationship>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new Relationship(reader.GetInt64(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetBoolean(4),
+                reader.GetBoolean(5), reader.GetBoolean(6), reader.GetBoolean(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8)));
+        }
+
+        return list;
+    }
+
+    private static async Task<bool> ExistsAsync(NpgsqlTransaction tx, string sql, long a, long b)
+    {
+        await using var command = new NpgsqlCommand(sql, tx.Connection, tx);
+        command.Parameters.Add(new NpgsqlParameter { Value = a });
+        command.Parameters.Add(new NpgsqlParameter { Value = b });
+        return await command.ExecuteScalarAsync().ConfigureAwait(false) is not null;
+    }
+
+    private static async Task<int> ExecuteAsync(NpgsqlTransaction tx, string sql, long a, long b)
+    {
+        await using var command = new NpgsqlCommand(sql, tx.Connection, tx);
+        command.Parameters.Add(new NpgsqlParameter { Value = a });
+        command.Parameters.Add(new NpgsqlParameter { Value = b });
+        return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+}
