@@ -51,6 +51,9 @@ public static class RelationshipEndpoints
         Change(accounts, "mute", "Hides the account's posts and notifications from you, optionally for a duration (seconds). Idempotent.",
             (g, id, duration) => g.MuteAsync(id, duration));
         Change(accounts, "unmute", "Unmutes the account. Idempotent.", (g, id, _) => g.UnmuteAsync(id));
+        accounts.MapGet("/search", SearchAsync).AllowAnonymous().WithName("SearchAccounts")
+            .WithSummary("Accounts whose username or display name starts with or resembles q (1-100 characters); limit 1-40, offset.")
+            .Produces<PublicAccountResponse[]>().ProducesValidationProblem();
         accounts.MapGet("/relationships", GetRelationshipsAsync).RequireAuthorization().WithName("Relationships")
             .WithSummary("How you stand with each account given as id (repeat id, at most 40).");
         accounts.MapGet("/{id:long}/followers", (long id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
@@ -137,6 +140,36 @@ public static class RelationshipEndpoints
 
         var relationships = await grains.GetGrain<IUserGrain>(user.AccountId()).GetRelationshipsAsync([.. ids.Distinct()]).ConfigureAwait(false);
         return TypedResults.Ok(relationships.Select(RelationshipResponse.From).ToArray());
+    }
+
+    private static async Task<Results<Ok<PublicAccountResponse[]>, ValidationProblem>> SearchAsync(string? q, int? limit, int? offset,
+        ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var query = q?.Trim().TrimStart('@') ?? "";
+        if (query.Length is 0 or > 100 || query.Any(char.IsControl))
+        {
+            errors["q"] = ["q is 1 to 100 characters of text."];
+        }
+
+        if (limit is < 1 or > PageRequest.MaxLimit)
+        {
+            errors["limit"] = [$"limit must be a whole number from 1 to {PageRequest.MaxLimit}."];
+        }
+
+        if (offset is < 0 or > 10_000)
+        {
+            errors["offset"] = ["offset must be a whole number from 0 to 10000."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The search is invalid.");
+        }
+
+        var found = await grains.GetGrain<IAccountSearchGrain>(0).SearchAsync(Viewer(user), query, limit ?? PageRequest.DefaultLimit, offset ?? 0)
+            .ConfigureAwait(false);
+        return TypedResults.Ok(found.Select(a => PublicAccountResponse.From(a)).ToArray());
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, Func<PageQuery, Task<IReadOnlyList<AccountListItem>>> list)
