@@ -16,6 +16,7 @@ using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Realtime;
+using OrleansSocial.Api.Posts;
 using OrleansSocial.Api.Relationships;
 
 namespace OrleansSocial.Api;
@@ -62,6 +63,7 @@ public static class ApiHosting
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.AddHealthChecks();
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Posts").Get<OrleansSocial.Posts.PostOptions>() ?? new OrleansSocial.Posts.PostOptions());
         AddAccounts(builder);
         builder.Services.AddOrleansSocialRateLimiting(builder.Configuration.GetSection("Api:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions());
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
@@ -174,7 +176,7 @@ public static class ApiHosting
         var api = app.MapGroup("/api/v1");
         if (app.Services.GetService<AccountStore>() is not null)
         {
-            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints();
+            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints();
         }
 
         return app;

@@ -26,6 +26,8 @@ public static class SocialGrainsExtensions
             builder.Services.AddKeyedSingleton(PostgresKey, (_, _) => NpgsqlDataSource.Create(postgresConnectionString));
             builder.Services.AddSingleton(sp => new UserProfileStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.TryAddSingleton(TimeProvider.System);
+            builder.Services.TryAddSingleton(new OrleansSocial.Posts.PostOptions());
+            builder.Services.AddSingleton(sp => new Posts.PostStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new AccountSearchStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new RelationshipStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
         }

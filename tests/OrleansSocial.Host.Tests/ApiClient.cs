@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace OrleansSocial.Host.Tests;
@@ -48,6 +49,25 @@ public static partial class ApiClient
         var id = long.Parse((await created.JsonAsync()).GetProperty("id").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         var tokens = await SignInAsync(client, username, Password);
         return new TestUser(id, username, email, Password, tokens.Access, tokens.Refresh);
+    }
+
+    /// <summary>
+    /// Many accounts at once, created in the store with tokens issued directly: a real sign-up hashes the password
+    /// (PBKDF2), which would make hundreds of users take minutes. They cannot log in with a password.
+    /// </summary>
+    public static async Task<IReadOnlyList<TestUser>> QuickUsersAsync(this IServiceProvider services, int count, string prefix = "q")
+    {
+        var store = services.GetRequiredService<OrleansSocial.Api.Accounts.AccountStore>();
+        var tokens = services.GetRequiredService<OrleansSocial.Api.Accounts.TokenService>();
+        var batch = Guid.NewGuid().ToString("N")[..8];
+        var users = new List<TestUser>();
+        for (var i = 0; i < count; i++)
+        {
+            var (account, _) = await store.CreateAsync($"{prefix}{batch}_{i}", $"{prefix}{batch}_{i}@example.org", "not-a-usable-hash", default);
+            users.Add(new TestUser(account!.Id, account.Username, account.Email, "", tokens.IssueAccessToken(account, Guid.NewGuid()), ""));
+        }
+
+        return users;
     }
 
     public static async Task<(string Access, string Refresh)> SignInAsync(this HttpClient client, string login, string password)

@@ -81,6 +81,10 @@ public interface IUserGrain : IGrainWithIntegerKey
     [ReadOnly]
     Task<IReadOnlyList<AccountListItem>> GetMutesAsync(PageQuery page);
 
+    /// <summary>This account's bookmarks, newest first (the posts are read through their grains).</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<BookmarkRow>> GetBookmarksAsync(PageQuery page);
+
     /// <summary>New counters from a change another grain made; older versions than the ones held are ignored.</summary>
     [AlwaysInterleave]
     Task ApplyCountsAsync(AccountCounts counts);

@@ -19,6 +19,9 @@ public sealed record PageQuery(int Limit, long? MaxId = null, long? SinceId = nu
 /// <summary>An account in a list, with the cursor of its row (the follow, request, block or mute).</summary>
 public sealed record AccountListItem(long Cursor, PublicAccount Account, DateTimeOffset? Until = null);
 
+/// <summary>A bookmark: the post and the cursor of the bookmark row.</summary>
+public sealed record BookmarkRow(long Cursor, Guid PostId);
+
 /// <summary>
 /// A relationship change the rules forbid: following or being followed across a block. The front end answers 403;
 /// the message says why.

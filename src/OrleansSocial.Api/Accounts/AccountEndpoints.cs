@@ -157,5 +157,8 @@ internal static class SignedInUser
 {
     public static long AccountId(this ClaimsPrincipal user) => long.Parse(user.FindFirstValue("sub")!, CultureInfo.InvariantCulture);
 
+    /// <summary>The signed-in account, or 0 for an anonymous reader.</summary>
+    public static long ViewerId(this ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true ? user.AccountId() : 0;
+
     public static Guid SessionId(this ClaimsPrincipal user) => Guid.TryParseExact(user.FindFirstValue("sid"), "N", out var id) ? id : Guid.Empty;
 }

@@ -9,6 +9,10 @@ namespace OrleansSocial.Api.Infrastructure;
 /// </summary>
 public static class GrainResults
 {
+    // ArgumentException appends " (Parameter 'x')" to its message; the problem names the field separately.
+    private static string StripParameter(ArgumentException e) =>
+        e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+
     public static async Task<IResult> RunAsync<T>(Func<Task<T>> call, Func<T, IResult> ok, string field = "id")
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -21,13 +25,13 @@ public static class GrainResults
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: e.Message);
         }
-        catch (Exception e) when (e is RelationshipRefusedException or ListHiddenException)
+        catch (Exception e) when (e is RelationshipRefusedException or ListHiddenException or OrleansSocial.Posts.ActionRefusedException)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: e.Message);
         }
         catch (ArgumentException e)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [e.Message] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.ParamName ?? field] = [StripParameter(e)] });
         }
     }
 }

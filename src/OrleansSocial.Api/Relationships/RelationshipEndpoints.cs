@@ -57,11 +57,11 @@ public static class RelationshipEndpoints
         accounts.MapGet("/relationships", GetRelationshipsAsync).RequireAuthorization().WithName("Relationships")
             .WithSummary("How you stand with each account given as id (repeat id, at most 40).");
         accounts.MapGet("/{id:long}/followers", (long id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ListAsync(http, page => grains.GetGrain<IUserGrain>(id).GetFollowersAsync(Viewer(user), page)))
+                ListAsync(http, page => grains.GetGrain<IUserGrain>(id).GetFollowersAsync(user.ViewerId(), page)))
             .AllowAnonymous().WithName("Followers").WithSummary("Who follows the account (a private account's: only for it and its followers).")
             .Produces<PublicAccountResponse[]>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         accounts.MapGet("/{id:long}/following", (long id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ListAsync(http, page => grains.GetGrain<IUserGrain>(id).GetFollowingAsync(Viewer(user), page)))
+                ListAsync(http, page => grains.GetGrain<IUserGrain>(id).GetFollowingAsync(user.ViewerId(), page)))
             .AllowAnonymous().WithName("Following").WithSummary("Whom the account follows (a private account's: only for it and its followers).")
             .Produces<PublicAccountResponse[]>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -113,7 +113,7 @@ public static class RelationshipEndpoints
 
     private static async Task<Results<Ok<PublicAccountResponse>, ProblemHttpResult>> GetAccountAsync(long id, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var account = await grains.GetGrain<IUserGrain>(id).GetAccountAsync(Viewer(user)).ConfigureAwait(false);
+        var account = await grains.GetGrain<IUserGrain>(id).GetAccountAsync(user.ViewerId()).ConfigureAwait(false);
         return account is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such account.")
             : TypedResults.Ok(PublicAccountResponse.From(account));
@@ -167,12 +167,13 @@ public static class RelationshipEndpoints
             return TypedResults.ValidationProblem(errors, title: "The search is invalid.");
         }
 
-        var found = await grains.GetGrain<IAccountSearchGrain>(0).SearchAsync(Viewer(user), query, limit ?? PageRequest.DefaultLimit, offset ?? 0)
+        var found = await grains.GetGrain<IAccountSearchGrain>(0).SearchAsync(user.ViewerId(), query, limit ?? PageRequest.DefaultLimit, offset ?? 0)
             .ConfigureAwait(false);
         return TypedResults.Ok(found.Select(a => PublicAccountResponse.From(a)).ToArray());
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, Func<PageQuery, Task<IReadOnlyList<AccountListItem>>> list)
+    /// <summary>Serves one page of an account list in the cursor convention.</summary>
+    public static async Task<IResult> ListAsync(HttpContext http, Func<PageQuery, Task<IReadOnlyList<AccountListItem>>> list)
     {
         if (!PageRequest.TryRead(http.Request, out var page, out var problem) || !page.TryGetQuery(out var query, out problem))
         {
@@ -186,6 +187,4 @@ public static class RelationshipEndpoints
             return TypedResults.Ok(items.Select(i => PublicAccountResponse.From(i.Account, i.Until)).ToArray());
         }).ConfigureAwait(false);
     }
-
-    private static long Viewer(ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true ? user.AccountId() : 0;
 }

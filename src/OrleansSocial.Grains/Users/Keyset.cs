@@ -8,7 +8,7 @@ namespace OrleansSocial.Grains.Users;
 /// Keyset pagination over an identity column, newest first: <c>max_id</c> pages back, <c>since_id</c> gives the newest
 /// rows after a cursor, <c>min_id</c> the rows right after a cursor (read oldest first, returned newest first).
 /// </summary>
-internal static class Keyset
+public static class Keyset
 {
     /// <summary>Appends the cursor conditions and ORDER/LIMIT for <paramref name="column"/> to <paramref name="sql"/>.</summary>
     public static void Apply(StringBuilder sql, NpgsqlCommand command, string column, PageQuery page)

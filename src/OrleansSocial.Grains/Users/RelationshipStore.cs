@@ -130,7 +130,7 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
     }
 
     /// <summary>An account list: rows of <paramref name="table"/> whose <paramref name="ownerColumn"/> is <paramref name="owner"/>, showing the account in <paramref name="otherColumn"/>; accounts blocked either way by <paramref name="viewer"/> are left out.</summary>
-    public async Task<IReadOnlyList<AccountListItem>> ListAsync(string table, string ownerColumn, string otherColumn, long owner, long viewer,
+    public async Task<IReadOnlyList<AccountListItem>> ListAsync(string table, string ownerColumn, string otherColumn, object owner, long viewer,
         PageQuery page, CancellationToken ct, string? extraCondition = null)
     {
         ArgumentNullException.ThrowIfNull(page);

@@ -10,7 +10,7 @@ namespace OrleansSocial.Grains.Users;
 /// written back with a version check; a conflicting write means another activation or process changed the row, so
 /// the grain re-reads it and the caller gets <see cref="InconsistentStateException"/> to retry.
 /// </summary>
-public sealed class UserGrain(UserProfileStore store, RelationshipStore relationships) : Grain, IUserGrain
+public sealed class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts) : Grain, IUserGrain
 {
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -119,6 +119,9 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
 
     public Task<IReadOnlyList<AccountListItem>> GetMutesAsync(PageQuery page) =>
         relationships.ListAsync("mutes", "muter_id", "muted_id", Id, Id, page, default, "(r.expires_at IS NULL OR r.expires_at > @now)");
+
+    public async Task<IReadOnlyList<BookmarkRow>> GetBookmarksAsync(PageQuery page) =>
+        (await posts.BookmarksAsync(Id, page).ConfigureAwait(false)).Select(r => new BookmarkRow(r.Cursor, r.PostId)).ToArray();
 
     public Task ApplyCountsAsync(AccountCounts counts)
     {

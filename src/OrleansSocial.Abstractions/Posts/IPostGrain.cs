@@ -1,0 +1,56 @@
+using OrleansSocial.Runtime;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Posts;
+
+/// <summary>
+/// One per post (key: the post id, a time-ordered Guid). Holds the post and its counters hot; every read and action
+/// goes through <see cref="VisibilityPolicy"/>: a post the caller may not see behaves as missing
+/// (<see cref="KeyNotFoundException"/>, or null from reads).
+/// </summary>
+public interface IPostGrain : IGrainWithGuidKey
+{
+    /// <summary>
+    /// Creates the post under this grain's id and returns the id of the post: this one, or the one created earlier with
+    /// the same idempotency key. <see cref="ArgumentException"/> names a bad field; a quote the author cannot see is
+    /// <see cref="KeyNotFoundException"/>.
+    /// </summary>
+    Task<Guid> CreateAsync(NewPost post);
+
+    /// <summary>The post as <paramref name="viewerId"/> (0: anonymous) sees it, or null.</summary>
+    [ReadOnly]
+    Task<PostView?> GetAsync(long viewerId);
+
+    /// <summary>The post without its quoted post embedded (what a quoting post embeds: quote chains stop at one level).</summary>
+    [ReadOnly]
+    Task<PostView?> GetUnembeddedAsync(long viewerId);
+
+    /// <summary>Replaces the text (author only; <see cref="ActionRefusedException"/> otherwise), keeping the old one in the history.</summary>
+    Task<PostView> EditAsync(long editorId, string text);
+
+    /// <summary>Deletes the post (author only): it disappears from every read, list and count.</summary>
+    Task DeleteAsync(long editorId);
+
+    /// <summary>Earlier texts, oldest first.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<PostEdit>> GetHistoryAsync(long viewerId);
+
+    Task<PostView> LikeAsync(long viewerId);
+
+    Task<PostView> UnlikeAsync(long viewerId);
+
+    Task<PostView> BookmarkAsync(long viewerId);
+
+    Task<PostView> UnbookmarkAsync(long viewerId);
+
+    /// <summary>Reposts (public posts only; <see cref="ActionRefusedException"/> for others).</summary>
+    Task<PostView> RepostAsync(long viewerId);
+
+    Task<PostView> UnrepostAsync(long viewerId);
+
+    [ReadOnly]
+    Task<IReadOnlyList<AccountListItem>> GetLikedByAsync(long viewerId, PageQuery page);
+
+    [ReadOnly]
+    Task<IReadOnlyList<AccountListItem>> GetRepostedByAsync(long viewerId, PageQuery page);
+}

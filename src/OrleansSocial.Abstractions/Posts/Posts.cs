@@ -1,0 +1,111 @@
+using System.Text.RegularExpressions;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Posts;
+
+/// <summary>Who may see a post: everyone (subject to the author's privacy), the author's followers, or the author only.</summary>
+public static class PostVisibility
+{
+    public const string Public = "public";
+    public const string Followers = "followers";
+    public const string Private = "private";
+
+    public static bool IsValid(string? value) => value is Public or Followers or Private;
+}
+
+/// <summary>A post to create. <see cref="IdempotencyKey"/> makes a retried create return the first post.</summary>
+public sealed record NewPost(long AuthorId, string Text, string Visibility, Guid? QuoteOf, string? IdempotencyKey);
+
+public sealed record Mention(long Id, string Username);
+
+public sealed record PostCounts(long Likes, long Reposts, long Bookmarks, long Comments);
+
+/// <summary>A post as one viewer sees it, with that viewer's liked / reposted / bookmarked flags.</summary>
+public sealed record PostView(
+    Guid Id, PublicAccount Author, string Text, string Visibility, PostView? Quote, IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions,
+    DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, PostCounts Counts, bool Liked, bool Reposted, bool Bookmarked);
+
+/// <summary>An earlier text of an edited post.</summary>
+public sealed record PostEdit(string Text, DateTimeOffset EditedAt);
+
+/// <summary>What the viewer is to the author of a post: the facts the visibility policy decides on.</summary>
+public sealed record ViewerFacts(bool IsAuthor, bool AuthorIsPrivate, bool FollowsAuthor, bool BlockedEitherWay);
+
+/// <summary>
+/// The one place that decides whether a viewer may see a post. The author always may (until it is deleted); a block
+/// either way hides it; a public post of a public account is for everyone, of a private account for its approved
+/// followers; a followers-only post for approved followers; a private post for the author alone.
+/// </summary>
+public static class VisibilityPolicy
+{
+    public static bool CanView(string visibility, bool deleted, ViewerFacts viewer)
+    {
+        ArgumentNullException.ThrowIfNull(viewer);
+        if (deleted)
+        {
+            return false;
+        }
+
+        if (viewer.IsAuthor)
+        {
+            return true;
+        }
+
+        return !viewer.BlockedEitherWay && visibility switch
+        {
+            PostVisibility.Public => !viewer.AuthorIsPrivate || viewer.FollowsAuthor,
+            PostVisibility.Followers => viewer.FollowsAuthor,
+            _ => false,
+        };
+    }
+}
+
+/// <summary>Text rules and the entities parsed out of a post.</summary>
+public static partial class PostText
+{
+    public const int DefaultMaxLength = 500;
+
+    /// <summary>Hashtags (<c>#tag</c>: letters, digits, underscores; stored lower-case), distinct, in order of appearance.</summary>
+    public static IReadOnlyList<string> Tags(string text) =>
+        TagPattern().Matches(text).Select(m => m.Groups[1].Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Take(30).ToArray();
+
+    /// <summary>Mentioned usernames (<c>@name</c>), lower-case, distinct.</summary>
+    public static IReadOnlyList<string> MentionedUsernames(string text) =>
+        MentionPattern().Matches(text).Select(m => m.Groups[1].Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Take(30).ToArray();
+
+    /// <summary>Why the text is refused, or null.</summary>
+    public static string? Problem(string? text, int maxLength) =>
+        string.IsNullOrWhiteSpace(text) ? "The post needs some text."
+        : text.Trim().Length > maxLength ? $"A post is at most {maxLength} characters."
+        : text.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t') ? "The text contains control characters."
+        : null;
+
+    [GeneratedRegex(@"(?<![\p{L}\p{N}_&/])#([\p{L}\p{N}_]{1,100})")]
+    private static partial Regex TagPattern();
+
+    [GeneratedRegex(@"(?<![\p{L}\p{N}_/@])@([A-Za-z0-9_]{3,30})\b")]
+    private static partial Regex MentionPattern();
+}
+
+/// <summary>An action the rules forbid on something the caller can see (editing another's post, reposting a private one): 403.</summary>
+public sealed class ActionRefusedException : Exception
+{
+    public ActionRefusedException()
+    {
+    }
+
+    public ActionRefusedException(string message) : base(message)
+    {
+    }
+
+    public ActionRefusedException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Settings of posts (section <c>Posts</c>).</summary>
+public sealed class PostOptions
+{
+    /// <summary>Longest post text, in characters. Default 500.</summary>
+    public int MaxLength { get; set; } = PostText.DefaultMaxLength;
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Infrastructure;
+using OrleansSocial.Api.Relationships;
+using OrleansSocial.Posts;
+using OrleansSocial.Runtime;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Api.Posts;
+
+/// <summary>Body of <c>POST /api/v1/posts</c>.</summary>
+public sealed record CreatePostRequest(string? Text, string? Visibility, string? QuoteId);
+
+/// <summary>Body of <c>PATCH /api/v1/posts/{id}</c>.</summary>
+public sealed record EditPostRequest(string? Text);
+
+public sealed record MentionResponse(string Id, string Username);
+
+public sealed record PostEditResponse(string Text, DateTimeOffset EditedAt);
+
+/// <summary>A post as the signed-in user (or an anonymous reader) sees it.</summary>
+public sealed record PostResponse(
+    string Id, PublicAccountResponse Author, string Text, string Visibility, PostResponse? Quote, IReadOnlyList<string> Tags,
+    IReadOnlyList<MentionResponse> Mentions, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, long LikesCount, long RepostsCount,
+    long BookmarksCount, long CommentsCount, bool Liked, bool Reposted, bool Bookmarked)
+{
+    public static PostResponse From(PostView p) => new(p.Id.ToString(), PublicAccountResponse.From(p.Author), p.Text, p.Visibility,
+        p.Quote is null ? null : From(p.Quote), p.Tags, p.Mentions.Select(m => new MentionResponse(m.Id.ToString(CultureInfo.InvariantCulture), m.Username)).ToArray(),
+        p.CreatedAt, p.EditedAt, p.Counts.Likes, p.Counts.Reposts, p.Counts.Bookmarks, p.Counts.Comments, p.Liked, p.Reposted, p.Bookmarked);
+}
+
+/// <summary>Posts: create (idempotently), read, edit with history, delete; likes, reposts and bookmarks.</summary>
+public static class PostEndpoints
+{
+    private const int MaxIdempotencyKeyLength = 100;
+
+    public static RouteGroupBuilder MapPostEndpoints(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var posts = api.MapGroup("/posts").WithTags("Posts");
+        posts.MapPost("/", CreateAsync).RequireAuthorization().WithName("CreatePost")
+            .WithSummary("Posts text (public, followers or private), optionally quoting a post. An Idempotency-Key header makes a retry return the first post.")
+            .Produces<PostResponse>(StatusCodes.Status201Created).ProducesValidationProblem();
+        posts.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => await grains.GetGrain<IPostGrain>(id).GetAsync(user.ViewerId()).ConfigureAwait(false)
+                    ?? throw new KeyNotFoundException("No such post."), p => TypedResults.Ok(PostResponse.From(p))))
+            .AllowAnonymous().WithName("GetPost").WithSummary("A post; 404 when it does not exist or you may not see it.")
+            .Produces<PostResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+        posts.MapPatch("/{id:guid}", EditAsync).RequireAuthorization().WithName("EditPost")
+            .WithSummary("Replaces the text of your post; the old text goes to its history.")
+            .Produces<PostResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        posts.MapDelete("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => { await grains.GetGrain<IPostGrain>(id).DeleteAsync(user.AccountId()).ConfigureAwait(false); return true; },
+                    _ => TypedResults.NoContent()))
+            .RequireAuthorization().WithName("DeletePost").WithSummary("Deletes your post everywhere.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        posts.MapGet("/{id:guid}/history", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => grains.GetGrain<IPostGrain>(id).GetHistoryAsync(user.ViewerId()),
+                    h => TypedResults.Ok(h.Select(e => new PostEditResponse(e.Text, e.EditedAt)).ToArray())))
+            .AllowAnonymous().WithName("PostHistory").WithSummary("Earlier texts of an edited post, oldest first.")
+            .Produces<PostEditResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        Action(posts, "like", "Likes the post. Idempotent.", (g, me) => g.LikeAsync(me));
+        Action(posts, "unlike", "Takes the like back. Idempotent.", (g, me) => g.UnlikeAsync(me));
+        Action(posts, "repost", "Reposts a public post. Idempotent.", (g, me) => g.RepostAsync(me));
+        Action(posts, "unrepost", "Takes the repost back. Idempotent.", (g, me) => g.UnrepostAsync(me));
+        Action(posts, "bookmark", "Bookmarks the post. Idempotent.", (g, me) => g.BookmarkAsync(me));
+        Action(posts, "unbookmark", "Removes the bookmark. Idempotent.", (g, me) => g.UnbookmarkAsync(me));
+        posts.MapGet("/{id:guid}/liked_by", (Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                RelationshipEndpoints.ListAsync(http, page => grains.GetGrain<IPostGrain>(id).GetLikedByAsync(user.ViewerId(), page)))
+            .AllowAnonymous().WithName("LikedBy").WithSummary("Who liked the post.").Produces<PublicAccountResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        posts.MapGet("/{id:guid}/reposted_by", (Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                RelationshipEndpoints.ListAsync(http, page => grains.GetGrain<IPostGrain>(id).GetRepostedByAsync(user.ViewerId(), page)))
+            .AllowAnonymous().WithName("RepostedBy").WithSummary("Who reposted the post.").Produces<PublicAccountResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/bookmarks", BookmarksAsync).RequireAuthorization().WithTags("Posts").WithName("Bookmarks")
+            .WithSummary("Your bookmarked posts, newest bookmark first.").Produces<PostResponse[]>();
+        return api;
+    }
+
+    private static void Action(RouteGroupBuilder posts, string action, string summary, Func<IPostGrain, long, Task<PostView>> act) =>
+        posts.MapPost($"/{{id:guid}}/{action}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => act(grains.GetGrain<IPostGrain>(id), user.AccountId()), p => TypedResults.Ok(PostResponse.From(p))))
+            .RequireAuthorization().WithName(char.ToUpperInvariant(action[0]) + action[1..] + "Post").WithSummary(summary)
+            .Produces<PostResponse>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+    private static async Task<IResult> CreateAsync(CreatePostRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal user, IGrainFactory grains, PostOptions options)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (PostText.Problem(body.Text, options.MaxLength) is { } problem)
+        {
+            errors["text"] = [problem];
+        }
+
+        var visibility = body.Visibility ?? PostVisibility.Public;
+        if (!PostVisibility.IsValid(visibility))
+        {
+            errors["visibility"] = ["visibility is public, followers or private."];
+        }
+
+        Guid? quote = null;
+        if (body.QuoteId is not null)
+        {
+            if (Guid.TryParse(body.QuoteId, out var parsed))
+            {
+                quote = parsed;
+            }
+            else
+            {
+                errors["quote_id"] = ["quote_id is not a post id."];
+            }
+        }
+
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(c => c < 0x21 || c > 0x7e)))
+        {
+            errors["Idempotency-Key"] = [$"The Idempotency-Key header is 1 to {MaxIdempotencyKeyLength} visible ASCII characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The post was not created.");
+        }
+
+        var me = user.AccountId();
+        return await GrainResults.RunAsync(async () =>
+        {
+            var id = await grains.GetGrain<IPostGrain>(Guid.CreateVersion7()).CreateAsync(new NewPost(me, body.Text!, visibility, quote, idempotencyKey))
+                .ConfigureAwait(false);
+            return await grains.GetGrain<IPostGrain>(id).GetAsync(me).ConfigureAwait(false) ?? throw new KeyNotFoundException("No such post.");
+        }, p => TypedResults.Created($"/api/v1/posts/{p.Id}", PostResponse.From(p)), field: "quote_id").ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> EditAsync(Guid id, EditPostRequest body, ClaimsPrincipal user, IGrainFactory grains, PostOptions options)
+    {
+        if (PostText.Problem(body.Text, options.MaxLength) is { } problem)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = [problem] }, title: "The post was not changed.");
+        }
+
+        return await GrainResults.RunAsync(() => grains.GetGrain<IPostGrain>(id).EditAsync(user.AccountId(), body.Text!),
+            p => TypedResults.Ok(PostResponse.From(p)), field: "text").ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> BookmarksAsync(ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
+    {
+        if (!PageRequest.TryRead(http.Request, out var page, out var problem) || !page.TryGetQuery(out var query, out problem))
+        {
+            return problem!;
+        }
+
+        var me = user.AccountId();
+        var rows = await grains.GetGrain<IUserGrain>(me).GetBookmarksAsync(query).ConfigureAwait(false);
+        var posts = await Task.WhenAll(rows.Select(r => grains.GetGrain<IPostGrain>(r.PostId).GetAsync(me))).ConfigureAwait(false);
+        page.WriteLinkHeader(http, rows.Count == 0 ? null : rows[0].Cursor.ToString(CultureInfo.InvariantCulture),
+            rows.Count == 0 ? null : rows[^1].Cursor.ToString(CultureInfo.InvariantCulture));
+        return TypedResults.Ok(posts.OfType<PostView>().Select(PostResponse.From).ToArray());
+    }
+}

@@ -1,0 +1,198 @@
+using OrleansSocial.Grains.Users;
+using OrleansSocial.Posts;
+using OrleansSocial.Runtime;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Grains.Posts;
+
+/// <summary>
+/// A post and its counters, hot. Likes, reposts and bookmarks are rows written at once (the truth); the counters are
+/// kept here, written behind to the posts row at most <see cref="FlushPeriod"/> later and when the grain deactivates,
+/// and counted afresh from the rows when it activates — so a crash loses nothing.
+/// </summary>
+public sealed class PostGrain(PostStore store, RelationshipStore relationships, PostOptions options, TimeProvider time) : Grain, IPostGrain
+{
+    public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(2);
+
+    private PostRecord? _post;
+    private PostCounts _counts = new(0, 0, 0, 0);
+    private bool _countsDirty;
+
+    private Guid Id => this.GetPrimaryKey();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (await store.LoadAsync(Id).ConfigureAwait(false) is { } loaded)
+        {
+            (_post, _counts) = (loaded.Post, loaded.Counts);
+        }
+
+        RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions(FlushPeriod, FlushPeriod) { KeepAlive = false });
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();
+
+    public async Task<Guid> CreateAsync(NewPost post)
+    {
+        ArgumentNullException.ThrowIfNull(post);
+        if (_post is not null)
+        {
+            return _post.Id;
+        }
+
+        if (PostText.Problem(post.Text, options.MaxLength) is { } problem)
+        {
+            throw new ArgumentException(problem, "text");
+        }
+
+        if (!PostVisibility.IsValid(post.Visibility))
+        {
+            throw new ArgumentException("visibility is public, followers or private.", "visibility");
+        }
+
+        if (post.QuoteOf is { } quoted && await GrainFactory.GetGrain<IPostGrain>(quoted).GetUnembeddedAsync(post.AuthorId).ConfigureAwait(false) is null)
+        {
+            throw new ArgumentException("The quoted post does not exist or you cannot see it.", "quote_id");
+        }
+
+        var text = post.Text.Trim();
+        var tags = PostText.Tags(text);
+        var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(text)).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var (id, counts) = await store.InsertAsync(Id, post with { Text = text }, tags, mentions, now).ConfigureAwait(false);
+        if (id != Id)
+        {
+            DeactivateOnIdle(); // a retried create: the first post is the answer and this id stays unused
+            return id;
+        }
+
+        _post = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions);
+        await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts!).ConfigureAwait(false);
+        return Id;
+    }
+
+    public Task<PostView?> GetAsync(long viewerId) => ViewAsync(viewerId, embedQuote: true);
+
+    public Task<PostView?> GetUnembeddedAsync(long viewerId) => ViewAsync(viewerId, embedQuote: false);
+
+    public async Task<PostView> EditAsync(long editorId, string text)
+    {
+        var post = await AuthorOnlyAsync(editorId).ConfigureAwait(false);
+        if (PostText.Problem(text, options.MaxLength) is { } problem)
+        {
+            throw new ArgumentException(problem, "text");
+        }
+
+        var trimmed = text.Trim();
+        var tags = PostText.Tags(trimmed);
+        var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(trimmed)).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        await store.EditAsync(Id, post.Text, post.EditedAt ?? post.CreatedAt, trimmed, tags, mentions, now).ConfigureAwait(false);
+        _post = post with { Text = trimmed, EditedAt = now, Tags = tags, Mentions = mentions };
+        return await RequireViewAsync(editorId).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(long editorId)
+    {
+        var post = await AuthorOnlyAsync(editorId).ConfigureAwait(false);
+        var counts = await store.DeleteAsync(Id, post.AuthorId, time.GetUtcNow()).ConfigureAwait(false);
+        _post = post with { Deleted = true };
+        if (counts is not null)
+        {
+            await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<PostEdit>> GetHistoryAsync(long viewerId)
+    {
+        await RequireViewAsync(viewerId).ConfigureAwait(false);
+        return await store.HistoryAsync(Id).ConfigureAwait(false);
+    }
+
+    public Task<PostView> LikeAsync(long viewerId) => SetAsync(viewerId, "likes", true);
+
+    public Task<PostView> UnlikeAsync(long viewerId) => SetAsync(viewerId, "likes", false);
+
+    public Task<PostView> BookmarkAsync(long viewerId) => SetAsync(viewerId, "bookmarks", true);
+
+    public Task<PostView> UnbookmarkAsync(long viewerId) => SetAsync(viewerId, "bookmarks", false);
+
+    public async Task<PostView> RepostAsync(long viewerId)
+    {
+        var view = await RequireViewAsync(viewerId).ConfigureAwait(false);
+        return view.Visibility != PostVisibility.Public
+            ? throw new ActionRefusedException("Only public posts can be reposted.")
+            : await SetAsync(viewerId, "reposts", true).ConfigureAwait(false);
+    }
+
+    public Task<PostView> UnrepostAsync(long viewerId) => SetAsync(viewerId, "reposts", false);
+
+    public async Task<IReadOnlyList<AccountListItem>> GetLikedByAsync(long viewerId, PageQuery page)
+    {
+        await RequireViewAsync(viewerId).ConfigureAwait(false);
+        return await relationships.ListAsync("likes", "post_id", "account_id", Id, viewerId, page, default).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AccountListItem>> GetRepostedByAsync(long viewerId, PageQuery page)
+    {
+        await RequireViewAsync(viewerId).ConfigureAwait(false);
+        return await relationships.ListAsync("reposts", "post_id", "account_id", Id, viewerId, page, default).ConfigureAwait(false);
+    }
+
+    private async Task<PostView> SetAsync(long viewerId, string table, bool on)
+    {
+        await RequireViewAsync(viewerId).ConfigureAwait(false);
+        if (await store.SetAsync(table, Id, viewerId, on).ConfigureAwait(false))
+        {
+            var delta = on ? 1 : -1;
+            _counts = table switch
+            {
+                "likes" => _counts with { Likes = _counts.Likes + delta },
+                "reposts" => _counts with { Reposts = _counts.Reposts + delta },
+                _ => _counts with { Bookmarks = _counts.Bookmarks + delta },
+            };
+            _countsDirty = true;
+        }
+
+        return await RequireViewAsync(viewerId).ConfigureAwait(false);
+    }
+
+    private async Task<PostRecord> AuthorOnlyAsync(long editorId)
+    {
+        await RequireViewAsync(editorId).ConfigureAwait(false);
+        return _post!.AuthorId == editorId ? _post : throw new ActionRefusedException("Only the author can change this post.");
+    }
+
+    private async Task<PostView> RequireViewAsync(long viewerId) =>
+        await ViewAsync(viewerId, embedQuote: false).ConfigureAwait(false) ?? throw new KeyNotFoundException("No such post.");
+
+    private async Task<PostView?> ViewAsync(long viewerId, bool embedQuote)
+    {
+        if (_post is not { Deleted: false } post)
+        {
+            return null;
+        }
+
+        var viewer = await store.ViewerAsync(Id, post.AuthorId, viewerId).ConfigureAwait(false);
+        if (!VisibilityPolicy.CanView(post.Visibility, post.Deleted, viewer.Facts)
+            || await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(viewerId).ConfigureAwait(false) is not { } author)
+        {
+            return null;
+        }
+
+        var quote = embedQuote && post.QuoteOf is { } quoted
+            ? await GrainFactory.GetGrain<IPostGrain>(quoted).GetUnembeddedAsync(viewerId).ConfigureAwait(false)
+            : null;
+        return new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts,
+            viewer.Liked, viewer.Reposted, viewer.Bookmarked);
+    }
+
+    private async Task FlushAsync()
+    {
+        if (_countsDirty && _post is not null)
+        {
+            _countsDirty = false;
+            await store.WriteCountsAsync(Id, _counts).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+using Npgsql;
+using OrleansSocial.Posts;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Grains.Posts;
+
+/// <summary>A post row with its entities.</summary>
+public sealed record PostRecord(
+    Guid Id, long AuthorId, string Text, string Visibility, Guid? QuoteOf, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, bool Deleted,
+    IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions);
+
+/// <summary>What one viewer is to a post: the policy facts and their own likes, reposts and bookmarks.</summary>
+public sealed record ViewerState(ViewerFacts Facts, bool Liked, bool Reposted, bool Bookmarked);
+
+/// <summary>The <c>posts</c> table and the tables of what people do with posts.</summary>
+public sealed class PostStore(NpgsqlDataSource db)
+{
+    /// <summary>
+    /// Inserts the post (and its entities), bumping the author's posts counter, unless the author already created one
+    /// with the same idempotency key: then nothing is written and that post's id is returned.
+    /// </summary>
+    public async Task<(Guid Id, AccountCounts? Counts)> InsertAsync(Guid id, NewPost post, IReadOnlyList<string> tags, IReadOnlyList<Mention> mentions,
+        DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(post);
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO posts (id, author_id, text, visibility, quote_of, idempotency_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (author_id, idempotency_key) DO NOTHING
+            """, connection, tx))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = id });
+            insert.Parameters.Add(new NpgsqlParameter { Value = post.AuthorId });
+            insert.Parameters.Add(new NpgsqlParameter { Value = post.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = post.Visibility });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)post.QuoteOf ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)post.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = now });
+            if (await insert.ExecuteNonQueryAsync().ConfigureAwait(false) == 0)
+            {
+                await using var existing = new NpgsqlCommand("SELECT id FROM posts WHERE author_id = $1 AND idempotency_key = $2", connection, tx);
+                existing.Parameters.Add(new NpgsqlParameter { Value = post.AuthorId });
+                existing.Parameters.Add(new NpgsqlParameter { Value = post.IdempotencyKey! });
+                return ((Guid)(await existing.ExecuteScalarAsync().ConfigureAwait(false))!, null);
+            }
+        }
+
+        await WriteEntitiesAsync(connection, tx, id, tags, mentions).ConfigureAwait(false);
+        var counts = await BumpPostsAsync(connection, tx, post.AuthorId, 1).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return (id, counts);
+    }
+
+    /// <summary>The post, or null; counters are counted from the rows (the truth), not read from the written-behind columns.</summary>
+    public async Task<(PostRecord Post, PostCounts Counts)?> LoadAsync(Guid id)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT p.author_id, p.text, p.visibility, p.quote_of, p.created_at, p.edited_at, p.deleted_at IS NOT NULL,
+                   ARRAY(SELECT tag FROM post_tags WHERE post_id = p.id ORDER BY tag),
+                   ARRAY(SELECT m.account_id FROM post_mentions m WHERE m.post_id = p.id ORDER BY m.account_id),
+                   ARRAY(SELECT a.username FROM post_mentions m JOIN accounts a ON a.id = m.account_id WHERE m.post_id = p.id ORDER BY m.account_id),
+                   (SELECT count(*) FROM likes WHERE post_id = p.id),
+                   (SELECT count(*) FROM reposts WHERE post_id = p.id),
+                   (SELECT count(*) FROM bookmarks WHERE post_id = p.id),
+                   p.comments_count
+            FROM posts p WHERE p.id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        if (!await r.ReadAsync().ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var mentionIds = r.GetFieldValue<long[]>(8);
+        var mentionNames = r.GetFieldValue<string[]>(9);
+        var post = new PostRecord(id, r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetGuid(3),
+            r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.GetBoolean(6),
+            r.GetFieldValue<string[]>(7), mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray());
+        return (post, new PostCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13)));
+    }
+
+    /// <summary>The policy facts for <paramref name="viewer"/> (0: anonymous) and the viewer's own flags on the post, in one query.</summary>
+    public async Task<ViewerState> ViewerAsync(Guid postId, long authorId, long viewer)
+    {
+        if (viewer == 0)
+        {
+            await using var privacy = db.CreateCommand("SELECT is_private FROM accounts WHERE id = $1");
+            privacy.Parameters.Add(new NpgsqlParameter { Value = authorId });
+            var isPrivate = await privacy.ExecuteScalarAsync().ConfigureAwait(false) is true;
+            return new ViewerState(new ViewerFacts(false, isPrivate, false, false), false, false, false);
+        }
+
+        await using var command = db.CreateCommand("""
+            SELECT a.is_private,
+                   EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND followee_id = $1),
+                   EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)),
+                   EXISTS (SELECT 1 FROM likes WHERE post_id = $3 AND account_id = $2),
+                   EXISTS (SELECT 1 FROM reposts WHERE post_id = $3 AND account_id = $2),
+                   EXISTS (SELECT 1 FROM bookmarks WHERE post_id = $3 AND account_id = $2)
+            FROM accounts a WHERE a.id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = authorId });
+        command.Parameters.Add(new NpgsqlParameter { Value = viewer });
+        command.Parameters.Add(new NpgsqlParameter { Value = postId });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        if (!await r.ReadAsync().ConfigureAwait(false))
+        {
+            return new ViewerState(new ViewerFacts(viewer == authorId, true, false, true), false, false, false);
+        }
+
+        return new ViewerState(new ViewerFacts(viewer == authorId, r.GetBoolean(0), r.GetBoolean(1), r.GetBoolean(2)), r.GetBoolean(3), r.GetBoolean(4),
+            r.GetBoolean(5));
+    }
+
+    /// <summary>Existing accounts among <paramref name="usernames"/> (case-insensitive).</summary>
+    public async Task<IReadOnlyList<Mention>> ResolveMentionsAsync(IReadOnlyList<string> usernames)
+    {
+        if (usernames.Count == 0)
+        {
+            return [];
+        }
+
+        await using var command = db.CreateCommand("SELECT id, username FROM accounts WHERE lower(username) = ANY($1) ORDER BY id");
+        command.Parameters.Add(new NpgsqlParameter { Value = usernames.ToArray() });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var found = new List<Mention>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            found.Add(new Mention(r.GetInt64(0), r.GetString(1)));
+        }
+
+        return found;
+    }
+
+    public async Task EditAsync(Guid id, string previousText, DateTimeOffset previousAt, string text, IReadOnlyList<string> tags,
+        IReadOnlyList<Mention> mentions, DateTimeOffset now)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var history = new NpgsqlCommand("INSERT INTO post_edits (post_id, text, edited_at) VALUES ($1, $2, $3)", connection, tx))
+        {
+            history.Parameters.Add(new NpgsqlParameter { Value = id });
+            history.Parameters.Add(new NpgsqlParameter { Value = previousText });
+            history.Parameters.Add(new NpgsqlParameter { Value = previousAt });
+            await history.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await using (var update = new NpgsqlCommand("UPDATE posts SET text = $2, edited_at = $3 WHERE id = $1", connection, tx))
+        {
+            update.Parameters.Add(new NpgsqlParameter { Value = id });
+            update.Parameters.Add(new NpgsqlParameter { Value = text });
+            update.Parameters.Add(new NpgsqlParameter { Value = now });
+            await update.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        foreach (var table in new[] { "post_tags", "post_mentions" })
+        {
+            await using var clear = new NpgsqlCommand($"DELETE FROM {table} WHERE post_id = $1", connection, tx);
+            clear.Parameters.Add(new NpgsqlParameter { Value = id });
+            await clear.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await WriteEntitiesAsync(connection, tx, id, tags, mentions).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Soft-deletes the post and lowers the author's posts counter; null when it was already deleted.</summary>
+    public async Task<AccountCounts?> DeleteAsync(Guid id, long authorId, DateTimeOffset now)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using var delete = new NpgsqlCommand("UPDATE posts SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL", connection, tx);
+        delete.Parameters.Add(new NpgsqlParameter { Value = id });
+        delete.Parameters.Add(new NpgsqlParameter { Value = now });
+        if (await delete.ExecuteNonQueryAsync().ConfigureAwait(false) == 0)
+        {
+            return null;
+        }
+
+        var counts = await BumpPostsAsync(connection, tx, authorId, -1).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return counts;
+    }
+
+    public async Task<IReadOnlyList<PostEdit>> HistoryAsync(Guid id)
+    {
+        await using var command = db.CreateCommand("SELECT text, edited_at FROM post_edits WHERE post_id = $1 ORDER BY id");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var edits = new List<PostEdit>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            edits.Add(new PostEdit(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1)));
+        }
+
+        return edits;
+    }
+
+    /// <summary>Adds (or removes) the viewer's like, repost or bookmark row; true when a row was added (removed).</summary>
+    public async Task<bool> SetAsync(string table, Guid postId, long accountId, bool on)
+    {
+        await using var command = db.CreateCommand(on
+            ? $"INSERT INTO {table} (post_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            : $"DELETE FROM {table} WHERE post_id = $1 AND account_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = postId });
+        command.Parameters.Add(new NpgsqlParameter { Value = accountId });
+        return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Writes the counters behind (for queries that read posts without their grains).</summary>
+    public async Task WriteCountsAsync(Guid id, PostCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        await using var command = db.CreateCommand("UPDATE posts SET likes_count = $2, reposts_count = $3, bookmarks_count = $4 WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = counts.Likes });
+        command.Parameters.Add(new NpgsqlParameter { Value = counts.Reposts });
+        command.Parameters.Add(new NpgsqlParameter { Value = counts.Bookmarks });
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A page of the viewer's bookmarks: (cursor, post id), newest first.</summary>
+    public async Task<IReadOnlyList<(long Cursor, Guid PostId)>> BookmarksAsync(long accountId, PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await using var command = new NpgsqlCommand();
+        var sql = new System.Text.StringBuilder("SELECT r.id, r.post_id FROM bookmarks r JOIN posts p ON p.id = r.post_id WHERE p.deleted_at IS NULL AND r.account_id = ");
+        sql.Append(Users.Keyset.Parameter(command, accountId));
+        Users.Keyset.Apply(sql, command, "r.id", page);
+        command.CommandText = sql.ToString();
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        command.Connection = connection;
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var rows = new List<(long, Guid)>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            rows.Add((r.GetInt64(0), r.GetGuid(1)));
+        }
+
+        return Users.Keyset.NewestFirst(rows, page);
+    }
+
+    private static async Task WriteEntitiesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, IReadOnlyList<string> tags, IReadOnlyList<Mention> mentions)
+    {
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var insertTags = new NpgsqlBatchCommand("INSERT INTO post_tags (post_id, tag) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING");
+        insertTags.Parameters.Add(new NpgsqlParameter { Value = id });
+        insertTags.Parameters.Add(new NpgsqlParameter { Value = tags.ToArray() });
+        var insertMentions = new NpgsqlBatchCommand("INSERT INTO post_mentions (post_id, account_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING");
+        insertMentions.Parameters.Add(new NpgsqlParameter { Value = id });
+        insertMentions.Parameters.Add(new NpgsqlParameter { Value = mentions.Select(m => m.Id).ToArray() });
+        batch.BatchCommands.Add(insertTags);
+        batch.BatchCommands.Add(insertMentions);
+        await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<AccountCounts> BumpPostsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long authorId, int delta)
+    {
+        await using var command = new NpgsqlCommand("""
+            UPDATE accounts SET posts_count = posts_count + $2, counts_version = counts_version + 1 WHERE id = $1
+            RETURNING followers_count, following_count, posts_count, counts_version
+            """, connection, tx);
+        command.Parameters.Add(new NpgsqlParameter { Value = authorId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)delta });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        await r.ReadAsync().ConfigureAwait(false);
+        return new AccountCounts(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3));
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net;
+
+namespace OrleansSocial.Host.Tests;
+
+/// <summary>
+/// Every post visibility × the viewer's relationship to the author × author privacy × endpoint: the outcome is what the
+/// policy says, written out here by hand (not computed with the policy under test).
+/// </summary>
+public sealed class VisibilityMatrixTests(AccountsFactory factory) : IClassFixture<AccountsFactory>
+{
+    private static bool Expected(bool privateAccount, string visibility, string viewer) => viewer switch
+    {
+        "self" => true,
+        "blocked" or "blocking" => false,
+        "follower" => visibility is "public" or "followers",
+        "stranger" or "anonymous" => visibility == "public" && !privateAccount,
+        _ => throw new ArgumentOutOfRangeException(nameof(viewer)),
+    };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Every_endpoint_shows_a_post_exactly_to_the_viewers_the_policy_allows(bool privateAccount)
+    {
+        using var client = factory.CreateClient();
+        var users = await factory.Services.QuickUsersAsync(5, "vm");
+        var (author, follower, stranger, blocked, blocking) = (users[0], users[1], users[2], users[3], users[4]);
+        if (privateAccount)
+        {
+            await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { is_private = true }, author.AccessToken);
+        }
+
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: follower.AccessToken);
+        if (privateAccount)
+        {
+            Assert.Equal(HttpStatusCode.OK,
+                (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/follow_requests/{follower.Id}/authorize", token: author.AccessToken)).StatusCode);
+        }
+
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{blocked.Id}/block", token: author.AccessToken);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/block", token: blocking.AccessToken);
+        var viewers = new Dictionary<string, TestUser?>
+        {
+            ["self"] = author, ["follower"] = follower, ["stranger"] = stranger, ["blocked"] = blocked, ["blocking"] = blocking, ["anonymous"] = null,
+        };
+
+        var failures = new List<string>();
+        foreach (var visibility in new[] { "public", "followers", "private" })
+        {
+            var created = await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = $"a {visibility} post", visibility }, author.AccessToken)).JsonAsync();
+            var post = created.GetProperty("id").GetString();
+            foreach (var (name, viewer) in viewers)
+            {
+                var expected = Expected(privateAccount, visibility, name) ? HttpStatusCode.OK : HttpStatusCode.NotFound;
+                var token = viewer?.AccessToken;
+                var checks = new List<(string Endpoint, HttpMethod Method, string Path)>
+                {
+                    ("get", HttpMethod.Get, $"/api/v1/posts/{post}"),
+                    ("liked_by", HttpMethod.Get, $"/api/v1/posts/{post}/liked_by"),
+                    ("reposted_by", HttpMethod.Get, $"/api/v1/posts/{post}/reposted_by"),
+                    ("history", HttpMethod.Get, $"/api/v1/posts/{post}/history"),
+                };
+                if (viewer is not null)
+                {
+                    checks.Add(("like", HttpMethod.Post, $"/api/v1/posts/{post}/like"));
+                    checks.Add(("bookmark", HttpMethod.Post, $"/api/v1/posts/{post}/bookmark"));
+                }
+
+                foreach (var (endpoint, method, path) in checks)
+                {
+                    var status = (await client.SendJsonAsync(method, path, token: token)).StatusCode;
+                    if (status != expected)
+                    {
+                        failures.Add($"{(privateAccount ? "private" : "public")} account, {visibility} post, {name}, {endpoint}: {status}, expected {expected}");
+                    }
+                }
+            }
+        }
+
+        Assert.Empty(failures);
+    }
+}
