@@ -176,7 +176,7 @@ public static class ApiHosting
         var api = app.MapGroup("/api/v1");
         if (app.Services.GetService<AccountStore>() is not null)
         {
-            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints();
+            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints();
         }
 
         return app;

@@ -28,6 +28,7 @@ public static class SocialGrainsExtensions
             builder.Services.TryAddSingleton(TimeProvider.System);
             builder.Services.TryAddSingleton(new OrleansSocial.Posts.PostOptions());
             builder.Services.AddSingleton(sp => new Posts.PostStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
+            builder.Services.AddSingleton(sp => new Posts.CommentStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new AccountSearchStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new RelationshipStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
         }

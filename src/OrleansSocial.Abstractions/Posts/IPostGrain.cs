@@ -53,4 +53,25 @@ public interface IPostGrain : IGrainWithGuidKey
 
     [ReadOnly]
     Task<IReadOnlyList<AccountListItem>> GetRepostedByAsync(long viewerId, PageQuery page);
+
+    /// <summary>
+    /// Comments on the post, or replies to <paramref name="parentId"/> when given. <see cref="ArgumentException"/> names a
+    /// bad field (an unknown parent is <c>parent_comment_id</c>); replying to someone who blocks you, or whom you block,
+    /// is <see cref="ActionRefusedException"/>.
+    /// </summary>
+    Task<CommentView> AddCommentAsync(long viewerId, string text, long? parentId);
+
+    /// <summary>Top-level comments (<paramref name="parentId"/> null) or the direct replies to one, newest first, each with its reply count.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<CommentView>> GetCommentsAsync(long viewerId, long? parentId, PageQuery page);
+
+    /// <summary>Edits one's own comment.</summary>
+    Task<CommentView> EditCommentAsync(long viewerId, long commentId, string text);
+
+    /// <summary>Deletes a comment: its author may, and so may the post's author.</summary>
+    Task DeleteCommentAsync(long viewerId, long commentId);
+
+    Task<CommentView> LikeCommentAsync(long viewerId, long commentId);
+
+    Task<CommentView> UnlikeCommentAsync(long viewerId, long commentId);
 }

@@ -10,7 +10,8 @@ namespace OrleansSocial.Grains.Posts;
 /// kept here, written behind to the posts row at most <see cref="FlushPeriod"/> later and when the grain deactivates,
 /// and counted afresh from the rows when it activates — so a crash loses nothing.
 /// </summary>
-public sealed class PostGrain(PostStore store, RelationshipStore relationships, PostOptions options, TimeProvider time) : Grain, IPostGrain
+public sealed class PostGrain(PostStore store, CommentStore comments, RelationshipStore relationships, PostOptions options, TimeProvider time)
+    : Grain, IPostGrain
 {
     public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(2);
 
@@ -138,6 +139,103 @@ public sealed class PostGrain(PostStore store, RelationshipStore relationships, 
         await RequireViewAsync(viewerId).ConfigureAwait(false);
         return await relationships.ListAsync("reposts", "post_id", "account_id", Id, viewerId, page, default).ConfigureAwait(false);
     }
+
+    public async Task<CommentView> AddCommentAsync(long viewerId, string text, long? parentId)
+    {
+        await RequireViewAsync(viewerId).ConfigureAwait(false);
+        if (PostText.Problem(text, options.MaxLength) is { } problem)
+        {
+            throw new ArgumentException(problem, "text");
+        }
+
+        if (parentId is { } parent)
+        {
+            var replyTo = await comments.GetAsync(Id, parent).ConfigureAwait(false);
+            if (replyTo is not { Deleted: false })
+            {
+                throw new ArgumentException("No such comment on this post.", "parent_comment_id");
+            }
+
+            if (await relationships.IsBlockedEitherWayAsync(viewerId, replyTo.AuthorId, default).ConfigureAwait(false))
+            {
+                throw new ActionRefusedException("You cannot reply to this comment.");
+            }
+        }
+
+        var id = await comments.InsertAsync(Id, viewerId, parentId, text.Trim(), time.GetUtcNow()).ConfigureAwait(false);
+        _counts = _counts with { Comments = _counts.Comments + 1 };
+        return await CommentAsync(viewerId, id).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<CommentView>> GetCommentsAsync(long viewerId, long? parentId, PageQuery page)
+    {
+        await RequireViewAsync(viewerId).ConfigureAwait(false);
+        if (parentId is { } parent && await comments.GetAsync(Id, parent).ConfigureAwait(false) is not { Deleted: false })
+        {
+            throw new KeyNotFoundException("No such comment.");
+        }
+
+        return await comments.ListAsync(Id, parentId, viewerId, page).ConfigureAwait(false);
+    }
+
+    public async Task<CommentView> EditCommentAsync(long viewerId, long commentId, string text)
+    {
+        var comment = await VisibleCommentAsync(viewerId, commentId).ConfigureAwait(false);
+        if (comment.AuthorId != viewerId)
+        {
+            throw new ActionRefusedException("Only its author can edit a comment.");
+        }
+
+        if (PostText.Problem(text, options.MaxLength) is { } problem)
+        {
+            throw new ArgumentException(problem, "text");
+        }
+
+        await comments.EditAsync(commentId, text.Trim(), time.GetUtcNow()).ConfigureAwait(false);
+        return await CommentAsync(viewerId, commentId).ConfigureAwait(false);
+    }
+
+    public async Task DeleteCommentAsync(long viewerId, long commentId)
+    {
+        var comment = await VisibleCommentAsync(viewerId, commentId).ConfigureAwait(false);
+        if (comment.AuthorId != viewerId && _post!.AuthorId != viewerId)
+        {
+            throw new ActionRefusedException("Only the comment's author or the post's author can delete it.");
+        }
+
+        if (await comments.DeleteAsync(comment, time.GetUtcNow()).ConfigureAwait(false))
+        {
+            _counts = _counts with { Comments = _counts.Comments - 1 };
+        }
+    }
+
+    public Task<CommentView> LikeCommentAsync(long viewerId, long commentId) => SetCommentLikeAsync(viewerId, commentId, true);
+
+    public Task<CommentView> UnlikeCommentAsync(long viewerId, long commentId) => SetCommentLikeAsync(viewerId, commentId, false);
+
+    private async Task<CommentView> SetCommentLikeAsync(long viewerId, long commentId, bool on)
+    {
+        await VisibleCommentAsync(viewerId, commentId).ConfigureAwait(false);
+        await comments.SetLikeAsync(commentId, viewerId, on).ConfigureAwait(false);
+        return await CommentAsync(viewerId, commentId).ConfigureAwait(false);
+    }
+
+    // A comment the viewer cannot see (post hidden, comment deleted, a block with its author) is a missing one.
+    private async Task<CommentRecord> VisibleCommentAsync(long viewerId, long commentId)
+    {
+        await RequireViewAsync(viewerId).ConfigureAwait(false);
+        var comment = await comments.GetAsync(Id, commentId).ConfigureAwait(false);
+        if (comment is not { Deleted: false } || await relationships.IsBlockedEitherWayAsync(viewerId, comment.AuthorId, default).ConfigureAwait(false))
+        {
+            throw new KeyNotFoundException("No such comment.");
+        }
+
+        return comment;
+    }
+
+    private async Task<CommentView> CommentAsync(long viewerId, long commentId) =>
+        (await comments.ListAsync(Id, null, viewerId, new PageQuery(1), only: commentId).ConfigureAwait(false)).FirstOrDefault()
+        ?? throw new KeyNotFoundException("No such comment.");
 
     private async Task<PostView> SetAsync(long viewerId, string table, bool on)
     {
