@@ -25,7 +25,7 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
     {
         if (await store.LoadAsync(Id).ConfigureAwait(false) is { } loaded)
         {
-            (_post, _counts) = (loaded.Post, loaded.Counts);
+            (_post, _counts, _countsDirty) = (loaded.Post, loaded.Counts, loaded.Stale);
         }
 
         RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions(FlushPeriod, FlushPeriod) { KeepAlive = false });

@@ -52,8 +52,11 @@ public sealed class PostStore(NpgsqlDataSource db)
         return (id, counts);
     }
 
-    /// <summary>The post, or null; counters are counted from the rows (the truth), not read from the written-behind columns.</summary>
-    public async Task<(PostRecord Post, PostCounts Counts)?> LoadAsync(Guid id)
+    /// <summary>
+    /// The post, or null; counters are counted from the rows (the truth). <c>Stale</c> says the written-behind columns
+    /// disagree (a process died before writing them), so the grain writes them again.
+    /// </summary>
+    public async Task<(PostRecord Post, PostCounts Counts, bool Stale)?> LoadAsync(Guid id)
     {
         await using var command = db.CreateCommand("""
             SELECT p.author_id, p.text, p.visibility, p.quote_of, p.created_at, p.edited_at, p.deleted_at IS NOT NULL,
@@ -63,7 +66,8 @@ public sealed class PostStore(NpgsqlDataSource db)
                    (SELECT count(*) FROM likes WHERE post_id = p.id),
                    (SELECT count(*) FROM reposts WHERE post_id = p.id),
                    (SELECT count(*) FROM bookmarks WHERE post_id = p.id),
-                   p.comments_count
+                   p.comments_count,
+                   p.likes_count, p.reposts_count, p.bookmarks_count
             FROM posts p WHERE p.id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -78,7 +82,9 @@ public sealed class PostStore(NpgsqlDataSource db)
         var post = new PostRecord(id, r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetGuid(3),
             r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.GetBoolean(6),
             r.GetFieldValue<string[]>(7), mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray());
-        return (post, new PostCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13)));
+        var counts = new PostCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13));
+        var stored = new PostCounts(r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), counts.Comments);
+        return (post, counts, stored != counts);
     }
 
     /// <summary>The policy facts for <paramref name="viewer"/> (0: anonymous) and the viewer's own flags on the post, in one query.</summary>
