@@ -16,6 +16,7 @@ using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Realtime;
+using OrleansSocial.Api.Notifications;
 using OrleansSocial.Api.Posts;
 using OrleansSocial.Api.Relationships;
 
@@ -176,7 +177,7 @@ public static class ApiHosting
         var api = app.MapGroup("/api/v1");
         if (app.Services.GetService<AccountStore>() is not null)
         {
-            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints();
+            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints();
         }
 
         return app;

@@ -29,6 +29,7 @@ public static class SocialGrainsExtensions
             builder.Services.TryAddSingleton(new OrleansSocial.Posts.PostOptions());
             builder.Services.AddSingleton(sp => new Posts.PostStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new Posts.CommentStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
+            builder.Services.AddSingleton(sp => new Notifications.NotificationStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton(sp => new AccountSearchStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new RelationshipStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
         }

@@ -58,6 +58,33 @@ public sealed class CrossProcessTests
     }
 
     [Fact]
+    public async Task A_like_taken_by_one_process_notifies_the_author_over_signalr_on_another()
+    {
+        var settings = Settings();
+        await using var silo = await HostProcess.StartAsync("silo", settings);
+        await using var frontEnd = await HostProcess.StartAsync("frontend", settings);
+        using var viaFrontEnd = new HttpClient { BaseAddress = frontEnd.BaseAddress };
+        using var viaSilo = new HttpClient { BaseAddress = silo.BaseAddress };
+        var author = await viaFrontEnd.NewUserAsync("xn");
+        var fan = await viaSilo.NewUserAsync("xn");
+        var post = (await (await viaFrontEnd.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "like me from afar" }, author.AccessToken)).JsonAsync())
+            .GetProperty("id").GetString();
+        using var js = StartJsClient(frontEnd.BaseAddress, author.AccessToken, "notification");
+        Assert.Equal("connected", await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        var liked = await viaSilo.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{post}/like", token: fan.AccessToken);
+        var line = await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.OK, liked.StatusCode);
+        Assert.True(line is not null, "No notification arrived.");
+        var payload = JsonDocument.Parse(line).RootElement;
+        Assert.Equal("like", payload.GetProperty("type").GetString());
+        Assert.Equal(post, payload.GetProperty("post_id").GetString());
+        Assert.Equal(fan.Username, payload.GetProperty("actor").GetProperty("username").GetString());
+        Assert.Equal(1, payload.GetProperty("unread_count").GetInt64());
+    }
+
+    [Fact]
     public async Task A_front_end_process_serves_the_api_from_grains_on_the_silo_process()
     {
         var settings = Settings();

@@ -1,4 +1,5 @@
 using OrleansSocial.Grains.Users;
+using OrleansSocial.Notifications;
 using OrleansSocial.Posts;
 using OrleansSocial.Runtime;
 using OrleansSocial.Users;
@@ -69,6 +70,21 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
         _post = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions);
         await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts!).ConfigureAwait(false);
+
+        // Mentioned accounts hear of it only if they may see the post (the inbox drops it if they block the author).
+        foreach (var mention in mentions)
+        {
+            if (await ViewAsync(mention.Id, embedQuote: false).ConfigureAwait(false) is not null)
+            {
+                await NotifyAsync(mention.Id, NotificationTypes.Mention, post.AuthorId).ConfigureAwait(false);
+            }
+        }
+
+        if (post.QuoteOf is { } quotedId && await GrainFactory.GetGrain<IPostGrain>(quotedId).GetUnembeddedAsync(post.AuthorId).ConfigureAwait(false) is { } q)
+        {
+            await NotifyAsync(q.Author.Id, NotificationTypes.Quote, post.AuthorId, quotedId).ConfigureAwait(false);
+        }
+
         return Id;
     }
 
@@ -164,6 +180,17 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
         var id = await comments.InsertAsync(Id, viewerId, parentId, text.Trim(), time.GetUtcNow()).ConfigureAwait(false);
         _counts = _counts with { Comments = _counts.Comments + 1 };
+        long? repliedTo = null;
+        if (parentId is { } parentComment && await comments.GetAsync(Id, parentComment).ConfigureAwait(false) is { } parentRow)
+        {
+            repliedTo = parentRow.AuthorId;
+            await NotifyAsync(parentRow.AuthorId, NotificationTypes.Reply, viewerId, Id, id).ConfigureAwait(false);
+        }
+
+        if (repliedTo != _post!.AuthorId)
+        {
+            await NotifyAsync(_post.AuthorId, NotificationTypes.Comment, viewerId, Id, id).ConfigureAwait(false);
+        }
         return await CommentAsync(viewerId, id).ConfigureAwait(false);
     }
 
@@ -242,6 +269,11 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
         await RequireViewAsync(viewerId).ConfigureAwait(false);
         if (await store.SetAsync(table, Id, viewerId, on).ConfigureAwait(false))
         {
+            if (on && table is "likes" or "reposts")
+            {
+                await NotifyAsync(_post!.AuthorId, table == "likes" ? NotificationTypes.Like : NotificationTypes.Repost, viewerId, Id).ConfigureAwait(false);
+            }
+
             var delta = on ? 1 : -1;
             _counts = table switch
             {
@@ -254,6 +286,9 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
         return await RequireViewAsync(viewerId).ConfigureAwait(false);
     }
+
+    private Task NotifyAsync(long recipient, string type, long actor, Guid? post = null, long? comment = null) =>
+        GrainFactory.GetGrain<INotificationInboxGrain>(recipient).NotifyAsync(new NotificationRequest(type, actor, post ?? Id, comment));
 
     private async Task<PostRecord> AuthorOnlyAsync(long editorId)
     {

@@ -5,7 +5,8 @@ using OrleansSocial.Users;
 namespace OrleansSocial.Grains.Users;
 
 /// <summary>The outcome of a relationship change: how the actor now stands with the other account, and new counters.</summary>
-public sealed record RelationshipChange(Relationship Relationship, IReadOnlyDictionary<long, AccountCounts> Counts);
+/// <see cref="Notify"/> is the notification the change causes for the other account (a new follow, request or approval).
+public sealed record RelationshipChange(Relationship Relationship, IReadOnlyDictionary<long, AccountCounts> Counts, string? Notify = null);
 
 /// <summary>
 /// The <c>follows</c>, <c>follow_requests</c>, <c>blocks</c> and <c>mutes</c> tables and the counters on
@@ -17,7 +18,10 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
     internal const string PublicColumns =
         "a.id, a.username, a.display_name, a.bio, a.website, a.is_private, a.created_at, a.followers_count, a.following_count, a.posts_count";
 
-    public Task<RelationshipChange> FollowAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, accounts) =>
+    public Task<RelationshipChange> FollowAsync(long actor, long target)
+    {
+        string? notify = null;
+        return ChangeAsync(actor, target, async (tx, accounts) =>
     {
         await RefuseAcrossBlockAsync(tx, actor, target, "You cannot follow this account.").ConfigureAwait(false);
         if (await ExistsAsync(tx, "SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2", actor, target).ConfigureAwait(false))
@@ -27,13 +31,16 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
 
         if (accounts[target])
         {
-            await ExecuteAsync(tx, "INSERT INTO follow_requests (requester_id, target_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", actor, target)
-                .ConfigureAwait(false);
+            notify = await ExecuteAsync(tx, "INSERT INTO follow_requests (requester_id, target_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", actor, target)
+                .ConfigureAwait(false) == 1 ? "follow_request" : null;
             return [];
         }
 
-        return await AddFollowAsync(tx, actor, target).ConfigureAwait(false);
-    });
+        var added = await AddFollowAsync(tx, actor, target).ConfigureAwait(false);
+        notify = added.Count > 0 ? "follow" : null;
+        return added;
+    }, () => notify);
+    }
 
     public Task<RelationshipChange> UnfollowAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
     {
@@ -92,7 +99,7 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         }
 
         return await AddFollowAsync(tx, requester, actor).ConfigureAwait(false);
-    });
+    }, () => "follow_approved");
 
     public Task<RelationshipChange> RejectAsync(long actor, long requester) => ChangeAsync(actor, requester, async (tx, _) =>
     {
@@ -171,7 +178,7 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         r.GetFieldValue<DateTimeOffset>(at + 6), r.GetInt64(at + 7), r.GetInt64(at + 8), r.GetInt64(at + 9));
 
     private async Task<RelationshipChange> ChangeAsync(long actor, long other,
-        Func<NpgsqlTransaction, Dictionary<long, bool>, Task<Dictionary<long, AccountCounts>>> change)
+        Func<NpgsqlTransaction, Dictionary<long, bool>, Task<Dictionary<long, AccountCounts>>> change, Func<string?>? notify = null)
     {
         if (actor == other)
         {
@@ -199,7 +206,7 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         var counts = await change(tx, accounts).ConfigureAwait(false);
         var relationship = (await RelationshipsAsync(connection, tx, actor, [other], CancellationToken.None).ConfigureAwait(false))[0];
         await tx.CommitAsync().ConfigureAwait(false);
-        return new RelationshipChange(relationship, counts);
+        return new RelationshipChange(relationship, counts, notify?.Invoke());
     }
 
     private static async Task RefuseAcrossBlockAsync(NpgsqlTransaction tx, long actor, long target, string message)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansSocial.Notifications;
 using OrleansSocial.Realtime;
 using OrleansSocial.Runtime;
 using OrleansSocial.Users;
@@ -81,19 +82,20 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
         return new PublicAccount(p.Id, p.Username, p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts);
     }
 
-    public Task<Relationship> FollowAsync(long targetId) => ChangeAsync(relationships.FollowAsync(Id, targetId));
+    public Task<Relationship> FollowAsync(long targetId) => ChangeAsync(relationships.FollowAsync(Id, targetId), targetId);
 
     public Task<Relationship> UnfollowAsync(long targetId) => ChangeAsync(relationships.UnfollowAsync(Id, targetId));
 
-    public Task<Relationship> BlockAsync(long targetId) => ChangeAsync(relationships.BlockAsync(Id, targetId));
+    // Blocks and mutes change whose notifications show, on both sides for a block.
+    public Task<Relationship> BlockAsync(long targetId) => ChangeAsync(relationships.BlockAsync(Id, targetId), targetId, refreshInboxes: true);
 
-    public Task<Relationship> UnblockAsync(long targetId) => ChangeAsync(relationships.UnblockAsync(Id, targetId));
+    public Task<Relationship> UnblockAsync(long targetId) => ChangeAsync(relationships.UnblockAsync(Id, targetId), targetId, refreshInboxes: true);
 
-    public Task<Relationship> MuteAsync(long targetId, TimeSpan? duration) => ChangeAsync(relationships.MuteAsync(Id, targetId, duration));
+    public Task<Relationship> MuteAsync(long targetId, TimeSpan? duration) => ChangeAsync(relationships.MuteAsync(Id, targetId, duration), targetId, refreshInboxes: true);
 
-    public Task<Relationship> UnmuteAsync(long targetId) => ChangeAsync(relationships.UnmuteAsync(Id, targetId));
+    public Task<Relationship> UnmuteAsync(long targetId) => ChangeAsync(relationships.UnmuteAsync(Id, targetId), targetId, refreshInboxes: true);
 
-    public Task<Relationship> AuthorizeFollowRequestAsync(long requesterId) => ChangeAsync(relationships.AuthorizeAsync(Id, requesterId));
+    public Task<Relationship> AuthorizeFollowRequestAsync(long requesterId) => ChangeAsync(relationships.AuthorizeAsync(Id, requesterId), requesterId);
 
     public Task<Relationship> RejectFollowRequestAsync(long requesterId) => ChangeAsync(relationships.RejectAsync(Id, requesterId));
 
@@ -140,9 +142,20 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
     }
 
     // The rows and counters change in one transaction; the counters are then pushed to the grains holding them hot.
-    private async Task<Relationship> ChangeAsync(Task<RelationshipChange> change)
+    private async Task<Relationship> ChangeAsync(Task<RelationshipChange> change, long? other = null, bool refreshInboxes = false)
     {
         var result = await change.ConfigureAwait(false);
+        if (result.Notify is { } type && other is { } recipient)
+        {
+            await GrainFactory.GetGrain<INotificationInboxGrain>(recipient).NotifyAsync(new NotificationRequest(type, Id)).ConfigureAwait(false);
+        }
+
+        if (refreshInboxes && other is { } affected)
+        {
+            await GrainFactory.GetGrain<INotificationInboxGrain>(Id).RefreshAsync().ConfigureAwait(false);
+            await GrainFactory.GetGrain<INotificationInboxGrain>(affected).RefreshAsync().ConfigureAwait(false);
+        }
+
         foreach (var (account, counts) in result.Counts)
         {
             if (account == Id)

@@ -1,0 +1,72 @@
+using OrleansSocial.Runtime;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Notifications;
+
+/// <summary>The kinds of notification.</summary>
+public static class NotificationTypes
+{
+    public const string Follow = "follow";
+    public const string FollowRequest = "follow_request";
+    public const string FollowApproved = "follow_approved";
+    public const string Like = "like";
+    public const string Comment = "comment";
+    public const string Reply = "reply";
+    public const string Mention = "mention";
+    public const string Repost = "repost";
+    public const string Quote = "quote";
+
+    public static IReadOnlyList<string> All { get; } = [Follow, FollowRequest, FollowApproved, Like, Comment, Reply, Mention, Repost, Quote];
+
+    /// <summary>Types grouped by post and day in the grouped list ("A and 3 others liked your post").</summary>
+    public static IReadOnlyList<string> Groupable { get; } = [Like, Repost];
+}
+
+/// <summary>Something that happened that the recipient should hear about.</summary>
+public sealed record NotificationRequest(string Type, long ActorId, Guid? PostId = null, long? CommentId = null);
+
+/// <summary>A stored notification.</summary>
+public sealed record NotificationView(long Id, string Type, PublicAccount Actor, Guid? PostId, long? CommentId, DateTimeOffset CreatedAt, bool Read);
+
+/// <summary>Notifications of one type about one post on one day, newest first (like and repost), or a single one.</summary>
+public sealed record NotificationGroup(long Cursor, string Type, Guid? PostId, long? CommentId, IReadOnlyList<PublicAccount> SampleActors, long ActorsCount,
+    long NotificationsCount, DateTimeOffset LatestAt, bool Read);
+
+/// <summary>Which notifications a list asks for.</summary>
+public sealed record NotificationFilter(IReadOnlyList<string>? Types, bool UnreadOnly);
+
+/// <summary>
+/// One per account (key: the account id): stores and pushes its notifications (SignalR <c>notification</c>) and keeps
+/// the unread count hot. Notifications from oneself, from accounts blocked either way or muted by the recipient, and of
+/// types the recipient switched off are dropped.
+/// </summary>
+public interface INotificationInboxGrain : IGrainWithIntegerKey
+{
+    /// <summary>Stores and pushes the notification; null when a rule dropped it.</summary>
+    Task<NotificationView?> NotifyAsync(NotificationRequest request);
+
+    [ReadOnly]
+    Task<IReadOnlyList<NotificationView>> ListAsync(NotificationFilter filter, PageQuery page);
+
+    [ReadOnly]
+    Task<IReadOnlyList<NotificationGroup>> ListGroupedAsync(NotificationFilter filter, PageQuery page);
+
+    [ReadOnly]
+    Task<long> GetUnreadCountAsync();
+
+    /// <summary>Marks one read; <see cref="KeyNotFoundException"/> when the account has no such notification.</summary>
+    Task MarkReadAsync(long notificationId);
+
+    Task MarkAllReadAsync();
+
+    Task DeleteAsync(long notificationId);
+
+    [ReadOnly]
+    Task<IReadOnlyDictionary<string, bool>> GetPreferencesAsync();
+
+    Task<IReadOnlyDictionary<string, bool>> SetPreferencesAsync(IReadOnlyDictionary<string, bool> changes);
+
+    /// <summary>Re-counts unread notifications (a mute or block changed which ones show).</summary>
+    [AlwaysInterleave]
+    Task RefreshAsync();
+}

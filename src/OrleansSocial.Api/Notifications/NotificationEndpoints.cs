@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Infrastructure;
+using OrleansSocial.Api.Relationships;
+using OrleansSocial.Notifications;
+using OrleansSocial.Runtime;
+
+namespace OrleansSocial.Api.Notifications;
+
+public sealed record NotificationResponse(string Id, string Type, PublicAccountResponse Actor, string? PostId, string? CommentId, DateTimeOffset CreatedAt, bool Read)
+{
+    public static NotificationResponse From(NotificationView n) => new(n.Id.ToString(CultureInfo.InvariantCulture), n.Type, PublicAccountResponse.From(n.Actor),
+        n.PostId?.ToString(), n.CommentId?.ToString(CultureInfo.InvariantCulture), n.CreatedAt, n.Read);
+}
+
+/// <summary>A grouped notification: "A, B and 3 others liked your post".</summary>
+public sealed record NotificationGroupResponse(string Id, string Type, string? PostId, string? CommentId, IReadOnlyList<PublicAccountResponse> SampleActors,
+    long ActorsCount, long NotificationsCount, DateTimeOffset LatestAt, bool Read);
+
+public sealed record UnreadCountResponse(long Count);
+
+/// <summary>Body of <c>PATCH /api/v1/notifications/preferences</c>: the types to switch on (true) or off (false).</summary>
+public sealed record NotificationPreferences(bool? Follow, bool? FollowRequest, bool? FollowApproved, bool? Like, bool? Comment, bool? Reply, bool? Mention,
+    bool? Repost, bool? Quote)
+{
+    public Dictionary<string, bool> Changes() => new Dictionary<string, bool?>(StringComparer.Ordinal)
+    {
+        [NotificationTypes.Follow] = Follow, [NotificationTypes.FollowRequest] = FollowRequest, [NotificationTypes.FollowApproved] = FollowApproved,
+        [NotificationTypes.Like] = Like, [NotificationTypes.Comment] = Comment, [NotificationTypes.Reply] = Reply, [NotificationTypes.Mention] = Mention,
+        [NotificationTypes.Repost] = Repost, [NotificationTypes.Quote] = Quote,
+    }.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!.Value, StringComparer.Ordinal);
+}
+
+/// <summary>The signed-in user's notifications; nobody can read or change another's.</summary>
+public static class NotificationEndpoints
+{
+    public static RouteGroupBuilder MapNotificationEndpoints(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var notifications = api.MapGroup("/notifications").WithTags("Notifications").RequireAuthorization();
+        notifications.MapGet("/", ListAsync).WithName("Notifications")
+            .WithSummary("Your notifications, newest first; filter with types (repeatable) and unread_only; grouped=true groups likes and reposts of a post per day.")
+            .Produces<NotificationResponse[]>().Produces<NotificationGroupResponse[]>().ProducesValidationProblem();
+        notifications.MapGet("/unread_count", async (ClaimsPrincipal user, IGrainFactory grains) =>
+                TypedResults.Ok(new UnreadCountResponse(await Inbox(grains, user).GetUnreadCountAsync().ConfigureAwait(false))))
+            .WithName("UnreadNotificationCount").WithSummary("How many of your notifications are unread.");
+        notifications.MapPost("/{id:long}/read", (long id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => { await Inbox(grains, user).MarkReadAsync(id).ConfigureAwait(false); return true; }, _ => TypedResults.NoContent()))
+            .WithName("ReadNotification").WithSummary("Marks one notification read.").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        notifications.MapPost("/read_all", async (ClaimsPrincipal user, IGrainFactory grains) =>
+            {
+                await Inbox(grains, user).MarkAllReadAsync().ConfigureAwait(false);
+                return TypedResults.NoContent();
+            })
+            .WithName("ReadAllNotifications").WithSummary("Marks every notification read.");
+        notifications.MapDelete("/{id:long}", (long id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => { await Inbox(grains, user).DeleteAsync(id).ConfigureAwait(false); return true; }, _ => TypedResults.NoContent()))
+            .WithName("DeleteNotification").WithSummary("Deletes one notification.").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        notifications.MapGet("/preferences", async (ClaimsPrincipal user, IGrainFactory grains) =>
+                TypedResults.Ok(await Inbox(grains, user).GetPreferencesAsync().ConfigureAwait(false)))
+            .WithName("NotificationPreferences").WithSummary("Which notification types you receive (off: neither stored nor pushed).");
+        notifications.MapPatch("/preferences", async (NotificationPreferences body, ClaimsPrincipal user, IGrainFactory grains) =>
+                TypedResults.Ok(await Inbox(grains, user).SetPreferencesAsync(body.Changes()).ConfigureAwait(false)))
+            .WithName("SetNotificationPreferences").WithSummary("Switches notification types on or off.");
+        return api;
+    }
+
+    private static INotificationInboxGrain Inbox(IGrainFactory grains, ClaimsPrincipal user) => grains.GetGrain<INotificationInboxGrain>(user.AccountId());
+
+    private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, IGrainFactory grains, [FromQuery(Name = "types")] string[]? types,
+        [FromQuery(Name = "unread_only")] bool? unreadOnly, bool? grouped)
+    {
+        if (!PageRequest.TryRead(http.Request, out var page, out var problem) || !page.TryGetQuery(out var query, out problem))
+        {
+            return problem!;
+        }
+
+        if (types?.FirstOrDefault(t => !NotificationTypes.All.Contains(t)) is { } unknown)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["types"] = [$"'{unknown}' is not a notification type ({string.Join(", ", NotificationTypes.All)})."],
+            });
+        }
+
+        var filter = new NotificationFilter(types, unreadOnly ?? false);
+        if (grouped == true)
+        {
+            var groups = await Inbox(grains, user).ListGroupedAsync(filter, query).ConfigureAwait(false);
+            WriteLinks(page, http, groups.Select(g => g.Cursor).ToList());
+            return TypedResults.Ok(groups.Select(g => new NotificationGroupResponse(g.Cursor.ToString(CultureInfo.InvariantCulture), g.Type, g.PostId?.ToString(),
+                g.CommentId?.ToString(CultureInfo.InvariantCulture), g.SampleActors.Select(a => PublicAccountResponse.From(a)).ToArray(), g.ActorsCount,
+                g.NotificationsCount, g.LatestAt, g.Read)).ToArray());
+        }
+
+        var list = await Inbox(grains, user).ListAsync(filter, query).ConfigureAwait(false);
+        WriteLinks(page, http, list.Select(n => n.Id).ToList());
+        return TypedResults.Ok(list.Select(NotificationResponse.From).ToArray());
+    }
+
+    private static void WriteLinks(PageRequest page, HttpContext http, List<long> cursors) =>
+        page.WriteLinkHeader(http, cursors.Count == 0 ? null : cursors[0].ToString(CultureInfo.InvariantCulture),
+            cursors.Count == 0 ? null : cursors[^1].ToString(CultureInfo.InvariantCulture));
+}

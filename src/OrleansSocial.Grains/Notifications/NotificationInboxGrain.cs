@@ -1,0 +1,102 @@
+using System.Text.Json;
+using OrleansSocial.Notifications;
+using OrleansSocial.Realtime;
+using OrleansSocial.Runtime;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Grains.Notifications;
+
+/// <summary>
+/// An account's notifications: stored in <c>notifications</c>, pushed as the SignalR <c>notification</c> event to every
+/// connection of the account (any front end), with the unread count held hot.
+/// </summary>
+public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INotificationInboxGrain
+{
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private long _unread;
+
+    private long Id => this.GetPrimaryKeyLong();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) => _unread = await store.CountUnreadAsync(Id).ConfigureAwait(false);
+
+    public async Task<NotificationView?> NotifyAsync(NotificationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!NotificationTypes.All.Contains(request.Type))
+        {
+            throw new ArgumentException($"Unknown notification type '{request.Type}'.", nameof(request));
+        }
+
+        var stored = await store.InsertAsync(Id, request).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        _unread++;
+        await UserEvents.For(ServiceProvider, Id).OnNextAsync(new UserEvent(UserEventNames.Notification,
+            JsonSerializer.SerializeToElement(NotificationEvent.From(stored, _unread), EventJson))).ConfigureAwait(false);
+        return stored;
+    }
+
+    public Task<IReadOnlyList<NotificationView>> ListAsync(NotificationFilter filter, PageQuery page) => store.ListAsync(Id, filter, page);
+
+    public Task<IReadOnlyList<NotificationGroup>> ListGroupedAsync(NotificationFilter filter, PageQuery page) => store.ListGroupedAsync(Id, filter, page);
+
+    public Task<long> GetUnreadCountAsync() => Task.FromResult(_unread);
+
+    public async Task MarkReadAsync(long notificationId)
+    {
+        var (found, changed) = await store.MarkReadAsync(Id, notificationId).ConfigureAwait(false);
+        if (!found)
+        {
+            throw new KeyNotFoundException("No such notification.");
+        }
+
+        // The hot count only counts what the list shows; re-counting keeps it exact when a hidden one is marked.
+        if (changed > 0)
+        {
+            _unread = await store.CountUnreadAsync(Id).ConfigureAwait(false);
+        }
+    }
+
+    public async Task MarkAllReadAsync()
+    {
+        await store.MarkReadAsync(Id, null).ConfigureAwait(false);
+        _unread = 0;
+    }
+
+    public async Task DeleteAsync(long notificationId)
+    {
+        if (!await store.DeleteAsync(Id, notificationId).ConfigureAwait(false))
+        {
+            throw new KeyNotFoundException("No such notification.");
+        }
+
+        _unread = await store.CountUnreadAsync(Id).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyDictionary<string, bool>> GetPreferencesAsync() => store.PreferencesAsync(Id);
+
+    public async Task<IReadOnlyDictionary<string, bool>> SetPreferencesAsync(IReadOnlyDictionary<string, bool> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Keys.FirstOrDefault(k => !NotificationTypes.All.Contains(k)) is { } unknown)
+        {
+            throw new ArgumentException($"Unknown notification type '{unknown}'.", nameof(changes));
+        }
+
+        await store.SetPreferencesAsync(Id, changes).ConfigureAwait(false);
+        return await store.PreferencesAsync(Id).ConfigureAwait(false);
+    }
+
+    public async Task RefreshAsync() => _unread = await store.CountUnreadAsync(Id).ConfigureAwait(false);
+}
+
+/// <summary>The payload of the SignalR <c>notification</c> event.</summary>
+public sealed record NotificationEvent(string Id, string Type, PublicAccount Actor, string? PostId, string? CommentId, DateTimeOffset CreatedAt, long UnreadCount)
+{
+    public static NotificationEvent From(NotificationView n, long unread) => new(n.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), n.Type,
+        n.Actor, n.PostId?.ToString(), n.CommentId?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.CreatedAt, unread);
+}
