@@ -266,7 +266,7 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
     private async Task<PostView> SetAsync(long viewerId, string table, bool on)
     {
-        await RequireViewAsync(viewerId).ConfigureAwait(false);
+        var view = await RequireViewAsync(viewerId).ConfigureAwait(false);
         if (await store.SetAsync(table, Id, viewerId, on).ConfigureAwait(false))
         {
             if (on && table is "likes" or "reposts")
@@ -284,7 +284,13 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
             _countsDirty = true;
         }
 
-        return await RequireViewAsync(viewerId).ConfigureAwait(false);
+        // The row now says "on" (or "off") whether or not this call changed it: no need to ask the database again.
+        return table switch
+        {
+            "likes" => view with { Counts = _counts, Liked = on },
+            "reposts" => view with { Counts = _counts, Reposted = on },
+            _ => view with { Counts = _counts, Bookmarked = on },
+        };
     }
 
     private Task NotifyAsync(long recipient, string type, long actor, Guid? post = null, long? comment = null) =>
@@ -308,7 +314,8 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
         var viewer = await store.ViewerAsync(Id, post.AuthorId, viewerId).ConfigureAwait(false);
         if (!VisibilityPolicy.CanView(post.Visibility, post.Deleted, viewer.Facts)
-            || await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(viewerId).ConfigureAwait(false) is not { } author)
+            // The policy has ruled out blocks already, so the author's account is read as anyone may see it.
+            || await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(0).ConfigureAwait(false) is not { } author)
         {
             return null;
         }
