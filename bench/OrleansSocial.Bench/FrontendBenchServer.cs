@@ -17,6 +17,9 @@ using OrleansSocial.Runtime.Postgres;
 
 namespace OrleansSocial.Bench;
 
+/// <summary>Users the benchmark server created: their access tokens and ids, in the same order.</summary>
+public sealed record BenchUsers(List<string> Tokens, long[] Ids);
+
 /// <summary>Publishes one event on its user's stream, stamped with the time it was published (Unix ms).</summary>
 public interface IBenchNotifierGrain : IGrainWithIntegerKey
 {
@@ -65,7 +68,15 @@ internal static class FrontendBenchServer
                 issued.Add(tokens.IssueAccessToken(account, Guid.NewGuid()));
             }
 
-            return TypedResults.Ok(issued);
+            return TypedResults.Ok(new BenchUsers(issued, users.ToArray()));
+        });
+        app.MapPost("/bench/posts", async (int count, int authors, IGrainFactory grains) =>
+        {
+            var ids = new Guid[count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
+                ids[i] = await grains.GetGrain<OrleansSocial.Posts.IPostGrain>(Guid.CreateVersion7()).CreateAsync(
+                    new OrleansSocial.Posts.NewPost(users[i % Math.Min(authors, users.Count)], $"bench post {i} #bench", OrleansSocial.Posts.PostVisibility.Public, null, null)));
+            return TypedResults.Ok(ids);
         });
         app.MapPost("/bench/fanout", async (int round, IGrainFactory grains) =>
         {

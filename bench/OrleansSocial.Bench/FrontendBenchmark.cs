@@ -15,34 +15,19 @@ namespace OrleansSocial.Bench;
 internal static class FrontendBenchmark
 {
     private const int Users = 1_000;
-    private const int Concurrency = 64;
+    internal const int Concurrency = 64;
     private const int FanoutRounds = 5;
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Measure = TimeSpan.FromSeconds(10);
 
     public static async Task<int> RunAsync()
     {
-        var postgres = PostgresServer.Instance.CreateDatabase("frontend_bench");
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
-        info.ArgumentList.Add(typeof(FrontendBenchmark).Assembly.Location);
-        info.ArgumentList.Add("frontend-server");
-        info.Environment["ConnectionStrings__Postgres"] = postgres + ";Maximum Pool Size=32";
-        info.Environment["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        using var server = Process.Start(info)!;
-        ServerProcess.CleanUpAfterExit($"kill -9 {server.Id} 2>/dev/null");
-        try
+        using var server = await BenchServerProcess.StartAsync("frontend_bench");
         {
-            var ready = (await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))?.Split(' ')
-                ?? throw new InvalidOperationException("The benchmark server did not start.");
-            var api = new Uri(ready[1]);
-            var hello = new Uri(ready[2]);
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
-            {
-                Timeout = TimeSpan.FromSeconds(30),
-            };
+            var (api, hello, http) = (server.Api, server.Hello, server.Http);
             var created = await http.PostAsync(new Uri(api, $"/bench/users?count={Users}"), null);
             created.EnsureSuccessStatusCode();
-            var tokens = (await created.Content.ReadFromJsonAsync<string[]>())!;
+            var tokens = (await created.Content.ReadFromJsonAsync<BenchUsers>())!.Tokens.ToArray();
 
             var helloUri = new Uri(hello, "/hello");
             var meUri = new Uri(api, "/api/v1/accounts/me");
@@ -65,17 +50,9 @@ internal static class FrontendBenchmark
             Console.WriteLine($"signalr-fanout-p99-ms: {p99}     # {Users} connections, {FanoutRounds} rounds (target <= 100)");
             return 0;
         }
-        finally
-        {
-            server.StandardInput.Close();
-            if (!server.WaitForExit(10_000))
-            {
-                server.Kill(entireProcessTree: true);
-            }
-        }
     }
 
-    private static async Task<double> MeasureRpsAsync(HttpClient http, Func<int, HttpRequestMessage> request, TimeSpan duration)
+    internal static async Task<double> MeasureRpsAsync(HttpClient http, Func<int, HttpRequestMessage> request, TimeSpan duration)
     {
         long done = 0;
         long failed = 0;
@@ -140,5 +117,61 @@ internal static class FrontendBenchmark
 
             File.Delete(tokensFile);
         }
+    }
+}
+
+/// <summary>
+/// The benchmark server (<see cref="FrontendBenchServer"/>) as a process of its own on loopback, with its own database,
+/// and an HTTP client sized for the load; stopped (stdin closed) when disposed.
+/// </summary>
+internal sealed class BenchServerProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private BenchServerProcess(Process process, string connectionString, Uri api, Uri hello)
+    {
+        _process = process;
+        ConnectionString = connectionString;
+        Api = api;
+        Hello = hello;
+        Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = FrontendBenchmark.Concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        {
+            Timeout = TimeSpan.FromSeconds(120),
+        };
+    }
+
+    public string ConnectionString { get; }
+
+    public Uri Api { get; }
+
+    public Uri Hello { get; }
+
+    public HttpClient Http { get; }
+
+    public static async Task<BenchServerProcess> StartAsync(string database)
+    {
+        var postgres = PostgresServer.Instance.CreateDatabase(database);
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
+        info.ArgumentList.Add(typeof(FrontendBenchmark).Assembly.Location);
+        info.ArgumentList.Add("frontend-server");
+        info.Environment["ConnectionStrings__Postgres"] = postgres + ";Maximum Pool Size=32";
+        info.Environment["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var process = Process.Start(info)!;
+        ServerProcess.CleanUpAfterExit($"kill -9 {process.Id} 2>/dev/null");
+        var ready = (await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))?.Split(' ')
+            ?? throw new InvalidOperationException("The benchmark server did not start.");
+        return new BenchServerProcess(process, postgres, new Uri(ready[1]), new Uri(ready[2]));
+    }
+
+    public void Dispose()
+    {
+        Http.Dispose();
+        _process.StandardInput.Close();
+        if (!_process.WaitForExit(10_000))
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
     }
 }

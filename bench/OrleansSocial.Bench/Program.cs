@@ -5,12 +5,13 @@ return args.FirstOrDefault() switch
     "runtime" => await RuntimeBenchmark.RunAsync(),
     "cluster" => await ClusterBenchmark.RunAsync(),
     "frontend" => await FrontendBenchmark.RunAsync(),
+    "social" => await SocialBenchmark.RunAsync(),
     "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social");
     return 2;
 }
