@@ -35,9 +35,24 @@ public sealed class HostProcess : IAsyncDisposable
     public static async Task<HostProcess> StartAsync(string role, IReadOnlyDictionary<string, string> settings, TimeSpan? readyTimeout = null,
         string? assemblyPath = null)
     {
+        // A free port can be taken by another process between choosing it and binding it: try again with new ones.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(role, settings, readyTimeout, assemblyPath);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static async Task<HostProcess> StartOnceAsync(string role, IReadOnlyDictionary<string, string> settings, TimeSpan? readyTimeout, string? assemblyPath)
+    {
         ArgumentNullException.ThrowIfNull(settings);
-        var httpPort = ServerProcess.FreePort();
-        var siloPort = ServerProcess.FreePort();
+        var ports = ServerProcess.FreePorts(2);
+        var (httpPort, siloPort) = (ports[0], ports[1]);
         var info = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,
@@ -63,7 +78,16 @@ public sealed class HostProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => host.Remember(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await host.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await host.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
         return host;
     }
 
