@@ -53,7 +53,7 @@ public sealed class CrossProcessTests
         Assert.True(line is not null, $"No event. Silo:{Environment.NewLine}{silo.Log}{Environment.NewLine}Front end:{Environment.NewLine}{frontEnd.Log}");
         var payload = JsonDocument.Parse(line).RootElement;
         Assert.Equal("Across processes", payload.GetProperty("display_name").GetString());
-        Assert.Equal(user.Id, payload.GetProperty("id").GetInt64());
+        Assert.Equal(user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), payload.GetProperty("id").GetString());
         Assert.Equal(0, js.ExitCode);
     }
 
@@ -81,6 +81,7 @@ public sealed class CrossProcessTests
         Assert.Equal("like", payload.GetProperty("type").GetString());
         Assert.Equal(post, payload.GetProperty("post_id").GetString());
         Assert.Equal(fan.Username, payload.GetProperty("actor").GetProperty("username").GetString());
+        Assert.Equal(fan.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), payload.GetProperty("actor").GetProperty("id").GetString());
         Assert.Equal(1, payload.GetProperty("unread_count").GetInt64());
     }
 

@@ -115,7 +115,7 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
     {
         using var http = _factory.CreateClient();
         var (userId, token) = await SignUpAsync(http);
-        using var js = StartJsClient(token, "notification", 1);
+        using var js = StartJsClient(token, "notification", 2); // waits for a second event, so it stays connected while /metrics is read
         Assert.Equal("connected", await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
 
         await _factory.Services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(userId))
@@ -126,6 +126,7 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
         Assert.Matches(@"(?m)^signalr_server_active_connections\{.*\} [1-9]", metrics);
         Assert.Matches(@"(?m)^orleans_streams_published_total\{provider=""events""\} [1-9]", metrics);
         Assert.Matches(@"(?m)^orleans_streams_delivered_total\{provider=""events""\} [1-9]", metrics);
+        js.Kill();
     }
 
     [Fact]

@@ -94,9 +94,17 @@ public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INo
     public async Task RefreshAsync() => _unread = await store.CountUnreadAsync(Id).ConfigureAwait(false);
 }
 
-/// <summary>The payload of the SignalR <c>notification</c> event.</summary>
-public sealed record NotificationEvent(string Id, string Type, PublicAccount Actor, string? PostId, string? CommentId, DateTimeOffset CreatedAt, long UnreadCount)
+/// <summary>The payload of the SignalR <c>notification</c> event: the REST notification's shape (ids as strings) plus the unread count.</summary>
+public sealed record NotificationEvent(string Id, string Type, ActorEvent Actor, string? PostId, string? CommentId, DateTimeOffset CreatedAt, long UnreadCount)
 {
     public static NotificationEvent From(NotificationView n, long unread) => new(n.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), n.Type,
-        n.Actor, n.PostId?.ToString(), n.CommentId?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.CreatedAt, unread);
+        ActorEvent.From(n.Actor), n.PostId?.ToString(), n.CommentId?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.CreatedAt, unread);
+}
+
+/// <summary>An account in an event, shaped like the REST public account.</summary>
+public sealed record ActorEvent(string Id, string Username, string DisplayName, string Bio, string Website, bool IsPrivate, DateTimeOffset CreatedAt,
+    long FollowersCount, long FollowingCount, long PostsCount)
+{
+    public static ActorEvent From(PublicAccount a) => new(a.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), a.Username, a.DisplayName, a.Bio,
+        a.Website, a.IsPrivate, a.CreatedAt, a.FollowersCount, a.FollowingCount, a.PostsCount);
 }

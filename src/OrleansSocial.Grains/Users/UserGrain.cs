@@ -191,6 +191,15 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
     }
 
     // At-most-once, like every stream event: a lost event costs a client nothing it cannot re-read from /accounts/me.
+    // Shaped like GET /api/v1/accounts/me (ids are strings there).
     private Task PublishAsync(UserProfile profile) =>
-        UserEvents.For(ServiceProvider, profile.Id).OnNextAsync(new UserEvent(UserEventNames.AccountUpdated, JsonSerializer.SerializeToElement(profile, EventJson)));
+        UserEvents.For(ServiceProvider, profile.Id).OnNextAsync(new UserEvent(UserEventNames.AccountUpdated, JsonSerializer.SerializeToElement(
+            profile with { Id = 0 }, EventJson) is var body ? WithStringId(body, profile.Id) : default));
+
+    private static JsonElement WithStringId(JsonElement body, long id)
+    {
+        var fields = body.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
+        fields["id"] = JsonSerializer.SerializeToElement(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return JsonSerializer.SerializeToElement(fields);
+    }
 }
