@@ -17,6 +17,8 @@ public sealed class AccountsFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Postgres", ConnectionString);
+        // Hosts in one test process share in-memory streams per cluster: each gets its own, so user ids of other databases never collide.
+        builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         builder.UseSetting("Api:RateLimit:AuthPermitsPerMinutePerIp", "100000");
         builder.UseSetting("Api:RateLimit:PermitsPerMinutePerIp", "100000");

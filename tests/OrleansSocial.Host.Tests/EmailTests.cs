@@ -131,6 +131,8 @@ public sealed class SmtpFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Postgres", PostgresServer.Instance.CreateDatabase("smtp"));
+        // Hosts in one test process share in-memory streams per cluster: each gets its own, so user ids of other databases never collide.
+        builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         builder.UseSetting("Email:Smtp:Host", "127.0.0.1");
         builder.UseSetting("Email:Smtp:Port", Sink.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));

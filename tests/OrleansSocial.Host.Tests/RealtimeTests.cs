@@ -24,6 +24,8 @@ public sealed class RealtimeFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Postgres", _connectionString);
+        // Hosts in one test process share in-memory streams per cluster: each gets its own, so user ids of other databases never collide.
+        builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
     }
 }
@@ -105,9 +107,12 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
             .OnNextAsync(new UserEvent("notification", JsonSerializer.SerializeToElement(new { secret = true })));
         var line = js.StandardOutput.ReadLineAsync();
         var winner = await Task.WhenAny(line, Task.Delay(1500));
+        var exited = js.HasExited;
         js.Kill();
 
-        Assert.NotSame(line, winner);
+        // The client waits 20 s for one event: it must still be connected, and have printed nothing.
+        Assert.False(exited, $"The client stopped early: {await js.StandardError.ReadToEndAsync()}");
+        Assert.True(!ReferenceEquals(line, winner), $"The connection received: {(ReferenceEquals(line, winner) ? await line : null)}");
     }
 
     [Fact]

@@ -178,6 +178,8 @@ public sealed class AdminFactory : Microsoft.AspNetCore.Mvc.Testing.WebApplicati
     protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Postgres", _connectionString);
+        // Hosts in one test process share in-memory streams per cluster: each gets its own, so user ids of other databases never collide.
+        builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
         builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
         builder.UseSetting("Auth:Admin:Username", "root_admin");
         builder.UseSetting("Auth:Admin:Email", "admin@example.org");
