@@ -23,9 +23,7 @@ internal static class SocialBenchmark
     {
         using var server = await BenchServerProcess.StartAsync("social_bench");
         var http = server.Http;
-        var created = await http.PostAsync(new Uri(server.Api, $"/bench/users?count={Users}"), null);
-        created.EnsureSuccessStatusCode();
-        var users = (await created.Content.ReadFromJsonAsync<BenchUsers>())!;
+        var users = await server.CreateUsersAsync(Users);
         var clock = Stopwatch.StartNew();
         var postsResponse = await http.PostAsync(new Uri(server.Api, $"/bench/posts?count={Posts}&authors={Authors}"), null);
         postsResponse.EnsureSuccessStatusCode();

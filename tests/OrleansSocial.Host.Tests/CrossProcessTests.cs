@@ -11,6 +11,48 @@ public sealed class CrossProcessTests
 {
     private static readonly string ClientDirectory = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../signalr-client"));
 
+    /// <summary>A silo process and a front-end process sharing PostgreSQL, Redis, a cluster id and a signing key.</summary>
+    private sealed class Deployment : IAsyncDisposable
+    {
+        private Deployment(HostProcess silo, HostProcess frontEnd)
+        {
+            (Silo, FrontEnd) = (silo, frontEnd);
+            ViaSilo = new HttpClient { BaseAddress = silo.BaseAddress };
+            ViaFrontEnd = new HttpClient { BaseAddress = frontEnd.BaseAddress };
+        }
+
+        public HostProcess Silo { get; }
+
+        public HostProcess FrontEnd { get; }
+
+        public HttpClient ViaSilo { get; }
+
+        public HttpClient ViaFrontEnd { get; }
+
+        public static async Task<Deployment> StartAsync()
+        {
+            var settings = Settings();
+            var silo = await HostProcess.StartAsync("silo", settings);
+            try
+            {
+                return new Deployment(silo, await HostProcess.StartAsync("frontend", settings));
+            }
+            catch
+            {
+                await silo.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            ViaSilo.Dispose();
+            ViaFrontEnd.Dispose();
+            await FrontEnd.DisposeAsync();
+            await Silo.DisposeAsync();
+        }
+    }
+
     private static Dictionary<string, string> Settings() => new()
     {
         ["ConnectionStrings:Postgres"] = PostgresServer.Instance.CreateDatabase("xproc"),
@@ -33,11 +75,8 @@ public sealed class CrossProcessTests
     [Fact]
     public async Task An_event_from_a_grain_on_the_silo_process_reaches_a_javascript_client_connected_to_the_front_end_process()
     {
-        var settings = Settings();
-        await using var silo = await HostProcess.StartAsync("silo", settings);
-        await using var frontEnd = await HostProcess.StartAsync("frontend", settings);
-        using var viaFrontEnd = new HttpClient { BaseAddress = frontEnd.BaseAddress };
-        using var viaSilo = new HttpClient { BaseAddress = silo.BaseAddress };
+        await using var deployment = await Deployment.StartAsync();
+        var (silo, frontEnd, viaSilo, viaFrontEnd) = (deployment.Silo, deployment.FrontEnd, deployment.ViaSilo, deployment.ViaFrontEnd);
         var user = await viaFrontEnd.NewUserAsync("xp");
         using var js = StartJsClient(frontEnd.BaseAddress, user.AccessToken, "account_updated");
         var connected = await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -60,11 +99,8 @@ public sealed class CrossProcessTests
     [Fact]
     public async Task A_like_taken_by_one_process_notifies_the_author_over_signalr_on_another()
     {
-        var settings = Settings();
-        await using var silo = await HostProcess.StartAsync("silo", settings);
-        await using var frontEnd = await HostProcess.StartAsync("frontend", settings);
-        using var viaFrontEnd = new HttpClient { BaseAddress = frontEnd.BaseAddress };
-        using var viaSilo = new HttpClient { BaseAddress = silo.BaseAddress };
+        await using var deployment = await Deployment.StartAsync();
+        var (silo, frontEnd, viaSilo, viaFrontEnd) = (deployment.Silo, deployment.FrontEnd, deployment.ViaSilo, deployment.ViaFrontEnd);
         var author = await viaFrontEnd.NewUserAsync("xn");
         var fan = await viaSilo.NewUserAsync("xn");
         var post = (await (await viaFrontEnd.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "like me from afar" }, author.AccessToken)).JsonAsync())
@@ -88,10 +124,8 @@ public sealed class CrossProcessTests
     [Fact]
     public async Task A_front_end_process_serves_the_api_from_grains_on_the_silo_process()
     {
-        var settings = Settings();
-        await using var silo = await HostProcess.StartAsync("silo", settings);
-        await using var frontEnd = await HostProcess.StartAsync("frontend", settings);
-        using var client = new HttpClient { BaseAddress = frontEnd.BaseAddress };
+        await using var deployment = await Deployment.StartAsync();
+        var client = deployment.ViaFrontEnd;
         var user = await client.NewUserAsync("xp");
 
         var patched = await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { bio = "served by the silo" }, user.AccessToken);

@@ -130,7 +130,6 @@ public sealed class RelationshipTests(AccountsFactory factory) : IClassFixture<A
         var bobFollows = await ActAsync(client, bob, "follow", alice);
         var bobSeesAlice = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{alice.Id}", token: bob.AccessToken);
         var bobSeesFollowers = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{alice.Id}/followers", token: bob.AccessToken);
-        var aliceSeesBob = await AccountAsync(client, alice, bob);
         var bobsView = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/relationships?id={alice.Id}", token: bob.AccessToken)).JsonAsync();
 
         Assert.True(blocked.GetProperty("blocking").GetBoolean());
@@ -140,7 +139,6 @@ public sealed class RelationshipTests(AccountsFactory factory) : IClassFixture<A
         Assert.Equal(HttpStatusCode.NotFound, bobSeesAlice.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, bobSeesFollowers.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{bob.Id}", token: alice.AccessToken)).StatusCode);
-        Assert.Equal(JsonValueKind.Object, aliceSeesBob.ValueKind);
         Assert.True(bobsView[0].GetProperty("blocked_by").GetBoolean());
         Assert.Equal([bob.Username], await UsernamesAsync(client, "/api/v1/blocks", alice));
         var aliceCounts = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{alice.Id}", token: alice.AccessToken)).JsonAsync();

@@ -111,6 +111,37 @@ public sealed record PageRequest(int Limit, string? MaxId, string? SinceId, stri
         context.Response.Headers.Link = links.ToString();
     }
 
+    /// <summary>Sets the <c>Link</c> header from the cursors of a page's first (newest) and last (oldest) items.</summary>
+    public void WriteLinkHeader<T>(HttpContext context, IReadOnlyList<T> items, Func<T, long> cursor)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(cursor);
+        WriteLinkHeader(context, items.Count == 0 ? null : cursor(items[0]).ToString(CultureInfo.InvariantCulture),
+            items.Count == 0 ? null : cursor(items[^1]).ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Serves one page of a list whose cursors are row numbers: reads the page parameters (a problem naming the bad
+    /// one), asks <paramref name="list"/> for the rows (grain refusals become problems), writes the <c>Link</c> header and
+    /// the items mapped to their response shape.
+    /// </summary>
+    public static async Task<IResult> ServeAsync<T, TResponse>(HttpContext http, Func<OrleansSocial.Users.PageQuery, Task<IReadOnlyList<T>>> list,
+        Func<T, long> cursor, Func<T, TResponse> map)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(list);
+        if (!TryRead(http.Request, out var page, out var problem) || !page.TryGetQuery(out var query, out problem))
+        {
+            return problem!;
+        }
+
+        return await GrainResults.RunAsync(() => list(query), items =>
+        {
+            page.WriteLinkHeader(http, items, cursor);
+            return TypedResults.Ok(items.Select(map).ToArray());
+        }).ConfigureAwait(false);
+    }
+
     private string Url(HttpRequest request, (string Name, string Value) cursor)
     {
         var query = new QueryBuilder();

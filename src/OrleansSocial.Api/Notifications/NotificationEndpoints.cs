@@ -92,18 +92,14 @@ public static class NotificationEndpoints
         if (grouped == true)
         {
             var groups = await Inbox(grains, user).ListGroupedAsync(filter, query).ConfigureAwait(false);
-            WriteLinks(page, http, groups.Select(g => g.Cursor).ToList());
+            page.WriteLinkHeader(http, groups, g => g.Cursor);
             return TypedResults.Ok(groups.Select(g => new NotificationGroupResponse(g.Cursor.ToString(CultureInfo.InvariantCulture), g.Type, g.PostId?.ToString(),
                 g.CommentId?.ToString(CultureInfo.InvariantCulture), g.SampleActors.Select(a => PublicAccountResponse.From(a)).ToArray(), g.ActorsCount,
                 g.NotificationsCount, g.LatestAt, g.Read)).ToArray());
         }
 
         var list = await Inbox(grains, user).ListAsync(filter, query).ConfigureAwait(false);
-        WriteLinks(page, http, list.Select(n => n.Id).ToList());
+        page.WriteLinkHeader(http, list, n => n.Id);
         return TypedResults.Ok(list.Select(NotificationResponse.From).ToArray());
     }
-
-    private static void WriteLinks(PageRequest page, HttpContext http, List<long> cursors) =>
-        page.WriteLinkHeader(http, cursors.Count == 0 ? null : cursors[0].ToString(CultureInfo.InvariantCulture),
-            cursors.Count == 0 ? null : cursors[^1].ToString(CultureInfo.InvariantCulture));
 }

@@ -98,18 +98,6 @@ public static class CommentEndpoints
             c => TypedResults.Created($"/api/v1/posts/{id}/comments/{c.Id}", CommentResponse.From(c)), field: "parent_comment_id").ConfigureAwait(false);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, Func<OrleansSocial.Users.PageQuery, Task<IReadOnlyList<CommentView>>> list)
-    {
-        if (!PageRequest.TryRead(http.Request, out var page, out var problem) || !page.TryGetQuery(out var query, out problem))
-        {
-            return problem!;
-        }
-
-        return await GrainResults.RunAsync(() => list(query), items =>
-        {
-            page.WriteLinkHeader(http, items.Count == 0 ? null : items[0].Id.ToString(CultureInfo.InvariantCulture),
-                items.Count == 0 ? null : items[^1].Id.ToString(CultureInfo.InvariantCulture));
-            return TypedResults.Ok(items.Select(CommentResponse.From).ToArray());
-        }).ConfigureAwait(false);
-    }
+    private static Task<IResult> ListAsync(HttpContext http, Func<OrleansSocial.Users.PageQuery, Task<IReadOnlyList<CommentView>>> list) =>
+        PageRequest.ServeAsync(http, list, c => c.Id, CommentResponse.From);
 }

@@ -155,8 +155,7 @@ public static class PostEndpoints
         var me = user.AccountId();
         var rows = await grains.GetGrain<IUserGrain>(me).GetBookmarksAsync(query).ConfigureAwait(false);
         var posts = await Task.WhenAll(rows.Select(r => grains.GetGrain<IPostGrain>(r.PostId).GetAsync(me))).ConfigureAwait(false);
-        page.WriteLinkHeader(http, rows.Count == 0 ? null : rows[0].Cursor.ToString(CultureInfo.InvariantCulture),
-            rows.Count == 0 ? null : rows[^1].Cursor.ToString(CultureInfo.InvariantCulture));
+        page.WriteLinkHeader(http, rows, r => r.Cursor);
         return TypedResults.Ok(posts.OfType<PostView>().Select(PostResponse.From).ToArray());
     }
 }

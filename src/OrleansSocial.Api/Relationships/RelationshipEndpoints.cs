@@ -173,18 +173,6 @@ public static class RelationshipEndpoints
     }
 
     /// <summary>Serves one page of an account list in the cursor convention.</summary>
-    public static async Task<IResult> ListAsync(HttpContext http, Func<PageQuery, Task<IReadOnlyList<AccountListItem>>> list)
-    {
-        if (!PageRequest.TryRead(http.Request, out var page, out var problem) || !page.TryGetQuery(out var query, out problem))
-        {
-            return problem!;
-        }
-
-        return await GrainResults.RunAsync(() => list(query), items =>
-        {
-            page.WriteLinkHeader(http, items.Count == 0 ? null : items[0].Cursor.ToString(CultureInfo.InvariantCulture),
-                items.Count == 0 ? null : items[^1].Cursor.ToString(CultureInfo.InvariantCulture));
-            return TypedResults.Ok(items.Select(i => PublicAccountResponse.From(i.Account, i.Until)).ToArray());
-        }).ConfigureAwait(false);
-    }
+    public static Task<IResult> ListAsync(HttpContext http, Func<PageQuery, Task<IReadOnlyList<AccountListItem>>> list) =>
+        PageRequest.ServeAsync(http, list, i => i.Cursor, i => PublicAccountResponse.From(i.Account, i.Until));
 }

@@ -164,9 +164,10 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
             throw new ArgumentException(problem, "text");
         }
 
+        CommentRecord? replyTo = null;
         if (parentId is { } parent)
         {
-            var replyTo = await comments.GetAsync(Id, parent).ConfigureAwait(false);
+            replyTo = await comments.GetAsync(Id, parent).ConfigureAwait(false);
             if (replyTo is not { Deleted: false })
             {
                 throw new ArgumentException("No such comment on this post.", "parent_comment_id");
@@ -180,17 +181,17 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
         var id = await comments.InsertAsync(Id, viewerId, parentId, text.Trim(), time.GetUtcNow()).ConfigureAwait(false);
         _counts = _counts with { Comments = _counts.Comments + 1 };
-        long? repliedTo = null;
-        if (parentId is { } parentComment && await comments.GetAsync(Id, parentComment).ConfigureAwait(false) is { } parentRow)
+        if (replyTo is not null)
         {
-            repliedTo = parentRow.AuthorId;
-            await NotifyAsync(parentRow.AuthorId, NotificationTypes.Reply, viewerId, Id, id).ConfigureAwait(false);
+            await NotifyAsync(replyTo.AuthorId, NotificationTypes.Reply, viewerId, Id, id).ConfigureAwait(false);
         }
 
-        if (repliedTo != _post!.AuthorId)
+        // The post's author hears of every comment, once: as a reply when it answers them.
+        if (replyTo?.AuthorId != _post!.AuthorId)
         {
             await NotifyAsync(_post.AuthorId, NotificationTypes.Comment, viewerId, Id, id).ConfigureAwait(false);
         }
+
         return await CommentAsync(viewerId, id).ConfigureAwait(false);
     }
 

@@ -191,15 +191,15 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
     }
 
     // At-most-once, like every stream event: a lost event costs a client nothing it cannot re-read from /accounts/me.
-    // Shaped like GET /api/v1/accounts/me (ids are strings there).
     private Task PublishAsync(UserProfile profile) =>
-        UserEvents.For(ServiceProvider, profile.Id).OnNextAsync(new UserEvent(UserEventNames.AccountUpdated, JsonSerializer.SerializeToElement(
-            profile with { Id = 0 }, EventJson) is var body ? WithStringId(body, profile.Id) : default));
+        UserEvents.For(ServiceProvider, profile.Id).OnNextAsync(new UserEvent(UserEventNames.AccountUpdated,
+            JsonSerializer.SerializeToElement(AccountUpdatedEvent.From(profile), EventJson)));
+}
 
-    private static JsonElement WithStringId(JsonElement body, long id)
-    {
-        var fields = body.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
-        fields["id"] = JsonSerializer.SerializeToElement(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return JsonSerializer.SerializeToElement(fields);
-    }
+/// <summary>The payload of <c>account_updated</c>: the account as <c>GET /api/v1/accounts/me</c> returns it (ids are strings).</summary>
+public sealed record AccountUpdatedEvent(string Id, string Username, string Email, bool EmailVerified, string DisplayName, string Bio, string Website,
+    bool IsPrivate, string Role, DateTimeOffset CreatedAt)
+{
+    public static AccountUpdatedEvent From(UserProfile p) => new(p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Username, p.Email,
+        p.EmailVerified, p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.Role, p.CreatedAt);
 }
