@@ -14,33 +14,12 @@ public sealed class PostFailoverTests
 {
     private static readonly TimeSpan PostGrainFlushWait = OrleansSocial.Grains.Posts.PostGrain.FlushPeriod * 2;
 
-    private static async Task<long[]> CreateAccountsAsync(string connectionString, int count)
-    {
-        await using var db = NpgsqlDataSource.Create(connectionString);
-        var batch = Guid.NewGuid().ToString("N")[..8];
-        var ids = new long[count];
-        for (var i = 0; i < count; i++)
-        {
-            await using var insert = db.CreateCommand("INSERT INTO accounts (username, email, password_hash) VALUES ($1, $1 || '@example.org', 'x') RETURNING id");
-            insert.Parameters.Add(new NpgsqlParameter { Value = $"f{batch}_{i}" });
-            ids[i] = (long)(await insert.ExecuteScalarAsync())!;
-        }
-
-        return ids;
-    }
-
     [Fact]
     public async Task A_posts_counters_come_back_from_the_rows_after_its_silo_is_killed_and_a_stale_written_behind_count_is_repaired()
     {
         var connectionString = PostgresServer.Instance.CreateDatabase("failover");
-        var builder = new TestClusterBuilder();
-        builder.Options.InitialSilosCount = 1;
-        builder.ConfigureSilo(silo => silo.AddSocialGrains(connectionString)
-            .AddPostgresGrainStorageAsDefault(o => o.ConnectionString = connectionString)
-            .AddMemoryStreams(UserEvents.Provider));
-        await using var cluster = builder.Build();
-        await cluster.DeployAsync();
-        var accounts = await CreateAccountsAsync(connectionString, 31);
+        await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1);
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 31);
         var (author, fans) = (accounts[0], accounts[1..]);
         var post = Guid.CreateVersion7();
         await cluster.GrainFactory.GetGrain<IPostGrain>(post).CreateAsync(new NewPost(author, "survive this", PostVisibility.Public, null, null));

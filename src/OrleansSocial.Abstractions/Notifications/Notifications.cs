@@ -45,6 +45,12 @@ public interface INotificationInboxGrain : IGrainWithIntegerKey
     /// <summary>Stores and pushes the notification; null when a rule dropped it.</summary>
     Task<NotificationView?> NotifyAsync(NotificationRequest request);
 
+    /// <summary>
+    /// Counts and pushes a notification the acting grain already stored (in the same statement as its action, under the
+    /// same rules), as notification <paramref name="notificationId"/> created at <paramref name="createdAt"/>.
+    /// </summary>
+    Task DeliverAsync(long notificationId, NotificationRequest request, DateTimeOffset createdAt);
+
     [ReadOnly]
     Task<IReadOnlyList<NotificationView>> ListAsync(NotificationFilter filter, PageQuery page);
 

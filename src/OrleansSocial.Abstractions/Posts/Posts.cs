@@ -108,4 +108,10 @@ public sealed class PostOptions
 {
     /// <summary>Longest post text, in characters. Default 500.</summary>
     public int MaxLength { get; set; } = PostText.DefaultMaxLength;
+
+    /// <summary>
+    /// Per post and per kind (likes, reposts, bookmarks), how many accounts its grain holds in memory to answer a
+    /// viewer's liked / reposted / bookmarked flags without a query. A post with more asks the rows. Default 10,000.
+    /// </summary>
+    public int ReactionsHeldInMemory { get; set; } = 10_000;
 }

@@ -85,6 +85,21 @@ public interface IUserGrain : IGrainWithIntegerKey
     [ReadOnly]
     Task<IReadOnlyList<BookmarkRow>> GetBookmarksAsync(PageQuery page);
 
+    /// <summary>
+    /// How this account stands toward <paramref name="otherId"/> (follows, blocks, is blocked by, mutes), from memory:
+    /// the grain holds its followees, blocks both ways and mutes, loaded once and kept current by relationship changes.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<RelationFacts> GetRelationToAsync(long otherId);
+
+    /// <summary>
+    /// A relationship change another account's grain made with this one: <paramref name="relationship"/> is how this
+    /// account now stands with it, <paramref name="counts"/> this account's counters with the version of that change
+    /// (changes older than what the grain holds are ignored).
+    /// </summary>
+    [AlwaysInterleave]
+    Task ApplyRelationshipAsync(Relationship relationship, AccountCounts counts);
+
     /// <summary>New counters from a change another grain made; older versions than the ones held are ignored.</summary>
     [AlwaysInterleave]
     Task ApplyCountsAsync(AccountCounts counts);

@@ -5,6 +5,17 @@ public sealed record Relationship(
     long Id, bool Following, bool FollowedBy, bool Requested, bool RequestedBy, bool Blocking, bool BlockedBy, bool Muting,
     DateTimeOffset? MutingExpiresAt);
 
+/// <summary>
+/// What one account is to another right now, from the first one's side: the facts visibility, feeds and notifications
+/// decide on. Held hot by the first account's grain (<see cref="IUserGrain.GetRelationToAsync"/>).
+/// </summary>
+public sealed record RelationFacts(bool Following, bool Blocking, bool BlockedBy, bool Muting)
+{
+    public static RelationFacts None { get; } = new(false, false, false, false);
+
+    public bool BlockedEitherWay => Blocking || BlockedBy;
+}
+
 /// <summary>An account's followers, following and posts counts; <see cref="Version"/> orders concurrent updates.</summary>
 public sealed record AccountCounts(long Followers, long Following, long Posts, long Version);
 

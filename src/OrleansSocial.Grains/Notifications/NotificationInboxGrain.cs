@@ -16,9 +16,12 @@ public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INo
 
     private long _unread;
 
+    // The newest notification id the last count saw: a notification delivered with a higher id is not in _unread yet.
+    private long _countedThrough;
+
     private long Id => this.GetPrimaryKeyLong();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) => _unread = await store.CountUnreadAsync(Id).ConfigureAwait(false);
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => RecountAsync();
 
     public async Task<NotificationView?> NotifyAsync(NotificationRequest request)
     {
@@ -28,16 +31,46 @@ public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INo
             throw new ArgumentException($"Unknown notification type '{request.Type}'.", nameof(request));
         }
 
-        var stored = await store.InsertAsync(Id, request).ConfigureAwait(false);
-        if (stored is null)
+        var stored = await store.InsertAsync(Id, request);
+        if (stored is not null)
         {
-            return null;
+            await CountInAsync(stored.Id);
+            await PushAsync(stored);
         }
 
-        _unread++;
-        await UserEvents.For(ServiceProvider, Id).OnNextAsync(new UserEvent(UserEventNames.Notification,
-            JsonSerializer.SerializeToElement(NotificationEvent.From(stored, _unread), EventJson))).ConfigureAwait(false);
         return stored;
+    }
+
+    public async Task DeliverAsync(long notificationId, NotificationRequest request, DateTimeOffset createdAt)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await CountInAsync(notificationId);
+        if (await GrainFactory.GetGrain<IUserGrain>(request.ActorId).GetAccountAsync(0) is { } actor)
+        {
+            await PushAsync(new NotificationView(notificationId, request.Type, actor, request.PostId, request.CommentId, createdAt, Read: false));
+        }
+    }
+
+    // A stored notification joins the unread count once: the last count may already include it (a count that ran while
+    // it was being stored, or the activation this very delivery caused), and then its id is not above what that count saw.
+    private async Task CountInAsync(long notificationId)
+    {
+        if (notificationId > _countedThrough)
+        {
+            _unread++;
+        }
+        else
+        {
+            await RecountAsync();
+        }
+    }
+
+    private async Task RecountAsync() => (_unread, _countedThrough) = await store.CountUnreadAsync(Id);
+
+    private Task PushAsync(NotificationView stored)
+    {
+        return UserEvents.For(ServiceProvider, Id).OnNextAsync(new UserEvent(UserEventNames.Notification,
+            JsonSerializer.SerializeToElement(NotificationEvent.From(stored, _unread), EventJson)));
     }
 
     public Task<IReadOnlyList<NotificationView>> ListAsync(NotificationFilter filter, PageQuery page) => store.ListAsync(Id, filter, page);
@@ -48,7 +81,7 @@ public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INo
 
     public async Task MarkReadAsync(long notificationId)
     {
-        var (found, changed) = await store.MarkReadAsync(Id, notificationId).ConfigureAwait(false);
+        var (found, changed) = await store.MarkReadAsync(Id, notificationId);
         if (!found)
         {
             throw new KeyNotFoundException("No such notification.");
@@ -57,24 +90,24 @@ public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INo
         // The hot count only counts what the list shows; re-counting keeps it exact when a hidden one is marked.
         if (changed > 0)
         {
-            _unread = await store.CountUnreadAsync(Id).ConfigureAwait(false);
+            await RecountAsync();
         }
     }
 
     public async Task MarkAllReadAsync()
     {
-        await store.MarkReadAsync(Id, null).ConfigureAwait(false);
-        _unread = 0;
+        await store.MarkReadAsync(Id, null);
+        await RecountAsync(); // exact even when a notification stored meanwhile is still on its way here
     }
 
     public async Task DeleteAsync(long notificationId)
     {
-        if (!await store.DeleteAsync(Id, notificationId).ConfigureAwait(false))
+        if (!await store.DeleteAsync(Id, notificationId))
         {
             throw new KeyNotFoundException("No such notification.");
         }
 
-        _unread = await store.CountUnreadAsync(Id).ConfigureAwait(false);
+        await RecountAsync();
     }
 
     public Task<IReadOnlyDictionary<string, bool>> GetPreferencesAsync() => store.PreferencesAsync(Id);
@@ -87,11 +120,11 @@ public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INo
             throw new ArgumentException($"Unknown notification type '{unknown}'.", nameof(changes));
         }
 
-        await store.SetPreferencesAsync(Id, changes).ConfigureAwait(false);
-        return await store.PreferencesAsync(Id).ConfigureAwait(false);
+        await store.SetPreferencesAsync(Id, changes);
+        return await store.PreferencesAsync(Id);
     }
 
-    public async Task RefreshAsync() => _unread = await store.CountUnreadAsync(Id).ConfigureAwait(false);
+    public Task RefreshAsync() => RecountAsync();
 }
 
 /// <summary>The payload of the SignalR <c>notification</c> event: the REST notification's shape (ids as strings) plus the unread count.</summary>

@@ -16,6 +16,17 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
          AND (n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p WHERE p.id = n.post_id AND p.deleted_at IS NULL))
         """;
 
+    /// <summary>
+    /// The rules a notification is stored under, as SQL over the given parameters: never to oneself, never across a
+    /// block either way, never from an account the recipient mutes now, never of a type the recipient switched off.
+    /// </summary>
+    internal static string Allowed(string recipient, string type, string actor, string now) => $"""
+        {recipient} <> {actor}
+          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = {recipient} AND b.blocked_id = {actor}) OR (b.blocker_id = {actor} AND b.blocked_id = {recipient}))
+          AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = {recipient} AND m.muted_id = {actor} AND (m.expires_at IS NULL OR m.expires_at > {now}))
+          AND coalesce((SELECT enabled FROM notification_preferences WHERE account_id = {recipient} AND type = {type}), true)
+        """;
+
     /// <summary>Stores the notification unless a rule drops it (oneself, a block, a mute, the type switched off).</summary>
     public async Task<NotificationView?> InsertAsync(long recipient, NotificationRequest request)
     {
@@ -24,10 +35,7 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
             WITH inserted AS (
                 INSERT INTO notifications (recipient_id, type, actor_id, post_id, comment_id, created_at)
                 SELECT $1, $2, $3, $4, $5, $6
-                WHERE $1 <> $3
-                  AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $1 AND b.blocked_id = $3) OR (b.blocker_id = $3 AND b.blocked_id = $1))
-                  AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = $1 AND m.muted_id = $3 AND (m.expires_at IS NULL OR m.expires_at > $6))
-                  AND coalesce((SELECT enabled FROM notification_preferences WHERE account_id = $1 AND type = $2), true)
+                WHERE {Allowed("$1", "$2", "$3", "$6")}
                 RETURNING id, type, actor_id, post_id, comment_id, created_at)
             SELECT i.id, i.type, i.post_id, i.comment_id, i.created_at, {RelationshipStore.PublicColumns}
             FROM inserted i JOIN accounts a ON a.id = i.actor_id
@@ -91,17 +99,23 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         return Keyset.NewestFirst(result, page);
     }
 
-    public async Task<long> CountUnreadAsync(long recipient)
+    /// <summary>
+    /// The unread notifications the list shows, and the newest notification id there is, read in one snapshot: any
+    /// notification with a higher id was not yet there, so it is not in the count.
+    /// </summary>
+    public async Task<(long Count, long Through)> CountUnreadAsync(long recipient)
     {
         await using var command = new NpgsqlCommand();
-        var sql = new StringBuilder("SELECT count(*) FROM notifications n WHERE n.read_at IS NULL AND n.recipient_id = ").Append(Keyset.Parameter(command, recipient));
-        sql.Append(Shown.Replace("@now", Keyset.Parameter(command, time.GetUtcNow()), StringComparison.Ordinal));
+        var id = Keyset.Parameter(command, recipient);
+        var sql = new StringBuilder("SELECT (SELECT count(*) FROM notifications n WHERE n.read_at IS NULL AND n.recipient_id = ").Append(id)
+            .Append(Shown.Replace("@now", Keyset.Parameter(command, time.GetUtcNow()), StringComparison.Ordinal))
+            .Append("), (SELECT coalesce(max(id), 0) FROM notifications WHERE recipient_id = ").Append(id).Append(')');
         await foreach (var r in QueryAsync(command, sql).ConfigureAwait(false))
         {
-            return r.GetInt64(0);
+            return (r.GetInt64(0), r.GetInt64(1));
         }
 
-        return 0;
+        return (0, 0);
     }
 
     /// <summary>Marks read (one, or all when <paramref name="id"/> is null); returns how many were unread.</summary>

@@ -9,9 +9,12 @@ namespace OrleansSocial.Grains.Posts;
 /// <summary>
 /// A post and its counters, hot. Likes, reposts and bookmarks are rows written at once (the truth); the counters are
 /// kept here, written behind to the posts row at most <see cref="FlushPeriod"/> later and when the grain deactivates,
-/// and counted afresh from the rows when it activates — so a crash loses nothing.
+/// and counted afresh from the rows when it activates — so a crash loses nothing. Who liked, reposted and bookmarked
+/// it is held too (up to <see cref="PostOptions.ReactionsHeldInMemory"/> each), and whether a viewer may see it is
+/// decided from the author's and viewer's grains: a read of a hot post runs no query.
 /// </summary>
-public sealed class PostGrain(PostStore store, CommentStore comments, RelationshipStore relationships, PostOptions options, TimeProvider time)
+public sealed class PostGrain(PostStore store, ReactionWriter reactions, CommentStore comments, RelationshipStore relationships, PostOptions options,
+    TimeProvider time)
     : Grain, IPostGrain
 {
     public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(2);
@@ -19,14 +22,18 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
     private PostRecord? _post;
     private PostCounts _counts = new(0, 0, 0, 0);
     private bool _countsDirty;
+    private Engagement _likes = Engagement.Empty();
+    private Engagement _reposts = Engagement.Empty();
+    private Engagement _bookmarks = Engagement.Empty();
 
     private Guid Id => this.GetPrimaryKey();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (await store.LoadAsync(Id).ConfigureAwait(false) is { } loaded)
+        if (await store.LoadAsync(Id, options.ReactionsHeldInMemory) is { } loaded)
         {
             (_post, _counts, _countsDirty) = (loaded.Post, loaded.Counts, loaded.Stale);
+            (_likes, _reposts, _bookmarks) = (loaded.Likes, loaded.Reposts, loaded.Bookmarks);
         }
 
         RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions(FlushPeriod, FlushPeriod) { KeepAlive = false });
@@ -52,16 +59,16 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
             throw new ArgumentException("visibility is public, followers or private.", "visibility");
         }
 
-        if (post.QuoteOf is { } quoted && await GrainFactory.GetGrain<IPostGrain>(quoted).GetUnembeddedAsync(post.AuthorId).ConfigureAwait(false) is null)
+        if (post.QuoteOf is { } quoted && await GrainFactory.GetGrain<IPostGrain>(quoted).GetUnembeddedAsync(post.AuthorId) is null)
         {
             throw new ArgumentException("The quoted post does not exist or you cannot see it.", "quote_id");
         }
 
         var text = post.Text.Trim();
         var tags = PostText.Tags(text);
-        var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(text)).ConfigureAwait(false);
+        var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(text));
         var now = time.GetUtcNow();
-        var (id, counts) = await store.InsertAsync(Id, post with { Text = text }, tags, mentions, now).ConfigureAwait(false);
+        var (id, counts) = await store.InsertAsync(Id, post with { Text = text }, tags, mentions, now);
         if (id != Id)
         {
             DeactivateOnIdle(); // a retried create: the first post is the answer and this id stays unused
@@ -69,20 +76,20 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
         }
 
         _post = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions);
-        await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts!).ConfigureAwait(false);
+        await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts!);
 
         // Mentioned accounts hear of it only if they may see the post (the inbox drops it if they block the author).
         foreach (var mention in mentions)
         {
-            if (await ViewAsync(mention.Id, embedQuote: false).ConfigureAwait(false) is not null)
+            if (await ViewAsync(mention.Id, embedQuote: false) is not null)
             {
-                await NotifyAsync(mention.Id, NotificationTypes.Mention, post.AuthorId).ConfigureAwait(false);
+                await NotifyAsync(mention.Id, NotificationTypes.Mention, post.AuthorId);
             }
         }
 
-        if (post.QuoteOf is { } quotedId && await GrainFactory.GetGrain<IPostGrain>(quotedId).GetUnembeddedAsync(post.AuthorId).ConfigureAwait(false) is { } q)
+        if (post.QuoteOf is { } quotedId && await GrainFactory.GetGrain<IPostGrain>(quotedId).GetUnembeddedAsync(post.AuthorId) is { } q)
         {
-            await NotifyAsync(q.Author.Id, NotificationTypes.Quote, post.AuthorId, quotedId).ConfigureAwait(false);
+            await NotifyAsync(q.Author.Id, NotificationTypes.Quote, post.AuthorId, quotedId);
         }
 
         return Id;
@@ -94,7 +101,7 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
     public async Task<PostView> EditAsync(long editorId, string text)
     {
-        var post = await AuthorOnlyAsync(editorId).ConfigureAwait(false);
+        var post = await AuthorOnlyAsync(editorId);
         if (PostText.Problem(text, options.MaxLength) is { } problem)
         {
             throw new ArgumentException(problem, "text");
@@ -102,28 +109,28 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
         var trimmed = text.Trim();
         var tags = PostText.Tags(trimmed);
-        var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(trimmed)).ConfigureAwait(false);
+        var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(trimmed));
         var now = time.GetUtcNow();
-        await store.EditAsync(Id, post.Text, post.EditedAt ?? post.CreatedAt, trimmed, tags, mentions, now).ConfigureAwait(false);
+        await store.EditAsync(Id, post.Text, post.EditedAt ?? post.CreatedAt, trimmed, tags, mentions, now);
         _post = post with { Text = trimmed, EditedAt = now, Tags = tags, Mentions = mentions };
-        return await RequireViewAsync(editorId).ConfigureAwait(false);
+        return await RequireViewAsync(editorId);
     }
 
     public async Task DeleteAsync(long editorId)
     {
-        var post = await AuthorOnlyAsync(editorId).ConfigureAwait(false);
-        var counts = await store.DeleteAsync(Id, post.AuthorId, time.GetUtcNow()).ConfigureAwait(false);
+        var post = await AuthorOnlyAsync(editorId);
+        var counts = await store.DeleteAsync(Id, post.AuthorId, time.GetUtcNow());
         _post = post with { Deleted = true };
         if (counts is not null)
         {
-            await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts).ConfigureAwait(false);
+            await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts);
         }
     }
 
     public async Task<IReadOnlyList<PostEdit>> GetHistoryAsync(long viewerId)
     {
-        await RequireViewAsync(viewerId).ConfigureAwait(false);
-        return await store.HistoryAsync(Id).ConfigureAwait(false);
+        await RequireViewAsync(viewerId);
+        return await store.HistoryAsync(Id);
     }
 
     public Task<PostView> LikeAsync(long viewerId) => SetAsync(viewerId, "likes", true);
@@ -136,29 +143,29 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
     public async Task<PostView> RepostAsync(long viewerId)
     {
-        var view = await RequireViewAsync(viewerId).ConfigureAwait(false);
+        var view = await RequireViewAsync(viewerId);
         return view.Visibility != PostVisibility.Public
             ? throw new ActionRefusedException("Only public posts can be reposted.")
-            : await SetAsync(viewerId, "reposts", true).ConfigureAwait(false);
+            : await SetAsync(viewerId, "reposts", true);
     }
 
     public Task<PostView> UnrepostAsync(long viewerId) => SetAsync(viewerId, "reposts", false);
 
     public async Task<IReadOnlyList<AccountListItem>> GetLikedByAsync(long viewerId, PageQuery page)
     {
-        await RequireViewAsync(viewerId).ConfigureAwait(false);
-        return await relationships.ListAsync("likes", "post_id", "account_id", Id, viewerId, page, default).ConfigureAwait(false);
+        await RequireViewAsync(viewerId);
+        return await relationships.ListAsync("likes", "post_id", "account_id", Id, viewerId, page, default);
     }
 
     public async Task<IReadOnlyList<AccountListItem>> GetRepostedByAsync(long viewerId, PageQuery page)
     {
-        await RequireViewAsync(viewerId).ConfigureAwait(false);
-        return await relationships.ListAsync("reposts", "post_id", "account_id", Id, viewerId, page, default).ConfigureAwait(false);
+        await RequireViewAsync(viewerId);
+        return await relationships.ListAsync("reposts", "post_id", "account_id", Id, viewerId, page, default);
     }
 
     public async Task<CommentView> AddCommentAsync(long viewerId, string text, long? parentId)
     {
-        await RequireViewAsync(viewerId).ConfigureAwait(false);
+        await RequireViewAsync(viewerId);
         if (PostText.Problem(text, options.MaxLength) is { } problem)
         {
             throw new ArgumentException(problem, "text");
@@ -167,48 +174,48 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
         CommentRecord? replyTo = null;
         if (parentId is { } parent)
         {
-            replyTo = await comments.GetAsync(Id, parent).ConfigureAwait(false);
+            replyTo = await comments.GetAsync(Id, parent);
             if (replyTo is not { Deleted: false })
             {
                 throw new ArgumentException("No such comment on this post.", "parent_comment_id");
             }
 
-            if (await relationships.IsBlockedEitherWayAsync(viewerId, replyTo.AuthorId, default).ConfigureAwait(false))
+            if ((await RelationAsync(viewerId, replyTo.AuthorId)).BlockedEitherWay)
             {
                 throw new ActionRefusedException("You cannot reply to this comment.");
             }
         }
 
-        var id = await comments.InsertAsync(Id, viewerId, parentId, text.Trim(), time.GetUtcNow()).ConfigureAwait(false);
+        var id = await comments.InsertAsync(Id, viewerId, parentId, text.Trim(), time.GetUtcNow());
         _counts = _counts with { Comments = _counts.Comments + 1 };
         if (replyTo is not null)
         {
-            await NotifyAsync(replyTo.AuthorId, NotificationTypes.Reply, viewerId, Id, id).ConfigureAwait(false);
+            await NotifyAsync(replyTo.AuthorId, NotificationTypes.Reply, viewerId, Id, id);
         }
 
         // The post's author hears of every comment, once: as a reply when it answers them.
         if (replyTo?.AuthorId != _post!.AuthorId)
         {
-            await NotifyAsync(_post.AuthorId, NotificationTypes.Comment, viewerId, Id, id).ConfigureAwait(false);
+            await NotifyAsync(_post.AuthorId, NotificationTypes.Comment, viewerId, Id, id);
         }
 
-        return await CommentAsync(viewerId, id).ConfigureAwait(false);
+        return await CommentAsync(viewerId, id);
     }
 
     public async Task<IReadOnlyList<CommentView>> GetCommentsAsync(long viewerId, long? parentId, PageQuery page)
     {
-        await RequireViewAsync(viewerId).ConfigureAwait(false);
-        if (parentId is { } parent && await comments.GetAsync(Id, parent).ConfigureAwait(false) is not { Deleted: false })
+        await RequireViewAsync(viewerId);
+        if (parentId is { } parent && await comments.GetAsync(Id, parent) is not { Deleted: false })
         {
             throw new KeyNotFoundException("No such comment.");
         }
 
-        return await comments.ListAsync(Id, parentId, viewerId, page).ConfigureAwait(false);
+        return await comments.ListAsync(Id, parentId, viewerId, page);
     }
 
     public async Task<CommentView> EditCommentAsync(long viewerId, long commentId, string text)
     {
-        var comment = await VisibleCommentAsync(viewerId, commentId).ConfigureAwait(false);
+        var comment = await VisibleCommentAsync(viewerId, commentId);
         if (comment.AuthorId != viewerId)
         {
             throw new ActionRefusedException("Only its author can edit a comment.");
@@ -219,19 +226,19 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
             throw new ArgumentException(problem, "text");
         }
 
-        await comments.EditAsync(commentId, text.Trim(), time.GetUtcNow()).ConfigureAwait(false);
-        return await CommentAsync(viewerId, commentId).ConfigureAwait(false);
+        await comments.EditAsync(commentId, text.Trim(), time.GetUtcNow());
+        return await CommentAsync(viewerId, commentId);
     }
 
     public async Task DeleteCommentAsync(long viewerId, long commentId)
     {
-        var comment = await VisibleCommentAsync(viewerId, commentId).ConfigureAwait(false);
+        var comment = await VisibleCommentAsync(viewerId, commentId);
         if (comment.AuthorId != viewerId && _post!.AuthorId != viewerId)
         {
             throw new ActionRefusedException("Only the comment's author or the post's author can delete it.");
         }
 
-        if (await comments.DeleteAsync(comment, time.GetUtcNow()).ConfigureAwait(false))
+        if (await comments.DeleteAsync(comment, time.GetUtcNow()))
         {
             _counts = _counts with { Comments = _counts.Comments - 1 };
         }
@@ -243,17 +250,17 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
     private async Task<CommentView> SetCommentLikeAsync(long viewerId, long commentId, bool on)
     {
-        await VisibleCommentAsync(viewerId, commentId).ConfigureAwait(false);
-        await comments.SetLikeAsync(commentId, viewerId, on).ConfigureAwait(false);
-        return await CommentAsync(viewerId, commentId).ConfigureAwait(false);
+        await VisibleCommentAsync(viewerId, commentId);
+        await comments.SetLikeAsync(commentId, viewerId, on);
+        return await CommentAsync(viewerId, commentId);
     }
 
     // A comment the viewer cannot see (post hidden, comment deleted, a block with its author) is a missing one.
     private async Task<CommentRecord> VisibleCommentAsync(long viewerId, long commentId)
     {
-        await RequireViewAsync(viewerId).ConfigureAwait(false);
-        var comment = await comments.GetAsync(Id, commentId).ConfigureAwait(false);
-        if (comment is not { Deleted: false } || await relationships.IsBlockedEitherWayAsync(viewerId, comment.AuthorId, default).ConfigureAwait(false))
+        await RequireViewAsync(viewerId);
+        var comment = await comments.GetAsync(Id, commentId);
+        if (comment is not { Deleted: false } || (await RelationAsync(viewerId, comment.AuthorId)).BlockedEitherWay)
         {
             throw new KeyNotFoundException("No such comment.");
         }
@@ -262,27 +269,43 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
     }
 
     private async Task<CommentView> CommentAsync(long viewerId, long commentId) =>
-        (await comments.ListAsync(Id, null, viewerId, new PageQuery(1), only: commentId).ConfigureAwait(false)).FirstOrDefault()
+        (await comments.ListAsync(Id, null, viewerId, new PageQuery(1), only: commentId)).FirstOrDefault()
         ?? throw new KeyNotFoundException("No such comment.");
 
     private async Task<PostView> SetAsync(long viewerId, string table, bool on)
     {
-        var view = await RequireViewAsync(viewerId).ConfigureAwait(false);
-        if (await store.SetAsync(table, Id, viewerId, on).ConfigureAwait(false))
+        var view = await RequireViewAsync(viewerId);
+        var held = table switch { "likes" => _likes, "reposts" => _reposts, _ => _bookmarks };
+        if (held.Has(viewerId) != on) // known to be so already: nothing to write
         {
-            if (on && table is "likes" or "reposts")
+            string? notify = !on ? null : table switch { "likes" => NotificationTypes.Like, "reposts" => NotificationTypes.Repost, _ => null };
+            var (changed, notification) = await reactions.WriteAsync(
+                new ReactionChange(table, Id, viewerId, on, notify is null ? null : _post!.AuthorId, notify, time.GetUtcNow()));
+            if (changed)
             {
-                await NotifyAsync(_post!.AuthorId, table == "likes" ? NotificationTypes.Like : NotificationTypes.Repost, viewerId, Id).ConfigureAwait(false);
+                var delta = on ? 1 : -1;
+                var limit = options.ReactionsHeldInMemory;
+                switch (table)
+                {
+                    case "likes":
+                        (_likes, _counts) = (_likes.With(viewerId, on, limit), _counts with { Likes = _counts.Likes + delta });
+                        break;
+                    case "reposts":
+                        (_reposts, _counts) = (_reposts.With(viewerId, on, limit), _counts with { Reposts = _counts.Reposts + delta });
+                        break;
+                    default:
+                        (_bookmarks, _counts) = (_bookmarks.With(viewerId, on, limit), _counts with { Bookmarks = _counts.Bookmarks + delta });
+                        break;
+                }
+
+                _countsDirty = true;
             }
 
-            var delta = on ? 1 : -1;
-            _counts = table switch
+            if (notification is not null)
             {
-                "likes" => _counts with { Likes = _counts.Likes + delta },
-                "reposts" => _counts with { Reposts = _counts.Reposts + delta },
-                _ => _counts with { Bookmarks = _counts.Bookmarks + delta },
-            };
-            _countsDirty = true;
+                await GrainFactory.GetGrain<INotificationInboxGrain>(_post!.AuthorId)
+                    .DeliverAsync(notification.Id, new NotificationRequest(notify!, viewerId, Id), notification.CreatedAt);
+            }
         }
 
         // The row now says "on" (or "off") whether or not this call changed it: no need to ask the database again.
@@ -299,12 +322,12 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
 
     private async Task<PostRecord> AuthorOnlyAsync(long editorId)
     {
-        await RequireViewAsync(editorId).ConfigureAwait(false);
+        await RequireViewAsync(editorId);
         return _post!.AuthorId == editorId ? _post : throw new ActionRefusedException("Only the author can change this post.");
     }
 
     private async Task<PostView> RequireViewAsync(long viewerId) =>
-        await ViewAsync(viewerId, embedQuote: false).ConfigureAwait(false) ?? throw new KeyNotFoundException("No such post.");
+        await ViewAsync(viewerId, embedQuote: false) ?? throw new KeyNotFoundException("No such post.");
 
     private async Task<PostView?> ViewAsync(long viewerId, bool embedQuote)
     {
@@ -313,27 +336,50 @@ public sealed class PostGrain(PostStore store, CommentStore comments, Relationsh
             return null;
         }
 
-        var viewer = await store.ViewerAsync(Id, post.AuthorId, viewerId).ConfigureAwait(false);
-        if (!VisibilityPolicy.CanView(post.Visibility, post.Deleted, viewer.Facts)
-            // The policy has ruled out blocks already, so the author's account is read as anyone may see it.
-            || await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(0).ConfigureAwait(false) is not { } author)
+        // The author's grain answers null across a block either way; whether the viewer follows the author is asked only
+        // when it matters (a private account or a followers-only post), from the viewer's grain. Both are in memory.
+        if (await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(viewerId) is not { } author)
         {
             return null;
         }
 
+        var isAuthor = viewerId == post.AuthorId;
+        var follows = viewerId != 0 && !isAuthor && (author.IsPrivate || post.Visibility != PostVisibility.Public)
+            && (await RelationAsync(viewerId, post.AuthorId)).Following;
+        if (!VisibilityPolicy.CanView(post.Visibility, post.Deleted, new ViewerFacts(isAuthor, author.IsPrivate, follows, BlockedEitherWay: false)))
+        {
+            return null;
+        }
+
+        var flags = await FlagsAsync(viewerId);
         var quote = embedQuote && post.QuoteOf is { } quoted
-            ? await GrainFactory.GetGrain<IPostGrain>(quoted).GetUnembeddedAsync(viewerId).ConfigureAwait(false)
+            ? await GrainFactory.GetGrain<IPostGrain>(quoted).GetUnembeddedAsync(viewerId)
             : null;
         return new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts,
-            viewer.Liked, viewer.Reposted, viewer.Bookmarked);
+            flags.Liked, flags.Reposted, flags.Bookmarked);
     }
+
+    private async Task<ViewerFlags> FlagsAsync(long viewerId)
+    {
+        if (viewerId == 0)
+        {
+            return default;
+        }
+
+        return (_likes.Has(viewerId), _reposts.Has(viewerId), _bookmarks.Has(viewerId)) is (bool liked, bool reposted, bool bookmarked)
+            ? new ViewerFlags(liked, reposted, bookmarked)
+            : await store.FlagsAsync(Id, viewerId);
+    }
+
+    private Task<RelationFacts> RelationAsync(long viewerId, long otherId) =>
+        viewerId == 0 || viewerId == otherId ? Task.FromResult(RelationFacts.None) : GrainFactory.GetGrain<IUserGrain>(viewerId).GetRelationToAsync(otherId);
 
     private async Task FlushAsync()
     {
         if (_countsDirty && _post is not null)
         {
             _countsDirty = false;
-            await store.WriteCountsAsync(Id, _counts).ConfigureAwait(false);
+            await store.WriteCountsAsync(Id, _counts);
         }
     }
 }

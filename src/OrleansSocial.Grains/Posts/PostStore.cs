@@ -9,8 +9,17 @@ public sealed record PostRecord(
     Guid Id, long AuthorId, string Text, string Visibility, Guid? QuoteOf, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, bool Deleted,
     IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions);
 
-/// <summary>What one viewer is to a post: the policy facts and their own likes, reposts and bookmarks.</summary>
-public sealed record ViewerState(ViewerFacts Facts, bool Liked, bool Reposted, bool Bookmarked);
+/// <summary>
+/// A post as its grain loads it: the row, counters counted from the rows, and who liked, reposted, bookmarked it.
+/// <c>Stale</c> says the written-behind counter columns disagree with the rows (a process died before writing them).
+/// </summary>
+public sealed record LoadedPost(PostRecord Post, PostCounts Counts, bool Stale, Engagement Likes, Engagement Reposts, Engagement Bookmarks);
+
+/// <summary>One viewer's own flags on a post.</summary>
+public readonly record struct ViewerFlags(bool Liked, bool Reposted, bool Bookmarked);
+
+/// <summary>A notification stored in the same statement as the action that caused it.</summary>
+public sealed record StoredNotification(long Id, DateTimeOffset CreatedAt);
 
 /// <summary>The <c>posts</c> table and the tables of what people do with posts.</summary>
 public sealed class PostStore(NpgsqlDataSource db)
@@ -53,10 +62,10 @@ public sealed class PostStore(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// The post, or null; counters are counted from the rows (the truth). <c>Stale</c> says the written-behind columns
-    /// disagree (a process died before writing them), so the grain writes them again.
+    /// The post, or null; counters are counted from the rows (the truth), and up to <paramref name="held"/> accounts per
+    /// kind are read so the grain can answer "did this viewer like it" from memory (beyond that it asks the rows).
     /// </summary>
-    public async Task<(PostRecord Post, PostCounts Counts, bool Stale)?> LoadAsync(Guid id)
+    public async Task<LoadedPost?> LoadAsync(Guid id, int held)
     {
         await using var command = db.CreateCommand("""
             SELECT p.author_id, p.text, p.visibility, p.quote_of, p.created_at, p.edited_at, p.deleted_at IS NOT NULL,
@@ -67,10 +76,14 @@ public sealed class PostStore(NpgsqlDataSource db)
                    (SELECT count(*) FROM reposts WHERE post_id = p.id),
                    (SELECT count(*) FROM bookmarks WHERE post_id = p.id),
                    p.comments_count,
-                   p.likes_count, p.reposts_count, p.bookmarks_count
+                   p.likes_count, p.reposts_count, p.bookmarks_count,
+                   ARRAY(SELECT account_id FROM likes WHERE post_id = p.id LIMIT $2),
+                   ARRAY(SELECT account_id FROM reposts WHERE post_id = p.id LIMIT $2),
+                   ARRAY(SELECT account_id FROM bookmarks WHERE post_id = p.id LIMIT $2)
             FROM posts p WHERE p.id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = held + 1 });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         if (!await r.ReadAsync().ConfigureAwait(false))
         {
@@ -84,40 +97,23 @@ public sealed class PostStore(NpgsqlDataSource db)
             r.GetFieldValue<string[]>(7), mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray());
         var counts = new PostCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13));
         var stored = new PostCounts(r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), counts.Comments);
-        return (post, counts, stored != counts);
+        return new LoadedPost(post, counts, stored != counts,
+            Engagement.From(r.GetFieldValue<long[]>(17), held), Engagement.From(r.GetFieldValue<long[]>(18), held), Engagement.From(r.GetFieldValue<long[]>(19), held));
     }
 
-    /// <summary>The policy facts for <paramref name="viewer"/> (0: anonymous) and the viewer's own flags on the post, in one query.</summary>
-    public async Task<ViewerState> ViewerAsync(Guid postId, long authorId, long viewer)
+    /// <summary>The viewer's own flags, read from the rows (for posts with more engagement than their grain holds).</summary>
+    public async Task<ViewerFlags> FlagsAsync(Guid postId, long viewer)
     {
-        if (viewer == 0)
-        {
-            await using var privacy = db.CreateCommand("SELECT is_private FROM accounts WHERE id = $1");
-            privacy.Parameters.Add(new NpgsqlParameter { Value = authorId });
-            var isPrivate = await privacy.ExecuteScalarAsync().ConfigureAwait(false) is true;
-            return new ViewerState(new ViewerFacts(false, isPrivate, false, false), false, false, false);
-        }
-
         await using var command = db.CreateCommand("""
-            SELECT a.is_private,
-                   EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND followee_id = $1),
-                   EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)),
-                   EXISTS (SELECT 1 FROM likes WHERE post_id = $3 AND account_id = $2),
-                   EXISTS (SELECT 1 FROM reposts WHERE post_id = $3 AND account_id = $2),
-                   EXISTS (SELECT 1 FROM bookmarks WHERE post_id = $3 AND account_id = $2)
-            FROM accounts a WHERE a.id = $1
+            SELECT EXISTS (SELECT 1 FROM likes WHERE post_id = $1 AND account_id = $2),
+                   EXISTS (SELECT 1 FROM reposts WHERE post_id = $1 AND account_id = $2),
+                   EXISTS (SELECT 1 FROM bookmarks WHERE post_id = $1 AND account_id = $2)
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = authorId });
-        command.Parameters.Add(new NpgsqlParameter { Value = viewer });
         command.Parameters.Add(new NpgsqlParameter { Value = postId });
+        command.Parameters.Add(new NpgsqlParameter { Value = viewer });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        if (!await r.ReadAsync().ConfigureAwait(false))
-        {
-            return new ViewerState(new ViewerFacts(viewer == authorId, true, false, true), false, false, false);
-        }
-
-        return new ViewerState(new ViewerFacts(viewer == authorId, r.GetBoolean(0), r.GetBoolean(1), r.GetBoolean(2)), r.GetBoolean(3), r.GetBoolean(4),
-            r.GetBoolean(5));
+        await r.ReadAsync().ConfigureAwait(false);
+        return new ViewerFlags(r.GetBoolean(0), r.GetBoolean(1), r.GetBoolean(2));
     }
 
     /// <summary>Existing accounts among <paramref name="usernames"/> (case-insensitive).</summary>
@@ -202,17 +198,6 @@ public sealed class PostStore(NpgsqlDataSource db)
         }
 
         return edits;
-    }
-
-    /// <summary>Adds (or removes) the viewer's like, repost or bookmark row; true when a row was added (removed).</summary>
-    public async Task<bool> SetAsync(string table, Guid postId, long accountId, bool on)
-    {
-        await using var command = db.CreateCommand(on
-            ? $"INSERT INTO {table} (post_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-            : $"DELETE FROM {table} WHERE post_id = $1 AND account_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = postId });
-        command.Parameters.Add(new NpgsqlParameter { Value = accountId });
-        return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
     }
 
     /// <summary>Writes the counters behind (for queries that read posts without their grains).</summary>

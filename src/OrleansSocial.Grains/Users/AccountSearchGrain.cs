@@ -34,9 +34,9 @@ public sealed class AccountSearchStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter { Value = viewerId });
         command.Parameters.Add(new NpgsqlParameter { Value = Math.Clamp(limit, 1, 40) });
         command.Parameters.Add(new NpgsqlParameter { Value = Math.Max(0, offset) });
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await using var reader = await command.ExecuteReaderAsync(ct);
         var accounts = new List<PublicAccount>();
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        while (await reader.ReadAsync(ct))
         {
             accounts.Add(RelationshipStore.ReadPublic(reader, 0));
         }

@@ -4,14 +4,19 @@ using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Users;
 
-/// <summary>The outcome of a relationship change: how the actor now stands with the other account, and new counters.</summary>
-/// <see cref="Notify"/> is the notification the change causes for the other account (a new follow, request or approval).
-public sealed record RelationshipChange(Relationship Relationship, IReadOnlyDictionary<long, AccountCounts> Counts, string? Notify = null);
+/// <summary>
+/// The outcome of a relationship change: how the actor now stands with the other account and the other with the actor,
+/// and both accounts' counters, versioned by the change. <see cref="Notify"/> is the notification the change causes for
+/// the other account (a new follow, request or approval).
+/// </summary>
+public sealed record RelationshipChange(Relationship Relationship, Relationship Mirror, IReadOnlyDictionary<long, AccountCounts> Counts, string? Notify = null);
 
 /// <summary>
 /// The <c>follows</c>, <c>follow_requests</c>, <c>blocks</c> and <c>mutes</c> tables and the counters on
 /// <c>accounts</c>. Every change runs in one transaction that first locks both accounts rows in id order, so changes
-/// to the same pair are serialized, two opposite changes cannot deadlock, and counters always match the rows.
+/// to the same pair are serialized, two opposite changes cannot deadlock, and counters always match the rows. Every
+/// change bumps both accounts' <c>counts_version</c>: the grains holding counters and relationship summaries use it to
+/// order what they are told.
 /// </summary>
 public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
 {
@@ -26,26 +31,24 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         await RefuseAcrossBlockAsync(tx, actor, target, "You cannot follow this account.").ConfigureAwait(false);
         if (await ExistsAsync(tx, "SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2", actor, target).ConfigureAwait(false))
         {
-            return [];
+            return;
         }
 
         if (accounts[target])
         {
             notify = await ExecuteAsync(tx, "INSERT INTO follow_requests (requester_id, target_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", actor, target)
                 .ConfigureAwait(false) == 1 ? "follow_request" : null;
-            return [];
+            return;
         }
 
-        var added = await AddFollowAsync(tx, actor, target).ConfigureAwait(false);
-        notify = added.Count > 0 ? "follow" : null;
-        return added;
+        notify = await AddFollowAsync(tx, actor, target).ConfigureAwait(false) ? "follow" : null;
     }, () => notify);
     }
 
     public Task<RelationshipChange> UnfollowAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
     {
         await ExecuteAsync(tx, "DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2", actor, target).ConfigureAwait(false);
-        return await RemoveFollowAsync(tx, actor, target).ConfigureAwait(false);
+        await RemoveFollowAsync(tx, actor, target).ConfigureAwait(false);
     });
 
     public Task<RelationshipChange> BlockAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
@@ -53,22 +56,13 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         await ExecuteAsync(tx, "INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", actor, target).ConfigureAwait(false);
         await ExecuteAsync(tx, "DELETE FROM follow_requests WHERE (requester_id = $1 AND target_id = $2) OR (requester_id = $2 AND target_id = $1)",
             actor, target).ConfigureAwait(false);
-        var changed = new Dictionary<long, AccountCounts>();
-        foreach (var (from, to) in new[] { (actor, target), (target, actor) })
-        {
-            foreach (var (id, counts) in await RemoveFollowAsync(tx, from, to).ConfigureAwait(false))
-            {
-                changed[id] = counts;
-            }
-        }
-
-        return changed;
+        await RemoveFollowAsync(tx, actor, target).ConfigureAwait(false);
+        await RemoveFollowAsync(tx, target, actor).ConfigureAwait(false);
     });
 
     public Task<RelationshipChange> UnblockAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
     {
         await ExecuteAsync(tx, "DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2", actor, target).ConfigureAwait(false);
-        return [];
     });
 
     public Task<RelationshipChange> MuteAsync(long actor, long target, TimeSpan? duration) => ChangeAsync(actor, target, async (tx, _) =>
@@ -81,13 +75,11 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         command.Parameters.Add(new NpgsqlParameter { Value = target });
         command.Parameters.Add(new NpgsqlParameter { Value = duration is { } d ? time.GetUtcNow() + d : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-        return [];
     });
 
     public Task<RelationshipChange> UnmuteAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
     {
         await ExecuteAsync(tx, "DELETE FROM mutes WHERE muter_id = $1 AND muted_id = $2", actor, target).ConfigureAwait(false);
-        return [];
     });
 
     /// <summary>The actor approves <paramref name="requester"/>'s request; <see cref="KeyNotFoundException"/> when there is none.</summary>
@@ -98,7 +90,7 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
             throw new KeyNotFoundException("No follow request from this account.");
         }
 
-        return await AddFollowAsync(tx, requester, actor).ConfigureAwait(false);
+        await AddFollowAsync(tx, requester, actor).ConfigureAwait(false);
     }, () => "follow_approved");
 
     public Task<RelationshipChange> RejectAsync(long actor, long requester) => ChangeAsync(actor, requester, async (tx, _) =>
@@ -107,8 +99,6 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         {
             throw new KeyNotFoundException("No follow request from this account.");
         }
-
-        return [];
     });
 
     /// <summary>How <paramref name="viewer"/> stands with each existing account of <paramref name="targets"/>, in their order.</summary>
@@ -178,7 +168,7 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         r.GetFieldValue<DateTimeOffset>(at + 6), r.GetInt64(at + 7), r.GetInt64(at + 8), r.GetInt64(at + 9));
 
     private async Task<RelationshipChange> ChangeAsync(long actor, long other,
-        Func<NpgsqlTransaction, Dictionary<long, bool>, Task<Dictionary<long, AccountCounts>>> change, Func<string?>? notify = null)
+        Func<NpgsqlTransaction, Dictionary<long, bool>, Task> change, Func<string?>? notify = null)
     {
         if (actor == other)
         {
@@ -203,10 +193,25 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
             throw new KeyNotFoundException("No such account.");
         }
 
-        var counts = await change(tx, accounts).ConfigureAwait(false);
+        await change(tx, accounts).ConfigureAwait(false);
+        var counts = new Dictionary<long, AccountCounts>();
+        await using (var bump = new NpgsqlCommand("""
+            UPDATE accounts SET counts_version = counts_version + 1 WHERE id = ANY($1)
+            RETURNING id, followers_count, following_count, posts_count, counts_version
+            """, connection, tx))
+        {
+            bump.Parameters.Add(new NpgsqlParameter { Value = new[] { actor, other } });
+            await using var reader = await bump.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                counts[reader.GetInt64(0)] = new AccountCounts(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+            }
+        }
+
         var relationship = (await RelationshipsAsync(connection, tx, actor, [other], CancellationToken.None).ConfigureAwait(false))[0];
+        var mirror = (await RelationshipsAsync(connection, tx, other, [actor], CancellationToken.None).ConfigureAwait(false))[0];
         await tx.CommitAsync().ConfigureAwait(false);
-        return new RelationshipChange(relationship, counts, notify?.Invoke());
+        return new RelationshipChange(relationship, mirror, counts, notify?.Invoke());
     }
 
     private static async Task RefuseAcrossBlockAsync(NpgsqlTransaction tx, long actor, long target, string message)
@@ -218,46 +223,71 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         }
     }
 
-    private static async Task<Dictionary<long, AccountCounts>> AddFollowAsync(NpgsqlTransaction tx, long follower, long followee)
+    private static async Task<bool> AddFollowAsync(NpgsqlTransaction tx, long follower, long followee)
     {
         if (await ExecuteAsync(tx, "INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", follower, followee)
                 .ConfigureAwait(false) == 0)
         {
-            return [];
+            return false;
         }
 
-        return new Dictionary<long, AccountCounts>
-        {
-            [follower] = await BumpAsync(tx, follower, "following_count", 1).ConfigureAwait(false),
-            [followee] = await BumpAsync(tx, followee, "followers_count", 1).ConfigureAwait(false),
-        };
+        await MoveCountersAsync(tx, follower, followee, 1).ConfigureAwait(false);
+        return true;
     }
 
-    private static async Task<Dictionary<long, AccountCounts>> RemoveFollowAsync(NpgsqlTransaction tx, long follower, long followee)
+    private static async Task RemoveFollowAsync(NpgsqlTransaction tx, long follower, long followee)
     {
-        if (await ExecuteAsync(tx, "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2", follower, followee).ConfigureAwait(false) == 0)
+        if (await ExecuteAsync(tx, "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2", follower, followee).ConfigureAwait(false) == 1)
         {
-            return [];
+            await MoveCountersAsync(tx, follower, followee, -1).ConfigureAwait(false);
         }
-
-        return new Dictionary<long, AccountCounts>
-        {
-            [follower] = await BumpAsync(tx, follower, "following_count", -1).ConfigureAwait(false),
-            [followee] = await BumpAsync(tx, followee, "followers_count", -1).ConfigureAwait(false),
-        };
     }
 
-    private static async Task<AccountCounts> BumpAsync(NpgsqlTransaction tx, long account, string column, int delta)
+    private static async Task MoveCountersAsync(NpgsqlTransaction tx, long follower, long followee, int delta)
     {
-        await using var command = new NpgsqlCommand($"""
-            UPDATE accounts SET {column} = {column} + $2, counts_version = counts_version + 1 WHERE id = $1
-            RETURNING followers_count, following_count, posts_count, counts_version
+        await using var command = new NpgsqlCommand("""
+            UPDATE accounts SET following_count = following_count + CASE WHEN id = $1 THEN $3 ELSE 0 END,
+                                followers_count = followers_count + CASE WHEN id = $2 THEN $3 ELSE 0 END
+            WHERE id IN ($1, $2)
             """, tx.Connection, tx);
-        command.Parameters.Add(new NpgsqlParameter { Value = account });
+        command.Parameters.Add(new NpgsqlParameter { Value = follower });
+        command.Parameters.Add(new NpgsqlParameter { Value = followee });
         command.Parameters.Add(new NpgsqlParameter { Value = (long)delta });
-        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        await reader.ReadAsync().ConfigureAwait(false);
-        return new AccountCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Everything <paramref name="account"/>'s relationship summary holds (followees, blocks both ways, current mutes)
+    /// and the account's <c>counts_version</c>, read in one statement and so from one snapshot; null for no account.
+    /// </summary>
+    public async Task<(long Version, IReadOnlyList<RelationRow> Rows)?> LoadSummaryAsync(long account, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT a.counts_version, r.kind, r.other, r.until
+            FROM accounts a
+            LEFT JOIN LATERAL (
+                SELECT 0 AS kind, followee_id AS other, NULL::timestamptz AS until FROM follows WHERE follower_id = a.id
+                UNION ALL SELECT 1, blocked_id, NULL FROM blocks WHERE blocker_id = a.id
+                UNION ALL SELECT 2, blocker_id, NULL FROM blocks WHERE blocked_id = a.id
+                UNION ALL SELECT 3, muted_id, expires_at FROM mutes WHERE muter_id = a.id AND (expires_at IS NULL OR expires_at > $2)
+            ) r ON true
+            WHERE a.id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = account });
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        long? version = null;
+        var rows = new List<RelationRow>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            version = reader.GetInt64(0);
+            if (!reader.IsDBNull(1))
+            {
+                rows.Add(new RelationRow((RelationKind)reader.GetInt32(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
+            }
+        }
+
+        return version is { } v ? (v, rows) : null;
     }
 
     private async Task<IReadOnlyList<Relationship>> RelationshipsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long viewer, long[] targets,

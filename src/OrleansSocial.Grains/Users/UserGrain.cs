@@ -9,17 +9,21 @@ namespace OrleansSocial.Grains.Users;
 /// <summary>
 /// An account's hot state. The profile is read from its row when the grain activates, served from memory, and
 /// written back with a version check; a conflicting write means another activation or process changed the row, so
-/// the grain re-reads it and the caller gets <see cref="InconsistentStateException"/> to retry.
+/// the grain re-reads it and the caller gets <see cref="InconsistentStateException"/> to retry. The counters and the
+/// relationship summary (followees, blocks both ways, mutes) are hot too: loaded from the tables, then kept current by
+/// the versioned results of every relationship change, whichever of the two accounts' grains made it.
 /// </summary>
-public sealed class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts) : Grain, IUserGrain
+public sealed class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, TimeProvider time) : Grain, IUserGrain
 {
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private UserProfile? _profile;
     private long _version;
     private AccountCounts _counts = new(0, 0, 0, -1);
+    private readonly RelationSummary _relations = new();
+    private Task? _relationsLoading;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken).ConfigureAwait(false);
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 
     public Task<UserProfile?> GetProfileAsync() => Task.FromResult(_profile);
 
@@ -39,24 +43,24 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
             return current;
         }
 
-        if (await store.UpdateAsync(next, _version, CancellationToken.None).ConfigureAwait(false) is not { } version)
+        if (await store.UpdateAsync(next, _version, CancellationToken.None) is not { } version)
         {
-            await LoadAsync(CancellationToken.None).ConfigureAwait(false);
+            await LoadAsync(CancellationToken.None);
             throw new InconsistentStateException($"The profile of account {current.Id} was changed elsewhere; it has been re-read, try again.");
         }
 
         (_profile, _version) = (next, version);
-        await PublishAsync(next).ConfigureAwait(false);
+        await PublishAsync(next);
         return next;
     }
 
     public async Task<UserProfile?> ReloadAsync()
     {
         var before = _profile;
-        await LoadAsync(CancellationToken.None).ConfigureAwait(false);
+        await LoadAsync(CancellationToken.None);
         if (_profile is not null && _profile != before)
         {
-            await PublishAsync(_profile).ConfigureAwait(false);
+            await PublishAsync(_profile);
         }
 
         return _profile;
@@ -64,7 +68,7 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        var row = await store.GetAsync(this.GetPrimaryKeyLong(), ct).ConfigureAwait(false);
+        var row = await store.GetAsync(this.GetPrimaryKeyLong(), ct);
         (_profile, _version) = row is { } r ? (r.Profile, r.Version) : (null, 0);
         if (row is { } loaded)
         {
@@ -74,7 +78,7 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
 
     public async Task<PublicAccount?> GetAccountAsync(long viewerId)
     {
-        if (_profile is not { } p || (viewerId != 0 && viewerId != p.Id && await relationships.IsBlockedEitherWayAsync(viewerId, p.Id, default).ConfigureAwait(false)))
+        if (_profile is not { } p || (viewerId != 0 && viewerId != p.Id && (await RelationToAsync(viewerId)).BlockedEitherWay))
         {
             return null;
         }
@@ -82,20 +86,20 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
         return new PublicAccount(p.Id, p.Username, p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts);
     }
 
-    public Task<Relationship> FollowAsync(long targetId) => ChangeAsync(relationships.FollowAsync(Id, targetId), targetId);
+    public Task<Relationship> FollowAsync(long targetId) => ChangeAsync(relationships.FollowAsync(Id, targetId));
 
     public Task<Relationship> UnfollowAsync(long targetId) => ChangeAsync(relationships.UnfollowAsync(Id, targetId));
 
     // Blocks and mutes change whose notifications show, on both sides for a block.
-    public Task<Relationship> BlockAsync(long targetId) => ChangeAsync(relationships.BlockAsync(Id, targetId), targetId, refreshInboxes: true);
+    public Task<Relationship> BlockAsync(long targetId) => ChangeAsync(relationships.BlockAsync(Id, targetId), refreshInboxes: true);
 
-    public Task<Relationship> UnblockAsync(long targetId) => ChangeAsync(relationships.UnblockAsync(Id, targetId), targetId, refreshInboxes: true);
+    public Task<Relationship> UnblockAsync(long targetId) => ChangeAsync(relationships.UnblockAsync(Id, targetId), refreshInboxes: true);
 
-    public Task<Relationship> MuteAsync(long targetId, TimeSpan? duration) => ChangeAsync(relationships.MuteAsync(Id, targetId, duration), targetId, refreshInboxes: true);
+    public Task<Relationship> MuteAsync(long targetId, TimeSpan? duration) => ChangeAsync(relationships.MuteAsync(Id, targetId, duration), refreshInboxes: true);
 
-    public Task<Relationship> UnmuteAsync(long targetId) => ChangeAsync(relationships.UnmuteAsync(Id, targetId), targetId, refreshInboxes: true);
+    public Task<Relationship> UnmuteAsync(long targetId) => ChangeAsync(relationships.UnmuteAsync(Id, targetId), refreshInboxes: true);
 
-    public Task<Relationship> AuthorizeFollowRequestAsync(long requesterId) => ChangeAsync(relationships.AuthorizeAsync(Id, requesterId), requesterId);
+    public Task<Relationship> AuthorizeFollowRequestAsync(long requesterId) => ChangeAsync(relationships.AuthorizeAsync(Id, requesterId));
 
     public Task<Relationship> RejectFollowRequestAsync(long requesterId) => ChangeAsync(relationships.RejectAsync(Id, requesterId));
 
@@ -103,14 +107,14 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
 
     public async Task<IReadOnlyList<AccountListItem>> GetFollowersAsync(long viewerId, PageQuery page)
     {
-        await EnsureListVisibleAsync(viewerId).ConfigureAwait(false);
-        return await relationships.ListAsync("follows", "followee_id", "follower_id", Id, viewerId, page, default).ConfigureAwait(false);
+        await EnsureListVisibleAsync(viewerId);
+        return await relationships.ListAsync("follows", "followee_id", "follower_id", Id, viewerId, page, default);
     }
 
     public async Task<IReadOnlyList<AccountListItem>> GetFollowingAsync(long viewerId, PageQuery page)
     {
-        await EnsureListVisibleAsync(viewerId).ConfigureAwait(false);
-        return await relationships.ListAsync("follows", "follower_id", "followee_id", Id, viewerId, page, default).ConfigureAwait(false);
+        await EnsureListVisibleAsync(viewerId);
+        return await relationships.ListAsync("follows", "follower_id", "followee_id", Id, viewerId, page, default);
     }
 
     public Task<IReadOnlyList<AccountListItem>> GetFollowRequestsAsync(PageQuery page) =>
@@ -123,12 +127,51 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
         relationships.ListAsync("mutes", "muter_id", "muted_id", Id, Id, page, default, "(r.expires_at IS NULL OR r.expires_at > @now)");
 
     public async Task<IReadOnlyList<BookmarkRow>> GetBookmarksAsync(PageQuery page) =>
-        (await posts.BookmarksAsync(Id, page).ConfigureAwait(false)).Select(r => new BookmarkRow(r.Cursor, r.PostId)).ToArray();
+        (await posts.BookmarksAsync(Id, page)).Select(r => new BookmarkRow(r.Cursor, r.PostId)).ToArray();
 
     public Task ApplyCountsAsync(AccountCounts counts)
     {
         Apply(counts);
         return Task.CompletedTask;
+    }
+
+    public Task<RelationFacts> GetRelationToAsync(long otherId) => RelationToAsync(otherId);
+
+    public Task ApplyRelationshipAsync(Relationship relationship, AccountCounts counts)
+    {
+        ApplyRelationship(relationship, counts);
+        return Task.CompletedTask;
+    }
+
+    private void ApplyRelationship(Relationship relationship, AccountCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        Apply(counts);
+        _relations.Apply(relationship, counts.Version);
+    }
+
+    private async Task<RelationFacts> RelationToAsync(long otherId)
+    {
+        if (!_relations.IsLoaded)
+        {
+            await (_relationsLoading ??= LoadRelationsAsync());
+        }
+
+        return _relations.Get(otherId, time.GetUtcNow());
+    }
+
+    // Interleaving callers share one load; changes pushed meanwhile are merged by version, so none is lost.
+    private async Task LoadRelationsAsync()
+    {
+        try
+        {
+            var loaded = await relationships.LoadSummaryAsync(Id, CancellationToken.None);
+            _relations.Load(loaded?.Version ?? 0, loaded?.Rows ?? []);
+        }
+        finally
+        {
+            _relationsLoading = null;
+        }
     }
 
     private long Id => this.GetPrimaryKeyLong();
@@ -141,31 +184,22 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
         }
     }
 
-    // The rows and counters change in one transaction; the counters are then pushed to the grains holding them hot.
-    private async Task<Relationship> ChangeAsync(Task<RelationshipChange> change, long? other = null, bool refreshInboxes = false)
+    // The rows and counters change in one transaction; the results are then pushed to the grains holding them hot.
+    private async Task<Relationship> ChangeAsync(Task<RelationshipChange> change, bool refreshInboxes = false)
     {
-        var result = await change.ConfigureAwait(false);
-        if (result.Notify is { } type && other is { } recipient)
+        var result = await change;
+        var other = result.Relationship.Id;
+        ApplyRelationship(result.Relationship, result.Counts[Id]);
+        await GrainFactory.GetGrain<IUserGrain>(other).ApplyRelationshipAsync(result.Mirror, result.Counts[other]);
+        if (result.Notify is { } type)
         {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(recipient).NotifyAsync(new NotificationRequest(type, Id)).ConfigureAwait(false);
+            await GrainFactory.GetGrain<INotificationInboxGrain>(other).NotifyAsync(new NotificationRequest(type, Id));
         }
 
-        if (refreshInboxes && other is { } affected)
+        if (refreshInboxes)
         {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(Id).RefreshAsync().ConfigureAwait(false);
-            await GrainFactory.GetGrain<INotificationInboxGrain>(affected).RefreshAsync().ConfigureAwait(false);
-        }
-
-        foreach (var (account, counts) in result.Counts)
-        {
-            if (account == Id)
-            {
-                Apply(counts);
-            }
-            else
-            {
-                await GrainFactory.GetGrain<IUserGrain>(account).ApplyCountsAsync(counts).ConfigureAwait(false);
-            }
+            await GrainFactory.GetGrain<INotificationInboxGrain>(Id).RefreshAsync();
+            await GrainFactory.GetGrain<INotificationInboxGrain>(other).RefreshAsync();
         }
 
         return result.Relationship;
@@ -179,12 +213,13 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
             return;
         }
 
-        if (viewerId != 0 && await relationships.IsBlockedEitherWayAsync(viewerId, p.Id, default).ConfigureAwait(false))
+        var relation = viewerId == 0 ? RelationFacts.None : await RelationToAsync(viewerId);
+        if (relation.BlockedEitherWay)
         {
             throw new KeyNotFoundException("No such account.");
         }
 
-        if (p.IsPrivate && (viewerId == 0 || !await relationships.IsFollowingAsync(viewerId, p.Id, default).ConfigureAwait(false)))
+        if (p.IsPrivate && (viewerId == 0 || !(await GrainFactory.GetGrain<IUserGrain>(viewerId).GetRelationToAsync(p.Id)).Following))
         {
             throw new ListHiddenException("This account is private: only its approved followers see whom it follows and who follows it.");
         }
