@@ -18,6 +18,7 @@ using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Realtime;
 using OrleansSocial.Api.Notifications;
 using OrleansSocial.Api.Posts;
+using OrleansSocial.Api.Timelines;
 using OrleansSocial.Api.Relationships;
 
 namespace OrleansSocial.Api;
@@ -65,6 +66,7 @@ public static class ApiHosting
         });
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Posts").Get<OrleansSocial.Posts.PostOptions>() ?? new OrleansSocial.Posts.PostOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Timelines").Get<OrleansSocial.Timelines.TimelineOptions>() ?? new OrleansSocial.Timelines.TimelineOptions());
         AddAccounts(builder);
         builder.Services.AddOrleansSocialRateLimiting(builder.Configuration.GetSection("Api:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions());
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
@@ -177,7 +179,8 @@ public static class ApiHosting
         var api = app.MapGroup("/api/v1");
         if (app.Services.GetService<AccountStore>() is not null)
         {
-            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints();
+            api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints()
+                .MapTimelineEndpoints();
         }
 
         return app;

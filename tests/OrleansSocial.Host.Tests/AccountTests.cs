@@ -10,8 +10,11 @@ using OrleansSocial.TestInfrastructure;
 namespace OrleansSocial.Host.Tests;
 
 /// <summary>The host with accounts: PostgreSQL (a database of its own) and a fixed signing key.</summary>
-public sealed class AccountsFactory : WebApplicationFactory<Program>
+public class AccountsFactory : WebApplicationFactory<Program>
 {
+    /// <summary>Settings a derived factory adds (feature options under test).</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
     public string ConnectionString { get; } = PostgresServer.Instance.CreateDatabase("accounts");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -23,6 +26,10 @@ public sealed class AccountsFactory : WebApplicationFactory<Program>
         builder.UseSetting("Api:RateLimit:AuthPermitsPerMinutePerIp", "100000");
         builder.UseSetting("Api:RateLimit:PermitsPerMinutePerIp", "100000");
         builder.UseSetting("Api:RateLimit:PermitsPerMinutePerUser", "100000");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 }
 

@@ -90,7 +90,7 @@ public sealed class HotStateTests
         await cluster.GrainFactory.GetGrain<IPostGrain>(post).CreateAsync(new NewPost(author, "batch me", PostVisibility.Public, null, null));
         var writer = cluster.Primary.ServiceProvider.GetRequiredService<ReactionWriter>();
         var now = DateTimeOffset.UtcNow;
-        Task<(bool Changed, StoredNotification? Notification)> Like(long account) =>
+        Task<ReactionWritten> Like(long account) =>
             writer.WriteAsync(new ReactionChange("likes", post, account, true, author, NotificationTypes.Like, now));
 
         var good = fans.Select(Like).ToArray();

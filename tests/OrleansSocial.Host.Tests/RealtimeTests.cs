@@ -15,19 +15,9 @@ using OrleansSocial.TestInfrastructure;
 namespace OrleansSocial.Host.Tests;
 
 /// <summary>The host on a real Kestrel port (the JavaScript client needs one), with accounts.</summary>
-public sealed class RealtimeFactory : WebApplicationFactory<Program>
+public sealed class RealtimeFactory : AccountsFactory
 {
-    private readonly string _connectionString = PostgresServer.Instance.CreateDatabase("realtime");
-
     public RealtimeFactory() => UseKestrel(0);
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseSetting("ConnectionStrings:Postgres", _connectionString);
-        // Hosts in one test process share in-memory streams per cluster: each gets its own, so user ids of other databases never collide.
-        builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));
-        builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-    }
 }
 
 public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
@@ -92,6 +82,33 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
         await js.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(0, js.ExitCode);
         Assert.Equal([0, 1, 2], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("n").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_followers_javascript_client_receives_update_for_a_new_post_and_delete_when_it_is_deleted()
+    {
+        using var http = _factory.CreateClient();
+        var (authorId, authorToken) = await SignUpAsync(http);
+        var (_, followerToken) = await SignUpAsync(http);
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{authorId}/follow", token: followerToken);
+        using var updates = StartJsClient(followerToken, "update", 1);
+        using var deletes = StartJsClient(followerToken, "delete", 1);
+        Assert.Equal("connected", await updates.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("connected", await deletes.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        var post = (await (await http.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "live to my followers" }, authorToken)).JsonAsync())
+            .GetProperty("id").GetString();
+        var update = await updates.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await http.SendJsonAsync(HttpMethod.Delete, $"/api/v1/posts/{post}", token: authorToken);
+        var delete = await deletes.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(update is not null, await updates.StandardError.ReadToEndAsync());
+        var entry = JsonDocument.Parse(update).RootElement;
+        Assert.Equal(post, entry.GetProperty("post").GetProperty("id").GetString());
+        Assert.Equal("live to my followers", entry.GetProperty("post").GetProperty("text").GetString());
+        Assert.Equal(authorId, entry.GetProperty("post").GetProperty("author").GetProperty("id").GetString());
+        Assert.True(delete is not null, await deletes.StandardError.ReadToEndAsync());
+        Assert.Equal(post, JsonDocument.Parse(delete).RootElement.GetProperty("post_id").GetString());
     }
 
     [Fact]

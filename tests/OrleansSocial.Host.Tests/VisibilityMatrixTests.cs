@@ -3,7 +3,8 @@ using System.Net;
 namespace OrleansSocial.Host.Tests;
 
 /// <summary>
-/// Every post visibility × the viewer's relationship to the author × author privacy × endpoint: the outcome is what the
+/// Every post visibility × the viewer's relationship to the author × author privacy × endpoint (and the profile and
+/// search lists): the outcome is what the
 /// policy says, written out here by hand (not computed with the policy under test).
 /// </summary>
 public sealed class VisibilityMatrixTests(AccountsFactory factory) : IClassFixture<AccountsFactory>
@@ -47,7 +48,8 @@ public sealed class VisibilityMatrixTests(AccountsFactory factory) : IClassFixtu
         var failures = new List<string>();
         foreach (var visibility in new[] { "public", "followers", "private" })
         {
-            var created = await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = $"a {visibility} post", visibility }, author.AccessToken)).JsonAsync();
+            var word = "mx" + Guid.NewGuid().ToString("N")[..10];
+            var created = await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = $"a {visibility} post {word}", visibility }, author.AccessToken)).JsonAsync();
             var post = created.GetProperty("id").GetString();
             foreach (var (name, viewer) in viewers)
             {
@@ -80,6 +82,23 @@ public sealed class VisibilityMatrixTests(AccountsFactory factory) : IClassFixtu
                     if (status != expected)
                     {
                         failures.Add($"{(privateAccount ? "private" : "public")} account, {visibility} post, {name}, {endpoint}: {status}, expected {expected}");
+                    }
+                }
+
+                // Lists: the post is in the author's profile timeline and in search results exactly when the viewer may see it.
+                var lists = new (string Endpoint, string Path, Func<System.Text.Json.JsonElement, IEnumerable<System.Text.Json.JsonElement>> Items)[]
+                {
+                    ("profile posts", $"/api/v1/accounts/{author.Id}/posts", body => body.EnumerateArray()),
+                    ("search", $"/api/v1/search?type=posts&q={word}", body => body.GetProperty("posts").EnumerateArray()),
+                };
+                foreach (var (endpoint, path, items) in lists)
+                {
+                    var response = await client.SendJsonAsync(HttpMethod.Get, path, null, token);
+                    var shown = response.StatusCode == HttpStatusCode.OK
+                        && items(await response.JsonAsync()).Any(i => i.GetProperty("post").GetProperty("id").GetString() == post);
+                    if (shown != (expected == HttpStatusCode.OK))
+                    {
+                        failures.Add($"{(privateAccount ? "private" : "public")} account, {visibility} post, {name}, {endpoint}: shown {shown}, status {response.StatusCode}");
                     }
                 }
             }

@@ -25,6 +25,17 @@ public interface IPostGrain : IGrainWithGuidKey
     [ReadOnly]
     Task<PostView?> GetUnembeddedAsync(long viewerId);
 
+    /// <summary>
+    /// The post as its fan-out audience sees it, without anyone's own flags: the payload of timeline events, sent only
+    /// to accounts the fan-out chose by the visibility rules. Null when deleted.
+    /// </summary>
+    [ReadOnly]
+    Task<PostView?> GetPublishedAsync();
+
+    /// <summary>The id of the post this one quotes, whoever asks (threads walk quote chains and render each post for their viewer).</summary>
+    [ReadOnly]
+    Task<Guid?> GetQuotedIdAsync();
+
     /// <summary>Replaces the text (author only; <see cref="ActionRefusedException"/> otherwise), keeping the old one in the history.</summary>
     Task<PostView> EditAsync(long editorId, string text);
 

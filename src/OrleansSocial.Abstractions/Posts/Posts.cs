@@ -87,6 +87,22 @@ public static partial class PostText
     private static partial Regex MentionPattern();
 }
 
+/// <summary>Hashtag names as users give them (with or without the #) and as they are stored (lower case).</summary>
+public static partial class TagRules
+{
+    /// <summary>The stored form of <paramref name="tag"/>; <see cref="ArgumentException"/> naming <c>tag</c> when it is not a hashtag.</summary>
+    public static string Normalize(string? tag)
+    {
+        var name = (tag ?? "").Trim().TrimStart('#');
+        return TagName().IsMatch(name)
+            ? name.ToLowerInvariant()
+            : throw new ArgumentException("A hashtag is 1 to 100 letters, digits or underscores.", "tag");
+    }
+
+    [GeneratedRegex(@"^[\p{L}\p{N}_]{1,100}$")]
+    private static partial Regex TagName();
+}
+
 /// <summary>An action the rules forbid on something the caller can see (editing another's post, reposting a private one): 403.</summary>
 public sealed class ActionRefusedException : Exception
 {

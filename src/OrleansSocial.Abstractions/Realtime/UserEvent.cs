@@ -27,6 +27,15 @@ public static class UserEventNames
     /// <summary>A direct message in one of the user's conversations.</summary>
     public const string Message = "message";
 
+    /// <summary>A new entry in the user's home timeline (a post or repost of someone they follow, or their own).</summary>
+    public const string Update = "update";
+
+    /// <summary>A post left the user's home timeline (deleted), or one repost of it was withdrawn.</summary>
+    public const string Delete = "delete";
+
+    /// <summary>A post in the user's home timeline was edited.</summary>
+    public const string PostUpdated = "post_updated";
+
     /// <summary>The user's own account changed (profile edited on another device, email verified).</summary>
     public const string AccountUpdated = "account_updated";
 }

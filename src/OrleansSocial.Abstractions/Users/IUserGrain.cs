@@ -100,6 +100,38 @@ public interface IUserGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task ApplyRelationshipAsync(Relationship relationship, AccountCounts counts);
 
+    /// <summary>The accounts this account follows (from its relationship summary).</summary>
+    [AlwaysInterleave]
+    Task<long[]> GetFolloweesAsync();
+
+    /// <summary>Those of <paramref name="accountIds"/> this account mutes now.</summary>
+    [AlwaysInterleave]
+    Task<long[]> GetMutedAsync(long[] accountIds);
+
+    /// <summary>
+    /// This account's newest posts and reposts (up to 100), held hot: what a follower's home timeline merges at read time
+    /// when the account has too many followers to fan out to.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<OrleansSocial.Timelines.TimelineEntry>> GetRecentEntriesAsync();
+
+    /// <summary>A new post or repost of this account (ignored until the recent entries are loaded).</summary>
+    [AlwaysInterleave]
+    Task RecordEntryAsync(OrleansSocial.Timelines.TimelineEntry entry);
+
+    /// <summary>A post of this account deleted (<paramref name="key"/> null), or its repost withdrawn.</summary>
+    [AlwaysInterleave]
+    Task ForgetEntryAsync(Guid postId, long? key);
+
+    /// <summary>Follows a hashtag: its public posts join the home timeline. Idempotent; <see cref="ArgumentException"/> for a bad tag.</summary>
+    Task FollowTagAsync(string tag);
+
+    Task UnfollowTagAsync(string tag);
+
+    /// <summary>The hashtags this account follows, newest first (cursor: the follow's row).</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<FollowedTag>> GetFollowedTagsAsync(PageQuery page);
+
     /// <summary>New counters from a change another grain made; older versions than the ones held are ignored.</summary>
     [AlwaysInterleave]
     Task ApplyCountsAsync(AccountCounts counts);

@@ -30,6 +30,9 @@ public sealed record PageQuery(int Limit, long? MaxId = null, long? SinceId = nu
 /// <summary>An account in a list, with the cursor of its row (the follow, request, block or mute).</summary>
 public sealed record AccountListItem(long Cursor, PublicAccount Account, DateTimeOffset? Until = null);
 
+/// <summary>A followed hashtag with the cursor of the follow row.</summary>
+public sealed record FollowedTag(long Cursor, string Tag);
+
 /// <summary>A bookmark: the post and the cursor of the bookmark row.</summary>
 public sealed record BookmarkRow(long Cursor, Guid PostId);
 

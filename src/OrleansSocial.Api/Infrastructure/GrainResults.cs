@@ -29,7 +29,7 @@ public static class GrainResults
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: e.Message);
         }
-        catch (ArgumentException e)
+        catch (ArgumentException e) when (e is not ArgumentNullException) // a null argument is our bug, not the caller's: a 500
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.ParamName ?? field] = [StripParameter(e)] });
         }

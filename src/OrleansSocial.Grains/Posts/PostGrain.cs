@@ -2,6 +2,7 @@ using OrleansSocial.Grains.Users;
 using OrleansSocial.Notifications;
 using OrleansSocial.Posts;
 using OrleansSocial.Runtime;
+using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Posts;
@@ -14,7 +15,7 @@ namespace OrleansSocial.Grains.Posts;
 /// decided from the author's and viewer's grains: a read of a hot post runs no query.
 /// </summary>
 public sealed class PostGrain(PostStore store, ReactionWriter reactions, CommentStore comments, RelationshipStore relationships, PostOptions options,
-    TimeProvider time)
+    Timelines.TimelineFanout fanout, TimeProvider time)
     : Grain, IPostGrain
 {
     public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(2);
@@ -68,15 +69,17 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         var tags = PostText.Tags(text);
         var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(text));
         var now = time.GetUtcNow();
-        var (id, counts) = await store.InsertAsync(Id, post with { Text = text }, tags, mentions, now);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var (id, counts, seq) = await store.InsertAsync(Id, post with { Text = text }, tags, mentions, now);
         if (id != Id)
         {
             DeactivateOnIdle(); // a retried create: the first post is the answer and this id stays unused
             return id;
         }
 
-        _post = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions);
+        _post = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions, seq);
         await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts!);
+        await FanOutAsync(Timelines.FanoutKind.Add, new TimelineEntry(seq, Id, post.AuthorId, null), started);
 
         // Mentioned accounts hear of it only if they may see the post (the inbox drops it if they block the author).
         foreach (var mention in mentions)
@@ -111,8 +114,9 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         var tags = PostText.Tags(trimmed);
         var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(trimmed));
         var now = time.GetUtcNow();
-        await store.EditAsync(Id, post.Text, post.EditedAt ?? post.CreatedAt, trimmed, tags, mentions, now);
+        await store.EditAsync(Id, post.Seq, post.Text, post.EditedAt ?? post.CreatedAt, trimmed, tags, mentions, now);
         _post = post with { Text = trimmed, EditedAt = now, Tags = tags, Mentions = mentions };
+        await FanOutAsync(Timelines.FanoutKind.Edit, new TimelineEntry(post.Seq, Id, post.AuthorId, null));
         return await RequireViewAsync(editorId);
     }
 
@@ -125,6 +129,38 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         {
             await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts);
         }
+
+        await FanOutAsync(Timelines.FanoutKind.Remove, new TimelineEntry(post.Seq, Id, post.AuthorId, null));
+    }
+
+    public async Task<PostView?> GetPublishedAsync() =>
+        _post is { Deleted: false } post && await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(0) is { } author
+            ? new PostView(post.Id, author, post.Text, post.Visibility,
+                post.QuoteOf is { } q ? await GrainFactory.GetGrain<IPostGrain>(q).GetPublishedAsync() : null,
+                post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts, false, false, false)
+            : null;
+
+    public Task<Guid?> GetQuotedIdAsync() => Task.FromResult(_post is { Deleted: false } p ? p.QuoteOf : null);
+
+    // Timelines change off this grain's turn: the job is queued and the call returns.
+    private async Task FanOutAsync(Timelines.FanoutKind kind, TimelineEntry entry, long? started = null)
+    {
+        var post = _post!;
+        var actor = entry.RepostedBy ?? post.AuthorId;
+        var author = await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(0);
+        var actorAccount = actor == post.AuthorId ? author : await GrainFactory.GetGrain<IUserGrain>(actor).GetAccountAsync(0);
+        switch (kind)
+        {
+            case Timelines.FanoutKind.Add:
+                await GrainFactory.GetGrain<IUserGrain>(actor).RecordEntryAsync(entry);
+                break;
+            case Timelines.FanoutKind.Remove:
+                await GrainFactory.GetGrain<IUserGrain>(actor).ForgetEntryAsync(post.Id, entry.RepostedBy is null ? null : entry.Key);
+                break;
+        }
+
+        fanout.Enqueue(new Timelines.FanoutJob(kind, entry, actor, post.Visibility, author?.IsPrivate ?? true, actorAccount?.FollowersCount ?? 0,
+            post.Tags, started ?? System.Diagnostics.Stopwatch.GetTimestamp()));
     }
 
     public async Task<IReadOnlyList<PostEdit>> GetHistoryAsync(long viewerId)
@@ -279,8 +315,14 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         if (held.Has(viewerId) != on) // known to be so already: nothing to write
         {
             string? notify = !on ? null : table switch { "likes" => NotificationTypes.Like, "reposts" => NotificationTypes.Repost, _ => null };
-            var (changed, notification) = await reactions.WriteAsync(
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var (changed, notification, seq) = await reactions.WriteAsync(
                 new ReactionChange(table, Id, viewerId, on, notify is null ? null : _post!.AuthorId, notify, time.GetUtcNow()));
+            if (changed && seq is { } repostKey)
+            {
+                await FanOutAsync(on ? Timelines.FanoutKind.Add : Timelines.FanoutKind.Remove, new TimelineEntry(repostKey, Id, _post!.AuthorId, viewerId), started);
+            }
+
             if (changed)
             {
                 var delta = on ? 1 : -1;

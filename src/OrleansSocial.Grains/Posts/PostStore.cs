@@ -7,7 +7,7 @@ namespace OrleansSocial.Grains.Posts;
 /// <summary>A post row with its entities.</summary>
 public sealed record PostRecord(
     Guid Id, long AuthorId, string Text, string Visibility, Guid? QuoteOf, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, bool Deleted,
-    IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions);
+    IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions, long Seq);
 
 /// <summary>
 /// A post as its grain loads it: the row, counters counted from the rows, and who liked, reposted, bookmarked it.
@@ -28,15 +28,17 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// Inserts the post (and its entities), bumping the author's posts counter, unless the author already created one
     /// with the same idempotency key: then nothing is written and that post's id is returned.
     /// </summary>
-    public async Task<(Guid Id, AccountCounts? Counts)> InsertAsync(Guid id, NewPost post, IReadOnlyList<string> tags, IReadOnlyList<Mention> mentions,
+    public async Task<(Guid Id, AccountCounts? Counts, long Seq)> InsertAsync(Guid id, NewPost post, IReadOnlyList<string> tags, IReadOnlyList<Mention> mentions,
         DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(post);
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        long seq;
         await using (var insert = new NpgsqlCommand("""
             INSERT INTO posts (id, author_id, text, visibility, quote_of, idempotency_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (author_id, idempotency_key) DO NOTHING
+            RETURNING seq
             """, connection, tx))
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -46,19 +48,21 @@ public sealed class PostStore(NpgsqlDataSource db)
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)post.QuoteOf ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)post.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             insert.Parameters.Add(new NpgsqlParameter { Value = now });
-            if (await insert.ExecuteNonQueryAsync().ConfigureAwait(false) == 0)
+            if (await insert.ExecuteScalarAsync().ConfigureAwait(false) is not long inserted)
             {
                 await using var existing = new NpgsqlCommand("SELECT id FROM posts WHERE author_id = $1 AND idempotency_key = $2", connection, tx);
                 existing.Parameters.Add(new NpgsqlParameter { Value = post.AuthorId });
                 existing.Parameters.Add(new NpgsqlParameter { Value = post.IdempotencyKey! });
-                return ((Guid)(await existing.ExecuteScalarAsync().ConfigureAwait(false))!, null);
+                return ((Guid)(await existing.ExecuteScalarAsync().ConfigureAwait(false))!, null, 0);
             }
+
+            seq = inserted;
         }
 
-        await WriteEntitiesAsync(connection, tx, id, tags, mentions).ConfigureAwait(false);
+        await WriteEntitiesAsync(connection, tx, id, seq, tags, mentions).ConfigureAwait(false);
         var counts = await BumpPostsAsync(connection, tx, post.AuthorId, 1).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
-        return (id, counts);
+        return (id, counts, seq);
     }
 
     /// <summary>
@@ -79,7 +83,8 @@ public sealed class PostStore(NpgsqlDataSource db)
                    p.likes_count, p.reposts_count, p.bookmarks_count,
                    ARRAY(SELECT account_id FROM likes WHERE post_id = p.id LIMIT $2),
                    ARRAY(SELECT account_id FROM reposts WHERE post_id = p.id LIMIT $2),
-                   ARRAY(SELECT account_id FROM bookmarks WHERE post_id = p.id LIMIT $2)
+                   ARRAY(SELECT account_id FROM bookmarks WHERE post_id = p.id LIMIT $2),
+                   p.seq
             FROM posts p WHERE p.id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -94,7 +99,7 @@ public sealed class PostStore(NpgsqlDataSource db)
         var mentionNames = r.GetFieldValue<string[]>(9);
         var post = new PostRecord(id, r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetGuid(3),
             r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.GetBoolean(6),
-            r.GetFieldValue<string[]>(7), mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray());
+            r.GetFieldValue<string[]>(7), mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray(), r.GetInt64(20));
         var counts = new PostCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13));
         var stored = new PostCounts(r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), counts.Comments);
         return new LoadedPost(post, counts, stored != counts,
@@ -136,7 +141,7 @@ public sealed class PostStore(NpgsqlDataSource db)
         return found;
     }
 
-    public async Task EditAsync(Guid id, string previousText, DateTimeOffset previousAt, string text, IReadOnlyList<string> tags,
+    public async Task EditAsync(Guid id, long seq, string previousText, DateTimeOffset previousAt, string text, IReadOnlyList<string> tags,
         IReadOnlyList<Mention> mentions, DateTimeOffset now)
     {
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
@@ -164,7 +169,7 @@ public sealed class PostStore(NpgsqlDataSource db)
             await clear.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
 
-        await WriteEntitiesAsync(connection, tx, id, tags, mentions).ConfigureAwait(false);
+        await WriteEntitiesAsync(connection, tx, id, seq, tags, mentions).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
     }
 
@@ -233,12 +238,14 @@ public sealed class PostStore(NpgsqlDataSource db)
         return Users.Keyset.NewestFirst(rows, page);
     }
 
-    private static async Task WriteEntitiesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, IReadOnlyList<string> tags, IReadOnlyList<Mention> mentions)
+    private static async Task WriteEntitiesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, long seq, IReadOnlyList<string> tags,
+        IReadOnlyList<Mention> mentions)
     {
         await using var batch = new NpgsqlBatch(connection, tx);
-        var insertTags = new NpgsqlBatchCommand("INSERT INTO post_tags (post_id, tag) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING");
+        var insertTags = new NpgsqlBatchCommand("INSERT INTO post_tags (post_id, tag, post_seq) SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING");
         insertTags.Parameters.Add(new NpgsqlParameter { Value = id });
         insertTags.Parameters.Add(new NpgsqlParameter { Value = tags.ToArray() });
+        insertTags.Parameters.Add(new NpgsqlParameter { Value = seq });
         var insertMentions = new NpgsqlBatchCommand("INSERT INTO post_mentions (post_id, account_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING");
         insertMentions.Parameters.Add(new NpgsqlParameter { Value = id });
         insertMentions.Parameters.Add(new NpgsqlParameter { Value = mentions.Select(m => m.Id).ToArray() });

@@ -8,6 +8,12 @@ namespace OrleansSocial.Grains.Posts;
 public sealed record ReactionChange(string Table, Guid PostId, long AccountId, bool On, long? NotifyRecipient, string? NotifyType, DateTimeOffset At);
 
 /// <summary>
+/// What writing a reaction did: whether a row was added (removed), the notification stored with an added like or repost
+/// (when the rules let it through), and the timeline key of an added or removed repost.
+/// </summary>
+public sealed record ReactionWritten(bool Changed, StoredNotification? Notification, long? Seq);
+
+/// <summary>
 /// Writes like, repost and bookmark rows with group commit: changes from every post grain of the silo that arrive
 /// while a write is in flight are written together — one round trip, one transaction, one statement per table and
 /// direction (<c>unnest</c> of the batch) — and each caller's task completes only after that transaction committed,
@@ -33,14 +39,15 @@ public sealed class ReactionWriter : IAsyncDisposable
     public ReactionWriter(NpgsqlDataSource db)
     {
         _db = db;
-        _loops = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        // Often first resolved inside a grain call: the loops must not inherit that call's context (its call chain).
+        using (ExecutionContext.SuppressFlow())
+        {
+            _loops = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        }
     }
 
-    /// <summary>
-    /// Adds or removes the row. Changed: a row was added (removed); Notification: the id of the notification stored with
-    /// an added row, when the rules let it through.
-    /// </summary>
-    public Task<(bool Changed, StoredNotification? Notification)> WriteAsync(ReactionChange change)
+    /// <summary>Adds or removes the row.</summary>
+    public Task<ReactionWritten> WriteAsync(ReactionChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
         if (Array.IndexOf(Tables, change.Table) < 0)
@@ -123,32 +130,32 @@ public sealed class ReactionWriter : IAsyncDisposable
         }
 
         // Several statements in one batch run in one implicit transaction: all of them commit, or none.
-        var results = new List<(Pending Pending, bool Changed, StoredNotification? Notification)>(batch.Count);
+        var results = new List<(Pending Pending, ReactionWritten Written)>(batch.Count);
         await using (var reader = await npgsqlBatch.ExecuteReaderAsync().ConfigureAwait(false))
         {
             foreach (var group in groups)
             {
-                var changed = new bool[group.Length];
-                var notifications = new long?[group.Length];
+                var written = new ReactionWritten[group.Length];
                 while (await reader.ReadAsync().ConfigureAwait(false))
                 {
                     var n = (int)reader.GetInt64(0) - 1;
-                    changed[n] = reader.GetBoolean(1);
-                    notifications[n] = reader.IsDBNull(2) ? null : reader.GetInt64(2);
+                    written[n] = new ReactionWritten(reader.GetBoolean(1),
+                        reader.IsDBNull(2) ? null : new StoredNotification(reader.GetInt64(2), group[n].Change.At),
+                        reader.IsDBNull(3) ? null : reader.GetInt64(3));
                 }
 
                 for (var i = 0; i < group.Length; i++)
                 {
-                    results.Add((group[i], changed[i], notifications[i] is { } id ? new StoredNotification(id, group[i].Change.At) : null));
+                    results.Add((group[i], written[i]));
                 }
 
                 await reader.NextResultAsync().ConfigureAwait(false);
             }
         }
 
-        foreach (var (pending, changed, notification) in results)
+        foreach (var (pending, written) in results)
         {
-            pending.Done.TrySetResult((changed, notification));
+            pending.Done.TrySetResult(written);
         }
     }
 
@@ -160,14 +167,14 @@ public sealed class ReactionWriter : IAsyncDisposable
                     WITH ORDINALITY AS t(post_id, account_id, recipient_id, type, at, n)),
             added AS (
                 INSERT INTO {table} (post_id, account_id) SELECT post_id, account_id FROM input ORDER BY n
-                ON CONFLICT DO NOTHING RETURNING post_id, account_id),
+                ON CONFLICT DO NOTHING RETURNING post_id, account_id, {Seq(table)} AS seq),
             notified AS (
                 INSERT INTO notifications (recipient_id, type, actor_id, post_id, created_at)
                 SELECT i.recipient_id, i.type, i.account_id, i.post_id, i.at
                 FROM input i JOIN added a ON a.post_id = i.post_id AND a.account_id = i.account_id
                 WHERE i.type IS NOT NULL AND {Notifications.NotificationStore.Allowed("i.recipient_id", "i.type", "i.account_id", "i.at")}
                 RETURNING id, post_id, actor_id)
-            SELECT i.n, a.post_id IS NOT NULL, nt.id
+            SELECT i.n, a.post_id IS NOT NULL, nt.id, a.seq
             FROM input i
             LEFT JOIN added a ON a.post_id = i.post_id AND a.account_id = i.account_id
             LEFT JOIN notified nt ON nt.post_id = i.post_id AND nt.actor_id = i.account_id
@@ -184,6 +191,9 @@ public sealed class ReactionWriter : IAsyncDisposable
         return command;
     }
 
+    // Reposts are timeline entries: their rows carry the entry key.
+    private static string Seq(string table) => table == "reposts" ? "seq" : "NULL::bigint";
+
     private static NpgsqlBatchCommand RemoveCommand(string table, Pending[] group)
     {
         var command = new NpgsqlBatchCommand($"""
@@ -191,8 +201,8 @@ public sealed class ReactionWriter : IAsyncDisposable
                 SELECT * FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS t(post_id, account_id, n)),
             removed AS (
                 DELETE FROM {table} r USING input i WHERE r.post_id = i.post_id AND r.account_id = i.account_id
-                RETURNING r.post_id, r.account_id)
-            SELECT i.n, d.post_id IS NOT NULL, NULL::bigint
+                RETURNING r.post_id, r.account_id, {Seq(table)} AS seq)
+            SELECT i.n, d.post_id IS NOT NULL, NULL::bigint, d.seq
             FROM input i LEFT JOIN removed d ON d.post_id = i.post_id AND d.account_id = i.account_id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = group.Select(p => p.Change.PostId).ToArray() });
@@ -204,7 +214,7 @@ public sealed class ReactionWriter : IAsyncDisposable
     {
         public ReactionChange Change { get; } = change;
 
-        public TaskCompletionSource<(bool Changed, StoredNotification? Notification)> Done { get; } =
+        public TaskCompletionSource<ReactionWritten> Done { get; } =
             new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using OrleansSocial.Notifications;
 using OrleansSocial.Realtime;
 using OrleansSocial.Runtime;
+using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Users;
@@ -13,7 +14,8 @@ namespace OrleansSocial.Grains.Users;
 /// relationship summary (followees, blocks both ways, mutes) are hot too: loaded from the tables, then kept current by
 /// the versioned results of every relationship change, whichever of the two accounts' grains made it.
 /// </summary>
-public sealed class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, TimeProvider time) : Grain, IUserGrain
+public sealed class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
+    TimeProvider time) : Grain, IUserGrain
 {
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -22,6 +24,8 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
     private AccountCounts _counts = new(0, 0, 0, -1);
     private readonly RelationSummary _relations = new();
     private Task? _relationsLoading;
+    private List<TimelineEntry>? _recent;
+    private const int RecentEntries = 100;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 
@@ -86,12 +90,13 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
         return new PublicAccount(p.Id, p.Username, p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts);
     }
 
-    public Task<Relationship> FollowAsync(long targetId) => ChangeAsync(relationships.FollowAsync(Id, targetId));
+    public Task<Relationship> FollowAsync(long targetId) => ChangeAsync(relationships.FollowAsync(Id, targetId), timelines: Timeline.MergeIfFollowing);
 
-    public Task<Relationship> UnfollowAsync(long targetId) => ChangeAsync(relationships.UnfollowAsync(Id, targetId));
+    public Task<Relationship> UnfollowAsync(long targetId) => ChangeAsync(relationships.UnfollowAsync(Id, targetId), timelines: Timeline.Purge);
 
-    // Blocks and mutes change whose notifications show, on both sides for a block.
-    public Task<Relationship> BlockAsync(long targetId) => ChangeAsync(relationships.BlockAsync(Id, targetId), refreshInboxes: true);
+    // Blocks and mutes change whose notifications show, on both sides for a block; muted accounts are left out of
+    // timelines when they are read, so a mute that ends shows them again.
+    public Task<Relationship> BlockAsync(long targetId) => ChangeAsync(relationships.BlockAsync(Id, targetId), refreshInboxes: true, Timeline.PurgeBoth);
 
     public Task<Relationship> UnblockAsync(long targetId) => ChangeAsync(relationships.UnblockAsync(Id, targetId), refreshInboxes: true);
 
@@ -99,7 +104,8 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
 
     public Task<Relationship> UnmuteAsync(long targetId) => ChangeAsync(relationships.UnmuteAsync(Id, targetId), refreshInboxes: true);
 
-    public Task<Relationship> AuthorizeFollowRequestAsync(long requesterId) => ChangeAsync(relationships.AuthorizeAsync(Id, requesterId));
+    public Task<Relationship> AuthorizeFollowRequestAsync(long requesterId) =>
+        ChangeAsync(relationships.AuthorizeAsync(Id, requesterId), timelines: Timeline.MergeIntoOther);
 
     public Task<Relationship> RejectFollowRequestAsync(long requesterId) => ChangeAsync(relationships.RejectAsync(Id, requesterId));
 
@@ -136,6 +142,61 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
     }
 
     public Task<RelationFacts> GetRelationToAsync(long otherId) => RelationToAsync(otherId);
+
+    public async Task<long[]> GetFolloweesAsync()
+    {
+        await RelationToAsync(Id);
+        return [.. _relations.Followees];
+    }
+
+    public async Task<long[]> GetMutedAsync(long[] accountIds)
+    {
+        ArgumentNullException.ThrowIfNull(accountIds);
+        await RelationToAsync(Id);
+        var now = time.GetUtcNow();
+        return [.. accountIds.Where(a => _relations.Get(a, now).Muting)];
+    }
+
+    public async Task<IReadOnlyList<TimelineEntry>> GetRecentEntriesAsync()
+    {
+        _recent ??= await timelines.AccountEntriesAsync(Id, new PageQuery(RecentEntries), excludeReposts: false);
+        return [.. _recent];
+    }
+
+    public Task RecordEntryAsync(TimelineEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (_recent is { } recent && recent.All(e => e.Key != entry.Key))
+        {
+            recent.Insert(0, entry);
+            recent.Sort((a, b) => b.Key.CompareTo(a.Key));
+            if (recent.Count > RecentEntries)
+            {
+                recent.RemoveRange(RecentEntries, recent.Count - RecentEntries);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ForgetEntryAsync(Guid postId, long? key)
+    {
+        _recent?.RemoveAll(e => e.PostId == postId && (key is null || e.Key == key));
+        return Task.CompletedTask;
+    }
+
+    public async Task FollowTagAsync(string tag)
+    {
+        var normal = OrleansSocial.Posts.TagRules.Normalize(tag);
+        if (await timelines.FollowTagAsync(Id, normal))
+        {
+            await GrainFactory.GetGrain<ITimelineGrain>(Id).MergeTagAsync(normal);
+        }
+    }
+
+    public Task UnfollowTagAsync(string tag) => timelines.UnfollowTagAsync(Id, OrleansSocial.Posts.TagRules.Normalize(tag));
+
+    public Task<IReadOnlyList<FollowedTag>> GetFollowedTagsAsync(PageQuery page) => timelines.FollowedTagsAsync(Id, page);
 
     public Task ApplyRelationshipAsync(Relationship relationship, AccountCounts counts)
     {
@@ -185,7 +246,16 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
     }
 
     // The rows and counters change in one transaction; the results are then pushed to the grains holding them hot.
-    private async Task<Relationship> ChangeAsync(Task<RelationshipChange> change, bool refreshInboxes = false)
+    private enum Timeline
+    {
+        Unchanged,
+        MergeIfFollowing,
+        MergeIntoOther,
+        Purge,
+        PurgeBoth,
+    }
+
+    private async Task<Relationship> ChangeAsync(Task<RelationshipChange> change, bool refreshInboxes = false, Timeline timelines = Timeline.Unchanged)
     {
         var result = await change;
         var other = result.Relationship.Id;
@@ -200,6 +270,23 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
         {
             await GrainFactory.GetGrain<INotificationInboxGrain>(Id).RefreshAsync();
             await GrainFactory.GetGrain<INotificationInboxGrain>(other).RefreshAsync();
+        }
+
+        switch (timelines)
+        {
+            case Timeline.MergeIfFollowing when result.Relationship.Following:
+                await GrainFactory.GetGrain<ITimelineGrain>(Id).MergeAccountAsync(other);
+                break;
+            case Timeline.MergeIntoOther when result.Mirror.Following:
+                await GrainFactory.GetGrain<ITimelineGrain>(other).MergeAccountAsync(Id);
+                break;
+            case Timeline.Purge when !result.Relationship.Following:
+                await GrainFactory.GetGrain<ITimelineGrain>(Id).PurgeAccountAsync(other);
+                break;
+            case Timeline.PurgeBoth:
+                await GrainFactory.GetGrain<ITimelineGrain>(Id).PurgeAccountAsync(other);
+                await GrainFactory.GetGrain<ITimelineGrain>(other).PurgeAccountAsync(Id);
+                break;
         }
 
         return result.Relationship;

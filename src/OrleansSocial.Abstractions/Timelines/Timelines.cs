@@ -1,0 +1,94 @@
+using OrleansSocial.Posts;
+using OrleansSocial.Runtime;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Timelines;
+
+/// <summary>
+/// One timeline entry: a post (<see cref="RepostedBy"/> null) or a repost of it. <see cref="Key"/> orders every timeline:
+/// posts and reposts take it from one sequence, so it is unique and newer entries have larger keys.
+/// </summary>
+public sealed record TimelineEntry(long Key, Guid PostId, long AuthorId, long? RepostedBy);
+
+/// <summary>An entry as its reader sees it: the post with the reader's own flags, and who reposted it.</summary>
+public sealed record TimelineItem(long Key, PostView Post, PublicAccount? RepostedBy);
+
+/// <summary>Settings of feeds (section <c>Timelines</c>).</summary>
+public sealed class TimelineOptions
+{
+    /// <summary>Entries a home timeline keeps. Default 800.</summary>
+    public int Capacity { get; set; } = 800;
+
+    /// <summary>Followers inactive for longer are not fanned out to; their timeline is rebuilt when they return. Default 7.</summary>
+    public int InactiveDays { get; set; } = 7;
+
+    /// <summary>Authors with more followers are not fanned out; their posts are merged in when a follower reads. Default 10,000.</summary>
+    public long CelebrityFollowers { get; set; } = 10_000;
+
+    /// <summary>A repost of a post already among this many newer entries' predecessors is shown once. Default 40.</summary>
+    public int RepostWindow { get; set; } = 40;
+
+    /// <summary>Followers written per fan-out statement. Default 1,000.</summary>
+    public int FanoutBatch { get; set; } = 1_000;
+}
+
+/// <summary>
+/// One per account (key: the account id): the home timeline — posts and reposts of the accounts and hashtags it follows
+/// and its own, newest first. Filled on write by fan-out (the <c>timeline_entries</c> rows, and the entries held here
+/// when the grain is loaded), merged at read time with the recent posts of followed accounts too popular to fan out.
+/// </summary>
+public interface ITimelineGrain : IGrainWithIntegerKey
+{
+    /// <summary>A page of the timeline as its owner sees it (muted accounts, posts it may no longer see and repeats left out).</summary>
+    Task<IReadOnlyList<TimelineItem>> ReadAsync(PageQuery page);
+
+    /// <summary>A fanned-out entry (its row is already written). Ignored until the grain has loaded its entries.</summary>
+    [AlwaysInterleave]
+    Task AddAsync(TimelineEntry entry);
+
+    /// <summary>Entries of a deleted post, or a withdrawn repost (by key), leave the held timeline (the rows are gone already).</summary>
+    [AlwaysInterleave]
+    Task RemoveAsync(Guid postId, long? key);
+
+    /// <summary>The owner now follows <paramref name="accountId"/>: its recent posts and reposts join the timeline.</summary>
+    Task MergeAccountAsync(long accountId);
+
+    /// <summary>The owner no longer follows (or blocks, or is blocked by) <paramref name="accountId"/>: its posts and reposts leave.</summary>
+    Task PurgeAccountAsync(long accountId);
+
+    /// <summary>The owner now follows <paramref name="tag"/>: its recent public posts join the timeline.</summary>
+    Task MergeTagAsync(string tag);
+
+    /// <summary>How many entries the grain holds (capacity at most); loads them first.</summary>
+    [ReadOnly]
+    Task<int> CountAsync();
+}
+
+/// <summary>
+/// Reads of feeds that are not one account's home timeline — profile, hashtag, search, trending, thread — rendered for a
+/// viewer through the post grains (so the visibility policy decides). A stateless worker: any silo serves them.
+/// </summary>
+public interface IFeedGrain : IGrainWithIntegerKey
+{
+    /// <summary>Posts (and reposts unless excluded) of <paramref name="accountId"/>; <see cref="KeyNotFoundException"/> across a block.</summary>
+    Task<IReadOnlyList<TimelineItem>> ProfileAsync(long accountId, long viewerId, PageQuery page, bool excludeReposts);
+
+    /// <summary>Public posts carrying <paramref name="tag"/>, newest first.</summary>
+    Task<IReadOnlyList<TimelineItem>> TagAsync(string tag, long viewerId, PageQuery page);
+
+    /// <summary>
+    /// Posts matching <paramref name="query"/> that the viewer may see: newest first (the page's cursors) or best match
+    /// first (from <paramref name="offset"/>).
+    /// </summary>
+    Task<IReadOnlyList<TimelineItem>> SearchPostsAsync(string query, long viewerId, bool bestMatch, PageQuery page, int offset);
+
+    /// <summary>Hashtags starting with <paramref name="prefix"/>, most used first, with how many posts carry them.</summary>
+    Task<IReadOnlyList<TagCount>> SearchTagsAsync(string prefix, int limit);
+
+    /// <summary>The quote chain above the post (oldest first) and the posts quoting it, as the viewer may see them.</summary>
+    Task<PostContext> ContextAsync(Guid postId, long viewerId);
+}
+
+public sealed record TagCount(string Tag, long Posts);
+
+public sealed record PostContext(IReadOnlyList<PostView> Ancestors, IReadOnlyList<PostView> Descendants);

@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using OrleansSocial.Grains.Notifications;
+using OrleansSocial.Posts;
+using OrleansSocial.Realtime;
+using OrleansSocial.Runtime;
+using OrleansSocial.Timelines;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Grains.Timelines;
+
+public enum FanoutKind
+{
+    /// <summary>A new post or repost joins its audience's timelines.</summary>
+    Add,
+
+    /// <summary>A deleted post (or withdrawn repost) leaves every timeline.</summary>
+    Remove,
+
+    /// <summary>An edited post: timelines holding it hear of the new text.</summary>
+    Edit,
+}
+
+/// <summary>
+/// One fan-out: <see cref="Actor"/> is whose followers are the audience (the author, or the reposter); <see cref="Tags"/>
+/// the hashtags whose followers also get a public post.
+/// </summary>
+public sealed record FanoutJob(FanoutKind Kind, TimelineEntry Entry, long Actor, string Visibility, bool AuthorIsPrivate, long ActorFollowers,
+    IReadOnlyList<string> Tags, long Started);
+
+/// <summary>How one fan-out went: timelines written and the time from the post being accepted to the last of them.</summary>
+public sealed record FanoutResult(Guid PostId, long Key, int Deliveries, bool Skipped, TimeSpan Duration);
+
+/// <summary>
+/// Fan-out on write, off the author's turn: the post grain enqueues a job after its row is committed and returns; here
+/// the audience is walked in id order, <see cref="TimelineOptions.FanoutBatch"/> accounts per statement (one
+/// INSERT … SELECT writes the batch's rows, skipping inactive, muting and blocked accounts), then each account that got
+/// the entry has its timeline grain told (a no-op unless it is loaded) and its connections sent the <c>update</c> event.
+/// Authors with more than <see cref="TimelineOptions.CelebrityFollowers"/> followers are not fanned out: their
+/// followers' timelines merge their recent posts at read time.
+/// </summary>
+/// <remarks>
+/// Jobs live in memory: a silo that dies mid fan-out leaves the rest of that audience without the entry until their
+/// timelines are rebuilt (after <see cref="TimelineOptions.InactiveDays"/>) — entries are derived data, the posts are safe.
+/// </remarks>
+public sealed partial class TimelineFanout : IAsyncDisposable
+{
+    private const int Workers = 2;
+    private const int KeptResults = 1_000;
+
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly Meter Meter = new("OrleansSocial.Social");
+    private static readonly Counter<long> Deliveries = Meter.CreateCounter<long>("social.timeline.deliveries", description: "Timeline entries written by fan-out");
+    private static readonly Histogram<double> Durations = Meter.CreateHistogram<double>("social.fanout.duration", "ms", "Post accepted to last timeline written");
+
+    private readonly TimelineStore _store;
+    private readonly IGrainFactory _grains;
+    private readonly IServiceProvider _services;
+    private readonly TimelineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TimelineFanout> _logger;
+    private readonly Channel<FanoutJob>[] _queues = [.. Enumerable.Range(0, Workers).Select(_ => Channel.CreateUnbounded<FanoutJob>())];
+    private readonly ConcurrentDictionary<(Guid, long), FanoutResult> _results = new();
+    private readonly ConcurrentQueue<(Guid, long)> _resultOrder = new();
+    private readonly Task[] _loops;
+
+    public TimelineFanout(TimelineStore store, IGrainFactory grains, IServiceProvider services, TimelineOptions options, TimeProvider time,
+        ILogger<TimelineFanout> logger)
+    {
+        (_store, _grains, _services, _options, _time, _logger) = (store, grains, services, options, time, logger);
+        // Often first resolved inside a grain call: the loops must not inherit that call's context (its call chain).
+        using (ExecutionContext.SuppressFlow())
+        {
+            _loops = [.. _queues.Select(q => Task.Run(() => RunAsync(q.Reader)))];
+        }
+    }
+
+    public void Enqueue(FanoutJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        // One worker per actor: an author's entries reach timelines in the order they were posted.
+        if (!_queues[(int)((ulong)job.Actor % Workers)].Writer.TryWrite(job))
+        {
+            throw new ObjectDisposedException(nameof(TimelineFanout));
+        }
+    }
+
+    /// <summary>How the fan-out of an entry went, once it finished (the last <c>1,000</c> are kept).</summary>
+    public FanoutResult? ResultOf(Guid postId, long key) => _results.TryGetValue((postId, key), out var result) ? result : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var queue in _queues)
+        {
+            queue.Writer.TryComplete();
+        }
+
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(ChannelReader<FanoutJob> jobs)
+    {
+        await foreach (var job in jobs.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                var result = job.Kind switch
+                {
+                    FanoutKind.Add => await AddAsync(job).ConfigureAwait(false),
+                    FanoutKind.Remove => await RemoveAsync(job).ConfigureAwait(false),
+                    _ => await EditAsync(job).ConfigureAwait(false),
+                };
+                Remember(result);
+            }
+            catch (Exception e)
+            {
+                LogFanoutFailed(_logger, e, job.Kind, job.Entry.PostId);
+            }
+        }
+    }
+
+    private async Task<FanoutResult> AddAsync(FanoutJob job)
+    {
+        var entry = job.Entry;
+        var post = await _grains.GetGrain<IPostGrain>(entry.PostId).GetPublishedAsync().ConfigureAwait(false);
+        if (post is null)
+        {
+            return Finish(job, 0, skipped: false);
+        }
+
+        var reposter = entry.RepostedBy is { } r ? await _grains.GetGrain<IUserGrain>(r).GetAccountAsync(0).ConfigureAwait(false) : null;
+        var update = new UserEvent(UserEventNames.Update, JsonSerializer.SerializeToElement(TimelineEvent.From(entry.Key, post, reposter), EventJson));
+
+        // The actor's own timeline always has it.
+        var delivered = 0;
+        if (await _store.InsertAsync(job.Actor, entry).ConfigureAwait(false))
+        {
+            delivered += await DeliverAsync([job.Actor], entry, update).ConfigureAwait(false);
+        }
+
+        if (job.Visibility == PostVisibility.Private)
+        {
+            return Finish(job, delivered, skipped: false);
+        }
+
+        var celebrity = job.ActorFollowers > _options.CelebrityFollowers;
+        var activeSince = _time.GetUtcNow().AddDays(-_options.InactiveDays);
+        var audiences = new List<FanoutAudience>();
+        if (!celebrity)
+        {
+            audiences.Add(new FanoutAudience.FollowersOf(job.Actor));
+        }
+
+        if (entry.RepostedBy is null && job.Visibility == PostVisibility.Public && !job.AuthorIsPrivate && job.Tags.Count > 0)
+        {
+            audiences.Add(new FanoutAudience.TagFollowers(job.Tags));
+        }
+
+        foreach (var audience in audiences)
+        {
+            long? cursor = 0;
+            while (cursor is { } after)
+            {
+                var (next, owners) = await _store.FanoutBatchAsync(entry, audience, job.AuthorIsPrivate, after, _options.FanoutBatch, activeSince)
+                    .ConfigureAwait(false);
+                delivered += await DeliverAsync(owners, entry, update).ConfigureAwait(false);
+                cursor = next;
+            }
+        }
+
+        return Finish(job, delivered, celebrity);
+    }
+
+    private async Task<int> DeliverAsync(long[] owners, TimelineEntry entry, UserEvent update)
+    {
+        if (owners.Length == 0)
+        {
+            return 0;
+        }
+
+        await Task.WhenAll(owners.Select(o => _grains.GetGrain<ITimelineGrain>(o).AddAsync(entry))).ConfigureAwait(false);
+        await PublishAsync(owners, update).ConfigureAwait(false);
+        Deliveries.Add(owners.Length);
+        return owners.Length;
+    }
+
+    private async Task<FanoutResult> RemoveAsync(FanoutJob job)
+    {
+        var entry = job.Entry;
+        var owners = await _store.RemoveAsync(entry.PostId, entry.RepostedBy).ConfigureAwait(false);
+        var key = entry.RepostedBy is null ? (long?)null : entry.Key;
+        await Task.WhenAll(owners.Select(o => _grains.GetGrain<ITimelineGrain>(o).RemoveAsync(entry.PostId, key))).ConfigureAwait(false);
+        var removed = new UserEvent(UserEventNames.Delete, JsonSerializer.SerializeToElement(
+            new TimelineDeleteEvent(entry.PostId.ToString(), key?.ToString(System.Globalization.CultureInfo.InvariantCulture)), EventJson));
+        await PublishAsync(owners, removed).ConfigureAwait(false);
+        return Finish(job, owners.Length, skipped: false);
+    }
+
+    private async Task<FanoutResult> EditAsync(FanoutJob job)
+    {
+        var post = await _grains.GetGrain<IPostGrain>(job.Entry.PostId).GetPublishedAsync().ConfigureAwait(false);
+        if (post is null)
+        {
+            return Finish(job, 0, skipped: false);
+        }
+
+        var owners = await _store.OwnersAsync(job.Entry.PostId).ConfigureAwait(false);
+        var updated = new UserEvent(UserEventNames.PostUpdated, JsonSerializer.SerializeToElement(PostEvent.From(post), EventJson));
+        await PublishAsync(owners, updated).ConfigureAwait(false);
+        return Finish(job, owners.Length, skipped: false);
+    }
+
+    // At-most-once like every event: a client that missed one reads the timeline over REST after its `ready`.
+    private Task PublishAsync(long[] owners, UserEvent e) => Task.WhenAll(owners.Select(o => UserEvents.For(_services, o).OnNextAsync(e)));
+
+    private FanoutResult Finish(FanoutJob job, int deliveries, bool skipped)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(job.Started);
+        if (job.Kind == FanoutKind.Add)
+        {
+            Durations.Record(elapsed.TotalMilliseconds);
+        }
+
+        return new FanoutResult(job.Entry.PostId, job.Entry.Key, deliveries, skipped, elapsed);
+    }
+
+    private void Remember(FanoutResult result)
+    {
+        _results[(result.PostId, result.Key)] = result;
+        _resultOrder.Enqueue((result.PostId, result.Key));
+        while (_resultOrder.Count > KeptResults && _resultOrder.TryDequeue(out var old))
+        {
+            _results.TryRemove(old, out _);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Fan-out ({Kind}) of post {PostId} failed")]
+    private static partial void LogFanoutFailed(ILogger logger, Exception exception, FanoutKind kind, Guid postId);
+}
+
+/// <summary>The payload of <c>update</c>: a new home timeline entry, shaped like the REST timeline item (ids as strings).</summary>
+public sealed record TimelineEvent(string Key, PostEvent Post, ActorEvent? RepostedBy)
+{
+    public static TimelineEvent From(long key, PostView post, PublicAccount? reposter) =>
+        new(key.ToString(System.Globalization.CultureInfo.InvariantCulture), PostEvent.From(post), reposter is null ? null : ActorEvent.From(reposter));
+}
+
+/// <summary>The payload of <c>delete</c>: the post gone from timelines, or (with a key) one repost of it.</summary>
+public sealed record TimelineDeleteEvent(string PostId, string? Key);
+
+/// <summary>A post in an event, shaped like the REST post (without the reader's own flags).</summary>
+public sealed record PostEvent(string Id, ActorEvent Author, string Text, string Visibility, PostEvent? Quote, IReadOnlyList<string> Tags,
+    DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, long LikesCount, long RepostsCount, long CommentsCount)
+{
+    public static PostEvent From(PostView p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return new(p.Id.ToString(), ActorEvent.From(p.Author), p.Text, p.Visibility, p.Quote is null ? null : From(p.Quote), p.Tags, p.CreatedAt,
+            p.EditedAt, p.Counts.Likes, p.Counts.Reposts, p.Counts.Comments);
+    }
+}

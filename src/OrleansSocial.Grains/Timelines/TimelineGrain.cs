@@ -1,0 +1,228 @@
+using OrleansSocial.Runtime;
+using OrleansSocial.Timelines;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Grains.Timelines;
+
+/// <summary>
+/// An account's home timeline. The entries (newest first, at most <see cref="TimelineOptions.Capacity"/>) are loaded
+/// from <c>timeline_entries</c> on first read — rebuilt from the tables first when the account was inactive for longer
+/// than <see cref="TimelineOptions.InactiveDays"/> — and then kept current by fan-out (<see cref="AddAsync"/>,
+/// <see cref="RemoveAsync"/>) and by the owner's relationship changes. Reads merge in the recent entries of followed
+/// accounts too popular to fan out, leave out muted accounts and repeated reposts, and render each post for the owner.
+/// </summary>
+public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, TimeProvider time) : Grain, ITimelineGrain
+{
+    private static readonly TimeSpan CelebrityRefresh = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan ActivityRefresh = TimeSpan.FromHours(1);
+
+    private List<TimelineEntry>? _entries;
+    private Task? _loading;
+    private int _reading;
+    private readonly List<Action<List<TimelineEntry>>> _whileReading = [];
+    private long[] _celebrities = [];
+    private DateTimeOffset _celebritiesAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _activeAt = DateTimeOffset.MinValue;
+
+    private long Id => this.GetPrimaryKeyLong();
+
+    public async Task<IReadOnlyList<TimelineItem>> ReadAsync(PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await EnsureLoadedAsync();
+        var now = time.GetUtcNow();
+        if (now - _activeAt > ActivityRefresh)
+        {
+            _activeAt = now;
+            await store.TouchAsync(Id);
+        }
+
+        // Newest first: what fan-out wrote here, and what the followed celebrities posted lately.
+        var all = await MergedAsync(now);
+        var muted = (await GrainFactory.GetGrain<IUserGrain>(Id)
+            .GetMutedAsync([.. all.Select(e => e.AuthorId).Concat(all.Where(e => e.RepostedBy is not null).Select(e => e.RepostedBy!.Value)).Distinct()]))
+            .ToHashSet();
+        var shown = Shown(all, muted).ToList();
+        IEnumerable<TimelineEntry> window = page.MinId is { } min
+            ? shown.Where(e => e.Key > min).Reverse()
+            : shown.Where(e => (page.MaxId is not { } max || e.Key < max) && (page.SinceId is not { } since || e.Key > since));
+        var items = await TimelineRendering.RenderAsync(GrainFactory, Id, window, Math.Clamp(page.Limit, 1, 100));
+        return page.MinId is null ? items : [.. items.OrderByDescending(i => i.Key)];
+    }
+
+    public Task AddAsync(TimelineEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        Change(entries =>
+        {
+            var at = entries.BinarySearch(entry, NewestFirst.Instance);
+            if (at < 0)
+            {
+                entries.Insert(~at, entry);
+                if (entries.Count > options.Capacity)
+                {
+                    entries.RemoveRange(options.Capacity, entries.Count - options.Capacity);
+                }
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveAsync(Guid postId, long? key)
+    {
+        Change(entries => entries.RemoveAll(e => e.PostId == postId && (key is null || e.Key == key)));
+        return Task.CompletedTask;
+    }
+
+    // Applies a fan-out change to the held entries. Unloaded: nothing to do, the rows have it. While the rows are being
+    // read, the snapshot may predate the change, so it is applied (idempotently) to what was read as well.
+    private void Change(Action<List<TimelineEntry>> change)
+    {
+        if (_entries is { } entries)
+        {
+            change(entries);
+        }
+
+        if (_reading > 0)
+        {
+            _whileReading.Add(change);
+        }
+    }
+
+    public async Task MergeAccountAsync(long accountId)
+    {
+        await store.MergeAccountAsync(Id, accountId, options.RepostWindow);
+        await ReloadAsync();
+    }
+
+    public async Task PurgeAccountAsync(long accountId)
+    {
+        await store.PurgeAccountAsync(Id, accountId);
+        Change(entries => entries.RemoveAll(e => e.AuthorId == accountId || e.RepostedBy == accountId));
+        _celebritiesAt = DateTimeOffset.MinValue;
+    }
+
+    public async Task MergeTagAsync(string tag)
+    {
+        await store.MergeTagAsync(Id, tag, options.RepostWindow);
+        await ReloadAsync();
+    }
+
+    public async Task<int> CountAsync()
+    {
+        await EnsureLoadedAsync();
+        return _entries!.Count;
+    }
+
+    // Reposts of a post already among the next RepostWindow older entries are shown once (the older one stays).
+    private IEnumerable<TimelineEntry> Shown(List<TimelineEntry> all, HashSet<long> muted)
+    {
+        for (var i = 0; i < all.Count; i++)
+        {
+            var e = all[i];
+            if (muted.Contains(e.AuthorId) || (e.RepostedBy is { } by && muted.Contains(by)))
+            {
+                continue;
+            }
+
+            if (e.RepostedBy is not null && all.Skip(i + 1).Take(options.RepostWindow).Any(older => older.PostId == e.PostId))
+            {
+                continue;
+            }
+
+            yield return e;
+        }
+    }
+
+    private async Task<List<TimelineEntry>> MergedAsync(DateTimeOffset now)
+    {
+        if (now - _celebritiesAt > CelebrityRefresh)
+        {
+            _celebritiesAt = now;
+            var followees = await GrainFactory.GetGrain<IUserGrain>(Id).GetFolloweesAsync();
+            _celebrities = await store.CelebritiesAsync(followees, options.CelebrityFollowers);
+        }
+
+        var own = _entries!.ToList();
+        if (_celebrities.Length == 0)
+        {
+            return own;
+        }
+
+        var recent = await Task.WhenAll(_celebrities.Select(c => GrainFactory.GetGrain<IUserGrain>(c).GetRecentEntriesAsync()));
+        return [.. own.Concat(recent.SelectMany(r => r)).DistinctBy(e => e.Key).OrderByDescending(e => e.Key)];
+    }
+
+    private async Task EnsureLoadedAsync()
+    {
+        while (_entries is null)
+        {
+            await (_loading ??= LoadAsync());
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            _entries = await ReadEntriesAsync(rebuildIfAway: true);
+        }
+        finally
+        {
+            _loading = null;
+        }
+    }
+
+    // After a merge wrote rows: read them again (changes arriving meanwhile are kept).
+    private async Task ReloadAsync()
+    {
+        if (_entries is not null)
+        {
+            _entries = await ReadEntriesAsync(rebuildIfAway: false);
+        }
+
+        _celebritiesAt = DateTimeOffset.MinValue;
+    }
+
+    private async Task<List<TimelineEntry>> ReadEntriesAsync(bool rebuildIfAway)
+    {
+        _reading++;
+        try
+        {
+            var loaded = await store.LoadAsync(Id, options.Capacity) ?? throw new KeyNotFoundException("No such account.");
+            var now = time.GetUtcNow();
+            if (rebuildIfAway && loaded.LastActive < now.AddDays(-options.InactiveDays))
+            {
+                // Fan-out skipped this account while it was away: its timeline is written afresh from the tables.
+                await store.RebuildAsync(Id, options.Capacity);
+                loaded = (await store.LoadAsync(Id, options.Capacity))!.Value;
+                _activeAt = now;
+            }
+            else if (loaded.Entries.Count >= options.Capacity)
+            {
+                await store.TrimAsync(Id, options.Capacity);
+            }
+
+            foreach (var change in _whileReading)
+            {
+                change(loaded.Entries);
+            }
+
+            return loaded.Entries;
+        }
+        finally
+        {
+            if (--_reading == 0)
+            {
+                _whileReading.Clear();
+            }
+        }
+    }
+
+    private sealed class NewestFirst : IComparer<TimelineEntry>
+    {
+        public static readonly NewestFirst Instance = new();
+
+        public int Compare(TimelineEntry? x, TimelineEntry? y) => (y?.Key ?? 0).CompareTo(x?.Key ?? 0);
+    }
+}
