@@ -277,4 +277,25 @@ public sealed class TimelineTests(FeedsFactory factory) : IClassFixture<FeedsFac
         var badType = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/search?q=x&type=people");
         Assert.True((await badType.JsonAsync()).GetProperty("errors").TryGetProperty("type", out _));
     }
+
+    [Fact]
+    public async Task A_thread_shows_the_quote_chain_above_and_the_quotes_below_that_the_viewer_may_see()
+    {
+        using var client = factory.CreateClient();
+        var (a, b, c, reader) = (await client.NewUserAsync("th"), await client.NewUserAsync("th"), await client.NewUserAsync("th"), await client.NewUserAsync("th"));
+        async Task<string> QuoteAsync(TestUser author, string text, string? quote, string visibility = "public") =>
+            (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text, visibility, quote_id = quote }, author.AccessToken)).JsonAsync())
+                .GetProperty("id").GetString()!;
+        var root = await QuoteAsync(a, "the root", null);
+        var middle = await QuoteAsync(b, "quoting the root", root);
+        var below = await QuoteAsync(c, "quoting the middle", middle);
+        var hiddenBelow = await QuoteAsync(c, "also quoting, followers only", middle, "followers");
+
+        var context = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{middle}/context", token: reader.AccessToken)).JsonAsync();
+        var missing = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{Guid.NewGuid()}/context");
+
+        Assert.Equal([root], context.GetProperty("ancestors").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+        Assert.Equal([below], context.GetProperty("descendants").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
 }

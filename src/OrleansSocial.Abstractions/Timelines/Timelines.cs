@@ -85,6 +85,9 @@ public interface IFeedGrain : IGrainWithIntegerKey
     /// <summary>Hashtags starting with <paramref name="prefix"/>, most used first, with how many posts carry them.</summary>
     Task<IReadOnlyList<TagCount>> SearchTagsAsync(string prefix, int limit);
 
+    /// <summary>Trending posts as the viewer may see them, best first.</summary>
+    Task<IReadOnlyList<PostView>> TrendingPostsAsync(long viewerId, int limit, int offset);
+
     /// <summary>The quote chain above the post (oldest first) and the posts quoting it, as the viewer may see them.</summary>
     Task<PostContext> ContextAsync(Guid postId, long viewerId);
 }
@@ -92,3 +95,29 @@ public interface IFeedGrain : IGrainWithIntegerKey
 public sealed record TagCount(string Tag, long Posts);
 
 public sealed record PostContext(IReadOnlyList<PostView> Ancestors, IReadOnlyList<PostView> Descendants);
+
+/// <summary>A post's engagement as its grain reports it to the trends (only public posts of public accounts are eligible).</summary>
+public sealed record TrendingCandidate(Guid PostId, DateTimeOffset CreatedAt, long Likes, long Comments, long Reposts, bool Eligible);
+
+/// <summary>A trending hashtag: distinct accounts using it in the last 24 hours and their daily average before.</summary>
+public sealed record TrendingTag(string Tag, long Accounts, double Baseline);
+
+/// <summary>
+/// One for the cluster (key 0): trending posts, kept incrementally from what post grains report (no scan per request),
+/// and trending hashtags.
+/// </summary>
+public interface ITrendsGrain : IGrainWithIntegerKey
+{
+    /// <summary>A post's current engagement; an ineligible or old one leaves the candidates.</summary>
+    [AlwaysInterleave]
+    Task ReportAsync(TrendingCandidate candidate);
+
+    /// <summary>
+    /// Post ids by score = (likes×2 + comments×3 + reposts×5) / (age in hours + 2)^1.5, public posts of the last 7 days.
+    /// </summary>
+    [ReadOnly]
+    Task<IReadOnlyList<Guid>> GetPostsAsync(int limit, int offset);
+
+    /// <summary>Hashtags used by the most distinct accounts in the last 24 hours relative to their 7-day baseline.</summary>
+    Task<IReadOnlyList<TrendingTag>> GetTagsAsync(int limit);
+}

@@ -26,6 +26,9 @@ public sealed record TagResponse(string Name, long PostsCount);
 
 public sealed record FollowedTagResponse(string Id, string Name);
 
+/// <summary>A trending hashtag: distinct accounts using it in the last 24 hours, and their daily average over the 6 days before.</summary>
+public sealed record TrendingTagResponse(string Name, long Accounts, double Baseline);
+
 /// <summary>Ancestors: the quote chain above the post, oldest first. Descendants: the posts quoting it.</summary>
 public sealed record ContextResponse(PostResponse[] Ancestors, PostResponse[] Descendants);
 
@@ -78,10 +81,42 @@ public static class TimelineEndpoints
                     t => new FollowedTagResponse(t.Cursor.ToString(CultureInfo.InvariantCulture), t.Tag)))
             .WithName("FollowedTags").WithSummary("The hashtags you follow, newest first.").Produces<FollowedTagResponse[]>();
 
+        var trends = api.MapGroup("/trends").WithTags("Timelines").AllowAnonymous();
+        trends.MapGet("/posts", (int? limit, int? offset, ClaimsPrincipal user, IGrainFactory grains) =>
+                WithWindow(limit, offset, 100, async (l, o) => TypedResults.Ok((await grains.GetGrain<IFeedGrain>(0).TrendingPostsAsync(user.ViewerId(), l, o)
+                    .ConfigureAwait(false)).Select(PostResponse.From).ToArray())))
+            .WithName("TrendingPosts")
+            .WithSummary("Public posts of the last 7 days by (likes×2 + comments×3 + reposts×5) / (age in hours + 2)^1.5; limit 1-40, offset up to 100.")
+            .Produces<PostResponse[]>().ProducesValidationProblem();
+        trends.MapGet("/tags", (int? limit, IGrainFactory grains) =>
+                WithWindow(limit, 0, 0, async (l, _) => TypedResults.Ok((await grains.GetGrain<ITrendsGrain>(0).GetTagsAsync(l).ConfigureAwait(false))
+                    .Select(t => new TrendingTagResponse(t.Tag, t.Accounts, Math.Round(t.Baseline, 2))).ToArray())))
+            .WithName("TrendingTags")
+            .WithSummary("Hashtags used by at least two accounts in the last 24 hours, by how far that exceeds their daily average of the 6 days before.")
+            .Produces<TrendingTagResponse[]>().ProducesValidationProblem();
+
         api.MapGet("/search", SearchAsync).AllowAnonymous().WithTags("Timelines").WithName("Search")
             .WithSummary("Searches accounts (prefix and fuzzy), posts (full text, only those you may see; order=newest or relevance) and hashtags (prefix). type limits it to one kind.")
             .Produces<SearchResponse>().ProducesValidationProblem();
         return api;
+    }
+
+    private static async Task<IResult> WithWindow(int? limit, int? offset, int maxOffset, Func<int, int, Task<IResult>> then)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (limit is < 1 or > PageRequest.MaxLimit)
+        {
+            errors["limit"] = [$"limit must be a whole number from 1 to {PageRequest.MaxLimit}."];
+        }
+
+        if (offset < 0 || offset > maxOffset)
+        {
+            errors["offset"] = [$"offset must be a whole number from 0 to {maxOffset}."];
+        }
+
+        return errors.Count > 0
+            ? TypedResults.ValidationProblem(errors, title: "The page parameters are invalid.")
+            : await then(limit ?? PageRequest.DefaultLimit, offset ?? 0).ConfigureAwait(false);
     }
 
     private static Task<IResult> ServeAsync(HttpContext http, Func<PageQuery, Task<IReadOnlyList<TimelineItem>>> read) =>

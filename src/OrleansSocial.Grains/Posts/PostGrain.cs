@@ -23,6 +23,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
     private PostRecord? _post;
     private PostCounts _counts = new(0, 0, 0, 0);
     private bool _countsDirty;
+    private bool _trendsDirty;
     private Engagement _likes = Engagement.Empty();
     private Engagement _reposts = Engagement.Empty();
     private Engagement _bookmarks = Engagement.Empty();
@@ -125,6 +126,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         var post = await AuthorOnlyAsync(editorId);
         var counts = await store.DeleteAsync(Id, post.AuthorId, time.GetUtcNow());
         _post = post with { Deleted = true };
+        _trendsDirty = true;
         if (counts is not null)
         {
             await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts);
@@ -224,6 +226,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
 
         var id = await comments.InsertAsync(Id, viewerId, parentId, text.Trim(), time.GetUtcNow());
         _counts = _counts with { Comments = _counts.Comments + 1 };
+        _trendsDirty = true;
         if (replyTo is not null)
         {
             await NotifyAsync(replyTo.AuthorId, NotificationTypes.Reply, viewerId, Id, id);
@@ -277,6 +280,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         if (await comments.DeleteAsync(comment, time.GetUtcNow()))
         {
             _counts = _counts with { Comments = _counts.Comments - 1 };
+            _trendsDirty = true;
         }
     }
 
@@ -341,6 +345,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
                 }
 
                 _countsDirty = true;
+                _trendsDirty |= table != "bookmarks";
             }
 
             if (notification is not null)
@@ -422,6 +427,16 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         {
             _countsDirty = false;
             await store.WriteCountsAsync(Id, _counts);
+        }
+
+        // Trends hear of engagement with the same delay as the counter columns.
+        if (_trendsDirty && _post is { } post)
+        {
+            _trendsDirty = false;
+            var eligible = !post.Deleted && post.Visibility == PostVisibility.Public
+                && await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(0) is { IsPrivate: false };
+            await GrainFactory.GetGrain<ITrendsGrain>(0)
+                .ReportAsync(new TrendingCandidate(Id, post.CreatedAt, _counts.Likes, _counts.Comments, _counts.Reposts, eligible));
         }
     }
 }

@@ -41,6 +41,12 @@ public sealed class FeedGrain(TimelineStore store) : Grain, IFeedGrain
 
     public Task<IReadOnlyList<TagCount>> SearchTagsAsync(string prefix, int limit) => store.TagsAsync(prefix, limit);
 
+    public async Task<IReadOnlyList<PostView>> TrendingPostsAsync(long viewerId, int limit, int offset)
+    {
+        var ids = await GrainFactory.GetGrain<ITrendsGrain>(0).GetPostsAsync(limit, offset);
+        return (await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IPostGrain>(id).GetAsync(viewerId)))).OfType<PostView>().ToArray();
+    }
+
     public async Task<PostContext> ContextAsync(Guid postId, long viewerId)
     {
         var post = await GrainFactory.GetGrain<IPostGrain>(postId).GetUnembeddedAsync(viewerId) ?? throw new KeyNotFoundException("No such post.");

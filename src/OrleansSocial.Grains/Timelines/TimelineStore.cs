@@ -347,6 +347,59 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time)
         return (Guid[])(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
     }
 
+    /// <summary>Public posts of public accounts since <paramref name="since"/> with any engagement (from the written-behind counters).</summary>
+    public async Task<IReadOnlyList<TrendingCandidate>> TrendingCandidatesAsync(DateTimeOffset since, int limit)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT p.id, p.created_at, p.likes_count, p.comments_count, p.reposts_count
+            FROM posts p JOIN accounts a ON a.id = p.author_id
+            WHERE p.created_at > $1 AND p.deleted_at IS NULL AND p.visibility = 'public' AND NOT a.is_private
+              AND p.likes_count + p.comments_count + p.reposts_count > 0
+            ORDER BY p.likes_count * 2 + p.comments_count * 3 + p.reposts_count * 5 DESC LIMIT $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = since });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var candidates = new List<TrendingCandidate>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            candidates.Add(new TrendingCandidate(r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), true));
+        }
+
+        return candidates;
+    }
+
+    /// <summary>
+    /// Hashtags of public posts by public accounts: distinct accounts using each in the 24 hours before <paramref name="now"/>
+    /// against their daily average over the six days before that; at least two accounts recently, highest ratio first.
+    /// </summary>
+    public async Task<IReadOnlyList<TrendingTag>> TrendingTagsAsync(DateTimeOffset now, int limit)
+    {
+        await using var command = db.CreateCommand("""
+            WITH uses AS (
+                SELECT t.tag, p.author_id, p.created_at > $1 - interval '1 day' AS recent
+                FROM posts p JOIN accounts a ON a.id = p.author_id JOIN post_tags t ON t.post_id = p.id
+                WHERE p.created_at > $1 - interval '7 days' AND p.created_at <= $1 AND p.deleted_at IS NULL
+                  AND p.visibility = 'public' AND NOT a.is_private),
+            counted AS (
+                SELECT tag, count(DISTINCT author_id) FILTER (WHERE recent) AS accounts,
+                       count(DISTINCT author_id) FILTER (WHERE NOT recent) / 6.0 AS baseline
+                FROM uses GROUP BY tag)
+            SELECT tag, accounts, baseline FROM counted WHERE accounts >= 2
+            ORDER BY accounts / greatest(baseline, 1.0) DESC, accounts DESC, tag LIMIT $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var tags = new List<TrendingTag>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            tags.Add(new TrendingTag(r.GetString(0), r.GetInt64(1), (double)r.GetDecimal(2)));
+        }
+
+        return tags;
+    }
+
     /// <summary>Follows a hashtag; true when the account did not follow it yet.</summary>
     public async Task<bool> FollowTagAsync(long account, string tag)
     {
