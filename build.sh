@@ -5,6 +5,7 @@
 #   ./build.sh bench runtime   run the grain runtime benchmark (Release, about 10 seconds)
 #   ./build.sh bench cluster   silo-to-silo calls and PostgreSQL state writes (Release, about 20 seconds)
 #   ./build.sh bench social    likes over HTTP vs raw inserts, post reads vs a bare endpoint (about 2 minutes)
+#   ./build.sh bench feeds     fan-out to 10,000 followers, post accept p99, home timeline reads (about 3 minutes)
 #   ./build.sh bench frontend  HTTP requests/s (bare Kestrel vs authenticated grain read) and SignalR fan-out latency (about 1 minute)
 set -euo pipefail
 
@@ -166,14 +167,14 @@ cmd_bench() {
   ensure_dotnet
   local suite="${1:-}"
   case "$suite" in
-    runtime|cluster|frontend|social)
+    runtime|cluster|frontend|social|feeds)
       if [ "$suite" != runtime ]; then ensure_packages; fi
       if [ "$suite" = frontend ]; then ensure_node_packages; fi
       dotnet build bench/OrleansSocial.Bench -c Release -v quiet -nologo >&2
       dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll "$suite"
       ;;
     *)
-      echo "usage: ./build.sh bench runtime|cluster|frontend|social" >&2
+      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds" >&2
       exit 2
       ;;
   esac
@@ -184,7 +185,7 @@ case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | bench runtime|cluster|frontend|social" >&2
+    echo "usage: ./build.sh test | run [host args] | bench runtime|cluster|frontend|social|feeds" >&2
     exit 2
     ;;
 esac

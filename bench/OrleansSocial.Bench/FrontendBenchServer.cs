@@ -84,6 +84,47 @@ internal static class FrontendBenchServer
             return TypedResults.NoContent();
         });
 
+        // Feeds: followers made in bulk (rows and counters, as if each had followed), and how a post's fan-out went.
+        app.MapPost("/bench/followers", async (long author, int count) =>
+        {
+            await using var db = Npgsql.NpgsqlDataSource.Create(postgres);
+            await using var command = db.CreateCommand("""
+                WITH made AS (
+                    INSERT INTO accounts (username, email, password_hash)
+                    SELECT 'f' || $1 || '_' || g, 'f' || $1 || '_' || g || '@bench.invalid', 'x' FROM generate_series(1, $2) g
+                    RETURNING id),
+                followed AS (INSERT INTO follows (follower_id, followee_id) SELECT id, $1 FROM made RETURNING follower_id),
+                counted AS (UPDATE accounts SET following_count = 1 WHERE id IN (SELECT follower_id FROM followed) RETURNING 1)
+                UPDATE accounts SET followers_count = followers_count + (SELECT count(*) FROM counted) WHERE id = $1
+                """);
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = author });
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = count });
+            await command.ExecuteNonQueryAsync();
+            return TypedResults.NoContent();
+        });
+        app.MapPost("/bench/follow", async (int perReader, int readers, int authors) =>
+        {
+            // The first `authors` users (those /bench/posts posts as) are followed by the next `readers`, `perReader` each.
+            var (authorIds, readerIds) = (users.Take(authors).ToArray(), users.Skip(authors).Take(readers).ToArray());
+            await using var db = Npgsql.NpgsqlDataSource.Create(postgres);
+            await using var command = db.CreateCommand("""
+                WITH pairs AS (
+                    SELECT r.id AS follower, a.id AS followee FROM unnest($1::bigint[]) WITH ORDINALITY r(id, i)
+                    JOIN unnest($2::bigint[]) WITH ORDINALITY a(id, j) ON (a.j + r.i) % (cardinality($2::bigint[]) / $3) = 0),
+                inserted AS (INSERT INTO follows (follower_id, followee_id) SELECT follower, followee FROM pairs ON CONFLICT DO NOTHING RETURNING follower_id, followee_id)
+                UPDATE accounts a SET following_count = following_count + (SELECT count(*) FROM inserted WHERE follower_id = a.id),
+                                      followers_count = followers_count + (SELECT count(*) FROM inserted WHERE followee_id = a.id)
+                WHERE a.id = ANY($1) OR a.id = ANY($2)
+                """);
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = readerIds });
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = authorIds });
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = perReader });
+            await command.ExecuteNonQueryAsync();
+            return TypedResults.NoContent();
+        });
+        app.MapGet("/bench/fanout-result", (Guid post, OrleansSocial.Grains.Timelines.TimelineFanout fanout) =>
+            fanout.ResultOf(post) is { } result ? Results.Ok(new { deliveries = result.Deliveries, ms = result.Duration.TotalMilliseconds }) : Results.NotFound());
+
         var helloBuilder = WebApplication.CreateSlimBuilder();
         helloBuilder.WebHost.UseUrls("http://127.0.0.1:0");
         helloBuilder.Logging.ClearProviders();

@@ -6,12 +6,13 @@ return args.FirstOrDefault() switch
     "cluster" => await ClusterBenchmark.RunAsync(),
     "frontend" => await FrontendBenchmark.RunAsync(),
     "social" => await SocialBenchmark.RunAsync(),
+    "feeds" => await FeedsBenchmark.RunAsync(),
     "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds");
     return 2;
 }

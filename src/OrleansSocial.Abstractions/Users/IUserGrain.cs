@@ -104,9 +104,9 @@ public interface IUserGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task<long[]> GetFolloweesAsync();
 
-    /// <summary>Those of <paramref name="accountIds"/> this account mutes now.</summary>
+    /// <summary>The accounts this account mutes now (expired mutes left out).</summary>
     [AlwaysInterleave]
-    Task<long[]> GetMutedAsync(long[] accountIds);
+    Task<long[]> GetMutingAsync();
 
     /// <summary>
     /// This account's newest posts and reposts (up to 100), held hot: what a follower's home timeline merges at read time

@@ -33,7 +33,7 @@ public sealed record FanoutJob(FanoutKind Kind, TimelineEntry Entry, long Actor,
     IReadOnlyList<string> Tags, long Started);
 
 /// <summary>How one fan-out went: timelines written and the time from the post being accepted to the last of them.</summary>
-public sealed record FanoutResult(Guid PostId, long Key, int Deliveries, bool Skipped, TimeSpan Duration);
+public sealed record FanoutResult(FanoutKind Kind, Guid PostId, long Key, long? RepostedBy, int Deliveries, bool Skipped, TimeSpan Duration);
 
 /// <summary>
 /// Fan-out on write, off the author's turn: the post grain enqueues a job after its row is committed and returns; here
@@ -89,8 +89,9 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         }
     }
 
-    /// <summary>How the fan-out of an entry went, once it finished (the last <c>1,000</c> are kept).</summary>
-    public FanoutResult? ResultOf(Guid postId, long key) => _results.TryGetValue((postId, key), out var result) ? result : null;
+    /// <summary>How the fan-out of a new post went, once it finished (the last <c>1,000</c> fan-outs are kept).</summary>
+    public FanoutResult? ResultOf(Guid postId) =>
+        _results.Values.FirstOrDefault(r => r.PostId == postId && r.Kind == FanoutKind.Add && r.RepostedBy is null);
 
     public async ValueTask DisposeAsync()
     {
@@ -225,7 +226,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
             Durations.Record(elapsed.TotalMilliseconds);
         }
 
-        return new FanoutResult(job.Entry.PostId, job.Entry.Key, deliveries, skipped, elapsed);
+        return new FanoutResult(job.Kind, job.Entry.PostId, job.Entry.Key, job.Entry.RepostedBy, deliveries, skipped, elapsed);
     }
 
     private void Remember(FanoutResult result)

@@ -39,15 +39,56 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
 
         // Newest first: what fan-out wrote here, and what the followed celebrities posted lately.
         var all = await MergedAsync(now);
-        var muted = (await GrainFactory.GetGrain<IUserGrain>(Id)
-            .GetMutedAsync([.. all.Select(e => e.AuthorId).Concat(all.Where(e => e.RepostedBy is not null).Select(e => e.RepostedBy!.Value)).Distinct()]))
-            .ToHashSet();
-        var shown = Shown(all, muted).ToList();
-        IEnumerable<TimelineEntry> window = page.MinId is { } min
-            ? shown.Where(e => e.Key > min).Reverse()
-            : shown.Where(e => (page.MaxId is not { } max || e.Key < max) && (page.SinceId is not { } since || e.Key > since));
-        var items = await TimelineRendering.RenderAsync(GrainFactory, Id, window, Math.Clamp(page.Limit, 1, 100));
-        return page.MinId is null ? items : [.. items.OrderByDescending(i => i.Key)];
+        var muting = (await GrainFactory.GetGrain<IUserGrain>(Id).GetMutingAsync()).ToHashSet();
+        var limit = Math.Clamp(page.Limit, 1, 100);
+        var items = new List<TimelineItem>(limit);
+        if (page.MinId is { } min)
+        {
+            // Oldest first from just after min_id (for catching up), returned newest first.
+            var after = all.Where(e => e.Key > min).ToArray();
+            var shown = Shown(after, 0, after.Length, muting).Reverse();
+            items = await TimelineRendering.RenderAsync(GrainFactory, Id, shown, limit);
+            return [.. items.OrderByDescending(i => i.Key)];
+        }
+
+        // A slice at a time, copied: fan-out may change the list while posts are being rendered.
+        var start = page.MaxId is { } max ? FirstOlderThan(all, max) : 0;
+        while (items.Count < limit && start < all.Count)
+        {
+            var chunk = Math.Min(limit * 2, all.Count - start);
+            var slice = all.GetRange(start, Math.Min(chunk + options.RepostWindow, all.Count - start)).ToArray();
+            var shown = Shown(slice, 0, chunk, muting).Where(e => page.SinceId is not { } since || e.Key > since);
+            items.AddRange(await TimelineRendering.RenderAsync(GrainFactory, Id, shown, limit - items.Count));
+            if (page.SinceId is { } sinceId && slice[chunk - 1].Key <= sinceId)
+            {
+                break;
+            }
+
+            // By key, not index: entries fanned in meanwhile shift the indices.
+            start = FirstOlderThan(all, slice[chunk - 1].Key);
+        }
+
+        return items;
+    }
+
+    // The index of the first entry older than the key (entries are newest first).
+    private static int FirstOlderThan(List<TimelineEntry> entries, long key)
+    {
+        var (lo, hi) = (0, entries.Count);
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (entries[mid].Key >= key)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
     }
 
     public Task AddAsync(TimelineEntry entry)
@@ -114,18 +155,19 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
         return _entries!.Count;
     }
 
-    // Reposts of a post already among the next RepostWindow older entries are shown once (the older one stays).
-    private IEnumerable<TimelineEntry> Shown(List<TimelineEntry> all, HashSet<long> muted)
+    // Entries [from, to) of a slice that are shown: none by or reposted by a muted account, and a repost of a post already
+    // among the next RepostWindow older entries is shown once (the older one stays).
+    private IEnumerable<TimelineEntry> Shown(TimelineEntry[] slice, int from, int to, HashSet<long> muting)
     {
-        for (var i = 0; i < all.Count; i++)
+        for (var i = from; i < to; i++)
         {
-            var e = all[i];
-            if (muted.Contains(e.AuthorId) || (e.RepostedBy is { } by && muted.Contains(by)))
+            var e = slice[i];
+            if (muting.Contains(e.AuthorId) || (e.RepostedBy is { } by && muting.Contains(by)))
             {
                 continue;
             }
 
-            if (e.RepostedBy is not null && all.Skip(i + 1).Take(options.RepostWindow).Any(older => older.PostId == e.PostId))
+            if (e.RepostedBy is not null && slice.Skip(i + 1).Take(options.RepostWindow).Any(older => older.PostId == e.PostId))
             {
                 continue;
             }
@@ -143,7 +185,7 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
             _celebrities = await store.CelebritiesAsync(followees, options.CelebrityFollowers);
         }
 
-        var own = _entries!.ToList();
+        var own = _entries!;
         if (_celebrities.Length == 0)
         {
             return own;

@@ -31,6 +31,10 @@ public sealed class RelationSummary
     /// <summary>The accounts this one follows.</summary>
     public IEnumerable<long> Followees => _pairs.Where(p => p.Value.Following).Select(p => p.Key);
 
+    /// <summary>The accounts this one mutes at <paramref name="now"/>.</summary>
+    public IEnumerable<long> Muting(DateTimeOffset now) =>
+        _pairs.Where(p => p.Value.Muting && (p.Value.MutedUntil is null || p.Value.MutedUntil > now)).Select(p => p.Key);
+
     /// <summary>Applies how this account stands with <see cref="Relationship.Id"/> after the change of <paramref name="version"/>.</summary>
     public void Apply(Relationship relationship, long version)
     {

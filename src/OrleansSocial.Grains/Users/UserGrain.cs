@@ -149,12 +149,10 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
         return [.. _relations.Followees];
     }
 
-    public async Task<long[]> GetMutedAsync(long[] accountIds)
+    public async Task<long[]> GetMutingAsync()
     {
-        ArgumentNullException.ThrowIfNull(accountIds);
         await RelationToAsync(Id);
-        var now = time.GetUtcNow();
-        return [.. accountIds.Where(a => _relations.Get(a, now).Muting)];
+        return [.. _relations.Muting(time.GetUtcNow())];
     }
 
     public async Task<IReadOnlyList<TimelineEntry>> GetRecentEntriesAsync()

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace OrleansSocial.Bench;
+
+/// <summary>
+/// The feeds benchmark of issue 6, against one silo + PostgreSQL (<see cref="FrontendBenchServer"/> in its own process):
+/// fan-out of one post to 10,000 followers (rows written and timeline grains told, from the post accepted by its grain
+/// to the last follower), the p99 of accepting a post from that author while earlier fan-outs run, and home timeline
+/// reads (20 entries, warm) by 1,000 readers who each follow 20 of 100 authors, against a bare Kestrel endpoint.
+/// </summary>
+internal static class FeedsBenchmark
+{
+    private const int Authors = 100;
+    private const int Readers = 1_000;
+    private const int PerReader = 20;
+    private const int AuthorPosts = 1_000;
+    private const int Followers = 10_000;
+    private const int AcceptSamples = 100;
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Measure = TimeSpan.FromSeconds(10);
+
+    public static async Task<int> RunAsync()
+    {
+        using var server = await BenchServerProcess.StartAsync("feeds_bench");
+        var http = server.Http;
+        var users = await server.CreateUsersAsync(Authors + Readers + 1);
+        var big = Authors + Readers;
+        (await http.PostAsync(new Uri(server.Api, $"/bench/follow?perReader={PerReader}&readers={Readers}&authors={Authors}"), null)).EnsureSuccessStatusCode();
+        (await http.PostAsync(new Uri(server.Api, $"/bench/followers?author={users.Ids[big]}&count={Followers}"), null)).EnsureSuccessStatusCode();
+        var clock = Stopwatch.StartNew();
+        var posts = (await (await http.PostAsync(new Uri(server.Api, $"/bench/posts?count={AuthorPosts}&authors={Authors}"), null))
+            .Content.ReadFromJsonAsync<Guid[]>())!;
+        foreach (var post in posts.TakeLast(Authors))
+        {
+            await ResultAsync(http, server.Api, post);
+        }
+
+        Console.Error.WriteLine($"[bench] {AuthorPosts} posts by {Authors} authors fanned out to {Readers} readers in {clock.Elapsed.TotalSeconds:F1} s");
+
+        HttpRequestMessage Authorized(HttpMethod method, string path, int user, object? body = null)
+        {
+            var request = new HttpRequestMessage(method, new Uri(server.Api, path));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", users.Tokens[user]);
+            if (body is not null)
+            {
+                request.Content = JsonContent.Create(body);
+            }
+
+            return request;
+        }
+
+        async Task<(Guid Id, double Ms)> PostAsync(string text)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.SendAsync(Authorized(HttpMethod.Post, "/api/v1/posts", big, new { text }));
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (response.StatusCode != HttpStatusCode.Created)
+            {
+                throw new InvalidOperationException($"POST /posts answered {response.StatusCode}");
+            }
+
+            return ((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid(), ms);
+        }
+
+        // One post to 10,000 followers whose timeline grains are not active yet, then one more now that they are.
+        var cold = await ResultAsync(http, server.Api, (await PostAsync("to ten thousand followers")).Id);
+        var warm = await ResultAsync(http, server.Api, (await PostAsync("to ten thousand followers, again")).Id);
+
+        var accept = new List<double>(AcceptSamples);
+        Guid last = default;
+        for (var i = 0; i < AcceptSamples; i++)
+        {
+            var (id, ms) = await PostAsync($"post {i} to many");
+            accept.Add(ms);
+            last = id;
+        }
+
+        accept.Sort();
+        var p99 = accept[(int)Math.Ceiling(accept.Count * 0.99) - 1];
+        var backlog = Stopwatch.StartNew();
+        await ResultAsync(http, server.Api, last, TimeSpan.FromMinutes(5));
+        Console.Error.WriteLine($"[bench] the fan-outs of {AcceptSamples} posts to {Followers} followers drained {backlog.Elapsed.TotalSeconds:F1} s after the last was accepted");
+
+        var helloUri = new Uri(server.Hello, "/hello");
+        HttpRequestMessage Hello(int _) => new(HttpMethod.Get, helloUri);
+        HttpRequestMessage Home(int i) => Authorized(HttpMethod.Get, "/api/v1/timelines/home?limit=20", Authors + i % Readers);
+        await FrontendBenchmark.MeasureRpsAsync(http, Hello, Warmup);
+        var helloRps = await FrontendBenchmark.MeasureRpsAsync(http, Hello, Measure);
+        await FrontendBenchmark.MeasureRpsAsync(http, Home, Warmup);
+        var homeRps = await FrontendBenchmark.MeasureRpsAsync(http, Home, Measure);
+
+        Console.WriteLine($"fanout-10k-followers-ms: {cold.Ms:F0}     # timeline grains not yet active; {warm.Ms:F0} once active (target <= 2000)");
+        Console.WriteLine($"fanout-deliveries-per-sec: {cold.Deliveries / (cold.Ms / 1000):F0}     # {warm.Deliveries / (warm.Ms / 1000):F0} once active");
+        Console.WriteLine($"home-timeline-read-rps: {homeRps:F0}     # {homeRps / helloRps:F2} x hello (target >= 0.3)");
+        Console.WriteLine($"http-hello-rps: {helloRps:F0}");
+        Console.WriteLine($"post-accept-p99-ms: {p99:F1}     # {AcceptSamples} posts one after another while their fan-outs run (target <= 50)");
+        return 0;
+    }
+
+    private static async Task<(int Deliveries, double Ms)> ResultAsync(HttpClient http, Uri api, Guid post, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
+        {
+            using var response = await http.GetAsync(new Uri(api, $"/bench/fanout-result?post={post}"));
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var result = await response.Content.ReadFromJsonAsync<JsonElement>();
+                return (result.GetProperty("deliveries").GetInt32(), result.GetProperty("ms").GetDouble());
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"The fan-out of post {post} did not finish.");
+    }
+}
