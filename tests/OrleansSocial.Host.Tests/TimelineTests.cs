@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OrleansSocial.Grains.Timelines;
 
 namespace OrleansSocial.Host.Tests;
 
@@ -297,5 +299,36 @@ public sealed class TimelineTests(FeedsFactory factory) : IClassFixture<FeedsFac
         Assert.Equal([root], context.GetProperty("ancestors").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
         Assert.Equal([below], context.GetProperty("descendants").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_fan_out_cut_short_by_a_dying_silo_is_run_again_by_the_sweeper()
+    {
+        using var client = factory.CreateClient();
+        var (reader, author) = (await client.NewUserAsync("sw"), await client.NewUserAsync("sw"));
+        await Act(client, reader, "follow", author);
+        await HomeAsync(client, reader); // the reader's timeline is loaded: the sweep's fan-out must reach the held entries too
+
+        // The post as a silo leaves it when it dies right after committing: stored, never fanned out.
+        var post = Guid.CreateVersion7();
+        await using var db = NpgsqlDataSource.Create(factory.ConnectionString);
+        await using (var insert = db.CreateCommand(
+            "INSERT INTO posts (id, author_id, text, visibility, created_at) VALUES ($1, $2, 'lost in a crash', 'public', now() - interval '1 minute')"))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = post });
+            insert.Parameters.Add(new NpgsqlParameter { Value = author.Id });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var resumed = await factory.Services.GetRequiredService<TimelineFanout>().SweepAsync();
+        var home = await HomeUntilAsync(client, reader, ids => ids.Contains(post.ToString()));
+        await Task.Delay(200);
+        await using var done = db.CreateCommand("SELECT fanned_out FROM posts WHERE id = $1");
+        done.Parameters.Add(new NpgsqlParameter { Value = post });
+
+        Assert.True(resumed >= 1);
+        Assert.Equal([post.ToString()], home);
+        Assert.True((bool)(await done.ExecuteScalarAsync())!);
+        Assert.Equal(0, await factory.Services.GetRequiredService<TimelineFanout>().SweepAsync()); // nothing left to resume
     }
 }

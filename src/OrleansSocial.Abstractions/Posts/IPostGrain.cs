@@ -36,6 +36,12 @@ public interface IPostGrain : IGrainWithGuidKey
     [ReadOnly]
     Task<Guid?> GetQuotedIdAsync();
 
+    /// <summary>
+    /// Runs again the fan-out of this post (or of <paramref name="repostedBy"/>'s repost of it, timeline key
+    /// <paramref name="key"/>) that did not finish; false when there is nothing to fan out (the post is gone).
+    /// </summary>
+    Task<bool> ResumeFanoutAsync(long? repostedBy, long key);
+
     /// <summary>Replaces the text (author only; <see cref="ActionRefusedException"/> otherwise), keeping the old one in the history.</summary>
     Task<PostView> EditAsync(long editorId, string text);
 

@@ -142,6 +142,17 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
                 post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts, false, false, false)
             : null;
 
+    public async Task<bool> ResumeFanoutAsync(long? repostedBy, long key)
+    {
+        if (_post is not { Deleted: false } post)
+        {
+            return false;
+        }
+
+        await FanOutAsync(Timelines.FanoutKind.Add, new TimelineEntry(key, Id, post.AuthorId, repostedBy));
+        return true;
+    }
+
     public Task<Guid?> GetQuotedIdAsync() => Task.FromResult(_post is { Deleted: false } p ? p.QuoteOf : null);
 
     // Timelines change off this grain's turn: the job is queued and the call returns.

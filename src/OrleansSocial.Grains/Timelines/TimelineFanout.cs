@@ -44,11 +44,17 @@ public sealed record FanoutResult(FanoutKind Kind, Guid PostId, long Key, long? 
 /// followers' timelines merge their recent posts at read time.
 /// </summary>
 /// <remarks>
-/// Jobs live in memory: a silo that dies mid fan-out leaves the rest of that audience without the entry until their
-/// timelines are rebuilt (after <see cref="TimelineOptions.InactiveDays"/>) — entries are derived data, the posts are safe.
+/// Jobs live in memory, and a post or repost is marked fanned out when its job finished. A sweeper (every
+/// <see cref="SweepPeriod"/>, on every silo) claims those left unmarked for longer than <see cref="SweepDelay"/> — a silo
+/// died mid fan-out — and runs them again (rows are written idempotently), and removes from timelines the entries of
+/// posts deleted in the last day, in case a removal was lost.
 /// </remarks>
 public sealed partial class TimelineFanout : IAsyncDisposable
 {
+    public static readonly TimeSpan SweepPeriod = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan SweepDelay = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan SweepHorizon = TimeSpan.FromDays(1);
+    private const int SweepBatch = 100;
     private const int Workers = 2;
     private const int KeptResults = 1_000;
 
@@ -67,6 +73,8 @@ public sealed partial class TimelineFanout : IAsyncDisposable
     private readonly ConcurrentDictionary<(Guid, long), FanoutResult> _results = new();
     private readonly ConcurrentQueue<(Guid, long)> _resultOrder = new();
     private readonly Task[] _loops;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _sweeper;
 
     public TimelineFanout(TimelineStore store, IGrainFactory grains, IServiceProvider services, TimelineOptions options, TimeProvider time,
         ILogger<TimelineFanout> logger)
@@ -76,6 +84,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         using (ExecutionContext.SuppressFlow())
         {
             _loops = [.. _queues.Select(q => Task.Run(() => RunAsync(q.Reader)))];
+            _sweeper = Task.Run(SweepLoopAsync);
         }
     }
 
@@ -93,8 +102,59 @@ public sealed partial class TimelineFanout : IAsyncDisposable
     public FanoutResult? ResultOf(Guid postId) =>
         _results.Values.FirstOrDefault(r => r.PostId == postId && r.Kind == FanoutKind.Add && r.RepostedBy is null);
 
+    /// <summary>
+    /// Runs again the fan-outs that did not finish (posts and reposts older than <see cref="SweepDelay"/>, up to a day old)
+    /// and removes the entries of recently deleted posts; returns how many fan-outs were resumed.
+    /// </summary>
+    public async Task<int> SweepAsync()
+    {
+        var now = _time.GetUtcNow();
+        var resumed = 0;
+        foreach (var entry in await _store.ClaimUnfinishedAsync(now - SweepHorizon, now - SweepDelay, SweepBatch).ConfigureAwait(false))
+        {
+            if (await _grains.GetGrain<IPostGrain>(entry.PostId).ResumeFanoutAsync(entry.RepostedBy, entry.Key).ConfigureAwait(false))
+            {
+                resumed++;
+            }
+            else
+            {
+                await _store.MarkFannedOutAsync(entry.PostId, entry.RepostedBy).ConfigureAwait(false);
+            }
+        }
+
+        await _store.PurgeDeletedAsync(now - SweepHorizon).ConfigureAwait(false);
+        return resumed;
+    }
+
+    private async Task SweepLoopAsync()
+    {
+        try
+        {
+            await Task.Delay(SweepDelay, _time, _stopping.Token).ConfigureAwait(false);
+            while (!_stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    await SweepAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogSweepFailed(_logger, e);
+                }
+
+                await Task.Delay(SweepPeriod, _time, _stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _sweeper.ConfigureAwait(false);
+        _stopping.Dispose();
         foreach (var queue in _queues)
         {
             queue.Writer.TryComplete();
@@ -145,6 +205,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
 
         if (job.Visibility == PostVisibility.Private)
         {
+            await _store.MarkFannedOutAsync(entry.PostId, entry.RepostedBy).ConfigureAwait(false);
             return Finish(job, delivered, skipped: false);
         }
 
@@ -173,6 +234,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
             }
         }
 
+        await _store.MarkFannedOutAsync(entry.PostId, entry.RepostedBy).ConfigureAwait(false);
         return Finish(job, delivered, celebrity);
     }
 
@@ -238,6 +300,9 @@ public sealed partial class TimelineFanout : IAsyncDisposable
             _results.TryRemove(old, out _);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweeping unfinished fan-outs failed; the next sweep tries again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Fan-out ({Kind}) of post {PostId} failed")]
     private static partial void LogFanoutFailed(ILogger logger, Exception exception, FanoutKind kind, Guid postId);

@@ -400,6 +400,62 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time)
         return tags;
     }
 
+    /// <summary>Marks a post's (or a repost's) fan-out finished.</summary>
+    public async Task MarkFannedOutAsync(Guid postId, long? repostedBy)
+    {
+        await using var command = db.CreateCommand(repostedBy is null
+            ? "UPDATE posts SET fanned_out = true WHERE id = $1"
+            : "UPDATE reposts SET fanned_out = true WHERE post_id = $1 AND account_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = postId });
+        command.Parameters.Add(new NpgsqlParameter { Value = repostedBy ?? 0L });
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Claims posts and reposts made between <paramref name="from"/> and <paramref name="until"/> whose fan-out did not
+    /// finish and that nobody claimed in the last five minutes (rows locked by another claimer are skipped).
+    /// </summary>
+    public async Task<IReadOnlyList<TimelineEntry>> ClaimUnfinishedAsync(DateTimeOffset from, DateTimeOffset until, int limit)
+    {
+        await using var command = db.CreateCommand("""
+            WITH p AS (
+                UPDATE posts SET fanout_claimed_at = $3 WHERE id IN (
+                    SELECT id FROM posts WHERE NOT fanned_out AND created_at > $1 AND created_at < $2
+                      AND (fanout_claimed_at IS NULL OR fanout_claimed_at < $3 - interval '5 minutes')
+                    ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+                RETURNING seq, id, author_id),
+            r AS (
+                UPDATE reposts SET fanout_claimed_at = $3 WHERE id IN (
+                    SELECT id FROM reposts WHERE NOT fanned_out AND created_at > $1 AND created_at < $2
+                      AND (fanout_claimed_at IS NULL OR fanout_claimed_at < $3 - interval '5 minutes')
+                    ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+                RETURNING seq, post_id, account_id)
+            SELECT seq, id, author_id, NULL::bigint FROM p
+            UNION ALL SELECT r.seq, r.post_id, x.author_id, r.account_id FROM r JOIN posts x ON x.id = r.post_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = from });
+        command.Parameters.Add(new NpgsqlParameter { Value = until });
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var entries = new List<TimelineEntry>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            entries.Add(ReadEntry(r, 0));
+        }
+
+        return entries;
+    }
+
+    /// <summary>Removes from every timeline the entries of posts deleted since <paramref name="since"/> (a removal that was lost).</summary>
+    public async Task<int> PurgeDeletedAsync(DateTimeOffset since)
+    {
+        await using var command = db.CreateCommand(
+            "DELETE FROM timeline_entries te USING posts p WHERE te.post_id = p.id AND p.deleted_at IS NOT NULL AND p.deleted_at > $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = since });
+        return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Follows a hashtag; true when the account did not follow it yet.</summary>
     public async Task<bool> FollowTagAsync(long account, string tag)
     {
