@@ -331,4 +331,28 @@ public sealed class TimelineTests(FeedsFactory factory) : IClassFixture<FeedsFac
         Assert.True((bool)(await done.ExecuteScalarAsync())!);
         Assert.Equal(0, await factory.Services.GetRequiredService<TimelineFanout>().SweepAsync()); // nothing left to resume
     }
+
+    [Fact]
+    public async Task Fan_out_reaches_hashtag_followers_with_public_posts_only_and_skips_followers_who_mute_the_author()
+    {
+        using var client = factory.CreateClient();
+        var (tagFan, muter, author) = (await client.NewUserAsync("fo"), await client.NewUserAsync("fo"), await client.NewUserAsync("fo"));
+        var tag = "fan" + Guid.NewGuid().ToString("N")[..8];
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/tags/{tag}/follow", token: tagFan.AccessToken);
+        await Act(client, muter, "follow", author);
+        await Act(client, muter, "mute", author);
+
+        var closed = await PostAsync(client, author, $"followers only #{tag}", "followers");
+        var open = await PostAsync(client, author, $"for everyone #{tag}");
+        var tagHome = await HomeUntilAsync(client, tagFan, ids => ids.Contains(open));
+        await HomeUntilAsync(client, author, ids => ids.Contains(open));
+        await Task.Delay(300); // the muter's fan-out batch ran with the author's
+        await using var db = NpgsqlDataSource.Create(factory.ConnectionString);
+        await using var rows = db.CreateCommand("SELECT count(*) FROM timeline_entries WHERE owner_id = $1");
+        rows.Parameters.Add(new NpgsqlParameter { Value = muter.Id });
+
+        Assert.Equal([open], tagHome);
+        Assert.DoesNotContain(closed, tagHome);
+        Assert.Equal(0L, (long)(await rows.ExecuteScalarAsync())!);
+    }
 }
