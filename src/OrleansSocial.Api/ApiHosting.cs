@@ -19,6 +19,7 @@ using OrleansSocial.Api.Realtime;
 using OrleansSocial.Api.Notifications;
 using OrleansSocial.Api.Posts;
 using OrleansSocial.Api.Timelines;
+using OrleansSocial.Api.Conversations;
 using OrleansSocial.Api.Relationships;
 
 namespace OrleansSocial.Api;
@@ -68,6 +69,7 @@ public static class ApiHosting
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Posts").Get<OrleansSocial.Posts.PostOptions>() ?? new OrleansSocial.Posts.PostOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Timelines").Get<OrleansSocial.Timelines.TimelineOptions>() ?? new OrleansSocial.Timelines.TimelineOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Conversations").Get<OrleansSocial.Conversations.ConversationOptions>() ?? new OrleansSocial.Conversations.ConversationOptions());
         AddAccounts(builder);
         builder.Services.AddOrleansSocialRateLimiting(builder.Configuration.GetSection("Api:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions());
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
@@ -181,7 +183,7 @@ public static class ApiHosting
         if (app.Services.GetService<AccountStore>() is not null)
         {
             api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints()
-                .MapTimelineEndpoints();
+                .MapTimelineEndpoints().MapConversationEndpoints();
         }
 
         return app;

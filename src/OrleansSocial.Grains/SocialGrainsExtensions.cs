@@ -29,6 +29,8 @@ public static class SocialGrainsExtensions
             builder.Services.TryAddSingleton(new OrleansSocial.Posts.PostOptions());
             builder.Services.AddSingleton(sp => new Posts.PostStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.TryAddSingleton(new OrleansSocial.Timelines.TimelineOptions());
+            builder.Services.TryAddSingleton(new OrleansSocial.Conversations.ConversationOptions());
+            builder.Services.AddSingleton(sp => new Conversations.ConversationStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new Timelines.TimelineStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton<Timelines.TimelineFanout>();
             builder.Services.AddSingleton(sp => new Posts.ReactionWriter(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));

@@ -112,6 +112,27 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
     }
 
     [Fact]
+    public async Task A_direct_message_reaches_the_other_members_javascript_client()
+    {
+        using var http = _factory.CreateClient();
+        var (senderId, senderToken) = await SignUpAsync(http);
+        var (recipientId, recipientToken) = await SignUpAsync(http);
+        var conversation = (await (await http.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { recipientId } }, senderToken))
+            .JsonAsync()).GetProperty("id").GetString();
+        using var js = StartJsClient(recipientToken, "message", 1);
+        Assert.Equal("connected", await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{conversation}/messages", new { client_id = "m-1", text = "are you there?" }, senderToken);
+        var line = await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(line is not null, await js.StandardError.ReadToEndAsync());
+        var message = JsonDocument.Parse(line).RootElement;
+        Assert.Equal("are you there?", message.GetProperty("text").GetString());
+        Assert.Equal(conversation, message.GetProperty("conversation_id").GetString());
+        Assert.Equal(senderId, message.GetProperty("sender_id").GetString());
+    }
+
+    [Fact]
     public async Task Another_users_events_do_not_reach_a_connection()
     {
         using var http = _factory.CreateClient();

@@ -1,0 +1,75 @@
+using System.Security.Cryptography;
+using System.Text;
+using OrleansSocial.Runtime;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Conversations;
+
+public static class ConversationKinds
+{
+    public const string Direct = "direct";
+    public const string Group = "group";
+
+    /// <summary>
+    /// The id of the one direct conversation of two accounts, the same whichever of them asks: both reach the same grain,
+    /// which creates it once.
+    /// </summary>
+    public static Guid DirectId(long a, long b)
+    {
+        var (low, high) = a < b ? (a, b) : (b, a);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"direct:{low}:{high}"));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8 (custom), RFC 9562
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+}
+
+public sealed record MemberView(PublicAccount Account, string Role, long ReadSeq);
+
+/// <summary>A conversation as one of its members sees it.</summary>
+public sealed record ConversationView(Guid Id, string Kind, string? Title, IReadOnlyList<MemberView> Members, long LastSeq, DateTimeOffset CreatedAt);
+
+/// <summary>A message; a deleted one keeps its place (seq) and loses its text.</summary>
+public sealed record MessageView(Guid ConversationId, long Seq, long SenderId, string ClientId, string? Text, long? ReplyTo, DateTimeOffset CreatedAt,
+    DateTimeOffset? EditedAt, bool Deleted);
+
+/// <summary>A message to send. <see cref="ClientId"/> (chosen by the client) makes a retried send return the first message.</summary>
+public sealed record NewMessage(long SenderId, string ClientId, string Text, long? ReplyTo);
+
+/// <summary>Settings of direct messages (section <c>Conversations</c>).</summary>
+public sealed class ConversationOptions
+{
+    /// <summary>Most members of a group, its creator included. Default 250.</summary>
+    public int MaxGroupMembers { get; set; } = 250;
+
+    /// <summary>Longest message text. Default 4,000.</summary>
+    public int MaxMessageLength { get; set; } = 4_000;
+}
+
+/// <summary>
+/// One per conversation (key: its id; a direct conversation's is <see cref="ConversationKinds.DirectId"/>). Holds the
+/// members and the last message number hot; messages are rows. Anyone who is not a member gets
+/// <see cref="KeyNotFoundException"/>: a conversation's existence does not leak.
+/// </summary>
+public interface IConversationGrain : IGrainWithGuidKey
+{
+    /// <summary>
+    /// Starts (or returns) the direct conversation of <paramref name="starter"/> and <paramref name="other"/>; this grain's
+    /// key must be their <see cref="ConversationKinds.DirectId"/>. A block either way refuses it
+    /// (<see cref="OrleansSocial.Posts.ActionRefusedException"/>).
+    /// </summary>
+    Task<ConversationView> StartDirectAsync(long starter, long other);
+
+    /// <summary>Starts a group with its creator as admin; <see cref="ArgumentException"/> names a bad field.</summary>
+    Task<ConversationView> StartGroupAsync(long creator, long[] members, string? title);
+
+    [ReadOnly]
+    Task<ConversationView> GetAsync(long viewerId);
+
+    /// <summary>Sends a message (members only); a retry with the same client id returns the first message.</summary>
+    Task<MessageView> SendAsync(NewMessage message);
+
+    /// <summary>History, newest first (cursor: the message number).</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<MessageView>> GetMessagesAsync(long viewerId, PageQuery page);
+}

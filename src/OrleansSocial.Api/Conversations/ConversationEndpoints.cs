@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Infrastructure;
+using OrleansSocial.Api.Relationships;
+using OrleansSocial.Conversations;
+using OrleansSocial.Runtime;
+
+namespace OrleansSocial.Api.Conversations;
+
+/// <summary>Body of <c>POST /api/v1/conversations</c>: one other account for a direct conversation, or several (and a title) for a group.</summary>
+public sealed record StartConversationRequest(string[]? ParticipantIds, string? Title);
+
+/// <summary>Body of <c>POST /api/v1/conversations/{id}/messages</c>.</summary>
+public sealed record SendMessageRequest(string? ClientId, string? Text, string? ReplyTo);
+
+public sealed record MemberResponse(PublicAccountResponse Account, string Role, string LastReadId);
+
+public sealed record ConversationResponse(string Id, string Kind, string? Title, MemberResponse[] Members, string LastMessageId, DateTimeOffset CreatedAt)
+{
+    public static ConversationResponse From(ConversationView c) => new(c.Id.ToString(), c.Kind, c.Title,
+        [.. c.Members.Select(m => new MemberResponse(PublicAccountResponse.From(m.Account), m.Role, m.ReadSeq.ToString(CultureInfo.InvariantCulture)))],
+        c.LastSeq.ToString(CultureInfo.InvariantCulture), c.CreatedAt);
+}
+
+/// <summary>A message; <c>id</c> is its number in the conversation (the history's cursor).</summary>
+public sealed record MessageResponse(string Id, string ConversationId, string SenderId, string ClientId, string? Text, string? ReplyTo, DateTimeOffset CreatedAt,
+    DateTimeOffset? EditedAt, bool Deleted)
+{
+    public static MessageResponse From(MessageView m) => new(m.Seq.ToString(CultureInfo.InvariantCulture), m.ConversationId.ToString(),
+        m.SenderId.ToString(CultureInfo.InvariantCulture), m.ClientId, m.Text, m.ReplyTo?.ToString(CultureInfo.InvariantCulture), m.CreatedAt, m.EditedAt, m.Deleted);
+}
+
+/// <summary>Direct and group conversations and their messages.</summary>
+public static class ConversationEndpoints
+{
+    public static RouteGroupBuilder MapConversationEndpoints(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var conversations = api.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization();
+        conversations.MapPost("/", StartAsync).WithName("StartConversation")
+            .WithSummary("With one participant: the direct conversation of you two (the same one every time). With several: a new group you administer.")
+            .Produces<ConversationResponse>().Produces<ConversationResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        conversations.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).GetAsync(user.AccountId()), c => TypedResults.Ok(ConversationResponse.From(c))))
+            .WithName("GetConversation").WithSummary("A conversation you are a member of (404 otherwise).")
+            .Produces<ConversationResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+        conversations.MapPost("/{id:guid}/messages", (Guid id, SendMessageRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                SendAsync(id, body, user, grains))
+            .WithName("SendMessage").WithSummary("Sends a message; a retry with the same client_id returns the first message instead of sending a second.")
+            .Produces<MessageResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        conversations.MapGet("/{id:guid}/messages", (Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                PageRequest.ServeAsync(http, page => grains.GetGrain<IConversationGrain>(id).GetMessagesAsync(user.AccountId(), page), m => m.Seq, MessageResponse.From))
+            .WithName("ConversationMessages").WithSummary("The history, newest first (cursor pagination; ids are message numbers).")
+            .Produces<MessageResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    private static async Task<IResult> StartAsync(StartConversationRequest body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var ids = new List<long>();
+        foreach (var raw in body.ParticipantIds ?? [])
+        {
+            if (!long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                return Invalid("participant_ids", "participant_ids are account ids.");
+            }
+
+            ids.Add(id);
+        }
+
+        var me = user.AccountId();
+        var others = ids.Where(i => i != me).Distinct().ToArray();
+        if (others.Length == 0)
+        {
+            return Invalid("participant_ids", "Name at least one other account.");
+        }
+
+        if (others.Length == 1 && body.Title is null)
+        {
+            return await GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(ConversationKinds.DirectId(me, others[0])).StartDirectAsync(me, others[0]),
+                c => TypedResults.Ok(ConversationResponse.From(c)), "participant_ids").ConfigureAwait(false);
+        }
+
+        var group = Guid.CreateVersion7();
+        return await GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(group).StartGroupAsync(me, others, body.Title),
+            c => TypedResults.Created($"/api/v1/conversations/{c.Id}", ConversationResponse.From(c)), "participant_ids").ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> SendAsync(Guid id, SendMessageRequest body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        long? replyTo = null;
+        if (body.ReplyTo is not null)
+        {
+            if (!long.TryParse(body.ReplyTo, NumberStyles.None, CultureInfo.InvariantCulture, out var r))
+            {
+                return Invalid("reply_to", "reply_to is a message id of this conversation.");
+            }
+
+            replyTo = r;
+        }
+
+        return await GrainResults.RunAsync(
+            () => grains.GetGrain<IConversationGrain>(id).SendAsync(new NewMessage(user.AccountId(), body.ClientId ?? "", body.Text ?? "", replyTo)),
+            m => TypedResults.Created($"/api/v1/conversations/{id}/messages", MessageResponse.From(m))).ConfigureAwait(false);
+    }
+
+    private static IResult Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is invalid.");
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text.Json;
+using OrleansSocial.Conversations;
+using OrleansSocial.Posts;
+using OrleansSocial.Realtime;
+using OrleansSocial.Runtime;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Grains.Conversations;
+
+/// <summary>
+/// A conversation: its members held hot, its messages rows. Sends are numbered by the row (one statement bumps the
+/// conversation's counter and inserts), so every acknowledged message is stored exactly once, and each goes to every
+/// member's connections as the SignalR <c>message</c> event.
+/// </summary>
+public sealed class ConversationGrain(ConversationStore store, ConversationOptions options, TimeProvider time) : Grain, IConversationGrain
+{
+    private const int MaxClientIdLength = 100;
+    private const int MaxTitleLength = 100;
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private ConversationRecord? _conversation;
+
+    private Guid Id => this.GetPrimaryKey();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) => _conversation = await store.LoadAsync(Id);
+
+    public async Task<ConversationView> StartDirectAsync(long starter, long other)
+    {
+        if (starter == other)
+        {
+            throw new ArgumentException("A direct conversation needs another account.", "participant_ids");
+        }
+
+        if (ConversationKinds.DirectId(starter, other) != Id)
+        {
+            throw new ArgumentException("This is not the direct conversation of these accounts.", "participant_ids");
+        }
+
+        if (_conversation is null)
+        {
+            await RefuseAcrossBlockAsync(starter, other);
+            await store.CreateAsync(Id, ConversationKinds.Direct, null, starter, [starter, other]);
+            _conversation = await store.LoadAsync(Id);
+        }
+
+        return await ViewAsync(starter);
+    }
+
+    public async Task<ConversationView> StartGroupAsync(long creator, long[] members, string? title)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        if (_conversation is not null)
+        {
+            throw new InvalidOperationException("This conversation exists already.");
+        }
+
+        var everyone = members.Prepend(creator).Distinct().ToArray();
+        if (everyone.Length < 2 || everyone.Length > options.MaxGroupMembers)
+        {
+            throw new ArgumentException($"A group has 2 to {options.MaxGroupMembers} members, you included.", "participant_ids");
+        }
+
+        var name = title?.Trim();
+        if (name is { Length: > MaxTitleLength } || name?.Any(char.IsControl) == true)
+        {
+            throw new ArgumentException($"A title is at most {MaxTitleLength} characters on one line.", "title");
+        }
+
+        foreach (var member in everyone.Skip(1))
+        {
+            await RefuseAcrossBlockAsync(creator, member);
+        }
+
+        await store.CreateAsync(Id, ConversationKinds.Group, string.IsNullOrEmpty(name) ? null : name, creator, everyone);
+        _conversation = await store.LoadAsync(Id);
+        return await ViewAsync(creator);
+    }
+
+    public Task<ConversationView> GetAsync(long viewerId) => ViewAsync(viewerId);
+
+    public async Task<MessageView> SendAsync(NewMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var conversation = MemberOnly(message.SenderId);
+        if (string.IsNullOrWhiteSpace(message.ClientId) || message.ClientId.Length > MaxClientIdLength || message.ClientId.Any(char.IsControl))
+        {
+            throw new ArgumentException($"client_id is 1 to {MaxClientIdLength} characters chosen by the client.", "client_id");
+        }
+
+        if (string.IsNullOrWhiteSpace(message.Text) || message.Text.Length > options.MaxMessageLength)
+        {
+            throw new ArgumentException($"A message has 1 to {options.MaxMessageLength} characters.", "text");
+        }
+
+        if (message.ReplyTo is { } replyTo && (replyTo < 1 || replyTo > conversation.LastSeq))
+        {
+            throw new ArgumentException("reply_to is not a message of this conversation.", "reply_to");
+        }
+
+        if (conversation.Kind == ConversationKinds.Direct)
+        {
+            await RefuseAcrossBlockAsync(message.SenderId, conversation.Members.First(m => m.Account != message.SenderId).Account);
+        }
+
+        var (sent, created) = await store.SendAsync(Id, message, time.GetUtcNow());
+        if (created)
+        {
+            _conversation = conversation with { LastSeq = Math.Max(conversation.LastSeq, sent.Seq) };
+            var e = new UserEvent(UserEventNames.Message, JsonSerializer.SerializeToElement(MessageEvent.From(sent), EventJson));
+            await Task.WhenAll(conversation.Members.Select(m => UserEvents.For(ServiceProvider, m.Account).OnNextAsync(e)));
+        }
+
+        return sent;
+    }
+
+    public Task<IReadOnlyList<MessageView>> GetMessagesAsync(long viewerId, PageQuery page)
+    {
+        MemberOnly(viewerId);
+        return store.MessagesAsync(Id, page);
+    }
+
+    // Anyone but a member sees no conversation at all.
+    private ConversationRecord MemberOnly(long accountId) =>
+        _conversation is { } c && c.Members.Any(m => m.Account == accountId) ? c : throw new KeyNotFoundException("No such conversation.");
+
+    private async Task RefuseAcrossBlockAsync(long sender, long other)
+    {
+        if ((await GrainFactory.GetGrain<IUserGrain>(sender).GetRelationToAsync(other)).BlockedEitherWay)
+        {
+            throw new ActionRefusedException("You cannot message this account.");
+        }
+    }
+
+    private async Task<ConversationView> ViewAsync(long viewerId)
+    {
+        var conversation = MemberOnly(viewerId);
+        var accounts = await Task.WhenAll(conversation.Members.Select(m => GrainFactory.GetGrain<IUserGrain>(m.Account).GetAccountAsync(0)));
+        var members = conversation.Members.Zip(accounts, (m, a) => a is null ? null : new MemberView(a, m.Role, m.ReadSeq)).OfType<MemberView>().ToArray();
+        return new ConversationView(Id, conversation.Kind, conversation.Title, members, conversation.LastSeq, conversation.CreatedAt);
+    }
+}
+
+/// <summary>The payload of <c>message</c>: the message as the REST history returns it (ids as strings).</summary>
+public sealed record MessageEvent(string ConversationId, string Id, string SenderId, string ClientId, string? Text, string? ReplyTo, DateTimeOffset CreatedAt)
+{
+    public static MessageEvent From(MessageView m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        return new(m.ConversationId.ToString(), m.Seq.ToString(CultureInfo.InvariantCulture), m.SenderId.ToString(CultureInfo.InvariantCulture), m.ClientId,
+            m.Text, m.ReplyTo?.ToString(CultureInfo.InvariantCulture), m.CreatedAt);
+    }
+}

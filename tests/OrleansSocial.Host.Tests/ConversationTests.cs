@@ -1,0 +1,132 @@
+using System.Net;
+using System.Text.Json;
+using Npgsql;
+
+namespace OrleansSocial.Host.Tests;
+
+public sealed class ConversationTests(AccountsFactory factory) : IClassFixture<AccountsFactory>
+{
+    private static async Task<HttpResponseMessage> StartAsync(HttpClient client, TestUser starter, string? title, params TestUser[] others) =>
+        await client.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations",
+            new { participant_ids = others.Select(o => o.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), title }, starter.AccessToken);
+
+    private static async Task<string> StartedIdAsync(HttpClient client, TestUser starter, string? title, params TestUser[] others)
+    {
+        var response = await StartAsync(client, starter, title, others);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.JsonAsync()).GetProperty("id").GetString()!;
+    }
+
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, TestUser sender, string conversation, string clientId, string text, string? replyTo = null) =>
+        client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{conversation}/messages", new { client_id = clientId, text, reply_to = replyTo }, sender.AccessToken);
+
+    [Fact]
+    public async Task Two_accounts_starting_their_direct_conversation_at_once_from_both_sides_get_the_same_one()
+    {
+        using var client = factory.CreateClient();
+        var (a, b) = (await client.NewUserAsync("dm"), await client.NewUserAsync("dm"));
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => i % 2 == 0 ? StartedIdAsync(client, a, null, b) : StartedIdAsync(client, b, null, a)));
+        await using var db = NpgsqlDataSource.Create(factory.ConnectionString);
+        await using var count = db.CreateCommand("SELECT count(*) FROM conversations WHERE pair_key = $1");
+        count.Parameters.Add(new NpgsqlParameter { Value = $"{Math.Min(a.Id, b.Id)}:{Math.Max(a.Id, b.Id)}" });
+
+        Assert.Single(ids.Distinct());
+        Assert.Equal(1L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task A_retried_send_with_the_same_client_id_stores_one_message_and_answers_with_it()
+    {
+        using var client = factory.CreateClient();
+        var (a, b) = (await client.NewUserAsync("dm"), await client.NewUserAsync("dm"));
+        var conversation = await StartedIdAsync(client, a, null, b);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => SendAsync(client, a, conversation, "c-1", "hello once")));
+        var ids = await Task.WhenAll(answers.Select(async r => (await r.JsonAsync()).GetProperty("id").GetString()));
+        var reply = await (await SendAsync(client, b, conversation, "c-1", "same client id, other sender", ids[0])).JsonAsync();
+        var history = (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{conversation}/messages", token: b.AccessToken)).JsonAsync())
+            .EnumerateArray().ToArray();
+
+        Assert.All(answers, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        Assert.Single(ids.Distinct());
+        Assert.Equal(ids[0], reply.GetProperty("reply_to").GetString());
+        Assert.Equal(["same client id, other sender", "hello once"], history.Select(m => m.GetProperty("text").GetString()));
+        Assert.Equal(["2", "1"], history.Select(m => m.GetProperty("id").GetString()));
+    }
+
+    [Fact]
+    public async Task Only_members_see_read_or_write_a_conversation_and_a_group_has_its_creator_as_admin()
+    {
+        using var client = factory.CreateClient();
+        var (a, b, c, outsider) = (await client.NewUserAsync("dm"), await client.NewUserAsync("dm"), await client.NewUserAsync("dm"), await client.NewUserAsync("dm"));
+        var group = await StartedIdAsync(client, a, "planning", b, c);
+        await SendAsync(client, b, group, "b-1", "hi all");
+
+        var asMember = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}", token: c.AccessToken)).JsonAsync();
+        var statuses = new[]
+        {
+            (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}", token: outsider.AccessToken)).StatusCode,
+            (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}/messages", token: outsider.AccessToken)).StatusCode,
+            (await SendAsync(client, outsider, group, "o-1", "let me in")).StatusCode,
+            (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{Guid.NewGuid()}", token: outsider.AccessToken)).StatusCode,
+        };
+
+        Assert.Equal("group", asMember.GetProperty("kind").GetString());
+        Assert.Equal("planning", asMember.GetProperty("title").GetString());
+        Assert.Equal("1", asMember.GetProperty("last_message_id").GetString());
+        var roles = asMember.GetProperty("members").EnumerateArray().ToDictionary(m => m.GetProperty("account").GetProperty("username").GetString()!, m => m.GetProperty("role").GetString());
+        Assert.Equal("admin", roles[a.Username]);
+        Assert.Equal("member", roles[c.Username]);
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.NotFound, s));
+    }
+
+    [Fact]
+    public async Task A_block_either_way_forbids_starting_or_continuing_a_direct_conversation()
+    {
+        using var client = factory.CreateClient();
+        var (a, b, c) = (await client.NewUserAsync("dm"), await client.NewUserAsync("dm"), await client.NewUserAsync("dm"));
+        var existing = await StartedIdAsync(client, a, null, b);
+        await SendAsync(client, a, existing, "a-1", "before");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{a.Id}/block", token: b.AccessToken);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{c.Id}/block", token: a.AccessToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(client, a, existing, "a-2", "after")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(client, b, existing, "b-1", "after")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await StartAsync(client, c, null, a)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await StartAsync(client, a, "with someone I blocked", b, c)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("", "text", "text")]
+    [InlineData("c-x", "", "text")]
+    [InlineData("c-x", "LONG", "text")]
+    [InlineData("c-x", "hi", "reply_to")]
+    public async Task Bad_messages_are_refused_naming_the_field(string clientId, string text, string field)
+    {
+        using var client = factory.CreateClient();
+        var (a, b) = (await client.NewUserAsync("dm"), await client.NewUserAsync("dm"));
+        var conversation = await StartedIdAsync(client, a, null, b);
+        var body = text == "LONG" ? new string('x', 4001) : text;
+
+        var response = await SendAsync(client, a, conversation, clientId == "" ? "" : clientId, clientId == "" ? "fine" : body, field == "reply_to" ? "99" : null);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty(clientId == "" ? "client_id" : field, out _));
+    }
+
+    [Fact]
+    public async Task Starting_a_conversation_with_nobody_or_a_missing_account_is_refused()
+    {
+        using var client = factory.CreateClient();
+        var a = await client.NewUserAsync("dm");
+
+        var alone = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { a.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } }, a.AccessToken);
+        var missing = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { "999999999" } }, a.AccessToken);
+        var garbage = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { "x" } }, a.AccessToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, alone.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.True((await garbage.JsonAsync()).GetProperty("errors").TryGetProperty("participant_ids", out _));
+    }
+}
