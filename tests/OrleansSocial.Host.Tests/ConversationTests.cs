@@ -129,4 +129,48 @@ public sealed class ConversationTests(AccountsFactory factory) : IClassFixture<A
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.True((await garbage.JsonAsync()).GetProperty("errors").TryGetProperty("participant_ids", out _));
     }
+
+    [Fact]
+    public async Task Read_pointers_only_move_forward_and_give_receipts_and_unread_counts_in_a_group_of_five()
+    {
+        using var client = factory.CreateClient();
+        var users = new List<TestUser>();
+        for (var i = 0; i < 5; i++)
+        {
+            users.Add(await client.NewUserAsync("rr"));
+        }
+
+        var (a, b, c, d) = (users[0], users[1], users[2], users[3]);
+        var group = await StartedIdAsync(client, a, "five", [.. users.Skip(1)]);
+        foreach (var n in new[] { 1, 2, 3 })
+        {
+            await SendAsync(client, a, group, $"a-{n}", $"message {n}");
+        }
+
+        async Task<string> ReadAsync(TestUser member, string messageId) => (await (await client.SendJsonAsync(HttpMethod.Post,
+            $"/api/v1/conversations/{group}/read", new { message_id = messageId }, member.AccessToken)).JsonAsync()).GetProperty("last_read_id").GetString()!;
+        var bFirst = await ReadAsync(b, "2");
+        var bBack = await ReadAsync(b, "1");           // never back
+        var cPast = await ReadAsync(c, "99");          // at most the newest
+        var history = (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}/messages", token: a.AccessToken)).JsonAsync())
+            .EnumerateArray().ToDictionary(m => m.GetProperty("id").GetString()!, m => m.GetProperty("read_by").EnumerateArray().Select(x => x.GetString()).ToHashSet());
+        var dList = (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations", token: d.AccessToken)).JsonAsync()).EnumerateArray().Single();
+        var bList = (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations", token: b.AccessToken)).JsonAsync()).EnumerateArray().Single();
+        var dTotal = (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations/unread_count", token: d.AccessToken)).JsonAsync()).GetProperty("count").GetInt64();
+        var aTotal = (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations/unread_count", token: a.AccessToken)).JsonAsync()).GetProperty("count").GetInt64();
+        var outsider = await client.NewUserAsync("rr");
+        var foreign = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/read", new { message_id = "1" }, outsider.AccessToken);
+
+        string Id(TestUser u) => u.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(("2", "2", "3"), (bFirst, bBack, cPast));
+        Assert.Equal([Id(b), Id(c)], history["1"].OrderBy(x => x));
+        Assert.Equal([Id(b), Id(c)], history["2"].OrderBy(x => x));
+        Assert.Equal([Id(c)], history["3"]);
+        Assert.Equal(3, dList.GetProperty("unread_count").GetInt64());
+        Assert.Equal("message 3", dList.GetProperty("last_message").GetProperty("text").GetString());
+        Assert.Equal(1, bList.GetProperty("unread_count").GetInt64());
+        Assert.Equal(3, dTotal);
+        Assert.Equal(0, aTotal);                       // your own messages are not unread
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+    }
 }

@@ -41,7 +41,11 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
         return (created.GetProperty("id").GetString()!, tokens.GetProperty("access_token").GetString()!);
     }
 
-    private Process StartJsClient(string token, string eventName, int count)
+    private Process StartJsClient(string token, string eventName, int count) => StartNode("client.mjs", token, eventName,
+        count.ToString(System.Globalization.CultureInfo.InvariantCulture), "20000");
+
+    // Runs a script of tests/signalr-client against this host's hub: node <script> <hub-url> <arguments...>.
+    private Process StartNode(string script, params string[] arguments)
     {
         var hubUrl = new Uri(_factory.ClientOptions.BaseAddress, "/hubs/events").ToString();
         var info = new ProcessStartInfo("node")
@@ -51,7 +55,7 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "client.mjs", hubUrl, token, eventName, count.ToString(System.Globalization.CultureInfo.InvariantCulture), "20000" })
+        foreach (var argument in new[] { script, hubUrl }.Concat(arguments))
         {
             info.ArgumentList.Add(argument);
         }
@@ -130,6 +134,34 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
         Assert.Equal("are you there?", message.GetProperty("text").GetString());
         Assert.Equal(conversation, message.GetProperty("conversation_id").GetString());
         Assert.Equal(senderId, message.GetProperty("sender_id").GetString());
+    }
+
+    [Fact]
+    public async Task A_read_marked_through_the_hub_reaches_the_other_members_javascript_client_and_a_stranger_is_refused()
+    {
+        using var http = _factory.CreateClient();
+        var (_, senderToken) = await SignUpAsync(http);
+        var (readerId, readerToken) = await SignUpAsync(http);
+        var (_, strangerToken) = await SignUpAsync(http);
+        var conversation = (await (await http.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { readerId } }, senderToken))
+            .JsonAsync()).GetProperty("id").GetString()!;
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{conversation}/messages", new { client_id = "m-1", text = "read me" }, senderToken);
+        using var receipts = StartJsClient(senderToken, "read", 1);
+        Assert.Equal("connected", await receipts.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        using var mark = StartNode("invoke.mjs", readerToken, "MarkRead", conversation, "1");
+        var result = await mark.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var receipt = await receipts.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        using var stranger = StartNode("invoke.mjs", strangerToken, "MarkRead", conversation, "1");
+        var refused = await stranger.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal("\"1\"", result);
+        Assert.True(receipt is not null, await receipts.StandardError.ReadToEndAsync());
+        var read = JsonDocument.Parse(receipt).RootElement;
+        Assert.Equal(readerId, read.GetProperty("account_id").GetString());
+        Assert.Equal("1", read.GetProperty("last_read_id").GetString());
+        Assert.Equal(conversation, read.GetProperty("conversation_id").GetString());
+        Assert.StartsWith("error:", refused, StringComparison.Ordinal);
     }
 
     [Fact]

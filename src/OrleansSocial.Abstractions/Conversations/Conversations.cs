@@ -29,9 +29,15 @@ public sealed record MemberView(PublicAccount Account, string Role, long ReadSeq
 /// <summary>A conversation as one of its members sees it.</summary>
 public sealed record ConversationView(Guid Id, string Kind, string? Title, IReadOnlyList<MemberView> Members, long LastSeq, DateTimeOffset CreatedAt);
 
-/// <summary>A message; a deleted one keeps its place (seq) and loses its text.</summary>
+/// <summary>
+/// A message; a deleted one keeps its place (seq) and loses its text. <see cref="ReadBy"/>: the other members whose read
+/// pointer is at or past it.
+/// </summary>
 public sealed record MessageView(Guid ConversationId, long Seq, long SenderId, string ClientId, string? Text, long? ReplyTo, DateTimeOffset CreatedAt,
-    DateTimeOffset? EditedAt, bool Deleted);
+    DateTimeOffset? EditedAt, bool Deleted, IReadOnlyList<long>? ReadBy = null);
+
+/// <summary>One of a member's conversations in their list: the conversation, its newest message and how many they have not read.</summary>
+public sealed record ConversationSummary(long Cursor, ConversationView Conversation, MessageView? LastMessage, long Unread);
 
 /// <summary>A message to send. <see cref="ClientId"/> (chosen by the client) makes a retried send return the first message.</summary>
 public sealed record NewMessage(long SenderId, string ClientId, string Text, long? ReplyTo);
@@ -69,7 +75,13 @@ public interface IConversationGrain : IGrainWithGuidKey
     /// <summary>Sends a message (members only); a retry with the same client id returns the first message.</summary>
     Task<MessageView> SendAsync(NewMessage message);
 
-    /// <summary>History, newest first (cursor: the message number).</summary>
+    /// <summary>History, newest first (cursor: the message number), each message with who has read it.</summary>
     [ReadOnly]
     Task<IReadOnlyList<MessageView>> GetMessagesAsync(long viewerId, PageQuery page);
+
+    /// <summary>
+    /// Moves the member's read pointer to <paramref name="seq"/> (never back; at most to the newest message) and tells the
+    /// other members (<c>read</c>); returns the pointer.
+    /// </summary>
+    Task<long> MarkReadAsync(long memberId, long seq);
 }

@@ -27,6 +27,9 @@ public static class UserEventNames
     /// <summary>A direct message in one of the user's conversations.</summary>
     public const string Message = "message";
 
+    /// <summary>A member of one of the user's conversations read up to a message.</summary>
+    public const string Read = "read";
+
     /// <summary>A new entry in the user's home timeline (a post or repost of someone they follow, or their own).</summary>
     public const string Update = "update";
 

@@ -132,6 +132,14 @@ public interface IUserGrain : IGrainWithIntegerKey
     [ReadOnly]
     Task<IReadOnlyList<FollowedTag>> GetFollowedTagsAsync(PageQuery page);
 
+    /// <summary>This account's conversations, most recently active first (cursor: the activity), with unread counts.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<OrleansSocial.Conversations.ConversationSummary>> GetConversationsAsync(PageQuery page);
+
+    /// <summary>Messages this account has not read, across its conversations (its own messages do not count).</summary>
+    [ReadOnly]
+    Task<long> GetUnreadMessagesAsync();
+
     /// <summary>New counters from a change another grain made; older versions than the ones held are ignored.</summary>
     [AlwaysInterleave]
     Task ApplyCountsAsync(AccountCounts counts);

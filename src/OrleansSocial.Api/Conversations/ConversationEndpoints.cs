@@ -26,13 +26,24 @@ public sealed record ConversationResponse(string Id, string Kind, string? Title,
         c.LastSeq.ToString(CultureInfo.InvariantCulture), c.CreatedAt);
 }
 
-/// <summary>A message; <c>id</c> is its number in the conversation (the history's cursor).</summary>
+/// <summary>A message; <c>id</c> is its number in the conversation (the history's cursor); <c>read_by</c>: the other members who have read it.</summary>
 public sealed record MessageResponse(string Id, string ConversationId, string SenderId, string ClientId, string? Text, string? ReplyTo, DateTimeOffset CreatedAt,
-    DateTimeOffset? EditedAt, bool Deleted)
+    DateTimeOffset? EditedAt, bool Deleted, string[] ReadBy)
 {
     public static MessageResponse From(MessageView m) => new(m.Seq.ToString(CultureInfo.InvariantCulture), m.ConversationId.ToString(),
-        m.SenderId.ToString(CultureInfo.InvariantCulture), m.ClientId, m.Text, m.ReplyTo?.ToString(CultureInfo.InvariantCulture), m.CreatedAt, m.EditedAt, m.Deleted);
+        m.SenderId.ToString(CultureInfo.InvariantCulture), m.ClientId, m.Text, m.ReplyTo?.ToString(CultureInfo.InvariantCulture), m.CreatedAt, m.EditedAt, m.Deleted,
+        [.. (m.ReadBy ?? []).Select(a => a.ToString(CultureInfo.InvariantCulture))]);
 }
+
+/// <summary>One entry of your conversation list: <c>id</c> is its cursor (last activity).</summary>
+public sealed record ConversationListItemResponse(string Id, ConversationResponse Conversation, MessageResponse? LastMessage, long UnreadCount);
+
+/// <summary>Body of <c>POST /api/v1/conversations/{id}/read</c>.</summary>
+public sealed record MarkReadRequest(string? MessageId);
+
+public sealed record ReadPointerResponse(string LastReadId);
+
+public sealed record UnreadCountResponse(long Count);
 
 /// <summary>Direct and group conversations and their messages.</summary>
 public static class ConversationEndpoints
@@ -45,6 +56,23 @@ public static class ConversationEndpoints
             .WithSummary("With one participant: the direct conversation of you two (the same one every time). With several: a new group you administer.")
             .Produces<ConversationResponse>().Produces<ConversationResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        conversations.MapGet("/", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                PageRequest.ServeAsync(http, page => grains.GetGrain<OrleansSocial.Users.IUserGrain>(user.AccountId()).GetConversationsAsync(page), c => c.Cursor,
+                    c => new ConversationListItemResponse(c.Cursor.ToString(CultureInfo.InvariantCulture), ConversationResponse.From(c.Conversation),
+                        c.LastMessage is null ? null : MessageResponse.From(c.LastMessage), c.Unread)))
+            .WithName("Conversations").WithSummary("Your conversations, most recently active first, with the newest message and your unread count.")
+            .Produces<ConversationListItemResponse[]>();
+        conversations.MapGet("/unread_count", (ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => grains.GetGrain<OrleansSocial.Users.IUserGrain>(user.AccountId()).GetUnreadMessagesAsync(),
+                    n => TypedResults.Ok(new UnreadCountResponse(n))))
+            .WithName("UnreadMessages").WithSummary("Messages from others you have not read, across your conversations.").Produces<UnreadCountResponse>();
+        conversations.MapPost("/{id:guid}/read", (Guid id, MarkReadRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                long.TryParse(body.MessageId, NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+                    ? GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).MarkReadAsync(user.AccountId(), seq),
+                        p => TypedResults.Ok(new ReadPointerResponse(p.ToString(CultureInfo.InvariantCulture))))
+                    : Task.FromResult(Invalid("message_id", "message_id is a message id of this conversation.")))
+            .WithName("MarkConversationRead").WithSummary("You have read up to this message (pointers only move forward); the other members get a read event.")
+            .Produces<ReadPointerResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).GetAsync(user.AccountId()), c => TypedResults.Ok(ConversationResponse.From(c))))
             .WithName("GetConversation").WithSummary("A conversation you are a member of (404 otherwise).")

@@ -14,8 +14,32 @@ namespace OrleansSocial.Api.Realtime;
 /// Delivery is at-most-once: a reconnecting client catches up over REST.
 /// </summary>
 [Authorize]
-public sealed class EventsHub(ConnectionRelay relay) : Hub
+public sealed class EventsHub(ConnectionRelay relay, IGrainFactory grains) : Hub
 {
+    /// <summary>
+    /// Client → server: the caller has read the conversation up to <paramref name="messageId"/> (as
+    /// <c>POST /api/v1/conversations/{id}/read</c>); returns the read pointer. Not a member: an error, as for a missing one.
+    /// </summary>
+    public async Task<string> MarkRead(string conversationId, string messageId)
+    {
+        if (!Guid.TryParse(conversationId, out var conversation) || !long.TryParse(messageId, System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var seq))
+        {
+            throw new HubException("conversationId is a conversation id and messageId a message id.");
+        }
+
+        var me = long.Parse(Context.User!.FindFirstValue("sub")!, System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            var pointer = await grains.GetGrain<OrleansSocial.Conversations.IConversationGrain>(conversation).MarkReadAsync(me, seq).ConfigureAwait(false);
+            return pointer.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (KeyNotFoundException)
+        {
+            throw new HubException("No such conversation.");
+        }
+    }
+
     public override async Task OnConnectedAsync()
     {
         var userId = Context.User?.FindFirstValue("sub") ?? throw new HubException("Not signed in.");

@@ -114,10 +114,36 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
         return sent;
     }
 
-    public Task<IReadOnlyList<MessageView>> GetMessagesAsync(long viewerId, PageQuery page)
+    public async Task<IReadOnlyList<MessageView>> GetMessagesAsync(long viewerId, PageQuery page)
     {
-        MemberOnly(viewerId);
-        return store.MessagesAsync(Id, page);
+        var conversation = MemberOnly(viewerId);
+        var messages = await store.MessagesAsync(Id, page);
+        return [.. messages.Select(m => m with
+        {
+            ReadBy = [.. conversation.Members.Where(x => x.Account != m.SenderId && x.ReadSeq >= m.Seq).Select(x => x.Account)],
+        })];
+    }
+
+    public async Task<long> MarkReadAsync(long memberId, long seq)
+    {
+        var conversation = MemberOnly(memberId);
+        var current = conversation.Members.First(m => m.Account == memberId).ReadSeq;
+        var target = Math.Min(seq, conversation.LastSeq);
+        if (target <= current)
+        {
+            return current;
+        }
+
+        var pointer = await store.MarkReadAsync(Id, memberId, target);
+        conversation = _conversation!;
+        _conversation = conversation with
+        {
+            Members = [.. conversation.Members.Select(m => m.Account == memberId ? (m.Account, m.Role, Math.Max(m.ReadSeq, pointer)) : m)],
+        };
+        var e = new UserEvent(UserEventNames.Read, JsonSerializer.SerializeToElement(new ReadEvent(Id.ToString(),
+            memberId.ToString(CultureInfo.InvariantCulture), pointer.ToString(CultureInfo.InvariantCulture)), EventJson));
+        await Task.WhenAll(conversation.Members.Where(m => m.Account != memberId).Select(m => UserEvents.For(ServiceProvider, m.Account).OnNextAsync(e)));
+        return pointer;
     }
 
     // Anyone but a member sees no conversation at all.
@@ -140,6 +166,9 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
         return new ConversationView(Id, conversation.Kind, conversation.Title, members, conversation.LastSeq, conversation.CreatedAt);
     }
 }
+
+/// <summary>The payload of <c>read</c>: a member's read pointer moved to <see cref="LastReadId"/>.</summary>
+public sealed record ReadEvent(string ConversationId, string AccountId, string LastReadId);
 
 /// <summary>The payload of <c>message</c>: the message as the REST history returns it (ids as strings).</summary>
 public sealed record MessageEvent(string ConversationId, string Id, string SenderId, string ClientId, string? Text, string? ReplyTo, DateTimeOffset CreatedAt)

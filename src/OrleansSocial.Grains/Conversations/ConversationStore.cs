@@ -128,10 +128,69 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         var messages = new List<MessageView>();
         while (await r.ReadAsync().ConfigureAwait(false))
         {
-            messages.Add(Read(r));
+            messages.Add(Read(r, 0));
         }
 
         return Keyset.NewestFirst(messages, page);
+    }
+
+    /// <summary>Moves a member's read pointer forward (never back); returns where it stands.</summary>
+    public async Task<long> MarkReadAsync(Guid conversation, long member, long seq)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE conversation_members SET read_seq = greatest(read_seq, $3) WHERE conversation_id = $1 AND account_id = $2 RETURNING read_seq");
+        command.Parameters.Add(new NpgsqlParameter { Value = conversation });
+        command.Parameters.Add(new NpgsqlParameter { Value = member });
+        command.Parameters.Add(new NpgsqlParameter { Value = seq });
+        return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+    }
+
+    /// <summary>A member's conversations by last activity (the cursor), each with its newest message and the member's unread count.</summary>
+    public async Task<IReadOnlyList<(long Cursor, ConversationRecord Conversation, MessageView? Last, long Unread)>> ListAsync(long account, PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await using var command = new NpgsqlCommand();
+        var me = Keyset.Parameter(command, account);
+        var sql = new StringBuilder("""
+            SELECT c.activity, c.id, c.kind, c.title, c.created_at, c.last_seq,
+                   ARRAY(SELECT account_id FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
+                   ARRAY(SELECT role FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
+                   ARRAY(SELECT read_seq FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
+                   lm.conversation_id, lm.seq, lm.sender_id, lm.client_id, lm.text, lm.reply_to, lm.created_at, lm.edited_at, lm.deleted_at,
+                   (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.account_id AND x.deleted_at IS NULL)
+            FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+            LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
+            WHERE m.account_id =
+            """).Append(' ').Append(me);
+        Keyset.Apply(sql, command, "c.activity", page);
+        command.CommandText = sql.ToString();
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        command.Connection = connection;
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var rows = new List<(long, ConversationRecord, MessageView?, long)>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            var ids = r.GetFieldValue<long[]>(6);
+            var roles = r.GetFieldValue<string[]>(7);
+            var reads = r.GetFieldValue<long[]>(8);
+            var members = ids.Select((id, i) => (id, roles[i], reads[i])).ToArray();
+            var record = new ConversationRecord(r.GetGuid(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+                r.GetInt64(5), members);
+            rows.Add((r.GetInt64(0), record, r.IsDBNull(9) ? null : Read(r, 9), r.GetInt64(18)));
+        }
+
+        return Keyset.NewestFirst(rows, page);
+    }
+
+    /// <summary>Messages of others after the account's read pointers, across its conversations.</summary>
+    public async Task<long> UnreadAsync(long account)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT count(*) FROM conversation_members m JOIN messages x ON x.conversation_id = m.conversation_id AND x.seq > m.read_seq
+            WHERE m.account_id = $1 AND x.sender_id <> $1 AND x.deleted_at IS NULL
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = account });
+        return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
     }
 
     private static async Task<MessageView?> ExistingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid conversation, NewMessage message)
@@ -144,13 +203,14 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter { Value = message.SenderId });
         command.Parameters.Add(new NpgsqlParameter { Value = message.ClientId });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        return await r.ReadAsync().ConfigureAwait(false) ? Read(r) : null;
+        return await r.ReadAsync().ConfigureAwait(false) ? Read(r, 0) : null;
     }
 
-    private static MessageView Read(NpgsqlDataReader r)
+    private static MessageView Read(NpgsqlDataReader r, int at)
     {
-        var deleted = !r.IsDBNull(8);
-        return new MessageView(r.GetGuid(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), deleted || r.IsDBNull(4) ? null : r.GetString(4),
-            r.IsDBNull(5) ? null : r.GetInt64(5), r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), deleted);
+        var deleted = !r.IsDBNull(at + 8);
+        return new MessageView(r.GetGuid(at), r.GetInt64(at + 1), r.GetInt64(at + 2), r.GetString(at + 3), deleted || r.IsDBNull(at + 4) ? null : r.GetString(at + 4),
+            r.IsDBNull(at + 5) ? null : r.GetInt64(at + 5), r.GetFieldValue<DateTimeOffset>(at + 6),
+            r.IsDBNull(at + 7) ? null : r.GetFieldValue<DateTimeOffset>(at + 7), deleted);
     }
 }

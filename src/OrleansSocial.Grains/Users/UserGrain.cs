@@ -15,7 +15,7 @@ namespace OrleansSocial.Grains.Users;
 /// the versioned results of every relationship change, whichever of the two accounts' grains made it.
 /// </summary>
 public sealed class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
-    TimeProvider time) : Grain, IUserGrain
+    Conversations.ConversationStore conversations, TimeProvider time) : Grain, IUserGrain
 {
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -195,6 +195,25 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
     public Task UnfollowTagAsync(string tag) => timelines.UnfollowTagAsync(Id, OrleansSocial.Posts.TagRules.Normalize(tag));
 
     public Task<IReadOnlyList<FollowedTag>> GetFollowedTagsAsync(PageQuery page) => timelines.FollowedTagsAsync(Id, page);
+
+    public async Task<IReadOnlyList<OrleansSocial.Conversations.ConversationSummary>> GetConversationsAsync(PageQuery page)
+    {
+        var rows = await conversations.ListAsync(Id, page);
+        var accounts = new Dictionary<long, PublicAccount?>();
+        foreach (var member in rows.SelectMany(r => r.Conversation.Members).Select(m => m.Account).Distinct())
+        {
+            accounts[member] = member == Id ? await GetAccountAsync(0) : await GrainFactory.GetGrain<IUserGrain>(member).GetAccountAsync(0);
+        }
+
+        return [.. rows.Select(r => new OrleansSocial.Conversations.ConversationSummary(r.Cursor,
+            new OrleansSocial.Conversations.ConversationView(r.Conversation.Id, r.Conversation.Kind, r.Conversation.Title,
+                [.. r.Conversation.Members.Where(m => accounts[m.Account] is not null)
+                    .Select(m => new OrleansSocial.Conversations.MemberView(accounts[m.Account]!, m.Role, m.ReadSeq))],
+                r.Conversation.LastSeq, r.Conversation.CreatedAt),
+            r.Last, r.Unread))];
+    }
+
+    public Task<long> GetUnreadMessagesAsync() => conversations.UnreadAsync(Id);
 
     public Task ApplyRelationshipAsync(Relationship relationship, AccountCounts counts)
     {
