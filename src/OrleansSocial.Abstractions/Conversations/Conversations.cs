@@ -10,6 +10,9 @@ public static class ConversationKinds
     public const string Direct = "direct";
     public const string Group = "group";
 
+    /// <summary>How long a typing signal lasts without another.</summary>
+    public static readonly TimeSpan TypingExpiry = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// The id of the one direct conversation of two accounts, the same whichever of them asks: both reach the same grain,
     /// which creates it once.
@@ -84,4 +87,10 @@ public interface IConversationGrain : IGrainWithGuidKey
     /// other members (<c>read</c>); returns the pointer.
     /// </summary>
     Task<long> MarkReadAsync(long memberId, long seq);
+
+    /// <summary>
+    /// The member is typing: the others get <c>typing</c>, and <c>typing_stopped</c> once no signal came for
+    /// <see cref="ConversationKinds.TypingExpiry"/> (or the member sent a message). Held in memory only.
+    /// </summary>
+    Task TypingAsync(long memberId);
 }

@@ -27,6 +27,12 @@ public static class UserEventNames
     /// <summary>A direct message in one of the user's conversations.</summary>
     public const string Message = "message";
 
+    /// <summary>A member of one of the user's conversations is typing.</summary>
+    public const string Typing = "typing";
+
+    /// <summary>That member stopped: no typing signal for five seconds, or they sent their message.</summary>
+    public const string TypingStopped = "typing_stopped";
+
     /// <summary>A member of one of the user's conversations read up to a message.</summary>
     public const string Read = "read";
 

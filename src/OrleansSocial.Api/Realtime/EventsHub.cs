@@ -28,10 +28,9 @@ public sealed class EventsHub(ConnectionRelay relay, IGrainFactory grains) : Hub
             throw new HubException("conversationId is a conversation id and messageId a message id.");
         }
 
-        var me = long.Parse(Context.User!.FindFirstValue("sub")!, System.Globalization.CultureInfo.InvariantCulture);
         try
         {
-            var pointer = await grains.GetGrain<OrleansSocial.Conversations.IConversationGrain>(conversation).MarkReadAsync(me, seq).ConfigureAwait(false);
+            var pointer = await grains.GetGrain<OrleansSocial.Conversations.IConversationGrain>(conversation).MarkReadAsync(Me(), seq).ConfigureAwait(false);
             return pointer.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (KeyNotFoundException)
@@ -39,6 +38,26 @@ public sealed class EventsHub(ConnectionRelay relay, IGrainFactory grains) : Hub
             throw new HubException("No such conversation.");
         }
     }
+
+    /// <summary>Client → server: the caller is typing in the conversation (send again at least every 5 s while typing).</summary>
+    public async Task Typing(string conversationId)
+    {
+        if (!Guid.TryParse(conversationId, out var conversation))
+        {
+            throw new HubException("conversationId is a conversation id.");
+        }
+
+        try
+        {
+            await grains.GetGrain<OrleansSocial.Conversations.IConversationGrain>(conversation).TypingAsync(Me()).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException)
+        {
+            throw new HubException("No such conversation.");
+        }
+    }
+
+    private long Me() => long.Parse(Context.User!.FindFirstValue("sub")!, System.Globalization.CultureInfo.InvariantCulture);
 
     public override async Task OnConnectedAsync()
     {

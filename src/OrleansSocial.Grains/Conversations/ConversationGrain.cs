@@ -20,6 +20,8 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private ConversationRecord? _conversation;
+    private readonly Dictionary<long, DateTimeOffset> _typingUntil = [];
+    private IGrainTimer? _typingTimer;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -104,6 +106,11 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
         }
 
         var (sent, created) = await store.SendAsync(Id, message, time.GetUtcNow());
+        if (_typingUntil.Remove(message.SenderId))
+        {
+            await PublishTypingAsync(UserEventNames.TypingStopped, message.SenderId);
+        }
+
         if (created)
         {
             _conversation = conversation with { LastSeq = Math.Max(conversation.LastSeq, sent.Seq) };
@@ -146,6 +153,41 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
         return pointer;
     }
 
+    public async Task TypingAsync(long memberId)
+    {
+        MemberOnly(memberId);
+        var wasTyping = _typingUntil.ContainsKey(memberId);
+        _typingUntil[memberId] = time.GetUtcNow() + ConversationKinds.TypingExpiry;
+        _typingTimer ??= RegisterGrainTimer(ExpireTypingAsync, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        if (!wasTyping)
+        {
+            await PublishTypingAsync(UserEventNames.Typing, memberId);
+        }
+    }
+
+    private async Task ExpireTypingAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var member in _typingUntil.Where(t => t.Value <= now).Select(t => t.Key).ToArray())
+        {
+            _typingUntil.Remove(member);
+            await PublishTypingAsync(UserEventNames.TypingStopped, member);
+        }
+
+        if (_typingUntil.Count == 0)
+        {
+            _typingTimer?.Dispose();
+            _typingTimer = null;
+        }
+    }
+
+    // Typing is never stored: the event goes to the other members' connections.
+    private Task PublishTypingAsync(string name, long memberId)
+    {
+        var e = new UserEvent(name, JsonSerializer.SerializeToElement(new TypingEvent(Id.ToString(), memberId.ToString(CultureInfo.InvariantCulture)), EventJson));
+        return Task.WhenAll(_conversation!.Members.Where(m => m.Account != memberId).Select(m => UserEvents.For(ServiceProvider, m.Account).OnNextAsync(e)));
+    }
+
     // Anyone but a member sees no conversation at all.
     private ConversationRecord MemberOnly(long accountId) =>
         _conversation is { } c && c.Members.Any(m => m.Account == accountId) ? c : throw new KeyNotFoundException("No such conversation.");
@@ -166,6 +208,9 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
         return new ConversationView(Id, conversation.Kind, conversation.Title, members, conversation.LastSeq, conversation.CreatedAt);
     }
 }
+
+/// <summary>The payload of <c>typing</c> and <c>typing_stopped</c>.</summary>
+public sealed record TypingEvent(string ConversationId, string AccountId);
 
 /// <summary>The payload of <c>read</c>: a member's read pointer moved to <see cref="LastReadId"/>.</summary>
 public sealed record ReadEvent(string ConversationId, string AccountId, string LastReadId);
