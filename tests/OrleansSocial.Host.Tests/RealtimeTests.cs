@@ -165,6 +165,28 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
     }
 
     [Fact]
+    public async Task Typing_sent_through_the_hub_reaches_the_other_members_javascript_client()
+    {
+        using var http = _factory.CreateClient();
+        var (typistId, typistToken) = await SignUpAsync(http);
+        var (otherId, otherToken) = await SignUpAsync(http);
+        var conversation = (await (await http.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { otherId } }, typistToken))
+            .JsonAsync()).GetProperty("id").GetString()!;
+        using var listener = StartJsClient(otherToken, "typing", 1);
+        Assert.Equal("connected", await listener.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        using var typing = StartNode("invoke.mjs", typistToken, "Typing", conversation);
+        var invoked = await typing.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var line = await listener.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal("null", invoked);
+        Assert.True(line is not null, await listener.StandardError.ReadToEndAsync());
+        var e = JsonDocument.Parse(line).RootElement;
+        Assert.Equal(typistId, e.GetProperty("account_id").GetString());
+        Assert.Equal(conversation, e.GetProperty("conversation_id").GetString());
+    }
+
+    [Fact]
     public async Task Another_users_events_do_not_reach_a_connection()
     {
         using var http = _factory.CreateClient();

@@ -8,7 +8,7 @@ const connection = build(url, token);
 try {
   await startReady(connection);
   const result = await connection.invoke(method, ...args);
-  console.log(JSON.stringify(result));
+  console.log(JSON.stringify(result ?? null));
   await connection.stop();
   process.exit(0);
 } catch (error) {
