@@ -173,4 +173,29 @@ public sealed class ConversationTests(AccountsFactory factory) : IClassFixture<A
         Assert.Equal(0, aTotal);                       // your own messages are not unread
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
     }
+
+    [Fact]
+    public async Task The_recipients_dm_policy_decides_who_may_start_and_continue_a_conversation()
+    {
+        using var client = factory.CreateClient();
+        var (picky, follower, stranger) = (await client.NewUserAsync("dp"), await client.NewUserAsync("dp"), await client.NewUserAsync("dp"));
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{picky.Id}/follow", token: follower.AccessToken);
+        var set = await (await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { dm_policy = "followers" }, picky.AccessToken)).JsonAsync();
+
+        var fromStranger = await StartAsync(client, stranger, null, picky);
+        var withFollower = await StartedIdAsync(client, follower, null, picky);
+        var beforeNobody = await SendAsync(client, follower, withFollower, "f-1", "hello");
+        await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { dm_policy = "nobody" }, picky.AccessToken);
+        var afterNobody = await SendAsync(client, follower, withFollower, "f-2", "still there?");
+        var pickyReplies = await SendAsync(client, picky, withFollower, "p-1", "I may still write");
+        var bad = await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { dm_policy = "friends" }, picky.AccessToken);
+
+        Assert.Equal("followers", set.GetProperty("dm_policy").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, fromStranger.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, beforeNobody.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, afterNobody.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, pickyReplies.StatusCode);   // the follower accepts everyone
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await bad.JsonAsync()).GetProperty("errors").TryGetProperty("dm_policy", out _));
+    }
 }

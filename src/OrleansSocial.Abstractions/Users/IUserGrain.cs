@@ -100,6 +100,13 @@ public interface IUserGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task ApplyRelationshipAsync(Relationship relationship, AccountCounts counts);
 
+    /// <summary>
+    /// Whether <paramref name="senderId"/> may message this account: no block either way, and its <c>dm_policy</c> lets
+    /// them (everyone; followers: only approved followers; nobody). <see cref="KeyNotFoundException"/>: no such account.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<bool> AcceptsMessagesFromAsync(long senderId);
+
     /// <summary>The accounts this account follows (from its relationship summary).</summary>
     [AlwaysInterleave]
     Task<long[]> GetFolloweesAsync();

@@ -27,6 +27,11 @@ public static class ProfileRules
             errors["website"] = [$"The website must be an http or https address of at most {MaxWebsiteLength} characters."];
         }
 
+        if (update.DmPolicy is { } policy && !DmPolicies.IsValid(policy))
+        {
+            errors["dm_policy"] = ["dm_policy is everyone, followers or nobody."];
+        }
+
         return errors;
     }
 
@@ -41,6 +46,7 @@ public static class ProfileRules
             Bio = update.Bio?.Trim() ?? current.Bio,
             Website = update.Website?.Trim() ?? current.Website,
             IsPrivate = update.IsPrivate ?? current.IsPrivate,
+            DmPolicy = update.DmPolicy ?? current.DmPolicy,
         };
     }
 

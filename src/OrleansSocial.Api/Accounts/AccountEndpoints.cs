@@ -16,17 +16,17 @@ namespace OrleansSocial.Api.Accounts;
 public sealed record RegisterRequest(string? Username, string? Email, string? Password);
 
 /// <summary>Body of <c>PATCH /api/v1/accounts/me</c>: fields left out (or null) are unchanged; "" clears a text field.</summary>
-public sealed record UpdateProfileRequest(string? DisplayName, string? Bio, string? Website, bool? IsPrivate);
+public sealed record UpdateProfileRequest(string? DisplayName, string? Bio, string? Website, bool? IsPrivate, string? DmPolicy);
 
 /// <summary>Body of <c>POST /api/v1/accounts/verify_email</c>: the token from the verification email.</summary>
 public sealed record TokenRequest(string? Token);
 
 /// <summary>An account as its owner sees it.</summary>
 public sealed record AccountResponse(string Id, string Username, string Email, bool EmailVerified, string DisplayName, string Bio, string Website,
-    bool IsPrivate, string Role, DateTimeOffset CreatedAt)
+    bool IsPrivate, string Role, DateTimeOffset CreatedAt, string DmPolicy)
 {
     public static AccountResponse From(UserProfile p) => new(p.Id.ToString(CultureInfo.InvariantCulture), p.Username, p.Email, p.EmailVerified,
-        p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.Role, p.CreatedAt);
+        p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.Role, p.CreatedAt, p.DmPolicy);
 }
 
 /// <summary>Registration, the signed-in account's profile, and email verification.</summary>
@@ -96,7 +96,7 @@ public static class AccountEndpoints
     private static async Task<Results<Ok<AccountResponse>, ValidationProblem, NotFound, ProblemHttpResult>> UpdateMeAsync(
         UpdateProfileRequest body, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var update = new ProfileUpdate(body.DisplayName, body.Bio, body.Website, body.IsPrivate);
+        var update = new ProfileUpdate(body.DisplayName, body.Bio, body.Website, body.IsPrivate, body.DmPolicy);
         var errors = ProfileRules.Validate(update);
         if (errors.Count > 0)
         {

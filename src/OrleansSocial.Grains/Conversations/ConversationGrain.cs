@@ -41,7 +41,7 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
 
         if (_conversation is null)
         {
-            await RefuseAcrossBlockAsync(starter, other);
+            await RefuseUnlessAcceptedAsync(starter, other);
             await store.CreateAsync(Id, ConversationKinds.Direct, null, starter, [starter, other]);
             _conversation = await store.LoadAsync(Id);
         }
@@ -71,7 +71,7 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
 
         foreach (var member in everyone.Skip(1))
         {
-            await RefuseAcrossBlockAsync(creator, member);
+            await RefuseUnlessAcceptedAsync(creator, member);
         }
 
         await store.CreateAsync(Id, ConversationKinds.Group, string.IsNullOrEmpty(name) ? null : name, creator, everyone);
@@ -102,7 +102,7 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
 
         if (conversation.Kind == ConversationKinds.Direct)
         {
-            await RefuseAcrossBlockAsync(message.SenderId, conversation.Members.First(m => m.Account != message.SenderId).Account);
+            await RefuseUnlessAcceptedAsync(message.SenderId, conversation.Members.First(m => m.Account != message.SenderId).Account);
         }
 
         var (sent, created) = await store.SendAsync(Id, message, time.GetUtcNow());
@@ -192,11 +192,12 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
     private ConversationRecord MemberOnly(long accountId) =>
         _conversation is { } c && c.Members.Any(m => m.Account == accountId) ? c : throw new KeyNotFoundException("No such conversation.");
 
-    private async Task RefuseAcrossBlockAsync(long sender, long other)
+    // A block either way, or the recipient's dm_policy, refuses it (the same answer for both: the reason is theirs).
+    private async Task RefuseUnlessAcceptedAsync(long sender, long recipient)
     {
-        if ((await GrainFactory.GetGrain<IUserGrain>(sender).GetRelationToAsync(other)).BlockedEitherWay)
+        if (!await GrainFactory.GetGrain<IUserGrain>(recipient).AcceptsMessagesFromAsync(sender))
         {
-            throw new ActionRefusedException("You cannot message this account.");
+            throw new ActionRefusedException("This account does not accept messages from you.");
         }
     }
 

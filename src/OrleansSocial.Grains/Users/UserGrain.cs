@@ -143,6 +143,27 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
 
     public Task<RelationFacts> GetRelationToAsync(long otherId) => RelationToAsync(otherId);
 
+    public async Task<bool> AcceptsMessagesFromAsync(long senderId)
+    {
+        var p = _profile ?? throw new KeyNotFoundException("No such account.");
+        if (senderId == p.Id)
+        {
+            return true;
+        }
+
+        if ((await RelationToAsync(senderId)).BlockedEitherWay)
+        {
+            return false;
+        }
+
+        return p.DmPolicy switch
+        {
+            DmPolicies.Everyone => true,
+            DmPolicies.Followers => (await GrainFactory.GetGrain<IUserGrain>(senderId).GetRelationToAsync(p.Id)).Following,
+            _ => false,
+        };
+    }
+
     public async Task<long[]> GetFolloweesAsync()
     {
         await RelationToAsync(Id);
@@ -337,8 +358,8 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
 
 /// <summary>The payload of <c>account_updated</c>: the account as <c>GET /api/v1/accounts/me</c> returns it (ids are strings).</summary>
 public sealed record AccountUpdatedEvent(string Id, string Username, string Email, bool EmailVerified, string DisplayName, string Bio, string Website,
-    bool IsPrivate, string Role, DateTimeOffset CreatedAt)
+    bool IsPrivate, string Role, DateTimeOffset CreatedAt, string DmPolicy)
 {
     public static AccountUpdatedEvent From(UserProfile p) => new(p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Username, p.Email,
-        p.EmailVerified, p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.Role, p.CreatedAt);
+        p.EmailVerified, p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.Role, p.CreatedAt, p.DmPolicy);
 }

@@ -11,7 +11,7 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand("""
             SELECT id, username, email, email_verified_at IS NOT NULL, display_name, bio, website, is_private, role, created_at, profile_version,
-                   followers_count, following_count, posts_count, counts_version
+                   followers_count, following_count, posts_count, counts_version, dm_policy
             FROM accounts WHERE id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -22,7 +22,8 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
         }
 
         var profile = new UserProfile(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3), reader.GetString(4),
-            reader.GetString(5), reader.GetString(6), reader.GetBoolean(7), reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(9));
+            reader.GetString(5), reader.GetString(6), reader.GetBoolean(7), reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(9),
+            reader.GetString(15));
         return (profile, reader.GetInt64(10), new AccountCounts(reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14)));
     }
 
@@ -34,7 +35,7 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
     {
         ArgumentNullException.ThrowIfNull(profile);
         await using var command = db.CreateCommand("""
-            UPDATE accounts SET display_name = $3, bio = $4, website = $5, is_private = $6, profile_version = profile_version + 1
+            UPDATE accounts SET display_name = $3, bio = $4, website = $5, is_private = $6, dm_policy = $7, profile_version = profile_version + 1
             WHERE id = $1 AND profile_version = $2
             RETURNING profile_version
             """);
@@ -44,6 +45,7 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter { Value = profile.Bio });
         command.Parameters.Add(new NpgsqlParameter { Value = profile.Website });
         command.Parameters.Add(new NpgsqlParameter { Value = profile.IsPrivate });
+        command.Parameters.Add(new NpgsqlParameter { Value = profile.DmPolicy });
         return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is long version ? version : null;
     }
 }
