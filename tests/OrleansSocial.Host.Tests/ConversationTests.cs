@@ -198,4 +198,40 @@ public sealed class ConversationTests(AccountsFactory factory) : IClassFixture<A
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.True((await bad.JsonAsync()).GetProperty("errors").TryGetProperty("dm_policy", out _));
     }
+
+    [Fact]
+    public async Task Senders_edit_and_delete_their_own_messages_and_a_deleted_one_keeps_its_place()
+    {
+        using var client = factory.CreateClient();
+        var (a, b) = (await client.NewUserAsync("ed"), await client.NewUserAsync("ed"));
+        var conversation = await StartedIdAsync(client, a, null, b);
+        await SendAsync(client, a, conversation, "a-1", "first");
+        await SendAsync(client, a, conversation, "a-2", "second");
+        await SendAsync(client, b, conversation, "b-1", "third");
+
+        var edited = await client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/conversations/{conversation}/messages/1", new { text = "first, fixed" }, a.AccessToken);
+        var othersEdit = await client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/conversations/{conversation}/messages/3", new { text = "not yours" }, a.AccessToken);
+        var deleted = await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/conversations/{conversation}/messages/2", token: a.AccessToken);
+        var deletedAgain = await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/conversations/{conversation}/messages/2", token: a.AccessToken);
+        var othersDelete = await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/conversations/{conversation}/messages/1", token: b.AccessToken);
+        var editDeleted = await client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/conversations/{conversation}/messages/2", new { text = "back?" }, a.AccessToken);
+        var missing = await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/conversations/{conversation}/messages/99", token: a.AccessToken);
+        var emptyEdit = await client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/conversations/{conversation}/messages/1", new { text = " " }, a.AccessToken);
+        var history = (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{conversation}/messages", token: b.AccessToken)).JsonAsync())
+            .EnumerateArray().ToDictionary(m => m.GetProperty("id").GetString()!);
+
+        Assert.Equal(HttpStatusCode.OK, edited.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, othersEdit.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, deletedAgain.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, othersDelete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, editDeleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, emptyEdit.StatusCode);
+        Assert.Equal("first, fixed", history["1"].GetProperty("text").GetString());
+        Assert.NotEqual(JsonValueKind.Null, history["1"].GetProperty("edited_at").ValueKind);
+        Assert.True(history["2"].GetProperty("deleted").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, history["2"].GetProperty("text").ValueKind);
+        Assert.Equal("third", history["3"].GetProperty("text").GetString());
+    }
 }

@@ -93,4 +93,13 @@ public interface IConversationGrain : IGrainWithGuidKey
     /// <see cref="ConversationKinds.TypingExpiry"/> (or the member sent a message). Held in memory only.
     /// </summary>
     Task TypingAsync(long memberId);
+
+    /// <summary>
+    /// Replaces the text of the member's own message (it keeps <c>edited_at</c>); <see cref="OrleansSocial.Posts.ActionRefusedException"/>
+    /// for someone else's, <see cref="KeyNotFoundException"/> for no such (or a deleted) message.
+    /// </summary>
+    Task<MessageView> EditMessageAsync(long memberId, long seq, string text);
+
+    /// <summary>Deletes the member's own message: its text goes, its place stays (a tombstone). Deleting it again changes nothing.</summary>
+    Task DeleteMessageAsync(long memberId, long seq);
 }

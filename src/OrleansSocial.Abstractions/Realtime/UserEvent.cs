@@ -27,6 +27,12 @@ public static class UserEventNames
     /// <summary>A direct message in one of the user's conversations.</summary>
     public const string Message = "message";
 
+    /// <summary>A message in one of the user's conversations was edited.</summary>
+    public const string MessageUpdated = "message_updated";
+
+    /// <summary>A message in one of the user's conversations was deleted (its place stays, its text is gone).</summary>
+    public const string MessageDeleted = "message_deleted";
+
     /// <summary>A member of one of the user's conversations is typing.</summary>
     public const string Typing = "typing";
 

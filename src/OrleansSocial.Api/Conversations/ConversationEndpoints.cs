@@ -38,6 +38,9 @@ public sealed record MessageResponse(string Id, string ConversationId, string Se
 /// <summary>One entry of your conversation list: <c>id</c> is its cursor (last activity).</summary>
 public sealed record ConversationListItemResponse(string Id, ConversationResponse Conversation, MessageResponse? LastMessage, long UnreadCount);
 
+/// <summary>Body of <c>PATCH /api/v1/conversations/{id}/messages/{messageId}</c>.</summary>
+public sealed record EditMessageRequest(string? Text);
+
 /// <summary>Body of <c>POST /api/v1/conversations/{id}/read</c>.</summary>
 public sealed record MarkReadRequest(string? MessageId);
 
@@ -82,6 +85,16 @@ public static class ConversationEndpoints
             .WithName("SendMessage").WithSummary("Sends a message; a retry with the same client_id returns the first message instead of sending a second.")
             .Produces<MessageResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        conversations.MapPatch("/{id:guid}/messages/{messageId:long}", (Guid id, long messageId, EditMessageRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).EditMessageAsync(user.AccountId(), messageId, body.Text ?? ""),
+                    m => TypedResults.Ok(MessageResponse.From(m))))
+            .WithName("EditMessage").WithSummary("Replaces the text of your message (edited_at is kept); the members get message_updated.")
+            .Produces<MessageResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        conversations.MapDelete("/{id:guid}/messages/{messageId:long}", (Guid id, long messageId, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => { await grains.GetGrain<IConversationGrain>(id).DeleteMessageAsync(user.AccountId(), messageId).ConfigureAwait(false); return true; },
+                    _ => TypedResults.NoContent()))
+            .WithName("DeleteMessage").WithSummary("Deletes your message: its text goes, its place in the history stays; the members get message_deleted.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapGet("/{id:guid}/messages", (Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
                 PageRequest.ServeAsync(http, page => grains.GetGrain<IConversationGrain>(id).GetMessagesAsync(user.AccountId(), page), m => m.Seq, MessageResponse.From))
             .WithName("ConversationMessages").WithSummary("The history, newest first (cursor pagination; ids are message numbers).")

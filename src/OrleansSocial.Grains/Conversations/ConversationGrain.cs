@@ -114,8 +114,7 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
         if (created)
         {
             _conversation = conversation with { LastSeq = Math.Max(conversation.LastSeq, sent.Seq) };
-            var e = new UserEvent(UserEventNames.Message, JsonSerializer.SerializeToElement(MessageEvent.From(sent), EventJson));
-            await Task.WhenAll(conversation.Members.Select(m => UserEvents.For(ServiceProvider, m.Account).OnNextAsync(e)));
+            await PublishAsync(conversation, UserEventNames.Message, sent);
         }
 
         return sent;
@@ -151,6 +150,44 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
             memberId.ToString(CultureInfo.InvariantCulture), pointer.ToString(CultureInfo.InvariantCulture)), EventJson));
         await Task.WhenAll(conversation.Members.Where(m => m.Account != memberId).Select(m => UserEvents.For(ServiceProvider, m.Account).OnNextAsync(e)));
         return pointer;
+    }
+
+    public async Task<MessageView> EditMessageAsync(long memberId, long seq, string text)
+    {
+        var conversation = MemberOnly(memberId);
+        if (string.IsNullOrWhiteSpace(text) || text.Length > options.MaxMessageLength)
+        {
+            throw new ArgumentException($"A message has 1 to {options.MaxMessageLength} characters.", "text");
+        }
+
+        var (message, changed) = await store.ChangeAsync(Id, seq, memberId, text, time.GetUtcNow());
+        var edited = OwnOrRefuse(message, memberId, changed);
+        await PublishAsync(conversation, UserEventNames.MessageUpdated, edited);
+        return edited;
+    }
+
+    public async Task DeleteMessageAsync(long memberId, long seq)
+    {
+        var conversation = MemberOnly(memberId);
+        var (message, changed) = await store.ChangeAsync(Id, seq, memberId, null, time.GetUtcNow());
+        if (message is { Deleted: true } && message.SenderId == memberId && !changed)
+        {
+            return; // deleted already
+        }
+
+        await PublishAsync(conversation, UserEventNames.MessageDeleted, OwnOrRefuse(message, memberId, changed));
+    }
+
+    // What a change of a message found: not there (or deleted) is missing, someone else's is refused.
+    private static MessageView OwnOrRefuse(MessageView? message, long memberId, bool changed) =>
+        message is null || (!changed && message.Deleted) ? throw new KeyNotFoundException("No such message.")
+        : message.SenderId != memberId ? throw new ActionRefusedException("Only its sender can change a message.")
+        : message;
+
+    private Task PublishAsync(ConversationRecord conversation, string name, MessageView message)
+    {
+        var e = new UserEvent(name, JsonSerializer.SerializeToElement(MessageEvent.From(message), EventJson));
+        return Task.WhenAll(conversation.Members.Select(m => UserEvents.For(ServiceProvider, m.Account).OnNextAsync(e)));
     }
 
     public async Task TypingAsync(long memberId)

@@ -134,6 +134,25 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         return Keyset.NewestFirst(messages, page);
     }
 
+    /// <summary>
+    /// Edits (<paramref name="text"/> given) or deletes (null) a message if <paramref name="sender"/> sent it and it is not
+    /// deleted; returns the message as it is now (null when there is no such message) and whether this call changed it.
+    /// </summary>
+    public async Task<(MessageView? Message, bool Changed)> ChangeAsync(Guid conversation, long seq, long sender, string? text, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand(text is null
+            ? "UPDATE messages SET text = NULL, deleted_at = $4 WHERE conversation_id = $1 AND seq = $2 AND sender_id = $3 AND deleted_at IS NULL"
+            : "UPDATE messages SET text = $5, edited_at = $4 WHERE conversation_id = $1 AND seq = $2 AND sender_id = $3 AND deleted_at IS NULL");
+        command.Parameters.Add(new NpgsqlParameter { Value = conversation });
+        command.Parameters.Add(new NpgsqlParameter { Value = seq });
+        command.Parameters.Add(new NpgsqlParameter { Value = sender });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)text ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var changed = await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
+        var current = await MessagesAsync(conversation, new PageQuery(1, MaxId: seq + 1)).ConfigureAwait(false);
+        return (current.FirstOrDefault(m => m.Seq == seq), changed);
+    }
+
     /// <summary>Moves a member's read pointer forward (never back); returns where it stands.</summary>
     public async Task<long> MarkReadAsync(Guid conversation, long member, long seq)
     {
