@@ -140,17 +140,23 @@ public sealed class ConversationStore(NpgsqlDataSource db)
     /// </summary>
     public async Task<(MessageView? Message, bool Changed)> ChangeAsync(Guid conversation, long seq, long sender, string? text, DateTimeOffset now)
     {
-        await using var command = db.CreateCommand(text is null
-            ? "UPDATE messages SET text = NULL, deleted_at = $4 WHERE conversation_id = $1 AND seq = $2 AND sender_id = $3 AND deleted_at IS NULL"
-            : "UPDATE messages SET text = $5, edited_at = $4 WHERE conversation_id = $1 AND seq = $2 AND sender_id = $3 AND deleted_at IS NULL");
+        const string Columns = "conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at";
+        var set = text is null ? "text = NULL, deleted_at = $4" : "text = $5, edited_at = $4";
+
+        // One statement: the changed row as RETURNING gives it, or the row as it was when nothing changed.
+        await using var command = db.CreateCommand($"""
+            WITH changed AS (
+                UPDATE messages SET {set} WHERE conversation_id = $1 AND seq = $2 AND sender_id = $3 AND deleted_at IS NULL RETURNING {Columns})
+            SELECT {Columns}, true FROM changed
+            UNION ALL SELECT {Columns}, false FROM messages WHERE conversation_id = $1 AND seq = $2 AND NOT EXISTS (SELECT 1 FROM changed)
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = conversation });
         command.Parameters.Add(new NpgsqlParameter { Value = seq });
         command.Parameters.Add(new NpgsqlParameter { Value = sender });
         command.Parameters.Add(new NpgsqlParameter { Value = now });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)text ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        var changed = await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
-        var current = await MessagesAsync(conversation, new PageQuery(1, MaxId: seq + 1)).ConfigureAwait(false);
-        return (current.FirstOrDefault(m => m.Seq == seq), changed);
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        return await r.ReadAsync().ConfigureAwait(false) ? (Read(r, 0), r.GetBoolean(9)) : (null, false);
     }
 
     /// <summary>Moves a member's read pointer forward (never back); returns where it stands.</summary>

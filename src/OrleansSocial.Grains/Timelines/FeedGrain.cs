@@ -49,15 +49,15 @@ public sealed class FeedGrain(TimelineStore store) : Grain, IFeedGrain
 
     public async Task<PostContext> ContextAsync(Guid postId, long viewerId)
     {
-        var post = await GrainFactory.GetGrain<IPostGrain>(postId).GetUnembeddedAsync(viewerId) ?? throw new KeyNotFoundException("No such post.");
+        _ = await GrainFactory.GetGrain<IPostGrain>(postId).GetUnembeddedAsync(viewerId) ?? throw new KeyNotFoundException("No such post.");
         var ancestors = new List<PostView>();
         var seen = new HashSet<Guid> { postId };
-        var quoted = post.Quote?.Id ?? await QuotedIdAsync(postId);
+        var quoted = await GrainFactory.GetGrain<IPostGrain>(postId).GetQuotedIdAsync();
         while (quoted is { } next && ancestors.Count < MaxAncestors && seen.Add(next)
                && await GrainFactory.GetGrain<IPostGrain>(next).GetUnembeddedAsync(viewerId) is { } ancestor)
         {
             ancestors.Add(ancestor);
-            quoted = await QuotedIdAsync(next);
+            quoted = await GrainFactory.GetGrain<IPostGrain>(next).GetQuotedIdAsync();
         }
 
         ancestors.Reverse();
@@ -66,6 +66,4 @@ public sealed class FeedGrain(TimelineStore store) : Grain, IFeedGrain
             .OfType<PostView>().ToArray();
         return new PostContext(ancestors, descendants);
     }
-
-    private async Task<Guid?> QuotedIdAsync(Guid postId) => await GrainFactory.GetGrain<IPostGrain>(postId).GetQuotedIdAsync();
 }

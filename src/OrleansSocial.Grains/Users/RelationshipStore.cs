@@ -108,24 +108,6 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         return await RelationshipsAsync(connection, null, viewer, targets, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Whether either account blocks the other.</summary>
-    public async Task<bool> IsBlockedEitherWayAsync(long a, long b, CancellationToken ct)
-    {
-        await using var command = db.CreateCommand(
-            "SELECT EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1))");
-        command.Parameters.Add(new NpgsqlParameter { Value = a });
-        command.Parameters.Add(new NpgsqlParameter { Value = b });
-        return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-    }
-
-    public async Task<bool> IsFollowingAsync(long follower, long followee, CancellationToken ct)
-    {
-        await using var command = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2)");
-        command.Parameters.Add(new NpgsqlParameter { Value = follower });
-        command.Parameters.Add(new NpgsqlParameter { Value = followee });
-        return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-    }
-
     /// <summary>An account list: rows of <paramref name="table"/> whose <paramref name="ownerColumn"/> is <paramref name="owner"/>, showing the account in <paramref name="otherColumn"/>; accounts blocked either way by <paramref name="viewer"/> are left out.</summary>
     public async Task<IReadOnlyList<AccountListItem>> ListAsync(string table, string ownerColumn, string otherColumn, object owner, long viewer,
         PageQuery page, CancellationToken ct, string? extraCondition = null)

@@ -166,13 +166,13 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
 
     public async Task<long[]> GetFolloweesAsync()
     {
-        await RelationToAsync(Id);
+        await EnsureRelationsAsync();
         return [.. _relations.Followees];
     }
 
     public async Task<long[]> GetMutingAsync()
     {
-        await RelationToAsync(Id);
+        await EnsureRelationsAsync();
         return [.. _relations.Muting(time.GetUtcNow())];
     }
 
@@ -251,12 +251,16 @@ public sealed class UserGrain(UserProfileStore store, RelationshipStore relation
 
     private async Task<RelationFacts> RelationToAsync(long otherId)
     {
+        await EnsureRelationsAsync();
+        return _relations.Get(otherId, time.GetUtcNow());
+    }
+
+    private async Task EnsureRelationsAsync()
+    {
         if (!_relations.IsLoaded)
         {
             await (_relationsLoading ??= LoadRelationsAsync());
         }
-
-        return _relations.Get(otherId, time.GetUtcNow());
     }
 
     // Interleaving callers share one load; changes pushed meanwhile are merged by version, so none is lost.
