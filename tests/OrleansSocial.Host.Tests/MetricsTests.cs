@@ -101,4 +101,31 @@ public sealed class MetricsTests(WebApplicationFactory<Program> factory) : IClas
         Assert.Equal(3, samples["job_duration_seconds_count"]);
         Assert.Equal(20.203, samples["job_duration_seconds_sum"], 6);
     }
+
+    [Fact]
+    public void Measurements_recorded_from_many_threads_at_once_are_all_counted()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        using var exporter = new PrometheusExporter(meterFactory, ["Test"]);
+        var meter = meterFactory.Create("Test.Meter");
+        var counter = meter.CreateCounter<long>("calls");
+        var histogram = meter.CreateHistogram<double>("call.duration", "ms");
+
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            for (var i = 0; i < 10_000; i++)
+            {
+                counter.Add(1);
+                histogram.Record(i % 2 == 0 ? 0.5 : 3);
+            }
+        });
+        var samples = PrometheusText.Parse(exporter.Collect());
+
+        Assert.Equal(80_000, samples["calls_total"]);
+        Assert.Equal(80_000, samples["call_duration_milliseconds_count"]);
+        Assert.Equal(40_000, samples["call_duration_milliseconds_bucket{le=\"1\"}"]);
+        Assert.Equal(80_000, samples["call_duration_milliseconds_bucket{le=\"5\"}"]);
+        Assert.Equal(40_000 * 0.5 + 40_000 * 3, samples["call_duration_milliseconds_sum"], 6);
+    }
 }

@@ -32,6 +32,18 @@ public sealed class ReturnTypesTests(ClusterFixture fixture)
         Assert.Equal(key, counter.GetPrimaryKey());
         Assert.Equal(1, await counter.AsReference<ICounterGrain>().Peek());
     }
+
+    [Fact]
+    public async Task Grain_references_are_made_by_a_compiled_constructor_not_by_reflection_per_reference()
+    {
+        var first = fixture.Grains.GetGrain<ICounterGrain>(Guid.NewGuid());
+        var second = fixture.Grains.GetGrain<ICounterGrain>(Guid.NewGuid());
+
+        Assert.True(GrainReference.IsFactoryCompiled(typeof(ICounterGrain)));
+        Assert.NotSame(first, second);
+        Assert.Equal(1, await first.Increment());
+        Assert.Equal(1, await second.Increment());
+    }
 }
 
 public sealed class MetricsAndTimeoutTests

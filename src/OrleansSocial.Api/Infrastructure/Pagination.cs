@@ -138,7 +138,7 @@ public sealed record PageRequest(int Limit, string? MaxId, string? SinceId, stri
         return await GrainResults.RunAsync(() => list(query), items =>
         {
             page.WriteLinkHeader(http, items, cursor);
-            return TypedResults.Ok(items.Select(map).ToArray());
+            return ApiResults.Ok(items.Select(map).ToArray());
         }).ConfigureAwait(false);
     }
 

@@ -29,15 +29,17 @@ public sealed class PrometheusExporter : IDisposable
             if (ReferenceEquals(instrument.Meter.Scope, meterFactory)
                 && prefixes.Any(p => instrument.Meter.Name.StartsWith(p, StringComparison.Ordinal)))
             {
-                _instruments[instrument] = new InstrumentState(instrument);
-                listener.EnableMeasurementEvents(instrument);
+                var state = new InstrumentState(instrument);
+                _instruments[instrument] = state;
+                listener.EnableMeasurementEvents(instrument, state);
             }
         };
         _listener.MeasurementsCompleted = (instrument, _) => _instruments.TryRemove(instrument, out InstrumentState? removed);
-        _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
-        _listener.SetMeasurementEventCallback<int>((i, v, tags, _) => Record(i, v, tags));
-        _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
-        _listener.SetMeasurementEventCallback<float>((i, v, tags, _) => Record(i, v, tags));
+        // Each measurement arrives with the state its instrument was enabled with: no lookup per measurement.
+        _listener.SetMeasurementEventCallback<long>((_, v, tags, state) => ((InstrumentState)state!).Record(v, tags));
+        _listener.SetMeasurementEventCallback<int>((_, v, tags, state) => ((InstrumentState)state!).Record(v, tags));
+        _listener.SetMeasurementEventCallback<double>((_, v, tags, state) => ((InstrumentState)state!).Record(v, tags));
+        _listener.SetMeasurementEventCallback<float>((_, v, tags, state) => ((InstrumentState)state!).Record(v, tags));
         _listener.Start();
     }
 
@@ -72,14 +74,6 @@ public sealed class PrometheusExporter : IDisposable
     }
 
     public void Dispose() => _listener.Dispose();
-
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        if (_instruments.TryGetValue(instrument, out var state))
-        {
-            state.Record(value, tags);
-        }
-    }
 
     internal static string MetricName(Instrument instrument)
     {
@@ -143,6 +137,9 @@ public sealed class PrometheusExporter : IDisposable
         // series by a hash of the tags avoids building the label string on every HTTP request.
         private readonly ConcurrentDictionary<int, TaggedSeries[]> _byTags = new();
 
+        // The series of measurements without tags (the runtime's per-call figures): found without hashing.
+        private Series? _untagged;
+
         public Instrument Instrument { get; } = instrument;
 
         public string MetricName { get; } = PrometheusExporter.MetricName(instrument);
@@ -170,34 +167,49 @@ public sealed class PrometheusExporter : IDisposable
         {
             _byTags.Clear();
             _series.Clear();
+            _untagged = null;
         }
 
+        // Runs on every measurement (every grain call, every HTTP request), from many threads at once: no lock, only
+        // interlocked updates. A histogram counts each value in its own bucket; the cumulative buckets are summed when
+        // written.
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var series = Find(tags);
-            lock (series)
+            var series = tags.Length == 0 ? _untagged ?? (_untagged = Find(tags)) : Find(tags);
+            if (IsHistogram)
             {
-                if (IsHistogram)
+                var buckets = Buckets;
+                var at = 0;
+                while (at < buckets.Length && value > buckets[at])
                 {
-                    series.Count++;
-                    series.Sum += value;
-                    var buckets = Buckets;
-                    for (var i = 0; i < buckets.Length; i++)
-                    {
-                        if (value <= buckets[i])
-                        {
-                            series.BucketCounts[i]++;
-                        }
-                    }
+                    at++;
                 }
-                else if (Accumulates)
+
+                Interlocked.Increment(ref series.BucketCounts[at]);
+                Add(ref series.Sum, value);
+            }
+            else if (Accumulates)
+            {
+                Add(ref series.Value, value);
+            }
+            else
+            {
+                Volatile.Write(ref series.Value, value);
+            }
+        }
+
+        private static void Add(ref double target, double value)
+        {
+            var seen = Volatile.Read(ref target);
+            while (true)
+            {
+                var found = Interlocked.CompareExchange(ref target, seen + value, seen);
+                if (found.Equals(seen))
                 {
-                    series.Value += value;
+                    return;
                 }
-                else
-                {
-                    series.Value = value;
-                }
+
+                seen = found;
             }
         }
 
@@ -205,24 +217,25 @@ public sealed class PrometheusExporter : IDisposable
         {
             foreach (var (labels, series) in _series.OrderBy(s => s.Key, StringComparer.Ordinal))
             {
-                lock (series)
+                if (!IsHistogram)
                 {
-                    if (!IsHistogram)
-                    {
-                        Line(text, MetricName, labels, series.Value);
-                        continue;
-                    }
-
-                    var buckets = Buckets;
-                    for (var i = 0; i < buckets.Length; i++)
-                    {
-                        Line(text, MetricName + "_bucket", Join(labels, $"le=\"{Format(buckets[i])}\""), series.BucketCounts[i]);
-                    }
-
-                    Line(text, MetricName + "_bucket", Join(labels, "le=\"+Inf\""), series.Count);
-                    Line(text, MetricName + "_sum", labels, series.Sum);
-                    Line(text, MetricName + "_count", labels, series.Count);
+                    Line(text, MetricName, labels, Volatile.Read(ref series.Value));
+                    continue;
                 }
+
+                var buckets = Buckets;
+                long cumulative = 0;
+                for (var i = 0; i < buckets.Length; i++)
+                {
+                    cumulative += Volatile.Read(ref series.BucketCounts[i]);
+                    Line(text, MetricName + "_bucket", Join(labels, $"le=\"{Format(buckets[i])}\""), cumulative);
+                }
+
+                // +Inf and _count from the same reads, so they always agree.
+                cumulative += Volatile.Read(ref series.BucketCounts[buckets.Length]);
+                Line(text, MetricName + "_bucket", Join(labels, "le=\"+Inf\""), cumulative);
+                Line(text, MetricName + "_sum", labels, Volatile.Read(ref series.Sum));
+                Line(text, MetricName + "_count", labels, cumulative);
             }
         }
 
@@ -260,7 +273,7 @@ public sealed class PrometheusExporter : IDisposable
                 }
             }
 
-            var series = _series.GetOrAdd(Labels(tags), _ => new Series(IsHistogram ? Buckets.Length : 0));
+            var series = _series.GetOrAdd(Labels(tags), _ => new Series(IsHistogram ? Buckets.Length + 1 : 0));
             var entry = new TaggedSeries(tags.ToArray(), series);
             _byTags.AddOrUpdate(code, [entry], (_, existing) => [.. existing, entry]);
             return series;
@@ -307,14 +320,14 @@ public sealed class PrometheusExporter : IDisposable
         }
     }
 
+    // Fields, not properties: updated with Interlocked. BucketCounts[i] counts values in (bucket i-1, bucket i]; the
+    // last one counts values above every bucket.
     private sealed class Series(int buckets)
     {
-        public double Value { get; set; }
+        public double Value;
 
-        public double Sum { get; set; }
+        public double Sum;
 
-        public long Count { get; set; }
-
-        public long[] BucketCounts { get; } = new long[buckets];
+        public readonly long[] BucketCounts = new long[buckets];
     }
 }

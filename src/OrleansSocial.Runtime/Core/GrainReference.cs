@@ -15,6 +15,7 @@ public class GrainReference : DispatchProxy, IAddressable
 #pragma warning restore CA1716
 {
     private static readonly ConcurrentDictionary<Type, Func<GrainReference>> Factories = new();
+    private static readonly ConcurrentDictionary<Type, bool> Compiled = new();
 
     private GrainId _grainId;
     private GrainClassInfo? _classInfo;
@@ -40,17 +41,39 @@ public class GrainReference : DispatchProxy, IAddressable
         return reference;
     }
 
+    // DispatchProxy.Create reflects over the proxy type on every call (Activator); references are made on every
+    // GetGrain, so the generated type's constructor is compiled into a delegate once per interface. The generated type
+    // takes the interface's method table as its only argument (the value the sample instance holds); if a runtime
+    // generates it differently, each reference falls back to DispatchProxy.Create.
     private static Func<GrainReference> CompileFactory(Type interfaceType)
     {
         var sample = DispatchProxy.Create(interfaceType, typeof(GrainReference));
         var proxyType = sample.GetType();
-        if (proxyType.GetConstructor(Type.EmptyTypes) is { } constructor)
+        var constructors = proxyType.GetConstructors(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance);
+        if (constructors.Length == 1 && constructors[0].GetParameters() is var parameters)
         {
-            return Expression.Lambda<Func<GrainReference>>(Expression.New(constructor)).Compile();
+            if (parameters.Length == 0)
+            {
+                Compiled[interfaceType] = true;
+                return Expression.Lambda<Func<GrainReference>>(Expression.New(constructors[0])).Compile();
+            }
+
+            var fields = proxyType.GetFields(BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Instance)
+                .Where(f => f.DeclaringType == proxyType).ToArray();
+            if (parameters.Length == 1 && fields.Length == 1 && fields[0].FieldType == parameters[0].ParameterType)
+            {
+                var argument = Expression.Constant(fields[0].GetValue(sample), parameters[0].ParameterType);
+                Compiled[interfaceType] = true;
+                return Expression.Lambda<Func<GrainReference>>(Expression.New(constructors[0], argument)).Compile();
+            }
         }
 
+        Compiled[interfaceType] = false;
         return () => (GrainReference)DispatchProxy.Create(interfaceType, typeof(GrainReference));
     }
+
+    /// <summary>Whether references to <paramref name="interfaceType"/> are made by a compiled constructor call (for tests).</summary>
+    internal static bool IsFactoryCompiled(Type interfaceType) => Compiled.TryGetValue(interfaceType, out var compiled) && compiled;
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
