@@ -234,4 +234,103 @@ public sealed class ConversationTests(AccountsFactory factory) : IClassFixture<A
         Assert.Equal(JsonValueKind.Null, history["2"].GetProperty("text").ValueKind);
         Assert.Equal("third", history["3"].GetProperty("text").GetString());
     }
+
+    private static string IdOf(TestUser user) => user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Admins_add_remove_and_rename_members_leave_and_a_removed_member_loses_access_to_new_messages()
+    {
+        using var client = factory.CreateClient();
+        var (admin, b, c, d) = (await client.NewUserAsync("grp"), await client.NewUserAsync("grp"), await client.NewUserAsync("grp"), await client.NewUserAsync("grp"));
+        var group = await StartedIdAsync(client, admin, "first", b, c);
+        await SendAsync(client, b, group, "b-1", "before d joined");
+
+        var memberAdds = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/members", new { account_ids = new[] { IdOf(d) } }, b.AccessToken);
+        var memberRenames = await client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/conversations/{group}", new { title = "mine" }, c.AccessToken);
+        var memberRemoves = await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/conversations/{group}/members/{IdOf(c)}", token: b.AccessToken);
+        var added = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/members", new { account_ids = new[] { IdOf(d) } }, admin.AccessToken);
+        var renamed = await client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/conversations/{group}", new { title = "  second  " }, admin.AccessToken);
+        var removed = await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/conversations/{group}/members/{IdOf(c)}", token: admin.AccessToken);
+        await SendAsync(client, b, group, "b-2", "after c was removed");
+
+        Assert.Equal(HttpStatusCode.Forbidden, memberAdds.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, memberRenames.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, memberRemoves.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        Assert.Equal("second", (await renamed.JsonAsync()).GetProperty("title").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+
+        // c: no conversation, no history, no sending, not in the list; d: sees the history and is unread-free at joining.
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}/messages", token: c.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(client, c, group, "c-1", "still here?")).StatusCode);
+        var cList = (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations", token: c.AccessToken)).JsonAsync()).EnumerateArray();
+        Assert.DoesNotContain(cList, i => i.GetProperty("conversation").GetProperty("id").GetString() == group);
+        var dView = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}", token: d.AccessToken)).JsonAsync();
+        Assert.Equal([admin.Username, b.Username, d.Username],
+            dView.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("account").GetProperty("username").GetString()));
+        var dHistory = (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}/messages", token: d.AccessToken)).JsonAsync()).EnumerateArray();
+        Assert.Equal(["after c was removed", "before d joined"], dHistory.Select(m => m.GetProperty("text").GetString()));
+        Assert.Equal(1, (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations/unread_count", token: d.AccessToken)).JsonAsync()).GetProperty("count").GetInt64());
+
+        // The last admin leaves: the longest-standing member (b) becomes admin and can add c back.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/leave", token: admin.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}", token: admin.AccessToken)).StatusCode);
+        var readdedByB = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/members", new { account_ids = new[] { IdOf(c) } }, b.AccessToken);
+        var roles = (await readdedByB.JsonAsync()).GetProperty("members").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("account").GetProperty("username").GetString()!, m => m.GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.OK, readdedByB.StatusCode);
+        Assert.Equal("admin", roles[b.Username]);
+        Assert.Equal("member", roles[c.Username]);
+    }
+
+    [Fact]
+    public async Task Membership_changes_of_a_direct_conversation_or_by_bad_input_are_refused_naming_the_field()
+    {
+        using var client = factory.CreateClient();
+        var (a, b, c) = (await client.NewUserAsync("grp"), await client.NewUserAsync("grp"), await client.NewUserAsync("grp"));
+        var direct = await StartedIdAsync(client, a, null, b);
+        var group = await StartedIdAsync(client, a, "g", b);
+        await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { dm_policy = "nobody" }, c.AccessToken);
+
+        var addToDirect = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{direct}/members", new { account_ids = new[] { IdOf(c) } }, a.AccessToken);
+        var leaveDirect = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{direct}/leave", token: a.AccessToken);
+        var badIds = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/members", new { account_ids = new[] { "x" } }, a.AccessToken);
+        var noIds = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/members", new { account_ids = Array.Empty<string>() }, a.AccessToken);
+        var longTitle = await client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/conversations/{group}", new { title = new string('t', 101) }, a.AccessToken);
+        var refusesMessages = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/members", new { account_ids = new[] { IdOf(c) } }, a.AccessToken);
+        var missingAccount = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/members", new { account_ids = new[] { "987654321987" } }, a.AccessToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, addToDirect.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, leaveDirect.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badIds.StatusCode);
+        Assert.True((await badIds.JsonAsync()).GetProperty("errors").TryGetProperty("account_ids", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, noIds.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, longTitle.StatusCode);
+        Assert.True((await longTitle.JsonAsync()).GetProperty("errors").TryGetProperty("title", out _));
+        Assert.Equal(HttpStatusCode.Forbidden, refusesMessages.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missingAccount.StatusCode);
+    }
+
+    [Fact]
+    public async Task In_a_direct_conversation_each_message_carries_when_the_recipient_first_read_it()
+    {
+        using var client = factory.CreateClient();
+        var (a, b) = (await client.NewUserAsync("dm"), await client.NewUserAsync("dm"));
+        var conversation = await StartedIdAsync(client, a, null, b);
+        await SendAsync(client, a, conversation, "a-1", "one");
+        await SendAsync(client, a, conversation, "a-2", "two");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{conversation}/read", new { message_id = "1" }, b.AccessToken);
+        await Task.Delay(50);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{conversation}/read", new { message_id = "2" }, b.AccessToken);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{conversation}/read", new { message_id = "2" }, b.AccessToken);
+        await SendAsync(client, a, conversation, "a-3", "three");
+
+        var history = (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{conversation}/messages", token: a.AccessToken)).JsonAsync())
+            .EnumerateArray().ToDictionary(m => m.GetProperty("id").GetString()!, m => m.GetProperty("read_at"));
+
+        Assert.Equal(JsonValueKind.Null, history["3"].ValueKind);
+        var first = history["1"].GetDateTimeOffset();
+        var second = history["2"].GetDateTimeOffset();
+        Assert.True(second > first, $"message 2 was read after message 1 ({first:O} vs {second:O})");
+    }
 }

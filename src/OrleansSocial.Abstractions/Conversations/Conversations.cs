@@ -34,10 +34,13 @@ public sealed record ConversationView(Guid Id, string Kind, string? Title, IRead
 
 /// <summary>
 /// A message; a deleted one keeps its place (seq) and loses its text. <see cref="ReadBy"/>: the other members whose read
-/// pointer is at or past it.
+/// pointer is at or past it. <see cref="ReadAt"/> (direct conversations): when the recipient's pointer first passed it.
 /// </summary>
 public sealed record MessageView(Guid ConversationId, long Seq, long SenderId, string ClientId, string? Text, long? ReplyTo, DateTimeOffset CreatedAt,
-    DateTimeOffset? EditedAt, bool Deleted, IReadOnlyList<long>? ReadBy = null);
+    DateTimeOffset? EditedAt, bool Deleted, IReadOnlyList<long>? ReadBy = null)
+{
+    public DateTimeOffset? ReadAt { get; init; }
+}
 
 /// <summary>One of a member's conversations in their list: the conversation, its newest message and how many they have not read.</summary>
 public sealed record ConversationSummary(long Cursor, ConversationView Conversation, MessageView? LastMessage, long Unread);
@@ -102,4 +105,19 @@ public interface IConversationGrain : IGrainWithGuidKey
 
     /// <summary>Deletes the member's own message: its text goes, its place stays (a tombstone). Deleting it again changes nothing.</summary>
     Task DeleteMessageAsync(long memberId, long seq);
+
+    /// <summary>
+    /// An admin adds accounts to a group (each must accept messages from the admin, as when a group starts; the group's
+    /// size limit holds). Members already in it are left as they are. Everyone gets <c>conversation_updated</c>.
+    /// </summary>
+    Task<ConversationView> AddMembersAsync(long adminId, long[] accounts);
+
+    /// <summary>
+    /// An admin removes a member, or a member removes themselves (leaving). From then on the conversation is a 404 for
+    /// them: no new messages, no events. If the last admin leaves, the longest-standing member becomes admin.
+    /// </summary>
+    Task RemoveMemberAsync(long actorId, long memberId);
+
+    /// <summary>An admin sets the group's title (empty: none); everyone gets <c>conversation_updated</c>.</summary>
+    Task<ConversationView> RenameAsync(long adminId, string? title);
 }

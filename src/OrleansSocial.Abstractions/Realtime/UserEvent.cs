@@ -42,6 +42,12 @@ public static class UserEventNames
     /// <summary>A member of one of the user's conversations read up to a message.</summary>
     public const string Read = "read";
 
+    /// <summary>
+    /// A group the user is (or was, until now) a member of changed: its title or its members. A removed member gets it
+    /// once, without themselves among the members, and nothing from the conversation after it.
+    /// </summary>
+    public const string ConversationUpdated = "conversation_updated";
+
     /// <summary>A new entry in the user's home timeline (a post or repost of someone they follow, or their own).</summary>
     public const string Update = "update";
 

@@ -26,14 +26,23 @@ public sealed record ConversationResponse(string Id, string Kind, string? Title,
         c.LastSeq.ToString(CultureInfo.InvariantCulture), c.CreatedAt);
 }
 
-/// <summary>A message; <c>id</c> is its number in the conversation (the history's cursor); <c>read_by</c>: the other members who have read it.</summary>
+/// <summary>
+/// A message; <c>id</c> is its number in the conversation (the history's cursor); <c>read_by</c>: the other members who have
+/// read it; <c>read_at</c> (direct conversations): when the recipient first read it.
+/// </summary>
 public sealed record MessageResponse(string Id, string ConversationId, string SenderId, string ClientId, string? Text, string? ReplyTo, DateTimeOffset CreatedAt,
-    DateTimeOffset? EditedAt, bool Deleted, string[] ReadBy)
+    DateTimeOffset? EditedAt, bool Deleted, string[] ReadBy, DateTimeOffset? ReadAt)
 {
     public static MessageResponse From(MessageView m) => new(m.Seq.ToString(CultureInfo.InvariantCulture), m.ConversationId.ToString(),
         m.SenderId.ToString(CultureInfo.InvariantCulture), m.ClientId, m.Text, m.ReplyTo?.ToString(CultureInfo.InvariantCulture), m.CreatedAt, m.EditedAt, m.Deleted,
-        [.. (m.ReadBy ?? []).Select(a => a.ToString(CultureInfo.InvariantCulture))]);
+        [.. (m.ReadBy ?? []).Select(a => a.ToString(CultureInfo.InvariantCulture))], m.ReadAt);
 }
+
+/// <summary>Body of <c>POST /api/v1/conversations/{id}/members</c>.</summary>
+public sealed record AddMembersRequest(string[]? AccountIds);
+
+/// <summary>Body of <c>PATCH /api/v1/conversations/{id}</c>.</summary>
+public sealed record RenameConversationRequest(string? Title);
 
 /// <summary>One entry of your conversation list: <c>id</c> is its cursor (last activity).</summary>
 public sealed record ConversationListItemResponse(string Id, ConversationResponse Conversation, MessageResponse? LastMessage, long UnreadCount);
@@ -80,6 +89,21 @@ public static class ConversationEndpoints
                 GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).GetAsync(user.AccountId()), c => TypedResults.Ok(ConversationResponse.From(c))))
             .WithName("GetConversation").WithSummary("A conversation you are a member of (404 otherwise).")
             .Produces<ConversationResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+        conversations.MapPatch("/{id:guid}", (Guid id, RenameConversationRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).RenameAsync(user.AccountId(), body.Title), c => TypedResults.Ok(ConversationResponse.From(c))))
+            .WithName("RenameConversation").WithSummary("Sets a group's title (admins only; empty clears it); the members get conversation_updated.")
+            .Produces<ConversationResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        conversations.MapPost("/{id:guid}/members", AddMembersAsync).WithName("AddConversationMembers")
+            .WithSummary("Adds accounts to a group (admins only; each must accept messages from you); the members get conversation_updated.")
+            .Produces<ConversationResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        conversations.MapDelete("/{id:guid}/members/{accountId:long}", (Guid id, long accountId, ClaimsPrincipal user, IGrainFactory grains) =>
+                RemoveAsync(grains, id, user.AccountId(), accountId))
+            .WithName("RemoveConversationMember")
+            .WithSummary("Removes a member from a group (admins; anyone may remove themselves). The conversation is a 404 for them from then on.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        conversations.MapPost("/{id:guid}/leave", (Guid id, ClaimsPrincipal user, IGrainFactory grains) => RemoveAsync(grains, id, user.AccountId(), user.AccountId()))
+            .WithName("LeaveConversation").WithSummary("You leave a group; if you were its last admin, its longest-standing member becomes admin.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapPost("/{id:guid}/messages", (Guid id, SendMessageRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
                 SendAsync(id, body, user, grains))
             .WithName("SendMessage").WithSummary("Sends a message; a retry with the same client_id returns the first message instead of sending a second.")
@@ -131,6 +155,32 @@ public static class ConversationEndpoints
         var group = Guid.CreateVersion7();
         return await GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(group).StartGroupAsync(me, others, body.Title),
             c => TypedResults.Created($"/api/v1/conversations/{c.Id}", ConversationResponse.From(c)), "participant_ids").ConfigureAwait(false);
+    }
+
+    private static Task<IResult> RemoveAsync(IGrainFactory grains, Guid id, long actor, long member) =>
+        GrainResults.RunAsync(async () => { await grains.GetGrain<IConversationGrain>(id).RemoveMemberAsync(actor, member).ConfigureAwait(false); return true; },
+            _ => TypedResults.NoContent());
+
+    private static async Task<IResult> AddMembersAsync(Guid id, AddMembersRequest body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var ids = new List<long>();
+        foreach (var raw in body.AccountIds ?? [])
+        {
+            if (!long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var account))
+            {
+                return Invalid("account_ids", "account_ids are account ids.");
+            }
+
+            ids.Add(account);
+        }
+
+        if (ids.Count == 0)
+        {
+            return Invalid("account_ids", "Name at least one account to add.");
+        }
+
+        return await GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).AddMembersAsync(user.AccountId(), [.. ids]),
+            c => TypedResults.Ok(ConversationResponse.From(c)), "account_ids").ConfigureAwait(false);
     }
 
     private static async Task<IResult> SendAsync(Guid id, SendMessageRequest body, ClaimsPrincipal user, IGrainFactory grains)

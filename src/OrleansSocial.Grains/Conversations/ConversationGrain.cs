@@ -63,23 +63,113 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
             throw new ArgumentException($"A group has 2 to {options.MaxGroupMembers} members, you included.", "participant_ids");
         }
 
+        var name = Title(title);
+        foreach (var member in everyone.Skip(1))
+        {
+            await RefuseUnlessAcceptedAsync(creator, member);
+        }
+
+        await store.CreateAsync(Id, ConversationKinds.Group, name, creator, everyone);
+        _conversation = await store.LoadAsync(Id);
+        return await ViewAsync(creator);
+    }
+
+    public Task<ConversationView> GetAsync(long viewerId) => ViewAsync(viewerId);
+
+    public async Task<ConversationView> AddMembersAsync(long adminId, long[] accounts)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        var conversation = AdminOnly(adminId);
+        var added = accounts.Distinct().Where(a => conversation.Members.All(m => m.Account != a)).ToArray();
+        if (accounts.Length == 0)
+        {
+            throw new ArgumentException("Name at least one account to add.", "account_ids");
+        }
+
+        if (conversation.Members.Count + added.Length > options.MaxGroupMembers)
+        {
+            throw new ArgumentException($"A group has at most {options.MaxGroupMembers} members.", "account_ids");
+        }
+
+        foreach (var account in added)
+        {
+            await RefuseUnlessAcceptedAsync(adminId, account);
+        }
+
+        if (added.Length > 0)
+        {
+            await store.AddMembersAsync(Id, added, conversation.LastSeq);
+            await ReloadAndAnnounceAsync([]);
+        }
+
+        return await ViewAsync(adminId);
+    }
+
+    public async Task RemoveMemberAsync(long actorId, long memberId)
+    {
+        var conversation = MemberOnly(actorId);
+        if (conversation.Kind != ConversationKinds.Group)
+        {
+            throw new ActionRefusedException("A direct conversation has no members to remove.");
+        }
+
+        if (actorId != memberId)
+        {
+            AdminOnly(actorId);
+            if (conversation.Members.All(m => m.Account != memberId))
+            {
+                throw new KeyNotFoundException("No such member.");
+            }
+        }
+
+        _typingUntil.Remove(memberId);
+        await store.RemoveMemberAsync(Id, memberId);
+        await ReloadAndAnnounceAsync([memberId]);
+    }
+
+    public async Task<ConversationView> RenameAsync(long adminId, string? title)
+    {
+        AdminOnly(adminId);
+        await store.RenameAsync(Id, Title(title));
+        await ReloadAndAnnounceAsync([]);
+        return await ViewAsync(adminId);
+    }
+
+    // After a membership or title change: the held record is read again, and the members — and whoever just left — hear of it.
+    private async Task ReloadAndAnnounceAsync(long[] alsoTell)
+    {
+        _conversation = await store.LoadAsync(Id) ?? _conversation! with { Members = [] };
+        var conversation = _conversation;
+        var e = new UserEvent(UserEventNames.ConversationUpdated, JsonSerializer.SerializeToElement(new ConversationUpdatedEvent(Id.ToString(), conversation.Title,
+            [.. conversation.Members.Select(m => m.Account.ToString(CultureInfo.InvariantCulture))],
+            [.. conversation.Members.Where(m => m.Role == "admin").Select(m => m.Account.ToString(CultureInfo.InvariantCulture))]), EventJson));
+        await Task.WhenAll(conversation.Members.Select(m => m.Account).Concat(alsoTell).Distinct().Select(a => UserEvents.For(ServiceProvider, a).OnNextAsync(e)));
+    }
+
+    private static string? Title(string? title)
+    {
         var name = title?.Trim();
         if (name is { Length: > MaxTitleLength } || name?.Any(char.IsControl) == true)
         {
             throw new ArgumentException($"A title is at most {MaxTitleLength} characters on one line.", "title");
         }
 
-        foreach (var member in everyone.Skip(1))
-        {
-            await RefuseUnlessAcceptedAsync(creator, member);
-        }
-
-        await store.CreateAsync(Id, ConversationKinds.Group, string.IsNullOrEmpty(name) ? null : name, creator, everyone);
-        _conversation = await store.LoadAsync(Id);
-        return await ViewAsync(creator);
+        return string.IsNullOrEmpty(name) ? null : name;
     }
 
-    public Task<ConversationView> GetAsync(long viewerId) => ViewAsync(viewerId);
+    // Membership and title changes: a group's admins only (members get 403, others 404, as for anything else).
+    private ConversationRecord AdminOnly(long accountId)
+    {
+        var conversation = MemberOnly(accountId);
+        if (conversation.Kind != ConversationKinds.Group)
+        {
+            throw new ActionRefusedException("A direct conversation has no members to change or title to set.");
+        }
+
+        return conversation.Members.Any(m => m.Account == accountId && m.Role == "admin")
+            ? conversation
+            : throw new ActionRefusedException("Only an admin of this group can do that.");
+    }
 
     public async Task<MessageView> SendAsync(NewMessage message)
     {
@@ -140,14 +230,16 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
             return current;
         }
 
-        var pointer = await store.MarkReadAsync(Id, memberId, target);
+        var now = time.GetUtcNow();
+        var direct = conversation.Kind == ConversationKinds.Direct;
+        var pointer = await store.MarkReadAsync(Id, memberId, target, stampReadAt: direct, now);
         conversation = _conversation!;
         _conversation = conversation with
         {
             Members = [.. conversation.Members.Select(m => m.Account == memberId ? (m.Account, m.Role, Math.Max(m.ReadSeq, pointer)) : m)],
         };
         var e = new UserEvent(UserEventNames.Read, JsonSerializer.SerializeToElement(new ReadEvent(Id.ToString(),
-            memberId.ToString(CultureInfo.InvariantCulture), pointer.ToString(CultureInfo.InvariantCulture)), EventJson));
+            memberId.ToString(CultureInfo.InvariantCulture), pointer.ToString(CultureInfo.InvariantCulture), direct ? now : null), EventJson));
         await Task.WhenAll(conversation.Members.Where(m => m.Account != memberId).Select(m => UserEvents.For(ServiceProvider, m.Account).OnNextAsync(e)));
         return pointer;
     }
@@ -250,8 +342,11 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
 /// <summary>The payload of <c>typing</c> and <c>typing_stopped</c>.</summary>
 public sealed record TypingEvent(string ConversationId, string AccountId);
 
-/// <summary>The payload of <c>read</c>: a member's read pointer moved to <see cref="LastReadId"/>.</summary>
-public sealed record ReadEvent(string ConversationId, string AccountId, string LastReadId);
+/// <summary>The payload of <c>read</c>: a member's read pointer moved to <see cref="LastReadId"/> (in a direct conversation, at <see cref="ReadAt"/>).</summary>
+public sealed record ReadEvent(string ConversationId, string AccountId, string LastReadId, DateTimeOffset? ReadAt);
+
+/// <summary>The payload of <c>conversation_updated</c>: a group's title, members and admins as they are now.</summary>
+public sealed record ConversationUpdatedEvent(string ConversationId, string? Title, string[] MemberIds, string[] AdminIds);
 
 /// <summary>The payload of <c>message</c>: the message as the REST history returns it (ids as strings).</summary>
 public sealed record MessageEvent(string ConversationId, string Id, string SenderId, string ClientId, string? Text, string? ReplyTo, DateTimeOffset CreatedAt)

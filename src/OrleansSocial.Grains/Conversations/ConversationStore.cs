@@ -118,7 +118,7 @@ public sealed class ConversationStore(NpgsqlDataSource db)
     {
         ArgumentNullException.ThrowIfNull(page);
         await using var command = new NpgsqlCommand();
-        var sql = new StringBuilder("SELECT conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at FROM messages WHERE conversation_id = ")
+        var sql = new StringBuilder("SELECT " + MessageColumns + " FROM messages WHERE conversation_id = ")
             .Append(Keyset.Parameter(command, conversation));
         Keyset.Apply(sql, command, "seq", page);
         command.CommandText = sql.ToString();
@@ -140,7 +140,7 @@ public sealed class ConversationStore(NpgsqlDataSource db)
     /// </summary>
     public async Task<(MessageView? Message, bool Changed)> ChangeAsync(Guid conversation, long seq, long sender, string? text, DateTimeOffset now)
     {
-        const string Columns = "conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at";
+        const string Columns = MessageColumns;
         var set = text is null ? "text = NULL, deleted_at = $4" : "text = $5, edited_at = $4";
 
         // One statement: the changed row as RETURNING gives it, or the row as it was when nothing changed.
@@ -156,18 +156,80 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter { Value = now });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)text ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        return await r.ReadAsync().ConfigureAwait(false) ? (Read(r, 0), r.GetBoolean(9)) : (null, false);
+        return await r.ReadAsync().ConfigureAwait(false) ? (Read(r, 0), r.GetBoolean(10)) : (null, false);
     }
 
-    /// <summary>Moves a member's read pointer forward (never back); returns where it stands.</summary>
-    public async Task<long> MarkReadAsync(Guid conversation, long member, long seq)
+    /// <summary>
+    /// Moves a member's read pointer forward (never back); returns where it stands. In a direct conversation the other
+    /// member's messages it passes get <c>read_at</c> = <paramref name="now"/> (the first time only).
+    /// </summary>
+    public async Task<long> MarkReadAsync(Guid conversation, long member, long seq, bool stampReadAt, DateTimeOffset now)
     {
-        await using var command = db.CreateCommand(
-            "UPDATE conversation_members SET read_seq = greatest(read_seq, $3) WHERE conversation_id = $1 AND account_id = $2 RETURNING read_seq");
+        // One statement, one snapshot: "old" is the pointer before this move.
+        await using var command = db.CreateCommand("""
+            WITH old AS (SELECT read_seq FROM conversation_members WHERE conversation_id = $1 AND account_id = $2),
+            moved AS (UPDATE conversation_members SET read_seq = greatest(read_seq, $3) WHERE conversation_id = $1 AND account_id = $2 RETURNING read_seq),
+            stamped AS (UPDATE messages SET read_at = $5 WHERE $4 AND conversation_id = $1 AND seq > (SELECT read_seq FROM old) AND seq <= $3
+                        AND sender_id <> $2 AND read_at IS NULL)
+            SELECT read_seq FROM moved
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = conversation });
         command.Parameters.Add(new NpgsqlParameter { Value = member });
         command.Parameters.Add(new NpgsqlParameter { Value = seq });
+        command.Parameters.Add(new NpgsqlParameter { Value = stampReadAt });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
         return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Adds members to a group (those already in it are left as they are); each starts having read everything so far.
+    /// Unknown accounts are <see cref="KeyNotFoundException"/>.
+    /// </summary>
+    public async Task AddMembersAsync(Guid conversation, IReadOnlyList<long> members, long readSeq)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        await using var command = db.CreateCommand("""
+            INSERT INTO conversation_members (conversation_id, account_id, role, read_seq)
+            SELECT $1, m, 'member', $3 FROM unnest($2::bigint[]) AS t(m) ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = conversation });
+        command.Parameters.Add(new NpgsqlParameter { Value = members.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = readSeq });
+        try
+        {
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new KeyNotFoundException("No such account.");
+        }
+    }
+
+    /// <summary>
+    /// Takes a member out of a group. If no admin is left, the longest-standing remaining member becomes one (in the same
+    /// transaction, so a group with members always has an admin).
+    /// </summary>
+    public async Task RemoveMemberAsync(Guid conversation, long member)
+    {
+        await using var command = db.CreateCommand("""
+            WITH gone AS (DELETE FROM conversation_members WHERE conversation_id = $1 AND account_id = $2 RETURNING account_id)
+            UPDATE conversation_members SET role = 'admin'
+            WHERE conversation_id = $1 AND account_id = (
+                SELECT account_id FROM conversation_members WHERE conversation_id = $1 AND account_id <> $2 ORDER BY joined_at, account_id LIMIT 1)
+              AND NOT EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND account_id <> $2 AND role = 'admin')
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = conversation });
+        command.Parameters.Add(new NpgsqlParameter { Value = member });
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Sets a group's title (null: none).</summary>
+    public async Task RenameAsync(Guid conversation, string? title)
+    {
+        await using var command = db.CreateCommand("UPDATE conversations SET title = $2 WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = conversation });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)title ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     /// <summary>A member's conversations by last activity (the cursor), each with its newest message and the member's unread count.</summary>
@@ -181,7 +243,7 @@ public sealed class ConversationStore(NpgsqlDataSource db)
                    ARRAY(SELECT account_id FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
                    ARRAY(SELECT role FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
                    ARRAY(SELECT read_seq FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
-                   lm.conversation_id, lm.seq, lm.sender_id, lm.client_id, lm.text, lm.reply_to, lm.created_at, lm.edited_at, lm.deleted_at,
+                   lm.conversation_id, lm.seq, lm.sender_id, lm.client_id, lm.text, lm.reply_to, lm.created_at, lm.edited_at, lm.deleted_at, lm.read_at,
                    (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.account_id AND x.deleted_at IS NULL)
             FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
             LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
@@ -201,7 +263,7 @@ public sealed class ConversationStore(NpgsqlDataSource db)
             var members = ids.Select((id, i) => (id, roles[i], reads[i])).ToArray();
             var record = new ConversationRecord(r.GetGuid(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
                 r.GetInt64(5), members);
-            rows.Add((r.GetInt64(0), record, r.IsDBNull(9) ? null : Read(r, 9), r.GetInt64(18)));
+            rows.Add((r.GetInt64(0), record, r.IsDBNull(9) ? null : Read(r, 9), r.GetInt64(19)));
         }
 
         return Keyset.NewestFirst(rows, page);
@@ -220,10 +282,8 @@ public sealed class ConversationStore(NpgsqlDataSource db)
 
     private static async Task<MessageView?> ExistingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid conversation, NewMessage message)
     {
-        await using var command = new NpgsqlCommand("""
-            SELECT conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at
-            FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3
-            """, connection, tx);
+        await using var command = new NpgsqlCommand(
+            $"SELECT {MessageColumns} FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3", connection, tx);
         command.Parameters.Add(new NpgsqlParameter { Value = conversation });
         command.Parameters.Add(new NpgsqlParameter { Value = message.SenderId });
         command.Parameters.Add(new NpgsqlParameter { Value = message.ClientId });
@@ -231,11 +291,17 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         return await r.ReadAsync().ConfigureAwait(false) ? Read(r, 0) : null;
     }
 
+    // The columns Read expects, in its order.
+    private const string MessageColumns = "conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at, read_at";
+
     private static MessageView Read(NpgsqlDataReader r, int at)
     {
         var deleted = !r.IsDBNull(at + 8);
         return new MessageView(r.GetGuid(at), r.GetInt64(at + 1), r.GetInt64(at + 2), r.GetString(at + 3), deleted || r.IsDBNull(at + 4) ? null : r.GetString(at + 4),
             r.IsDBNull(at + 5) ? null : r.GetInt64(at + 5), r.GetFieldValue<DateTimeOffset>(at + 6),
-            r.IsDBNull(at + 7) ? null : r.GetFieldValue<DateTimeOffset>(at + 7), deleted);
+            r.IsDBNull(at + 7) ? null : r.GetFieldValue<DateTimeOffset>(at + 7), deleted)
+        {
+            ReadAt = r.IsDBNull(at + 9) ? null : r.GetFieldValue<DateTimeOffset>(at + 9),
+        };
     }
 }
