@@ -121,6 +121,9 @@ public static class ApiHosting
             o.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
         }).AddJsonProtocol(o => o.PayloadSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddSingleton<ConnectionRelay>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Presence").Get<PresenceOptions>() ?? new PresenceOptions());
+        builder.Services.AddSingleton<PresenceReporter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PresenceReporter>());
         var postgres = builder.Configuration.GetConnectionString("Postgres");
         if (!string.IsNullOrWhiteSpace(postgres))
         {

@@ -136,4 +136,58 @@ public sealed class CrossProcessTests
         Assert.Equal("served by the silo", me.GetProperty("bio").GetString());
         Assert.Equal("ready", ready.GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task Presence_holds_while_any_front_end_has_a_connection_and_ends_when_the_last_front_end_holding_one_is_killed()
+    {
+        var settings = Settings();
+        settings["Presence:LeaseSeconds"] = "2";
+        settings["Presence:RenewSeconds"] = "0.5";
+        await using var silo = await HostProcess.StartAsync("silo", settings);
+        await using var first = await HostProcess.StartAsync("frontend", settings);
+        await using var second = await HostProcess.StartAsync("frontend", settings);
+        using var viaSilo = new HttpClient { BaseAddress = silo.BaseAddress };
+        var (user, partner) = (await viaSilo.NewUserAsync("pr"), await viaSilo.NewUserAsync("pr"));
+        await viaSilo.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations",
+            new { participant_ids = new[] { partner.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } }, user.AccessToken);
+        async Task<JsonElement> PresenceAsync() =>
+            await (await viaSilo.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{user.Id}/presence", token: partner.AccessToken)).JsonAsync();
+        async Task<JsonElement> WaitForAsync(bool online)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                var presence = await PresenceAsync();
+                if (presence.GetProperty("online").GetBoolean() == online || deadline.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    return presence;
+                }
+
+                await Task.Delay(100);
+            }
+        }
+
+        using var onFirst = StartJsClient(first.BaseAddress, user.AccessToken, "never_sent");
+        using var onSecond = StartJsClient(second.BaseAddress, user.AccessToken, "never_sent");
+        Assert.Equal("connected", await onFirst.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("connected", await onSecond.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        var online = await WaitForAsync(online: true);
+
+        // The first front end dies without a word: the connection the second one holds keeps the user online, past
+        // the first one's lease.
+        first.Kill();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var afterFirstDied = await PresenceAsync();
+
+        // Then the second: its lease runs out and the user is offline, last seen.
+        second.Kill();
+        var killedAt = DateTimeOffset.UtcNow;
+        var offline = await WaitForAsync(online: false);
+        var detectedAfter = DateTimeOffset.UtcNow - killedAt;
+
+        Assert.True(online.GetProperty("online").GetBoolean());
+        Assert.True(afterFirstDied.GetProperty("online").GetBoolean(), "one front end still holds a connection");
+        Assert.False(offline.GetProperty("online").GetBoolean(), $"still online {detectedAfter} after the last front end died");
+        Assert.True(offline.GetProperty("last_seen_at").GetDateTimeOffset() > killedAt.AddSeconds(-1));
+    }
 }

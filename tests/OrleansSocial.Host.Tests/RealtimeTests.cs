@@ -187,6 +187,43 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
     }
 
     [Fact]
+    public async Task A_partner_sees_presence_online_then_offline_with_last_seen_and_a_stranger_sees_none()
+    {
+        using var http = _factory.CreateClient();
+        var (userId, userToken) = await SignUpAsync(http);
+        var (partnerId, partnerToken) = await SignUpAsync(http);
+        var (_, strangerToken) = await SignUpAsync(http);
+        await http.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { partnerId } }, userToken);
+        using var partner = StartJsClient(partnerToken, "presence", 2);
+        Assert.Equal("connected", await partner.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        var beforeResponse = await http.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{userId}/presence", token: partnerToken);
+        Assert.True(beforeResponse.IsSuccessStatusCode, await beforeResponse.Content.ReadAsStringAsync());
+        var before = await beforeResponse.JsonAsync();
+
+        // The user connects (and stays for one "presence" event that never comes for them), then goes.
+        using var user = StartJsClient(userToken, "never_sent", 1);
+        Assert.Equal("connected", await user.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        var online = await partner.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var whileOnline = await (await http.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{userId}/presence", token: partnerToken)).JsonAsync();
+        var stranger = await http.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{userId}/presence", token: strangerToken);
+        user.Kill();
+        var offline = await partner.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(45));
+        var after = await (await http.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{userId}/presence", token: partnerToken)).JsonAsync();
+
+        Assert.False(before.GetProperty("online").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, before.GetProperty("last_seen_at").ValueKind);
+        Assert.True(online is not null, await partner.StandardError.ReadToEndAsync());
+        Assert.True(JsonDocument.Parse(online).RootElement.GetProperty("online").GetBoolean());
+        Assert.Equal(userId, JsonDocument.Parse(online).RootElement.GetProperty("account_id").GetString());
+        Assert.True(whileOnline.GetProperty("online").GetBoolean());
+        Assert.Equal(HttpStatusCode.NotFound, stranger.StatusCode);
+        Assert.True(offline is not null, await partner.StandardError.ReadToEndAsync());
+        Assert.False(JsonDocument.Parse(offline).RootElement.GetProperty("online").GetBoolean());
+        Assert.False(after.GetProperty("online").GetBoolean());
+        Assert.Equal(JsonDocument.Parse(offline).RootElement.GetProperty("last_seen_at").GetDateTimeOffset(), after.GetProperty("last_seen_at").GetDateTimeOffset());
+    }
+
+    [Fact]
     public async Task Another_users_events_do_not_reach_a_connection()
     {
         using var http = _factory.CreateClient();

@@ -48,6 +48,9 @@ public static class UserEventNames
     /// </summary>
     public const string ConversationUpdated = "conversation_updated";
 
+    /// <summary>A conversation partner came online or went offline (with when they were last seen).</summary>
+    public const string Presence = "presence";
+
     /// <summary>A new entry in the user's home timeline (a post or repost of someone they follow, or their own).</summary>
     public const string Update = "update";
 

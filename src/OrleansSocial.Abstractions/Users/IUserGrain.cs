@@ -150,4 +150,25 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// <summary>New counters from a change another grain made; older versions than the ones held are ignored.</summary>
     [AlwaysInterleave]
     Task ApplyCountsAsync(AccountCounts counts);
+
+    /// <summary>
+    /// A front end reports how many live connections this account has on it (the absolute number, so a report can be
+    /// repeated; an older <see cref="ConnectionReport.Version"/> than one already seen is ignored), and renews its lease:
+    /// unless reported again within <see cref="ConnectionReport.Lease"/>, those connections are taken as gone (the front
+    /// end died). Online while any front end holds one; going online or offline sends <c>presence</c> to the account's
+    /// conversation partners.
+    /// </summary>
+    Task ReportConnectionsAsync(ConnectionReport report);
+
+    /// <summary>
+    /// Whether the account is online and when it was last seen — only for itself and for accounts sharing a
+    /// conversation with it and not blocked either way (null for anyone else: presence does not leak).
+    /// </summary>
+    Task<Presence?> GetPresenceAsync(long viewerId);
 }
+
+/// <summary>A front end's count of one account's live connections on it; see <see cref="IUserGrain.ReportConnectionsAsync"/>.</summary>
+public sealed record ConnectionReport(string FrontEnd, int Count, long Version, TimeSpan Lease);
+
+/// <summary>An account's presence: online now, or when it was last seen (null: never seen online).</summary>
+public sealed record Presence(long AccountId, bool Online, DateTimeOffset? LastSeenAt);

@@ -57,6 +57,9 @@ public sealed record ReadPointerResponse(string LastReadId);
 
 public sealed record UnreadCountResponse(long Count);
 
+/// <summary>An account's presence: online now, or when it was last seen (null: never).</summary>
+public sealed record PresenceResponse(string AccountId, bool Online, DateTimeOffset? LastSeenAt);
+
 /// <summary>Direct and group conversations and their messages.</summary>
 public static class ConversationEndpoints
 {
@@ -123,6 +126,13 @@ public static class ConversationEndpoints
                 PageRequest.ServeAsync(http, page => grains.GetGrain<IConversationGrain>(id).GetMessagesAsync(user.AccountId(), page), m => m.Seq, MessageResponse.From))
             .WithName("ConversationMessages").WithSummary("The history, newest first (cursor pagination; ids are message numbers).")
             .Produces<MessageResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/accounts/{id:long}/presence", (long id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => await grains.GetGrain<OrleansSocial.Users.IUserGrain>(id).GetPresenceAsync(user.AccountId()).ConfigureAwait(false)
+                        ?? throw new KeyNotFoundException("No such account."),
+                    p => TypedResults.Ok(new PresenceResponse(p.AccountId.ToString(CultureInfo.InvariantCulture), p.Online, p.LastSeenAt))))
+            .RequireAuthorization().WithTags("Conversations").WithName("GetPresence")
+            .WithSummary("Whether the account is online, or when it was last seen: only for accounts you share a conversation with (404 otherwise).")
+            .Produces<PresenceResponse>().ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

@@ -14,7 +14,7 @@ namespace OrleansSocial.Api.Realtime;
 /// Delivery is at-most-once: a reconnecting client catches up over REST.
 /// </summary>
 [Authorize]
-public sealed class EventsHub(ConnectionRelay relay, IGrainFactory grains) : Hub
+public sealed class EventsHub(ConnectionRelay relay, PresenceReporter presence, IGrainFactory grains) : Hub
 {
     /// <summary>
     /// Client → server: the caller has read the conversation up to <paramref name="messageId"/> (as
@@ -64,6 +64,7 @@ public sealed class EventsHub(ConnectionRelay relay, IGrainFactory grains) : Hub
         var userId = Context.User?.FindFirstValue("sub") ?? throw new HubException("Not signed in.");
         await relay.ConnectAsync(Context.ConnectionId, userId).ConfigureAwait(false);
         await base.OnConnectedAsync().ConfigureAwait(false);
+        await presence.ConnectedAsync(Me()).ConfigureAwait(false);
 
         // The client's start() resolves at the handshake, before this method runs: "ready" tells it the stream is live.
         await Clients.Caller.SendAsync(UserEventNames.Ready, new ReadyEvent(userId)).ConfigureAwait(false);
@@ -72,6 +73,7 @@ public sealed class EventsHub(ConnectionRelay relay, IGrainFactory grains) : Hub
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         await relay.DisconnectAsync(Context.ConnectionId).ConfigureAwait(false);
+        await presence.DisconnectedAsync(Me()).ConfigureAwait(false);
         await base.OnDisconnectedAsync(exception).ConfigureAwait(false);
     }
 }

@@ -280,6 +280,36 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
     }
 
+    /// <summary>The accounts that share at least one conversation with <paramref name="account"/>.</summary>
+    public async Task<long[]> PartnersAsync(long account)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT DISTINCT o.account_id FROM conversation_members m JOIN conversation_members o ON o.conversation_id = m.conversation_id
+            WHERE m.account_id = $1 AND o.account_id <> $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = account });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var partners = new List<long>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            partners.Add(r.GetInt64(0));
+        }
+
+        return [.. partners];
+    }
+
+    /// <summary>Whether the two accounts are members of a conversation together.</summary>
+    public async Task<bool> ShareAsync(long a, long b)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT EXISTS (SELECT 1 FROM conversation_members m JOIN conversation_members o ON o.conversation_id = m.conversation_id
+                           WHERE m.account_id = $1 AND o.account_id = $2)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = a });
+        command.Parameters.Add(new NpgsqlParameter { Value = b });
+        return (bool)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+    }
+
     private static async Task<MessageView?> ExistingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid conversation, NewMessage message)
     {
         await using var command = new NpgsqlCommand(

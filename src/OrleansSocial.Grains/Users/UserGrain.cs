@@ -14,7 +14,7 @@ namespace OrleansSocial.Grains.Users;
 /// relationship summary (followees, blocks both ways, mutes) are hot too: loaded from the tables, then kept current by
 /// the versioned results of every relationship change, whichever of the two accounts' grains made it.
 /// </summary>
-public sealed class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
+public sealed partial class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
     Conversations.ConversationStore conversations, TimeProvider time) : Grain, IUserGrain
 {
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+using OrleansSocial.Realtime;
+using OrleansSocial.Runtime;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Grains.Users;
+
+/// <summary>
+/// Presence: the account's live SignalR connections, counted per front end from the front ends' reports and leases
+/// (<see cref="PresenceLeases"/>), held in memory only. Going offline records <c>last_seen_at</c>. While any front end is
+/// reported, a timer expires leases (and keeps the activation alive); front ends repeat their reports well within the
+/// lease, so a grain that moved to another silo is told its connections again within one renewal.
+/// </summary>
+public sealed partial class UserGrain
+{
+    private static readonly TimeSpan MaxPresenceCheck = TimeSpan.FromSeconds(5);
+    private readonly PresenceLeases _leases = new();
+    private bool _online;
+    private DateTimeOffset? _lastSeen;
+    private bool _lastSeenLoaded;
+    private IGrainTimer? _presenceTimer;
+    private TimeSpan _presencePeriod = MaxPresenceCheck;
+
+    public async Task ReportConnectionsAsync(ConnectionReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        _ = _profile ?? throw new KeyNotFoundException("No such account.");
+        var now = time.GetUtcNow();
+        _leases.Report(report.FrontEnd, report.Count, report.Version, now + report.Lease);
+
+        // Checked at least twice per lease, so a dead front end's connections go within 1.5 leases at most.
+        var period = TimeSpan.FromTicks(Math.Clamp(report.Lease.Ticks / 2, TimeSpan.FromMilliseconds(200).Ticks, MaxPresenceCheck.Ticks));
+        if (_presenceTimer is null || period < _presencePeriod)
+        {
+            _presenceTimer?.Dispose();
+            _presencePeriod = period;
+            _presenceTimer = RegisterGrainTimer(_ => UpdatePresenceAsync(), new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+        }
+
+        await UpdatePresenceAsync();
+    }
+
+    public async Task<Presence?> GetPresenceAsync(long viewerId)
+    {
+        var id = this.GetPrimaryKeyLong();
+        if (_profile is null || viewerId != id && ((await RelationToAsync(viewerId)).BlockedEitherWay || !await conversations.ShareAsync(id, viewerId)))
+        {
+            return null;
+        }
+
+        // A lease that ran out since the last check ends now, with its last_seen and event, before answering.
+        await UpdatePresenceAsync();
+        return new Presence(id, _online, await LastSeenAsync());
+    }
+
+    private async Task<DateTimeOffset?> LastSeenAsync()
+    {
+        if (!_lastSeenLoaded)
+        {
+            _lastSeen = await store.LastSeenAsync(this.GetPrimaryKeyLong());
+            _lastSeenLoaded = true;
+        }
+
+        return _lastSeen;
+    }
+
+    private async Task UpdatePresenceAsync()
+    {
+        var now = time.GetUtcNow();
+        _leases.Expire(now);
+        if (!_leases.Any)
+        {
+            _presenceTimer?.Dispose();
+            _presenceTimer = null;
+            _presencePeriod = MaxPresenceCheck;
+        }
+
+        var online = _leases.IsOnline(now);
+        if (online == _online)
+        {
+            return;
+        }
+
+        _online = online;
+        var id = this.GetPrimaryKeyLong();
+        if (!online)
+        {
+            await store.SetLastSeenAsync(id, now);
+            (_lastSeen, _lastSeenLoaded) = (now, true);
+        }
+
+        // To everyone sharing a conversation with the account, except across a block.
+        var partners = await conversations.PartnersAsync(id);
+        await EnsureRelationsAsync();
+        var e = new UserEvent(UserEventNames.Presence, JsonSerializer.SerializeToElement(
+            new PresenceEvent(id.ToString(CultureInfo.InvariantCulture), online, online ? await LastSeenAsync() : now), EventJson));
+        await Task.WhenAll(partners.Where(p => !_relations.Get(p, now).BlockedEitherWay).Select(p => UserEvents.For(ServiceProvider, p).OnNextAsync(e)));
+    }
+}
+
+/// <summary>The payload of <c>presence</c>: a conversation partner is online, or went offline (last seen then).</summary>
+public sealed record PresenceEvent(string AccountId, bool Online, DateTimeOffset? LastSeenAt);
