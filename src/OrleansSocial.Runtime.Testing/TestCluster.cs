@@ -86,6 +86,9 @@ public sealed class SiloHandle
     /// <summary>Activations currently in this silo.</summary>
     public int ActivationCount => Silo.ActivationCount;
 
+    /// <summary>Whether this silo holds an activation of the grain now (for tests that kill the silo hosting a grain).</summary>
+    public bool HasActivation(GrainId grainId) => Silo.HasActivation(grainId);
+
     /// <summary>A grain factory whose calls start at this silo.</summary>
     public IGrainFactory GrainFactory => Host.Services.GetRequiredService<IGrainFactory>();
 

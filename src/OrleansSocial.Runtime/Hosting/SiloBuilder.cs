@@ -264,6 +264,9 @@ public sealed class Silo : IHostedService
     /// <summary>Activations currently in this silo.</summary>
     public int ActivationCount => _runtime.Catalog.Count;
 
+    /// <summary>Whether this silo holds an activation of the grain now.</summary>
+    internal bool HasActivation(GrainId grainId) => _runtime.Catalog.TryGet(grainId, out _);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var task in _startupTasks)
