@@ -6,6 +6,7 @@
 #   ./build.sh bench cluster   silo-to-silo calls and PostgreSQL state writes (Release, about 20 seconds)
 #   ./build.sh bench social    likes over HTTP vs raw inserts, post reads vs a bare endpoint (about 2 minutes)
 #   ./build.sh bench feeds     fan-out to 10,000 followers, post accept p99, home timeline reads (about 3 minutes)
+#   ./build.sh bench messaging DM sends over HTTP, send-to-SignalR delivery p99 at 500 msg/s, hub Typing calls/s (about 2 minutes)
 #   ./build.sh bench frontend  HTTP requests/s (bare Kestrel vs authenticated grain read) and SignalR fan-out latency (about 1 minute)
 set -euo pipefail
 
@@ -167,14 +168,14 @@ cmd_bench() {
   ensure_dotnet
   local suite="${1:-}"
   case "$suite" in
-    runtime|cluster|frontend|social|feeds)
+    runtime|cluster|frontend|social|feeds|messaging)
       if [ "$suite" != runtime ]; then ensure_packages; fi
-      if [ "$suite" = frontend ]; then ensure_node_packages; fi
+      if [ "$suite" = frontend ] || [ "$suite" = messaging ]; then ensure_node_packages; fi
       dotnet build bench/OrleansSocial.Bench -c Release -v quiet -nologo >&2
       dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll "$suite"
       ;;
     *)
-      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds" >&2
+      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging" >&2
       exit 2
       ;;
   esac
@@ -185,7 +186,7 @@ case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | bench runtime|cluster|frontend|social|feeds" >&2
+    echo "usage: ./build.sh test | run [host args] | bench runtime|cluster|frontend|social|feeds|messaging" >&2
     exit 2
     ;;
 esac

@@ -7,12 +7,13 @@ return args.FirstOrDefault() switch
     "frontend" => await FrontendBenchmark.RunAsync(),
     "social" => await SocialBenchmark.RunAsync(),
     "feeds" => await FeedsBenchmark.RunAsync(),
+    "messaging" => await MessagingBenchmark.RunAsync(),
     "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging");
     return 2;
 }

@@ -85,33 +85,40 @@ public sealed class ConversationStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Stores the message as the next of the conversation, unless the sender already sent one with this client id: then
-    /// that one is returned and nothing is written.
+    /// that one is returned and nothing is written. One statement (one round trip, its own transaction): the counter is
+    /// bumped and the row inserted only when no message has the client id.
     /// </summary>
     public async Task<(MessageView Message, bool Created)> SendAsync(Guid conversation, NewMessage message, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(message);
-        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
-        if (await ExistingAsync(connection, tx, conversation, message).ConfigureAwait(false) is { } earlier)
+        for (var attempt = 0; ; attempt++)
         {
-            return (earlier, false);
+            await using var command = db.CreateCommand($"""
+                WITH earlier AS (SELECT {MessageColumns} FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3),
+                next AS (UPDATE conversations SET last_seq = last_seq + 1, activity = nextval('conversation_activity_seq')
+                         WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM earlier) RETURNING last_seq),
+                sent AS (INSERT INTO messages (conversation_id, seq, sender_id, client_id, text, reply_to, created_at)
+                         SELECT $1, next.last_seq, $2, $3, $4, $5, $6 FROM next RETURNING {MessageColumns})
+                SELECT {MessageColumns}, true FROM sent UNION ALL SELECT {MessageColumns}, false FROM earlier
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = conversation });
+            command.Parameters.Add(new NpgsqlParameter { Value = message.SenderId });
+            command.Parameters.Add(new NpgsqlParameter { Value = message.ClientId });
+            command.Parameters.Add(new NpgsqlParameter { Value = message.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)message.ReplyTo ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+            command.Parameters.Add(new NpgsqlParameter { Value = now });
+            try
+            {
+                await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+                return await r.ReadAsync().ConfigureAwait(false)
+                    ? (Read(r, 0), r.GetBoolean(10))
+                    : throw new KeyNotFoundException("No such conversation.");
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt == 0)
+            {
+                // The same send committed meanwhile by another activation (during a failover): read it back.
+            }
         }
-
-        await using var insert = new NpgsqlCommand("""
-            WITH next AS (UPDATE conversations SET last_seq = last_seq + 1, activity = nextval('conversation_activity_seq') WHERE id = $1 RETURNING last_seq)
-            INSERT INTO messages (conversation_id, seq, sender_id, client_id, text, reply_to, created_at)
-            SELECT $1, next.last_seq, $2, $3, $4, $5, $6 FROM next
-            RETURNING seq
-            """, connection, tx);
-        insert.Parameters.Add(new NpgsqlParameter { Value = conversation });
-        insert.Parameters.Add(new NpgsqlParameter { Value = message.SenderId });
-        insert.Parameters.Add(new NpgsqlParameter { Value = message.ClientId });
-        insert.Parameters.Add(new NpgsqlParameter { Value = message.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)message.ReplyTo ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        insert.Parameters.Add(new NpgsqlParameter { Value = now });
-        var seq = (long)(await insert.ExecuteScalarAsync().ConfigureAwait(false))!;
-        await tx.CommitAsync().ConfigureAwait(false);
-        return (new MessageView(conversation, seq, message.SenderId, message.ClientId, message.Text, message.ReplyTo, now, null, false), true);
     }
 
     public async Task<IReadOnlyList<MessageView>> MessagesAsync(Guid conversation, PageQuery page)
@@ -308,17 +315,6 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter { Value = a });
         command.Parameters.Add(new NpgsqlParameter { Value = b });
         return (bool)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
-    }
-
-    private static async Task<MessageView?> ExistingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid conversation, NewMessage message)
-    {
-        await using var command = new NpgsqlCommand(
-            $"SELECT {MessageColumns} FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3", connection, tx);
-        command.Parameters.Add(new NpgsqlParameter { Value = conversation });
-        command.Parameters.Add(new NpgsqlParameter { Value = message.SenderId });
-        command.Parameters.Add(new NpgsqlParameter { Value = message.ClientId });
-        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        return await r.ReadAsync().ConfigureAwait(false) ? Read(r, 0) : null;
     }
 
     // The columns Read expects, in its order.
