@@ -41,22 +41,10 @@ internal static class FeedsBenchmark
 
         Console.Error.WriteLine($"[bench] {AuthorPosts} posts by {Authors} authors fanned out to {Readers} readers in {clock.Elapsed.TotalSeconds:F1} s");
 
-        HttpRequestMessage Authorized(HttpMethod method, string path, int user, object? body = null)
-        {
-            var request = new HttpRequestMessage(method, new Uri(server.Api, path));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", users.Tokens[user]);
-            if (body is not null)
-            {
-                request.Content = JsonContent.Create(body);
-            }
-
-            return request;
-        }
-
         async Task<(Guid Id, double Ms)> PostAsync(string text)
         {
             var started = Stopwatch.GetTimestamp();
-            using var response = await http.SendAsync(Authorized(HttpMethod.Post, "/api/v1/posts", big, new { text }));
+            using var response = await http.SendAsync(server.Authorized(HttpMethod.Post, "/api/v1/posts", users.Tokens[big], new { text }));
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (response.StatusCode != HttpStatusCode.Created)
             {
@@ -87,7 +75,7 @@ internal static class FeedsBenchmark
 
         var helloUri = new Uri(server.Hello, "/hello");
         HttpRequestMessage Hello(int _) => new(HttpMethod.Get, helloUri);
-        HttpRequestMessage Home(int i) => Authorized(HttpMethod.Get, "/api/v1/timelines/home?limit=20", Authors + i % Readers);
+        HttpRequestMessage Home(int i) => server.Authorized(HttpMethod.Get, "/api/v1/timelines/home?limit=20", users.Tokens[Authors + i % Readers]);
         await FrontendBenchmark.MeasureRpsAsync(http, Hello, Warmup);
         var helloRps = await FrontendBenchmark.MeasureRpsAsync(http, Hello, Measure);
         await FrontendBenchmark.MeasureRpsAsync(http, Home, Warmup);

@@ -144,6 +144,19 @@ internal sealed class BenchServerProcess : IDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>A request to the API signed in with <paramref name="token"/>, with <paramref name="body"/> as JSON when given.</summary>
+    public HttpRequestMessage Authorized(HttpMethod method, string path, string token, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, new Uri(Api, path));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return request;
+    }
+
     /// <summary>Creates accounts on the server and returns their ids and access tokens.</summary>
     public async Task<BenchUsers> CreateUsersAsync(int count)
     {

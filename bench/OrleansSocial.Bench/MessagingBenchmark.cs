@@ -26,30 +26,18 @@ internal static class MessagingBenchmark
         using var server = await BenchServerProcess.StartAsync("messaging_bench");
         var http = server.Http;
         var users = await server.CreateUsersAsync(Conversations * 2);
-        HttpRequestMessage Authorized(HttpMethod method, string path, int user, object? body = null)
-        {
-            var request = new HttpRequestMessage(method, new Uri(server.Api, path));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", users.Tokens[user]);
-            if (body is not null)
-            {
-                request.Content = JsonContent.Create(body);
-            }
-
-            return request;
-        }
-
         // Conversation i is between users 2i (who sends) and 2i + 1.
         var conversations = new string[Conversations];
         await Parallel.ForEachAsync(Enumerable.Range(0, Conversations), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
         {
-            using var response = await http.SendAsync(Authorized(HttpMethod.Post, "/api/v1/conversations", 2 * i,
+            using var response = await http.SendAsync(server.Authorized(HttpMethod.Post, "/api/v1/conversations", users.Tokens[2 * i],
                 new { participant_ids = new[] { users.Ids[2 * i + 1].ToString(CultureInfo.InvariantCulture) } }), ct);
             response.EnsureSuccessStatusCode();
             conversations[i] = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
         });
 
-        HttpRequestMessage Send(int i, string text) => Authorized(HttpMethod.Post, $"/api/v1/conversations/{conversations[i % Conversations]}/messages",
-            2 * (i % Conversations), new { client_id = Guid.NewGuid().ToString("N"), text });
+        HttpRequestMessage Send(int i, string text) => server.Authorized(HttpMethod.Post, $"/api/v1/conversations/{conversations[i % Conversations]}/messages",
+            users.Tokens[2 * (i % Conversations)], new { client_id = Guid.NewGuid().ToString("N"), text });
         await FrontendBenchmark.MeasureRpsAsync(http, i => Send(i, "warm-up"), Warmup);
         var sendRps = await FrontendBenchmark.MeasureRpsAsync(http, i => Send(i, $"bench message {i}"), Measure);
 

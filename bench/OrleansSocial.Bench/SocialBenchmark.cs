@@ -32,13 +32,6 @@ internal static class SocialBenchmark
 
         var helloUri = new Uri(server.Hello, "/hello");
         HttpRequestMessage Hello(int _) => new(HttpMethod.Get, helloUri);
-        HttpRequestMessage Authorized(HttpMethod method, string path, int user)
-        {
-            var request = new HttpRequestMessage(method, new Uri(server.Api, path));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", users.Tokens[user % Users]);
-            return request;
-        }
-
         // Pair n is (post n % 10,000, user n / 10,000 % 1,000): consecutive requests go to different posts, and pairs are
         // unique for ten million requests. Warm-up and measurement use
         // separate ranges, and the raw loop a third, so every request inserts a new row.
@@ -46,10 +39,10 @@ internal static class SocialBenchmark
         HttpRequestMessage Like(int _)
         {
             var n = Interlocked.Increment(ref next);
-            return Authorized(HttpMethod.Post, $"/api/v1/posts/{posts[n % Posts]}/like", (int)(n / Posts % Users));
+            return server.Authorized(HttpMethod.Post, $"/api/v1/posts/{posts[n % Posts]}/like", users.Tokens[(int)(n / Posts % Users)]);
         }
 
-        HttpRequestMessage Read(int i) => Authorized(HttpMethod.Get, $"/api/v1/posts/{posts[i * 7919 % Posts]}", i);
+        HttpRequestMessage Read(int i) => server.Authorized(HttpMethod.Get, $"/api/v1/posts/{posts[i * 7919 % Posts]}", users.Tokens[i % Users]);
 
         await FrontendBenchmark.MeasureRpsAsync(http, Hello, Warmup);
         var helloRps = await FrontendBenchmark.MeasureRpsAsync(http, Hello, Measure);

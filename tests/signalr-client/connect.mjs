@@ -29,3 +29,10 @@ export async function openAll(connections) {
     process.exit(1);
   }
 }
+
+// Prints "latency <p50> <p99> <max> <count>" for the latencies recorded (ms).
+export function reportLatencies(latencies) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q) => sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  console.log(`latency ${at(0.5)} ${at(0.99)} ${sorted[sorted.length - 1]} ${sorted.length}`);
+}

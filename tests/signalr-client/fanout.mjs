@@ -2,7 +2,7 @@
 // Opens one connection per token, prints "connected <n>" once every connection is ready, then records, for every
 // "bench" event of rounds 1..<rounds>, now - payload.sent_at (ms); round 0 is a warm-up and not recorded. After <rounds> x <n> events it prints "latency <p50> <p99> <max> <count>"
 // and exits 0; on timeout it prints what it has and exits 1.
-import { build, openAll } from "./connect.mjs";
+import { build, openAll, reportLatencies } from "./connect.mjs";
 import { readFileSync } from "node:fs";
 
 const [url, tokensFile, roundsText, timeoutText] = process.argv.slice(2);
@@ -10,11 +10,7 @@ const tokens = JSON.parse(readFileSync(tokensFile, "utf8"));
 const expected = tokens.length * Number(roundsText);
 const latencies = [];
 
-function report() {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q) => sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  console.log(`latency ${at(0.5)} ${at(0.99)} ${sorted[sorted.length - 1]} ${sorted.length}`);
-}
+const report = () => reportLatencies(latencies);
 
 setTimeout(() => {
   console.error(`timed out with ${latencies.length} of ${expected} events`);

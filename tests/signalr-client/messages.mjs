@@ -3,7 +3,7 @@
 // "message" event whose text is "t:<epoch-ms>", now - epoch-ms (ms); other messages (warm-up) are not recorded. After
 // <expected> recorded events it prints "latency <p50> <p99> <max> <count>" and exits 0; on timeout it prints what it
 // has and exits 1.
-import { build, openAll } from "./connect.mjs";
+import { build, openAll, reportLatencies } from "./connect.mjs";
 import { readFileSync } from "node:fs";
 
 const [url, tokensFile, expectedText, timeoutText] = process.argv.slice(2);
@@ -11,11 +11,7 @@ const tokens = JSON.parse(readFileSync(tokensFile, "utf8"));
 const expected = Number(expectedText);
 const latencies = [];
 
-function report() {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q) => sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  console.log(`latency ${at(0.5)} ${at(0.99)} ${sorted[sorted.length - 1]} ${sorted.length}`);
-}
+const report = () => reportLatencies(latencies);
 
 setTimeout(() => {
   console.error(`timed out with ${latencies.length} of ${expected} messages`);

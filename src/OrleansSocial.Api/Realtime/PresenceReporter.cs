@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansSocial.Runtime;
@@ -24,7 +25,7 @@ public sealed class PresenceOptions
 /// user's grain on every change and, as a lease renewal, every <see cref="PresenceOptions.RenewSeconds"/>. Reports carry a
 /// version, so the grain keeps the newest when two cross on the way. On a clean shutdown it reports zero for everyone.
 /// </summary>
-public sealed partial class PresenceReporter(IGrainFactory grains, PresenceOptions options, ILogger<PresenceReporter> logger) : BackgroundService
+public sealed partial class PresenceReporter(IServiceProvider services, PresenceOptions options, ILogger<PresenceReporter> logger) : BackgroundService
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<long, int> _counts = [];
@@ -64,7 +65,8 @@ public sealed partial class PresenceReporter(IGrainFactory grains, PresenceOptio
     {
         try
         {
-            await grains.GetGrain<IUserGrain>(user).ReportConnectionsAsync(report).ConfigureAwait(false);
+            // Resolved on use: a host without hub connections (an API-only test host) needs no grain factory.
+            await services.GetRequiredService<IGrainFactory>().GetGrain<IUserGrain>(user).ReportConnectionsAsync(report).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
