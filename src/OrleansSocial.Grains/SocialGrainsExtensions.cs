@@ -34,6 +34,7 @@ public static class SocialGrainsExtensions
             builder.Services.AddSingleton(sp => new Timelines.TimelineStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton<Timelines.TimelineFanout>();
             builder.Services.AddSingleton(sp => new Posts.ReactionWriter(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
+            builder.Services.AddSingleton(sp => new Conversations.MessageWriter(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new Posts.CommentStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new Notifications.NotificationStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton(sp => new AccountSearchStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));

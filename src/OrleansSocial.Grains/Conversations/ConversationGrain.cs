@@ -10,10 +10,11 @@ namespace OrleansSocial.Grains.Conversations;
 
 /// <summary>
 /// A conversation: its members held hot, its messages rows. Sends are numbered by the row (one statement bumps the
-/// conversation's counter and inserts), so every acknowledged message is stored exactly once, and each goes to every
+/// conversation's counter and inserts; <see cref="MessageWriter"/> groups the sends of many conversations into it), so
+/// every acknowledged message is stored exactly once, and each goes to every
 /// member's connections as the SignalR <c>message</c> event.
 /// </summary>
-public sealed class ConversationGrain(ConversationStore store, ConversationOptions options, TimeProvider time) : Grain, IConversationGrain
+public sealed class ConversationGrain(ConversationStore store, MessageWriter messages, ConversationOptions options, TimeProvider time) : Grain, IConversationGrain
 {
     private const int MaxClientIdLength = 100;
     private const int MaxTitleLength = 100;
@@ -195,7 +196,7 @@ public sealed class ConversationGrain(ConversationStore store, ConversationOptio
             await RefuseUnlessAcceptedAsync(message.SenderId, conversation.Members.First(m => m.Account != message.SenderId).Account);
         }
 
-        var (sent, created) = await store.SendAsync(Id, message, time.GetUtcNow());
+        var (sent, created) = await messages.SendAsync(Id, message, time.GetUtcNow());
         if (_typingUntil.Remove(message.SenderId))
         {
             await PublishTypingAsync(UserEventNames.TypingStopped, message.SenderId);

@@ -83,44 +83,6 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         await tx.CommitAsync().ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Stores the message as the next of the conversation, unless the sender already sent one with this client id: then
-    /// that one is returned and nothing is written. One statement (one round trip, its own transaction): the counter is
-    /// bumped and the row inserted only when no message has the client id.
-    /// </summary>
-    public async Task<(MessageView Message, bool Created)> SendAsync(Guid conversation, NewMessage message, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        for (var attempt = 0; ; attempt++)
-        {
-            await using var command = db.CreateCommand($"""
-                WITH earlier AS (SELECT {MessageColumns} FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3),
-                next AS (UPDATE conversations SET last_seq = last_seq + 1, activity = nextval('conversation_activity_seq')
-                         WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM earlier) RETURNING last_seq),
-                sent AS (INSERT INTO messages (conversation_id, seq, sender_id, client_id, text, reply_to, created_at)
-                         SELECT $1, next.last_seq, $2, $3, $4, $5, $6 FROM next RETURNING {MessageColumns})
-                SELECT {MessageColumns}, true FROM sent UNION ALL SELECT {MessageColumns}, false FROM earlier
-                """);
-            command.Parameters.Add(new NpgsqlParameter { Value = conversation });
-            command.Parameters.Add(new NpgsqlParameter { Value = message.SenderId });
-            command.Parameters.Add(new NpgsqlParameter { Value = message.ClientId });
-            command.Parameters.Add(new NpgsqlParameter { Value = message.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)message.ReplyTo ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-            command.Parameters.Add(new NpgsqlParameter { Value = now });
-            try
-            {
-                await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-                return await r.ReadAsync().ConfigureAwait(false)
-                    ? (Read(r, 0), r.GetBoolean(10))
-                    : throw new KeyNotFoundException("No such conversation.");
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt == 0)
-            {
-                // The same send committed meanwhile by another activation (during a failover): read it back.
-            }
-        }
-    }
-
     public async Task<IReadOnlyList<MessageView>> MessagesAsync(Guid conversation, PageQuery page)
     {
         ArgumentNullException.ThrowIfNull(page);
@@ -318,9 +280,9 @@ public sealed class ConversationStore(NpgsqlDataSource db)
     }
 
     // The columns Read expects, in its order.
-    private const string MessageColumns = "conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at, read_at";
+    internal const string MessageColumns = "conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at, read_at";
 
-    private static MessageView Read(NpgsqlDataReader r, int at)
+    internal static MessageView Read(NpgsqlDataReader r, int at)
     {
         var deleted = !r.IsDBNull(at + 8);
         return new MessageView(r.GetGuid(at), r.GetInt64(at + 1), r.GetInt64(at + 2), r.GetString(at + 3), deleted || r.IsDBNull(at + 4) ? null : r.GetString(at + 4),

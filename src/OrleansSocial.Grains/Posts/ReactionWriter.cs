@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -14,37 +13,17 @@ public sealed record ReactionChange(string Table, Guid PostId, long AccountId, b
 public sealed record ReactionWritten(bool Changed, StoredNotification? Notification, long? Seq);
 
 /// <summary>
-/// Writes like, repost and bookmark rows with group commit: changes from every post grain of the silo that arrive
-/// while a write is in flight are written together — one round trip, one transaction, one statement per table and
-/// direction (<c>unnest</c> of the batch) — and each caller's task completes only after that transaction committed,
-/// so an acknowledged change is durable exactly as if it had been written alone. An added row's notification is
-/// inserted in the same statement, under the rules every notification obeys.
+/// Writes like, repost and bookmark rows with group commit (<see cref="Storage.GroupCommitWriter{TChange, TResult}"/>):
+/// one statement per table and direction (<c>unnest</c> of the batch). An added row's notification is inserted in the
+/// same statement, under the rules every notification obeys.
 /// </summary>
-/// <remarks>
-/// <see cref="Writers"/> batches may be in flight at once (the database has more than one core). A batch that fails
-/// is retried change by change, so one bad change (say, a foreign key to an account deleted meanwhile) fails alone.
-/// Changes to one (post, account) pair never share a batch: the post's grain awaits each before it starts the next.
-/// </remarks>
-public sealed class ReactionWriter : IAsyncDisposable
+/// <remarks>Changes to one (post, account) pair never share a batch: the post's grain awaits each before it starts the next.</remarks>
+public sealed class ReactionWriter(NpgsqlDataSource db) : Storage.GroupCommitWriter<ReactionChange, ReactionWritten>(Writers, MaxBatch)
 {
     public const int Writers = 4;
     public const int MaxBatch = 256;
 
     private static readonly string[] Tables = ["likes", "reposts", "bookmarks"];
-
-    private readonly NpgsqlDataSource _db;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
-    private readonly Task[] _loops;
-
-    public ReactionWriter(NpgsqlDataSource db)
-    {
-        _db = db;
-        // Often first resolved inside a grain call: the loops must not inherit that call's context (its call chain).
-        using (ExecutionContext.SuppressFlow())
-        {
-            _loops = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
-        }
-    }
 
     /// <summary>Adds or removes the row.</summary>
     public Task<ReactionWritten> WriteAsync(ReactionChange change)
@@ -55,65 +34,13 @@ public sealed class ReactionWriter : IAsyncDisposable
             throw new ArgumentException($"Unknown reaction table '{change.Table}'.", nameof(change));
         }
 
-        var pending = new Pending(change);
-        return _queue.Writer.TryWrite(pending) ? pending.Done.Task : throw new ObjectDisposedException(nameof(ReactionWriter));
+        return EnqueueAsync(change);
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async Task WriteBatchAsync(IReadOnlyList<Pending> batch)
     {
-        _queue.Writer.TryComplete();
-        await Task.WhenAll(_loops).ConfigureAwait(false);
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var batch = new List<Pending>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
-            {
-                batch.Add(next);
-            }
-
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-
-            try
-            {
-                await WriteBatchAsync(batch).ConfigureAwait(false);
-            }
-            catch (Exception) when (batch.Count > 1)
-            {
-                foreach (var one in batch)
-                {
-                    await WriteOneAsync(one).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e)
-            {
-                batch[0].Done.TrySetException(e);
-            }
-        }
-    }
-
-    private async Task WriteOneAsync(Pending one)
-    {
-        try
-        {
-            await WriteBatchAsync([one]).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            one.Done.TrySetException(e);
-        }
-    }
-
-    private async Task WriteBatchAsync(IReadOnlyList<Pending> batch)
-    {
-        await using var connection = await _db.OpenConnectionAsync().ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(batch);
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         await using var npgsqlBatch = new NpgsqlBatch(connection);
         var groups = new List<Pending[]>();
         foreach (var table in Tables)
@@ -208,13 +135,5 @@ public sealed class ReactionWriter : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = group.Select(p => p.Change.PostId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = group.Select(p => p.Change.AccountId).ToArray() });
         return command;
-    }
-
-    private sealed class Pending(ReactionChange change)
-    {
-        public ReactionChange Change { get; } = change;
-
-        public TaskCompletionSource<ReactionWritten> Done { get; } =
-            new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
