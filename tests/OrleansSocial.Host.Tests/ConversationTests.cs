@@ -333,4 +333,26 @@ public sealed class ConversationTests(AccountsFactory factory) : IClassFixture<A
         var second = history["2"].GetDateTimeOffset();
         Assert.True(second > first, $"message 2 was read after message 1 ({first:O} vs {second:O})");
     }
+
+    [Fact]
+    public async Task Presence_is_visible_to_conversation_partners_only_until_a_block_stands_between_them()
+    {
+        using var client = factory.CreateClient();
+        var (a, b, stranger) = (await client.NewUserAsync("pres"), await client.NewUserAsync("pres"), await client.NewUserAsync("pres"));
+        await StartedIdAsync(client, a, null, b);
+
+        var partner = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{IdOf(a)}/presence", token: b.AccessToken);
+        var self = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{IdOf(a)}/presence", token: a.AccessToken);
+        var outsider = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{IdOf(a)}/presence", token: stranger.AccessToken);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{IdOf(a)}/block", token: b.AccessToken);
+        var blocker = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{IdOf(a)}/presence", token: b.AccessToken);
+        var blocked = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{IdOf(b)}/presence", token: a.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, partner.StatusCode);
+        Assert.False((await partner.JsonAsync()).GetProperty("online").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, self.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, outsider.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, blocker.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, blocked.StatusCode);
+    }
 }

@@ -187,6 +187,50 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
     }
 
     [Fact]
+    public async Task Edits_deletes_typing_stopped_and_group_changes_reach_the_other_members_javascript_clients()
+    {
+        using var http = _factory.CreateClient();
+        var (_, actorToken) = await SignUpAsync(http);
+        var (otherId, otherToken) = await SignUpAsync(http);
+        var (thirdId, _) = await SignUpAsync(http);
+        var group = (await (await http.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { otherId, thirdId }, title = "live" }, actorToken))
+            .JsonAsync()).GetProperty("id").GetString()!;
+        var listeners = new[] { "message_updated", "message_deleted", "typing_stopped", "conversation_updated" }
+            .ToDictionary(e => e, e => StartJsClient(otherToken, e, 1));
+        foreach (var listener in listeners.Values)
+        {
+            Assert.Equal("connected", await listener.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        }
+
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/messages", new { client_id = "1", text = "first" }, actorToken);
+        await http.SendJsonAsync(HttpMethod.Patch, $"/api/v1/conversations/{group}/messages/1", new { text = "first, edited" }, actorToken);
+        await http.SendJsonAsync(HttpMethod.Delete, $"/api/v1/conversations/{group}/messages/1", token: actorToken);
+        using (var typing = StartNode("invoke.mjs", actorToken, "Typing", group))
+        {
+            Assert.Equal("null", await typing.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        }
+
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/messages", new { client_id = "2", text = "sent: typing stops" }, actorToken);
+        await http.SendJsonAsync(HttpMethod.Patch, $"/api/v1/conversations/{group}", new { title = "renamed live" }, actorToken);
+
+        var received = new Dictionary<string, JsonElement>();
+        foreach (var (name, listener) in listeners)
+        {
+            var line = await listener.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(line is not null, $"{name}: {await listener.StandardError.ReadToEndAsync()}");
+            received[name] = JsonDocument.Parse(line).RootElement;
+            listener.Dispose();
+        }
+
+        Assert.Equal("first, edited", received["message_updated"].GetProperty("text").GetString());
+        Assert.Equal("1", received["message_deleted"].GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, received["message_deleted"].GetProperty("text").ValueKind);
+        Assert.Equal(group, received["typing_stopped"].GetProperty("conversation_id").GetString());
+        Assert.Equal("renamed live", received["conversation_updated"].GetProperty("title").GetString());
+        Assert.Contains(otherId, received["conversation_updated"].GetProperty("member_ids").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Fact]
     public async Task A_partner_sees_presence_online_then_offline_with_last_seen_and_a_stranger_sees_none()
     {
         using var http = _factory.CreateClient();

@@ -28,11 +28,14 @@ public sealed record ConversationResponse(string Id, string Kind, string? Title,
 
 /// <summary>
 /// A message; <c>id</c> is its number in the conversation (the history's cursor); <c>read_by</c>: the other members who have
-/// read it; <c>read_at</c> (direct conversations): when the recipient first read it.
+/// read it; <c>read_at</c> (direct conversations): when the recipient first read it. <c>media_attachments</c> is the
+/// place attachments will take when media uploads arrive (the media issue); until then messages are text and it is empty.
 /// </summary>
 public sealed record MessageResponse(string Id, string ConversationId, string SenderId, string ClientId, string? Text, string? ReplyTo, DateTimeOffset CreatedAt,
     DateTimeOffset? EditedAt, bool Deleted, string[] ReadBy, DateTimeOffset? ReadAt)
 {
+    public IReadOnlyList<string> MediaAttachments { get; init; } = [];
+
     public static MessageResponse From(MessageView m) => new(m.Seq.ToString(CultureInfo.InvariantCulture), m.ConversationId.ToString(),
         m.SenderId.ToString(CultureInfo.InvariantCulture), m.ClientId, m.Text, m.ReplyTo?.ToString(CultureInfo.InvariantCulture), m.CreatedAt, m.EditedAt, m.Deleted,
         [.. (m.ReadBy ?? []).Select(a => a.ToString(CultureInfo.InvariantCulture))], m.ReadAt);
