@@ -287,8 +287,9 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     {
         MemberOnly(memberId);
         var wasTyping = _typingUntil.ContainsKey(memberId);
-        _typingUntil[memberId] = time.GetUtcNow() + ConversationKinds.TypingExpiry;
-        _typingTimer ??= RegisterGrainTimer(ExpireTypingAsync, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+        var now = time.GetUtcNow();
+        _typingUntil[memberId] = now + ConversationKinds.TypingExpiry;
+        ScheduleTypingExpiry(now);
         if (!wasTyping)
         {
             await PublishTypingAsync(UserEventNames.Typing, memberId);
@@ -304,10 +305,28 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
             await PublishTypingAsync(UserEventNames.TypingStopped, member);
         }
 
+        ScheduleTypingExpiry(now);
+    }
+
+    // One timer, due when the earliest typing state expires (rescheduled by every signal); none while nobody types.
+    private void ScheduleTypingExpiry(DateTimeOffset now)
+    {
         if (_typingUntil.Count == 0)
         {
             _typingTimer?.Dispose();
             _typingTimer = null;
+            return;
+        }
+
+        var due = _typingUntil.Values.Min() - now;
+        due = due < TimeSpan.Zero ? TimeSpan.Zero : due;
+        if (_typingTimer is null)
+        {
+            _typingTimer = RegisterGrainTimer(ExpireTypingAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
+        }
+        else
+        {
+            _typingTimer.Change(due, Timeout.InfiniteTimeSpan);
         }
     }
 
