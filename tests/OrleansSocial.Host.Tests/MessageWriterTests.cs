@@ -13,13 +13,9 @@ public sealed class MessageWriterTests
     public async Task Concurrent_sends_to_many_conversations_are_numbered_per_conversation_and_a_repeated_client_id_returns_the_first()
     {
         var connectionString = PostgresServer.Instance.CreateDatabase("msgwriter");
-        await using (var cluster = await SocialCluster.StartAsync(connectionString, silos: 1))
-        {
-            // Only for the schema: the writer is used directly below.
-        }
-
-        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 2);
         await using var db = NpgsqlDataSource.Create(connectionString);
+        await new PostgresMigrator(db, PostgresMigrator.Embedded).MigrateAsync();
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 2);
         var store = new ConversationStore(db);
         var conversations = Enumerable.Range(0, 20).Select(_ => Guid.CreateVersion7()).ToArray();
         foreach (var id in conversations)

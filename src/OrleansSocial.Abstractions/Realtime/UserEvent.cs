@@ -79,4 +79,14 @@ public static class UserEvents
     /// <summary>The user's event stream, from any process hosting the runtime.</summary>
     public static IAsyncStream<UserEvent> For(IServiceProvider services, long userId) =>
         services.GetStreamProvider(Provider).GetStream<UserEvent>(StreamFor(userId));
+
+    /// <summary>How payloads are written: snake_case, like the REST API.</summary>
+    public static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>An event with <paramref name="payload"/> written as the clients receive it.</summary>
+    public static UserEvent Create<T>(string name, T payload) => new(name, JsonSerializer.SerializeToElement(payload, PayloadJson));
+
+    /// <summary>Publishes the event on each user's stream.</summary>
+    public static Task PublishAsync(IServiceProvider services, IEnumerable<long> userIds, UserEvent e) =>
+        Task.WhenAll(userIds.Select(u => For(services, u).OnNextAsync(e)));
 }

@@ -18,7 +18,6 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
 {
     private const int MaxClientIdLength = 100;
     private const int MaxTitleLength = 100;
-    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private ConversationRecord? _conversation;
     private readonly Dictionary<long, DateTimeOffset> _typingUntil = [];
@@ -81,11 +80,12 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     {
         ArgumentNullException.ThrowIfNull(accounts);
         var conversation = AdminOnly(adminId);
-        var added = accounts.Distinct().Where(a => conversation.Members.All(m => m.Account != a)).ToArray();
         if (accounts.Length == 0)
         {
             throw new ArgumentException("Name at least one account to add.", "account_ids");
         }
+
+        var added = accounts.Distinct().Where(a => conversation.Members.All(m => m.Account != a)).ToArray();
 
         if (conversation.Members.Count + added.Length > options.MaxGroupMembers)
         {
@@ -108,19 +108,11 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
 
     public async Task RemoveMemberAsync(long actorId, long memberId)
     {
-        var conversation = MemberOnly(actorId);
-        if (conversation.Kind != ConversationKinds.Group)
+        // Leaving is anyone's; removing someone else is an admin's.
+        var conversation = actorId == memberId ? GroupOnly(actorId) : AdminOnly(actorId);
+        if (conversation.Members.All(m => m.Account != memberId))
         {
-            throw new ActionRefusedException("A direct conversation has no members to remove.");
-        }
-
-        if (actorId != memberId)
-        {
-            AdminOnly(actorId);
-            if (conversation.Members.All(m => m.Account != memberId))
-            {
-                throw new KeyNotFoundException("No such member.");
-            }
+            throw new KeyNotFoundException("No such member.");
         }
 
         _typingUntil.Remove(memberId);
@@ -141,10 +133,10 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     {
         _conversation = await store.LoadAsync(Id) ?? _conversation! with { Members = [] };
         var conversation = _conversation;
-        var e = new UserEvent(UserEventNames.ConversationUpdated, JsonSerializer.SerializeToElement(new ConversationUpdatedEvent(Id.ToString(), conversation.Title,
+        var e = UserEvents.Create(UserEventNames.ConversationUpdated, new ConversationUpdatedEvent(Id.ToString(), conversation.Title,
             [.. conversation.Members.Select(m => m.Account.ToString(CultureInfo.InvariantCulture))],
-            [.. conversation.Members.Where(m => m.Role == "admin").Select(m => m.Account.ToString(CultureInfo.InvariantCulture))]), EventJson));
-        await Task.WhenAll(conversation.Members.Select(m => m.Account).Concat(alsoTell).Distinct().Select(a => UserEvents.For(ServiceProvider, a).OnNextAsync(e)));
+            [.. conversation.Members.Where(m => m.Role == "admin").Select(m => m.Account.ToString(CultureInfo.InvariantCulture))]));
+        await UserEvents.PublishAsync(ServiceProvider, conversation.Members.Select(m => m.Account).Concat(alsoTell).Distinct(), e);
     }
 
     private static string? Title(string? title)
@@ -161,15 +153,19 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     // Membership and title changes: a group's admins only (members get 403, others 404, as for anything else).
     private ConversationRecord AdminOnly(long accountId)
     {
-        var conversation = MemberOnly(accountId);
-        if (conversation.Kind != ConversationKinds.Group)
-        {
-            throw new ActionRefusedException("A direct conversation has no members to change or title to set.");
-        }
-
+        var conversation = GroupOnly(accountId);
         return conversation.Members.Any(m => m.Account == accountId && m.Role == "admin")
             ? conversation
             : throw new ActionRefusedException("Only an admin of this group can do that.");
+    }
+
+    // A direct conversation has no membership or title to change.
+    private ConversationRecord GroupOnly(long accountId)
+    {
+        var conversation = MemberOnly(accountId);
+        return conversation.Kind == ConversationKinds.Group
+            ? conversation
+            : throw new ActionRefusedException("A direct conversation has no members to change or title to set.");
     }
 
     public async Task<MessageView> SendAsync(NewMessage message)
@@ -239,9 +235,9 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
         {
             Members = [.. conversation.Members.Select(m => m.Account == memberId ? (m.Account, m.Role, Math.Max(m.ReadSeq, pointer)) : m)],
         };
-        var e = new UserEvent(UserEventNames.Read, JsonSerializer.SerializeToElement(new ReadEvent(Id.ToString(),
-            memberId.ToString(CultureInfo.InvariantCulture), pointer.ToString(CultureInfo.InvariantCulture), direct ? now : null), EventJson));
-        await Task.WhenAll(conversation.Members.Where(m => m.Account != memberId).Select(m => UserEvents.For(ServiceProvider, m.Account).OnNextAsync(e)));
+        var e = UserEvents.Create(UserEventNames.Read, new ReadEvent(Id.ToString(),
+            memberId.ToString(CultureInfo.InvariantCulture), pointer.ToString(CultureInfo.InvariantCulture), direct ? now : null));
+        await UserEvents.PublishAsync(ServiceProvider, Others(conversation, memberId), e);
         return pointer;
     }
 
@@ -279,8 +275,8 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
 
     private Task PublishAsync(ConversationRecord conversation, string name, MessageView message)
     {
-        var e = new UserEvent(name, JsonSerializer.SerializeToElement(MessageEvent.From(message), EventJson));
-        return Task.WhenAll(conversation.Members.Select(m => UserEvents.For(ServiceProvider, m.Account).OnNextAsync(e)));
+        var e = UserEvents.Create(name, MessageEvent.From(message));
+        return UserEvents.PublishAsync(ServiceProvider, conversation.Members.Select(m => m.Account), e);
     }
 
     public async Task TypingAsync(long memberId)
@@ -333,9 +329,12 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     // Typing is never stored: the event goes to the other members' connections.
     private Task PublishTypingAsync(string name, long memberId)
     {
-        var e = new UserEvent(name, JsonSerializer.SerializeToElement(new TypingEvent(Id.ToString(), memberId.ToString(CultureInfo.InvariantCulture)), EventJson));
-        return Task.WhenAll(_conversation!.Members.Where(m => m.Account != memberId).Select(m => UserEvents.For(ServiceProvider, m.Account).OnNextAsync(e)));
+        var e = UserEvents.Create(name, new TypingEvent(Id.ToString(), memberId.ToString(CultureInfo.InvariantCulture)));
+        return UserEvents.PublishAsync(ServiceProvider, Others(_conversation!, memberId), e);
     }
+
+    private static IEnumerable<long> Others(ConversationRecord conversation, long memberId) =>
+        conversation.Members.Select(m => m.Account).Where(a => a != memberId);
 
     // Anyone but a member sees no conversation at all.
     private ConversationRecord MemberOnly(long accountId) =>
@@ -354,8 +353,7 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     {
         var conversation = MemberOnly(viewerId);
         var accounts = await Task.WhenAll(conversation.Members.Select(m => GrainFactory.GetGrain<IUserGrain>(m.Account).GetAccountAsync(0)));
-        var members = conversation.Members.Zip(accounts, (m, a) => a is null ? null : new MemberView(a, m.Role, m.ReadSeq)).OfType<MemberView>().ToArray();
-        return new ConversationView(Id, conversation.Kind, conversation.Title, members, conversation.LastSeq, conversation.CreatedAt);
+        return conversation.ToView(conversation.Members.Zip(accounts, (m, a) => (m.Account, a)).ToDictionary(p => p.Account, p => p.a));
     }
 }
 

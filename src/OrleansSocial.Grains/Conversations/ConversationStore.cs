@@ -7,7 +7,17 @@ using OrleansSocial.Users;
 namespace OrleansSocial.Grains.Conversations;
 
 /// <summary>A conversation row and its members.</summary>
-public sealed record ConversationRecord(Guid Id, string Kind, string? Title, DateTimeOffset CreatedAt, long LastSeq, IReadOnlyList<(long Account, string Role, long ReadSeq)> Members);
+public sealed record ConversationRecord(Guid Id, string Kind, string? Title, DateTimeOffset CreatedAt, long LastSeq, IReadOnlyList<(long Account, string Role, long ReadSeq)> Members)
+{
+    /// <summary>The conversation as its members see it, given their accounts (members without one — gone — are left out).</summary>
+    public ConversationView ToView(IReadOnlyDictionary<long, PublicAccount?> accounts)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        return new ConversationView(Id, Kind, Title,
+            [.. Members.Where(m => accounts.GetValueOrDefault(m.Account) is not null).Select(m => new MemberView(accounts[m.Account]!, m.Role, m.ReadSeq))],
+            LastSeq, CreatedAt);
+    }
+}
 
 /// <summary>The <c>conversations</c>, <c>conversation_members</c> and <c>messages</c> tables.</summary>
 public sealed class ConversationStore(NpgsqlDataSource db)

@@ -12,7 +12,6 @@ namespace OrleansSocial.Grains.Notifications;
 /// </summary>
 public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INotificationInboxGrain
 {
-    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private long _unread;
 
@@ -69,8 +68,7 @@ public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INo
 
     private Task PushAsync(NotificationView stored)
     {
-        return UserEvents.For(ServiceProvider, Id).OnNextAsync(new UserEvent(UserEventNames.Notification,
-            JsonSerializer.SerializeToElement(NotificationEvent.From(stored, _unread), EventJson)));
+        return UserEvents.For(ServiceProvider, Id).OnNextAsync(UserEvents.Create(UserEventNames.Notification, NotificationEvent.From(stored, _unread)));
     }
 
     public Task<IReadOnlyList<NotificationView>> ListAsync(NotificationFilter filter, PageQuery page) => store.ListAsync(Id, filter, page);

@@ -58,7 +58,6 @@ public sealed partial class TimelineFanout : IAsyncDisposable
     private const int Workers = 2;
     private const int KeptResults = 1_000;
 
-    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private static readonly Meter Meter = new("OrleansSocial.Social");
     private static readonly Counter<long> Deliveries = Meter.CreateCounter<long>("social.timeline.deliveries", description: "Timeline entries written by fan-out");
     private static readonly Histogram<double> Durations = Meter.CreateHistogram<double>("social.fanout.duration", "ms", "Post accepted to last timeline written");
@@ -193,7 +192,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         }
 
         var reposter = entry.RepostedBy is { } r ? await _grains.GetGrain<IUserGrain>(r).GetAccountAsync(0).ConfigureAwait(false) : null;
-        var update = new UserEvent(UserEventNames.Update, JsonSerializer.SerializeToElement(TimelineEvent.From(entry.Key, post, reposter), EventJson));
+        var update = UserEvents.Create(UserEventNames.Update, TimelineEvent.From(entry.Key, post, reposter));
 
         // The actor's own timeline always has it.
         var delivered = 0;
@@ -256,8 +255,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         var owners = await _store.RemoveAsync(entry.PostId, entry.RepostedBy).ConfigureAwait(false);
         var key = entry.RepostedBy is null ? (long?)null : entry.Key;
         await Task.WhenAll(owners.Select(o => _grains.GetGrain<ITimelineGrain>(o).RemoveAsync(entry.PostId, key))).ConfigureAwait(false);
-        var removed = new UserEvent(UserEventNames.Delete, JsonSerializer.SerializeToElement(
-            new TimelineDeleteEvent(entry.PostId.ToString(), key?.ToString(System.Globalization.CultureInfo.InvariantCulture)), EventJson));
+        var removed = UserEvents.Create(UserEventNames.Delete, new TimelineDeleteEvent(entry.PostId.ToString(), key?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         await PublishAsync(owners, removed).ConfigureAwait(false);
         return Finish(job, owners.Length, skipped: false);
     }
@@ -271,7 +269,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         }
 
         var owners = await _store.OwnersAsync(job.Entry.PostId).ConfigureAwait(false);
-        var updated = new UserEvent(UserEventNames.PostUpdated, JsonSerializer.SerializeToElement(PostEvent.From(post), EventJson));
+        var updated = UserEvents.Create(UserEventNames.PostUpdated, PostEvent.From(post));
         await PublishAsync(owners, updated).ConfigureAwait(false);
         return Finish(job, owners.Length, skipped: false);
     }

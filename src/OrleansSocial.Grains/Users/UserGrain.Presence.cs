@@ -93,9 +93,8 @@ public sealed partial class UserGrain
         // To everyone sharing a conversation with the account, except across a block.
         var partners = await conversations.PartnersAsync(id);
         await EnsureRelationsAsync();
-        var e = new UserEvent(UserEventNames.Presence, JsonSerializer.SerializeToElement(
-            new PresenceEvent(id.ToString(CultureInfo.InvariantCulture), online, online ? await LastSeenAsync() : now), EventJson));
-        await Task.WhenAll(partners.Where(p => !_relations.Get(p, now).BlockedEitherWay).Select(p => UserEvents.For(ServiceProvider, p).OnNextAsync(e)));
+        var e = UserEvents.Create(UserEventNames.Presence, new PresenceEvent(id.ToString(CultureInfo.InvariantCulture), online, online ? await LastSeenAsync() : now));
+        await UserEvents.PublishAsync(ServiceProvider, partners.Where(p => !_relations.Get(p, now).BlockedEitherWay), e);
     }
 }
 

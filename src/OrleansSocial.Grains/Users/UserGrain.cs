@@ -17,7 +17,6 @@ namespace OrleansSocial.Grains.Users;
 public sealed partial class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
     Conversations.ConversationStore conversations, TimeProvider time) : Grain, IUserGrain
 {
-    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private UserProfile? _profile;
     private long _version;
@@ -220,18 +219,12 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
     public async Task<IReadOnlyList<OrleansSocial.Conversations.ConversationSummary>> GetConversationsAsync(PageQuery page)
     {
         var rows = await conversations.ListAsync(Id, page);
-        var accounts = new Dictionary<long, PublicAccount?>();
-        foreach (var member in rows.SelectMany(r => r.Conversation.Members).Select(m => m.Account).Distinct())
-        {
-            accounts[member] = member == Id ? await GetAccountAsync(0) : await GrainFactory.GetGrain<IUserGrain>(member).GetAccountAsync(0);
-        }
+        var members = rows.SelectMany(r => r.Conversation.Members).Select(m => m.Account).Distinct().ToArray();
 
-        return [.. rows.Select(r => new OrleansSocial.Conversations.ConversationSummary(r.Cursor,
-            new OrleansSocial.Conversations.ConversationView(r.Conversation.Id, r.Conversation.Kind, r.Conversation.Title,
-                [.. r.Conversation.Members.Where(m => accounts[m.Account] is not null)
-                    .Select(m => new OrleansSocial.Conversations.MemberView(accounts[m.Account]!, m.Role, m.ReadSeq))],
-                r.Conversation.LastSeq, r.Conversation.CreatedAt),
-            r.Last, r.Unread))];
+        // This account's own entry from here: a call to this grain would wait for the call running it.
+        var found = await Task.WhenAll(members.Select(m => m == Id ? GetAccountAsync(0) : GrainFactory.GetGrain<IUserGrain>(m).GetAccountAsync(0)));
+        var accounts = members.Zip(found).ToDictionary(p => p.First, p => p.Second);
+        return [.. rows.Select(r => new OrleansSocial.Conversations.ConversationSummary(r.Cursor, r.Conversation.ToView(accounts), r.Last, r.Unread))];
     }
 
     public Task<long> GetUnreadMessagesAsync() => conversations.UnreadAsync(Id);
@@ -356,8 +349,7 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
 
     // At-most-once, like every stream event: a lost event costs a client nothing it cannot re-read from /accounts/me.
     private Task PublishAsync(UserProfile profile) =>
-        UserEvents.For(ServiceProvider, profile.Id).OnNextAsync(new UserEvent(UserEventNames.AccountUpdated,
-            JsonSerializer.SerializeToElement(AccountUpdatedEvent.From(profile), EventJson)));
+        UserEvents.For(ServiceProvider, profile.Id).OnNextAsync(UserEvents.Create(UserEventNames.AccountUpdated, AccountUpdatedEvent.From(profile)));
 }
 
 /// <summary>The payload of <c>account_updated</c>: the account as <c>GET /api/v1/accounts/me</c> returns it (ids are strings).</summary>
