@@ -141,15 +141,9 @@ public static class ConversationEndpoints
 
     private static async Task<IResult> StartAsync(StartConversationRequest body, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var ids = new List<long>();
-        foreach (var raw in body.ParticipantIds ?? [])
+        if (!AccountIds.TryParse(body.ParticipantIds, out var ids, out _))
         {
-            if (!long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-            {
-                return Invalid("participant_ids", "participant_ids are account ids.");
-            }
-
-            ids.Add(id);
+            return Invalid("participant_ids", "participant_ids are account ids.");
         }
 
         var me = user.AccountId();
@@ -176,23 +170,17 @@ public static class ConversationEndpoints
 
     private static async Task<IResult> AddMembersAsync(Guid id, AddMembersRequest body, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var ids = new List<long>();
-        foreach (var raw in body.AccountIds ?? [])
+        if (!AccountIds.TryParse(body.AccountIds, out var ids, out _))
         {
-            if (!long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var account))
-            {
-                return Invalid("account_ids", "account_ids are account ids.");
-            }
-
-            ids.Add(account);
+            return Invalid("account_ids", "account_ids are account ids.");
         }
 
-        if (ids.Count == 0)
+        if (ids.Length == 0)
         {
             return Invalid("account_ids", "Name at least one account to add.");
         }
 
-        return await GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).AddMembersAsync(user.AccountId(), [.. ids]),
+        return await GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).AddMembersAsync(user.AccountId(), ids),
             c => TypedResults.Ok(ConversationResponse.From(c)), "account_ids").ConfigureAwait(false);
     }
 

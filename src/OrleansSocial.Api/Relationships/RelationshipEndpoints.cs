@@ -122,18 +122,12 @@ public static class RelationshipEndpoints
     private static async Task<Results<Ok<RelationshipResponse[]>, ValidationProblem>> GetRelationshipsAsync(
         [FromQuery(Name = "id")] string[]? id, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var ids = new List<long>();
-        foreach (var value in id ?? [])
+        if (!AccountIds.TryParse(id, out var ids, out var bad))
         {
-            if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = [$"'{value}' is not an account id."] });
-            }
-
-            ids.Add(parsed);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = [$"'{bad}' is not an account id."] });
         }
 
-        if (ids.Count is 0 or > MaxRelationshipIds)
+        if (ids.Length is 0 or > MaxRelationshipIds)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = [$"Give 1 to {MaxRelationshipIds} account ids."] });
         }
