@@ -172,6 +172,8 @@ internal sealed class BenchServerProcess : IDisposable
         info.ArgumentList.Add(typeof(FrontendBenchmark).Assembly.Location);
         info.ArgumentList.Add("frontend-server");
         info.Environment["ConnectionStrings__Postgres"] = postgres + ";Maximum Pool Size=32";
+        // The host project is a web project and so runs Server GC (ServerGarbageCollection); this console process is set to match.
+        info.Environment["DOTNET_gcServer"] = "1";
         info.Environment["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var process = Process.Start(info)!;
         ServerProcess.CleanUpAfterExit($"kill -9 {process.Id} 2>/dev/null");
