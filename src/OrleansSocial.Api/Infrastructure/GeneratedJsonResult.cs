@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -20,15 +21,53 @@ internal sealed class GeneratedJsonResult<T>(T value, JsonTypeInfo<T> typeInfo) 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        httpContext.Response.StatusCode = StatusCodes.Status200OK;
-        httpContext.Response.ContentType = "application/json; charset=utf-8";
-        var body = httpContext.Response.BodyWriter;
-        using (var writer = new Utf8JsonWriter(body))
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        JsonResponseBuffer.Write(response, value, typeInfo);
+        await response.BodyWriter.FlushAsync(httpContext.RequestAborted).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// Writes a JSON body whole into a buffer of this thread first, so the response carries a Content-Length (no chunk
+/// framing, and the client can size its buffer), then copies it into the response pipe in one piece. Nothing awaits
+/// while the buffer is in use, so one per thread is enough; one grown past 1 MiB is not kept.
+/// </summary>
+internal static class JsonResponseBuffer
+{
+    private const int InitialSize = 16 * 1024;
+    private const int MaxKeptSize = 1024 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    public static void Write<T>(HttpResponse response, T value, JsonTypeInfo<T> typeInfo)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(InitialSize);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        try
         {
             JsonSerializer.Serialize(writer, value, typeInfo);
+            response.ContentLength = buffer.WrittenCount;
+            response.BodyWriter.Write(buffer.WrittenSpan);
         }
-
-        await body.FlushAsync(httpContext.RequestAborted).ConfigureAwait(false);
+        finally
+        {
+            if (buffer.Capacity > MaxKeptSize)
+            {
+                t_buffer = null;
+                t_writer = null;
+            }
+            else
+            {
+                buffer.ResetWrittenCount();
+            }
+        }
     }
 }
 
