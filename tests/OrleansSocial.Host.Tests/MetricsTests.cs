@@ -103,6 +103,27 @@ public sealed class MetricsTests(WebApplicationFactory<Program> factory) : IClas
     }
 
     [Fact]
+    public void Tag_values_alike_in_length_and_most_characters_are_kept_as_separate_series()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        using var exporter = new PrometheusExporter(meterFactory, ["Test"]);
+        var counter = meterFactory.Create("Test.Meter").CreateCounter<long>("requests");
+
+        // The series index looks at a few characters of each tag: these differ only where it does not look.
+        foreach (var route in new[] { "aXbcd", "aYbcd", "aXbcd", "aZbcd", "aXbcd" })
+        {
+            counter.Add(1, new KeyValuePair<string, object?>("route", route));
+        }
+
+        var samples = PrometheusText.Parse(exporter.Collect());
+
+        Assert.Equal(3, samples["requests_total{route=\"aXbcd\"}"]);
+        Assert.Equal(1, samples["requests_total{route=\"aYbcd\"}"]);
+        Assert.Equal(1, samples["requests_total{route=\"aZbcd\"}"]);
+    }
+
+    [Fact]
     public void Measurements_recorded_from_many_threads_at_once_are_all_counted()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
