@@ -23,12 +23,34 @@ public sealed class ContextAndFilterTests(ClusterFixture fixture)
         }
     }
 
+    private static readonly AsyncLocal<string?> CallersOwn = new();
+
     [Fact]
     public async Task Request_context_values_set_by_the_callee_do_not_flow_back()
     {
         await fixture.Grains.GetGrain<IChainGrain>("rc-back-" + Guid.NewGuid()).SetRequestContextInCallee("leak");
 
         Assert.Null(RequestContext.Get("leak"));
+    }
+
+    [Fact]
+    public async Task After_a_call_completed_inline_the_callers_own_context_is_as_it_was()
+    {
+        RequestContext.Set("mine", "kept");
+        CallersOwn.Value = "also kept";
+        try
+        {
+            await fixture.Grains.GetGrain<IChainGrain>("rc-keep-" + Guid.NewGuid()).SetRequestContextInCallee("theirs");
+
+            Assert.Equal("kept", RequestContext.Get("mine"));
+            Assert.Null(RequestContext.Get("theirs"));
+            Assert.Equal("also kept", CallersOwn.Value);
+        }
+        finally
+        {
+            RequestContext.Clear();
+            CallersOwn.Value = null;
+        }
     }
 
     [Fact]

@@ -259,6 +259,10 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     {
         var started = Runtime.Metrics.DurationEnabled ? Stopwatch.GetTimestamp() : 0;
         var previousSync = Current;
+
+        // The caller's execution context is put back as it was (null when its flow is suppressed: then the call
+        // context alone is), which, unlike setting the call context back, allocates nothing.
+        var previousExecution = ExecutionContext.Capture();
         var previousContext = CallContext.Current;
         ValueTask<object?> pending;
         t_inlineDepth++;
@@ -274,18 +278,26 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         }
         finally
         {
-            CallContext.Current = previousContext;
+            if (previousExecution is not null)
+            {
+                ExecutionContext.Restore(previousExecution);
+            }
+            else
+            {
+                CallContext.Current = previousContext;
+            }
+
             SetSynchronizationContext(previousSync);
             t_inlineDepth--;
-            ReleaseExecutor();
         }
 
         if (pending.IsCompleted)
         {
-            RequestCompleted(readOnly, keepAlive: true, started, !pending.IsCompletedSuccessfully);
+            RequestCompleted(readOnly, keepAlive: true, started, !pending.IsCompletedSuccessfully, releaseExecutor: true);
             return pending;
         }
 
+        ReleaseExecutor();
         var message = new Message(GrainId, method, arguments, caller) { ResponseTimeout = timeout };
         _ = CompleteAsync(pending, message, readOnly, started);
         message.StartTimeout(Runtime.Time, timeout ?? Runtime.ResponseTimeout, Runtime.OnTimeout);
@@ -397,7 +409,8 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         return new IncomingGrainCallContext(this, method, arguments).InvokeChainAsync();
     }
 
-    private void RequestCompleted(bool readOnly, bool keepAlive, long started, bool failed)
+    // releaseExecutor: the request ran inline and completed there; the executor it held is released under the same lock.
+    private void RequestCompleted(bool readOnly, bool keepAlive, long started, bool failed, bool releaseExecutor = false)
     {
         if (started != 0)
         {
@@ -410,9 +423,16 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         }
 
         var startDeactivation = false;
+        var schedule = false;
         List<Message>? toStart = null;
         lock (_lock)
         {
+            if (releaseExecutor)
+            {
+                schedule = _work is { Count: > 0 };
+                _executorBusy = schedule;
+            }
+
             _running--;
             if (readOnly)
             {
@@ -441,6 +461,11 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
             {
                 toStart = AdmitWaiting();
             }
+        }
+
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
 
         if (startDeactivation)
