@@ -32,6 +32,32 @@ public sealed class PostTests(AccountsFactory factory) : IClassFixture<AccountsF
     }
 
     [Fact]
+    public async Task A_posts_author_shows_the_current_profile_and_counts_and_the_post_disappears_across_a_block()
+    {
+        using var client = factory.CreateClient();
+        var (author, reader, fan) = (await client.NewUserAsync("pa"), await client.NewUserAsync("pa"), await client.NewUserAsync("pa"));
+        var id = Id(await PostAsync(client, author, "the author's view is served from memory"));
+        async Task<JsonElement> AuthorSeenByReaderAsync() =>
+            (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{id}", token: reader.AccessToken)).JsonAsync()).GetProperty("author");
+        var before = await AuthorSeenByReaderAsync();
+
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: fan.AccessToken);
+        var followed = await AuthorSeenByReaderAsync();
+        await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { display_name = "Renamed Author" }, author.AccessToken);
+        var renamed = await AuthorSeenByReaderAsync();
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{reader.Id}/block", token: author.AccessToken);
+        var blocked = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{id}", token: reader.AccessToken);
+        var anonymous = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{id}");
+
+        Assert.Equal(0, before.GetProperty("followers_count").GetInt64());
+        Assert.Equal(1, followed.GetProperty("followers_count").GetInt64());
+        Assert.Equal("Renamed Author", renamed.GetProperty("display_name").GetString());
+        Assert.Equal(1, renamed.GetProperty("followers_count").GetInt64());
+        Assert.Equal(HttpStatusCode.NotFound, blocked.StatusCode);
+        Assert.Equal("Renamed Author", (await anonymous.JsonAsync()).GetProperty("author").GetProperty("display_name").GetString());
+    }
+
+    [Fact]
     public async Task A_retried_create_with_the_same_idempotency_key_returns_the_first_post()
     {
         using var client = factory.CreateClient();

@@ -24,6 +24,8 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
     private readonly RelationSummary _relations = new();
     private Task? _relationsLoading;
     private List<TimelineEntry>? _recent;
+    private (UserProfile Profile, AccountCounts Counts, Task<PublicAccount?> Task)? _account;
+    private static readonly Task<PublicAccount?> NoAccount = Task.FromResult<PublicAccount?>(null);
     private const int RecentEntries = 100;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
@@ -79,14 +81,41 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
         }
     }
 
-    public async Task<PublicAccount?> GetAccountAsync(long viewerId)
+    // Every post view asks for its author's account: answered from memory, without an allocation once the relations
+    // are loaded, by one completed task per profile and counts (rebuilt when either changes).
+    public Task<PublicAccount?> GetAccountAsync(long viewerId)
     {
-        if (_profile is not { } p || (viewerId != 0 && viewerId != p.Id && (await RelationToAsync(viewerId)).BlockedEitherWay))
+        if (_profile is not { } p)
         {
-            return null;
+            return NoAccount;
         }
 
-        return new PublicAccount(p.Id, p.Username, p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts);
+        if (viewerId != 0 && viewerId != p.Id)
+        {
+            if (!_relations.IsLoaded)
+            {
+                return GetAccountAfterLoadingAsync(viewerId);
+            }
+
+            if (_relations.Get(viewerId, time.GetUtcNow()).BlockedEitherWay)
+            {
+                return NoAccount;
+            }
+        }
+
+        if (_account is not { } account || !ReferenceEquals(account.Profile, p) || !ReferenceEquals(account.Counts, _counts))
+        {
+            _account = account = (p, _counts, Task.FromResult<PublicAccount?>(new PublicAccount(p.Id, p.Username, p.DisplayName, p.Bio, p.Website,
+                p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts)));
+        }
+
+        return account.Task;
+    }
+
+    private async Task<PublicAccount?> GetAccountAfterLoadingAsync(long viewerId)
+    {
+        await EnsureRelationsAsync();
+        return await GetAccountAsync(viewerId);
     }
 
     public Task<Relationship> FollowAsync(long targetId) => ChangeAsync(relationships.FollowAsync(Id, targetId), timelines: Timeline.MergeIfFollowing);
