@@ -30,6 +30,11 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
 
     private Guid Id => this.GetPrimaryKey();
 
+    // Every view asks the author's grain: one reference per post (a post's author never changes).
+    private IUserGrain? _author;
+
+    private IUserGrain Author(PostRecord post) => _author ??= GrainFactory.GetGrain<IUserGrain>(post.AuthorId);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (await store.LoadAsync(Id, options.ReactionsHeldInMemory) is { } loaded)
@@ -129,14 +134,14 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         _trendsDirty = true;
         if (counts is not null)
         {
-            await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts);
+            await Author(post).ApplyCountsAsync(counts);
         }
 
         await FanOutAsync(Timelines.FanoutKind.Remove, new TimelineEntry(post.Seq, Id, post.AuthorId, null));
     }
 
     public async Task<PostView?> GetPublishedAsync() =>
-        _post is { Deleted: false } post && await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(0) is { } author
+        _post is { Deleted: false } post && await Author(post).GetAccountAsync(0) is { } author
             ? new PostView(post.Id, author, post.Text, post.Visibility,
                 post.QuoteOf is { } q ? await GrainFactory.GetGrain<IPostGrain>(q).GetPublishedAsync() : null,
                 post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts, false, false, false)
@@ -160,7 +165,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
     {
         var post = _post!;
         var actor = entry.RepostedBy ?? post.AuthorId;
-        var author = await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(0);
+        var author = await Author(post).GetAccountAsync(0);
         var actorAccount = actor == post.AuthorId ? author : await GrainFactory.GetGrain<IUserGrain>(actor).GetAccountAsync(0);
         switch (kind)
         {
@@ -396,7 +401,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
 
         // The author's grain answers null across a block either way; whether the viewer follows the author is asked only
         // when it matters (a private account or a followers-only post), from the viewer's grain. Both are in memory.
-        if (await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(viewerId) is not { } author)
+        if (await Author(post).GetAccountAsync(viewerId) is not { } author)
         {
             return null;
         }
@@ -445,7 +450,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         {
             _trendsDirty = false;
             var eligible = !post.Deleted && post.Visibility == PostVisibility.Public
-                && await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).GetAccountAsync(0) is { IsPrivate: false };
+                && await Author(post).GetAccountAsync(0) is { IsPrivate: false };
             await GrainFactory.GetGrain<ITrendsGrain>(0)
                 .ReportAsync(new TrendingCandidate(Id, post.CreatedAt, _counts.Likes, _counts.Comments, _counts.Reposts, eligible));
         }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OrleansSocial.Runtime;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
@@ -56,7 +57,7 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
         while (items.Count < limit && start < all.Count)
         {
             var chunk = Math.Min(limit * 2, all.Count - start);
-            var slice = all.GetRange(start, Math.Min(chunk + options.RepostWindow, all.Count - start)).ToArray();
+            var slice = CollectionsMarshal.AsSpan(all).Slice(start, Math.Min(chunk + options.RepostWindow, all.Count - start)).ToArray();
             var shown = Shown(slice, 0, chunk, muting).Where(e => page.SinceId is not { } since || e.Key > since);
             items.AddRange(await TimelineRendering.RenderAsync(GrainFactory, Id, shown, limit - items.Count));
             if (page.SinceId is { } sinceId && slice[chunk - 1].Key <= sinceId)

@@ -30,9 +30,23 @@ internal static class TimelineRendering
                 break;
             }
 
-            foreach (var item in await Task.WhenAll(chunk.Select(e => RenderOneAsync(grains, viewer, e))))
+            // The post grains usually answer at once (inline, from memory): then nothing is awaited.
+            var rendering = new Task<TimelineItem?>[chunk.Count];
+            var allDone = true;
+            for (var i = 0; i < rendering.Length; i++)
             {
-                if (item is not null)
+                rendering[i] = RenderOneAsync(grains, viewer, chunk[i]);
+                allDone &= rendering[i].IsCompletedSuccessfully;
+            }
+
+            if (!allDone)
+            {
+                await Task.WhenAll(rendering);
+            }
+
+            foreach (var done in rendering)
+            {
+                if (done.Result is { } item)
                 {
                     items.Add(item);
                 }
