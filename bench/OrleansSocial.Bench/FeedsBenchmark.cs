@@ -75,10 +75,7 @@ internal static class FeedsBenchmark
         var helloUri = new Uri(server.Hello, "/hello");
         HttpRequestMessage Hello(int _) => new(HttpMethod.Get, helloUri);
         HttpRequestMessage Home(int i) => server.Authorized(HttpMethod.Get, "/api/v1/timelines/home?limit=20", users.Tokens[Authors + i % Readers]);
-        await FrontendBenchmark.MeasureRpsAsync(http, Hello, Warmup);
-        var helloRps = await FrontendBenchmark.MeasureRpsAsync(http, Hello, Measure);
-        await FrontendBenchmark.MeasureRpsAsync(http, Home, Warmup);
-        var homeRps = await FrontendBenchmark.MeasureRpsAsync(http, Home, Measure);
+        var (helloRps, homeRps) = await FrontendBenchmark.CompareRpsAsync(http, Hello, Home, Warmup, Measure);
 
         Console.WriteLine($"fanout-10k-followers-ms: {cold.Ms:F0}     # timeline grains not yet active; {warm.Ms:F0} once active (target <= 2000)");
         Console.WriteLine($"fanout-deliveries-per-sec: {cold.Deliveries / (cold.Ms / 1000):F0}     # {warm.Deliveries / (warm.Ms / 1000):F0} once active");

@@ -43,10 +43,7 @@ internal static class SocialBenchmark
 
         HttpRequestMessage Read(int i) => server.Authorized(HttpMethod.Get, $"/api/v1/posts/{posts[i * 7919 % Posts]}", users.Tokens[i % Users]);
 
-        await FrontendBenchmark.MeasureRpsAsync(http, Hello, Warmup);
-        var helloRps = await FrontendBenchmark.MeasureRpsAsync(http, Hello, Measure);
-        await FrontendBenchmark.MeasureRpsAsync(http, Read, Warmup);
-        var readRps = await FrontendBenchmark.MeasureRpsAsync(http, Read, Measure);
+        var (helloRps, readRps) = await FrontendBenchmark.CompareRpsAsync(http, Hello, Read, Warmup, Measure);
         await FrontendBenchmark.MeasureRpsAsync(http, Like, Warmup);
         var likeRps = await FrontendBenchmark.MeasureRpsAsync(http, Like, Measure);
         var rawRps = await RawInsertsAsync(server.ConnectionString, users.Ids, posts, start: 5_000_000);
