@@ -163,12 +163,13 @@ public static class ApiHosting
         app.UseRateLimiter();
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.UseSwaggerUI(ui =>
+        // Swagger UI matches each request's path against its routes: only requests under /docs reach it.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/docs"), docs => docs.UseSwaggerUI(ui =>
         {
             ui.RoutePrefix = "docs";
             ui.SwaggerEndpoint("/openapi/v1.json", "OrleansSocial API v1");
             ui.DocumentTitle = "OrleansSocial API";
-        });
+        }));
 
         app.MapGet("/health/live", () => TypedResults.Ok(new HealthResponse("live", [])))
             .WithName("Live").WithTags("Health").WithSummary("The process is up.")

@@ -34,4 +34,16 @@ public sealed class DocsTests(WebApplicationFactory<Program> factory) : IClassFi
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("swagger", html, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task The_bare_docs_path_leads_to_swagger_ui()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync(new Uri("/docs", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.EndsWith("/docs/index.html", response.RequestMessage!.RequestUri!.AbsolutePath, StringComparison.Ordinal);
+        Assert.Contains("swagger", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
 }
