@@ -429,8 +429,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         {
             if (releaseExecutor)
             {
-                schedule = _work is { Count: > 0 };
-                _executorBusy = schedule;
+                schedule = ReleaseExecutorLocked();
             }
 
             _running--;
@@ -832,14 +831,21 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
         bool schedule;
         lock (_lock)
         {
-            schedule = _work is { Count: > 0 };
-            _executorBusy = schedule;
+            schedule = ReleaseExecutorLocked();
         }
 
         if (schedule)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
+    }
+
+    // Called under _lock: frees the executor, or keeps it for work posted meanwhile (true: the caller schedules it).
+    private bool ReleaseExecutorLocked()
+    {
+        var schedule = _work is { Count: > 0 };
+        _executorBusy = schedule;
+        return schedule;
     }
 
     void IThreadPoolWorkItem.Execute()
