@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OrleansSocial.Posts;
+using OrleansSocial.Runtime;
 
 namespace OrleansSocial.Host.Tests;
 
@@ -55,6 +58,33 @@ public sealed class PostTests(AccountsFactory factory) : IClassFixture<AccountsF
         Assert.Equal(1, renamed.GetProperty("followers_count").GetInt64());
         Assert.Equal(HttpStatusCode.NotFound, blocked.StatusCode);
         Assert.Equal("Renamed Author", (await anonymous.JsonAsync()).GetProperty("author").GetProperty("display_name").GetString());
+    }
+
+    [Fact]
+    public async Task Readers_with_no_flags_share_one_view_until_something_it_shows_changes()
+    {
+        using var client = factory.CreateClient();
+        var (author, reader, liker) = (await client.NewUserAsync("pv"), await client.NewUserAsync("pv"), await client.NewUserAsync("pv"));
+        var id = Guid.Parse(Id(await PostAsync(client, author, "one view for many readers")));
+        var grain = factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IPostGrain>(id);
+
+        var first = await grain.GetAsync(reader.Id);
+        var again = await grain.GetAsync(liker.Id);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{id}/like", token: liker.AccessToken);
+        var afterLike = await grain.GetAsync(reader.Id);
+        var likersOwn = await grain.GetAsync(liker.Id);
+        await client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/posts/{id}", new { text = "edited" }, author.AccessToken);
+        var afterEdit = await grain.GetAsync(reader.Id);
+        var overHttp = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{id}", token: reader.AccessToken)).JsonAsync();
+
+        Assert.Same(first, again);
+        Assert.NotSame(first, afterLike);
+        Assert.Equal((0, 1), (first!.Counts.Likes, afterLike!.Counts.Likes));
+        Assert.False(afterLike.Liked);
+        Assert.True(likersOwn!.Liked);
+        Assert.Equal("edited", afterEdit!.Text);
+        Assert.Same(afterEdit, await grain.GetAsync(reader.Id));
+        Assert.Equal(("edited", 1), (overHttp.GetProperty("text").GetString(), overHttp.GetProperty("likes_count").GetInt64()));
     }
 
     [Fact]

@@ -34,6 +34,42 @@ public sealed class ReturnTypesTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_completed_task_the_grain_keeps_reaches_the_caller_itself_not_a_copy()
+    {
+        var grain = fixture.Grains.GetGrain<IReturnTypesGrain>(Random.Shared.NextInt64());
+        await grain.Kept("warm"); // activates it: later calls run inline
+
+        var first = grain.Kept("same");
+        var second = grain.Kept("same");
+
+        Assert.Same(first, second);
+        Assert.Equal("same", await second);
+    }
+
+    [Fact]
+    public async Task Completed_results_of_calls_in_turn_are_each_their_own()
+    {
+        var one = fixture.Grains.GetGrain<IReturnTypesGrain>(Random.Shared.NextInt64());
+        var two = fixture.Grains.GetGrain<IReturnTypesGrain>(Random.Shared.NextInt64());
+        await Task.WhenAll(one.Kept("warm"), two.Kept("warm"));
+
+        Assert.Equal("a", await one.Kept("a"));
+        Assert.Equal("b", await two.Kept("b"));
+        Assert.Equal("a", await one.Kept("a"));
+        Assert.Equal(4, await one.Twice(2));
+        Assert.Equal(6, await two.Twice(3));
+    }
+
+    [Fact]
+    public async Task A_result_an_incoming_filter_replaced_is_what_the_caller_gets()
+    {
+        var grain = fixture.Grains.GetGrain<IReplacingGrain>(Random.Shared.NextInt64());
+
+        Assert.Equal("replaced x", await grain.Kept("x"));
+        Assert.Equal("replaced y", await grain.Kept("y"));
+    }
+
+    [Fact]
     public async Task Grain_references_are_made_by_a_compiled_constructor_not_by_reflection_per_reference()
     {
         var first = fixture.Grains.GetGrain<ICounterGrain>(Guid.NewGuid());

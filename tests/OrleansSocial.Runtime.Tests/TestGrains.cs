@@ -436,6 +436,12 @@ public interface IReturnTypesGrain : IGrainWithIntegerKey
     Task<string?> Remembered();
 
     Task<ICounterGrain> CounterFor(Guid key);
+
+    /// <summary>The same completed task each time while the value stays the same.</summary>
+    Task<string> Kept(string value);
+
+    /// <summary>A new completed task each time.</summary>
+    Task<int> Twice(int value);
 }
 
 public class ReturnTypesGrain : Grain, IReturnTypesGrain
@@ -457,6 +463,31 @@ public class ReturnTypesGrain : Grain, IReturnTypesGrain
     public Task<string?> Remembered() => Task.FromResult(_remembered);
 
     public Task<ICounterGrain> CounterFor(Guid key) => Task.FromResult(GrainFactory.GetGrain<ICounterGrain>(key));
+
+    private Task<string>? _kept;
+
+    public Task<string> Kept(string value) => _kept is { } kept && kept.Result == value ? kept : _kept = Task.FromResult(value);
+
+    public Task<int> Twice(int value) => Task.FromResult(value * 2);
+}
+
+/// <summary>Filters its own calls: the result of <see cref="IReplacingGrain.Kept"/> is replaced on the way out.</summary>
+public interface IReplacingGrain : IGrainWithIntegerKey
+{
+    Task<string> Kept(string value);
+}
+
+public class ReplacingGrain : Grain, IReplacingGrain, IIncomingGrainCallFilter
+{
+    private readonly Task<string> _kept = Task.FromResult("kept");
+
+    public Task<string> Kept(string value) => _kept;
+
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        await context.Invoke();
+        context.Result = "replaced " + context.Arguments[0];
+    }
 }
 
 public interface IStuckGrain : IGrainWithIntegerKey

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -29,7 +30,22 @@ public sealed record PostResponse(
     IReadOnlyList<MentionResponse> Mentions, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, long LikesCount, long RepostsCount,
     long BookmarksCount, long CommentsCount, bool Liked, bool Reposted, bool Bookmarked)
 {
-    public static PostResponse From(PostView p) => new(p.Id.ToString(), PublicAccountResponse.From(p.Author), p.Text, p.Visibility,
+    // A post grain hands the same view object to every reader with no flags set, until something it shows changes
+    // (see PostGrain): the response made from such a view is kept with it, for as long as the view lives.
+    private static readonly ConditionalWeakTable<PostView, PostResponse> Shared = new();
+
+    public static PostResponse From(PostView p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        if (p.Liked || p.Reposted || p.Bookmarked)
+        {
+            return Render(p);
+        }
+
+        return Shared.TryGetValue(p, out var kept) ? kept : Shared.GetValue(p, Render);
+    }
+
+    private static PostResponse Render(PostView p) => new(p.Id.ToString(), PublicAccountResponse.From(p.Author), p.Text, p.Visibility,
         p.Quote is null ? null : From(p.Quote), p.Tags, p.Mentions.Select(m => new MentionResponse(m.Id.ToString(CultureInfo.InvariantCulture), m.Username)).ToArray(),
         p.CreatedAt, p.EditedAt, p.Counts.Likes, p.Counts.Reposts, p.Counts.Bookmarks, p.Counts.Comments, p.Liked, p.Reposted, p.Bookmarked);
 }

@@ -35,6 +35,15 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
 
     private IUserGrain Author(PostRecord post) => _author ??= GrainFactory.GetGrain<IUserGrain>(post.AuthorId);
 
+    private static readonly Task<PostView?> NoView = Task.FromResult<PostView?>(null);
+
+    // The view most readers get (none of their flags set), with the post record it shows. It is kept, and handed out as
+    // the same completed task, while the author's snapshot, the record, the counters and the quoted view stay the same
+    // objects: a hot post read by many timelines allocates nothing per read, and what the API renders from it can be
+    // cached by reference.
+    private Task<PostView?>? _plain;
+    private PostRecord? _plainOf;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (await store.LoadAsync(Id, options.ReactionsHeldInMemory) is { } loaded)
@@ -104,9 +113,15 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         return Id;
     }
 
-    public Task<PostView?> GetAsync(long viewerId) => ViewAsync(viewerId, embedQuote: true);
+    public Task<PostView?> GetAsync(long viewerId) => AsTask(ViewAsync(viewerId, embedQuote: true));
 
-    public Task<PostView?> GetUnembeddedAsync(long viewerId) => ViewAsync(viewerId, embedQuote: false);
+    public Task<PostView?> GetUnembeddedAsync(long viewerId) => AsTask(ViewAsync(viewerId, embedQuote: false));
+
+    private Task<PostView?> AsTask(ValueTask<PostView?> view) =>
+        !view.IsCompletedSuccessfully ? view.AsTask()
+        : view.Result is not { } shown ? NoView
+        : _plain is { } plain && ReferenceEquals(plain.Result, shown) ? plain
+        : Task.FromResult<PostView?>(shown);
 
     public async Task<PostView> EditAsync(long editorId, string text)
     {
@@ -142,9 +157,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
 
     public async Task<PostView?> GetPublishedAsync() =>
         _post is { Deleted: false } post && await Author(post).GetAccountAsync(0) is { } author
-            ? new PostView(post.Id, author, post.Text, post.Visibility,
-                post.QuoteOf is { } q ? await GrainFactory.GetGrain<IPostGrain>(q).GetPublishedAsync() : null,
-                post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts, false, false, false)
+            ? Plain(post, author, post.QuoteOf is { } q ? await GrainFactory.GetGrain<IPostGrain>(q).GetPublishedAsync() : null)
             : null;
 
     public async Task<bool> ResumeFanoutAsync(long? repostedBy, long key)
@@ -392,7 +405,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
     private async Task<PostView> RequireViewAsync(long viewerId) =>
         await ViewAsync(viewerId, embedQuote: false) ?? throw new KeyNotFoundException("No such post.");
 
-    private async Task<PostView?> ViewAsync(long viewerId, bool embedQuote)
+    private async ValueTask<PostView?> ViewAsync(long viewerId, bool embedQuote)
     {
         if (_post is not { Deleted: false } post)
         {
@@ -418,11 +431,26 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         var quote = embedQuote && post.QuoteOf is { } quoted
             ? await GrainFactory.GetGrain<IPostGrain>(quoted).GetUnembeddedAsync(viewerId)
             : null;
-        return new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts,
-            flags.Liked, flags.Reposted, flags.Bookmarked);
+        return flags == default ? Plain(post, author, quote)
+            : new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts,
+                flags.Liked, flags.Reposted, flags.Bookmarked);
     }
 
-    private async Task<ViewerFlags> FlagsAsync(long viewerId)
+    private PostView Plain(PostRecord post, PublicAccount author, PostView? quote)
+    {
+        if (_plain?.Result is { } kept && ReferenceEquals(_plainOf, post) && ReferenceEquals(kept.Author, author)
+            && ReferenceEquals(kept.Counts, _counts) && ReferenceEquals(kept.Quote, quote))
+        {
+            return kept;
+        }
+
+        var plain = new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts,
+            Liked: false, Reposted: false, Bookmarked: false);
+        (_plain, _plainOf) = (Task.FromResult<PostView?>(plain), post);
+        return plain;
+    }
+
+    private async ValueTask<ViewerFlags> FlagsAsync(long viewerId)
     {
         if (viewerId == 0)
         {

@@ -30,18 +30,25 @@ internal static class TimelineRendering
                 break;
             }
 
-            // The post grains usually answer at once (inline, from memory): then nothing is awaited.
-            var rendering = new Task<TimelineItem?>[chunk.Count];
-            var allDone = true;
+            // The post grains usually answer at once (inline, from memory): then nothing is awaited or allocated per post.
+            var rendering = new ValueTask<TimelineItem?>[chunk.Count];
+            List<Task>? pending = null;
             for (var i = 0; i < rendering.Length; i++)
             {
-                rendering[i] = RenderOneAsync(grains, viewer, chunk[i]);
-                allDone &= rendering[i].IsCompletedSuccessfully;
+                var rendered = RenderOneAsync(grains, viewer, chunk[i]);
+                if (!rendered.IsCompleted)
+                {
+                    var task = rendered.AsTask(); // read once here; its result is read again below
+                    (pending ??= []).Add(task);
+                    rendered = new ValueTask<TimelineItem?>(task);
+                }
+
+                rendering[i] = rendered;
             }
 
-            if (!allDone)
+            if (pending is not null)
             {
-                await Task.WhenAll(rendering);
+                await Task.WhenAll(pending);
             }
 
             foreach (var done in rendering)
@@ -82,7 +89,7 @@ internal static class TimelineRendering
         return page.MinId is null ? items : [.. items.OrderByDescending(i => i.Key)];
     }
 
-    private static async Task<TimelineItem?> RenderOneAsync(IGrainFactory grains, long viewer, TimelineEntry entry)
+    private static async ValueTask<TimelineItem?> RenderOneAsync(IGrainFactory grains, long viewer, TimelineEntry entry)
     {
         var post = await grains.GetGrain<IPostGrain>(entry.PostId).GetAsync(viewer);
         if (post is null)

@@ -174,13 +174,42 @@ internal abstract class ResultAdapter
 
     private sealed class TaskAdapter<T> : ResultAdapter
     {
+        // The completed task a grain method last returned on this thread. A call that ran inline hands its result back
+        // to the proxy on the same thread: the proxy then returns the grain's own task (often one the grain keeps and
+        // returns again) rather than a new one per call. Any completed task holding the same result would do, so a
+        // task left here by a call whose result went elsewhere (to another silo) is harmless.
+        [ThreadStatic]
+        private static Task<T>? t_completed;
+
         public override MethodInfo ToValueTaskMethod { get; } = typeof(TaskAdapter<T>).GetMethod(nameof(ToValueTask))!;
 
-        public static ValueTask<object?> ToValueTask(Task<T> task) =>
-            task.IsCompletedSuccessfully ? new ValueTask<object?>(task.Result) : AwaitAsync(task);
+        public static ValueTask<object?> ToValueTask(Task<T> task)
+        {
+            if (!task.IsCompletedSuccessfully)
+            {
+                return AwaitAsync(task);
+            }
 
-        public override object FromRuntime(ValueTask<object?> result) =>
-            result.IsCompletedSuccessfully ? Task.FromResult((T)result.Result!) : ConvertAsync(result);
+            t_completed = task;
+            return new ValueTask<object?>(task.Result);
+        }
+
+        public override object FromRuntime(ValueTask<object?> result)
+        {
+            if (!result.IsCompletedSuccessfully)
+            {
+                return ConvertAsync(result);
+            }
+
+            var value = (T)result.Result!;
+            var completed = t_completed;
+            t_completed = null;
+            return completed is not null && SameResult(completed.Result, value) ? completed : Task.FromResult(value);
+        }
+
+        // By reference for objects (a caller may rely on getting the very instance), by value otherwise.
+        private static bool SameResult(T kept, T value) =>
+            typeof(T).IsValueType ? EqualityComparer<T>.Default.Equals(kept, value) : ReferenceEquals(kept, value);
 
         private static async ValueTask<object?> AwaitAsync(Task<T> task) => await task.ConfigureAwait(false);
 

@@ -55,6 +55,26 @@ internal sealed record CallContext(
         set => CurrentContext.Value = value;
     }
 
+    // Made on the first outgoing call and shared by the rest (a grain rendering a page calls many grains in one turn).
+    private GrainIdList? _outgoingChain;
+
     /// <summary>The chain an outgoing call from here carries: the current chain plus the calling grain.</summary>
-    public GrainIdList? OutgoingChain => Activation is null ? Chain : new GrainIdList(Activation.GrainId, Chain);
+    public GrainIdList? OutgoingChain
+    {
+        get
+        {
+            if (Activation is null)
+            {
+                return Chain;
+            }
+
+            // Checked against this context's own members: a copy made with `with` carries the field along.
+            if (_outgoingChain is not { } made || !ReferenceEquals(made.Tail, Chain) || !made.Head.Equals(Activation.GrainId))
+            {
+                _outgoingChain = made = new GrainIdList(Activation.GrainId, Chain);
+            }
+
+            return made;
+        }
+    }
 }
