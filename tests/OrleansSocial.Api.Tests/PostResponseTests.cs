@@ -1,4 +1,9 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Posts;
+using OrleansSocial.Api.Relationships;
+using OrleansSocial.Api.Timelines;
 using OrleansSocial.Posts;
 using OrleansSocial.Users;
 
@@ -6,9 +11,21 @@ namespace OrleansSocial.Api.Tests;
 
 public sealed class PostResponseTests
 {
-    private static PostView View(bool liked = false, string text = "hello") =>
-        new(Guid.NewGuid(), new PublicAccount(7, "author", "Author", "", "", false, DateTimeOffset.UnixEpoch, 1, 2, 3), text, PostVisibility.Public,
-            null, ["tag"], [], DateTimeOffset.UnixEpoch, null, new PostCounts(1, 2, 3, 4), liked, false, false);
+    private static readonly PublicAccount Author = new(7, "author", "Author <b>", "bio \"quoted\"", "https://example.org/?a=1&b=2", false,
+        DateTimeOffset.UnixEpoch, 1, 2, 3);
+
+    private static PostView View(bool liked = false, string text = "hello", PostView? quote = null) =>
+        new(Guid.NewGuid(), Author, text, PostVisibility.Public, quote, ["tag", "café"], [new Mention(9, "bob")],
+            new DateTimeOffset(2026, 11, 23, 8, 6, 36, TimeSpan.Zero).AddTicks(1234567), null, new PostCounts(1, 2, 3, 4), liked, false, false);
+
+    private static async Task<string> WriteAsync<T>(T value)
+    {
+        var context = new DefaultHttpContext();
+        using var body = new MemoryStream();
+        context.Response.Body = body;
+        await ApiResults.Ok(value).ExecuteAsync(context);
+        return System.Text.Encoding.UTF8.GetString(body.ToArray());
+    }
 
     [Fact]
     public void A_view_without_flags_is_rendered_once_and_the_response_shared()
@@ -21,7 +38,7 @@ public sealed class PostResponseTests
 
         Assert.Same(first, second);
         Assert.NotSame(first, equalButOther);
-        Assert.Equal(first, equalButOther);
+        Assert.Equal(JsonSerializer.Serialize(first, ApiJsonContext.Default.PostResponse), JsonSerializer.Serialize(equalButOther, ApiJsonContext.Default.PostResponse));
     }
 
     [Fact]
@@ -35,5 +52,20 @@ public sealed class PostResponseTests
         Assert.NotSame(first, second);
         Assert.True(first.Liked);
         Assert.Equal((1, 4), (first.LikesCount, first.CommentsCount));
+    }
+
+    [Fact]
+    public async Task A_shared_post_is_written_exactly_as_the_generated_writer_writes_it()
+    {
+        var shared = PostResponse.From(View(text: "héllo \"world\" <script> 👋 #tag @bob", quote: View(text: "quoted")));
+        var own = PostResponse.From(View(liked: true, text: "mine"));
+        var items = new[] { new TimelineItemResponse("2", shared, null), new TimelineItemResponse("1", own, PublicAccountResponse.From(Author)) };
+
+        var written = await WriteAsync(items);
+
+        Assert.NotNull(PostResponse.SharedJsonOf(shared));
+        Assert.Null(PostResponse.SharedJsonOf(own));
+        Assert.Equal(JsonSerializer.Serialize(items, ApiJsonContext.Default.TimelineItemResponseArray), written);
+        Assert.Equal(JsonSerializer.Serialize(shared, ApiJsonContext.Default.PostResponse), await WriteAsync(shared));
     }
 }

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
+using OrleansSocial.Api.Posts;
 
 namespace OrleansSocial.Api.Infrastructure;
 
@@ -74,7 +76,32 @@ internal static class JsonResponseBuffer
 /// <summary>Chooses the generated writer for a response when <see cref="ApiJsonContext"/> has one.</summary>
 internal static class ApiResults
 {
+    // The generated writers, except that a post shared between readers is copied from the JSON kept with it.
+    private static readonly ApiJsonContext Writers = new(new JsonSerializerOptions(ApiJsonContext.Default.Options) { Converters = { new SharedPostJsonConverter() } });
+
     /// <summary>200 with <paramref name="value"/> as JSON: by the generated writer when there is one for the type.</summary>
     public static IResult Ok<T>(T value) =>
-        ApiJsonContext.Default.GetTypeInfo(typeof(T)) is JsonTypeInfo<T> info ? new GeneratedJsonResult<T>(value, info) : TypedResults.Ok(value);
+        Writers.GetTypeInfo(typeof(T)) is JsonTypeInfo<T> info ? new GeneratedJsonResult<T>(value, info) : TypedResults.Ok(value);
+}
+
+/// <summary>
+/// Writes a post response shared between readers (see <see cref="PostResponse.From"/>) by copying the JSON made when it
+/// was rendered; any other post response as the generated writer does.
+/// </summary>
+internal sealed class SharedPostJsonConverter : JsonConverter<PostResponse>
+{
+    public override PostResponse? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        JsonSerializer.Deserialize(ref reader, ApiJsonContext.Default.PostResponse);
+
+    public override void Write(Utf8JsonWriter writer, PostResponse value, JsonSerializerOptions options)
+    {
+        if (PostResponse.SharedJsonOf(value) is { } json)
+        {
+            writer.WriteRawValue(json, skipInputValidation: true);
+        }
+        else
+        {
+            JsonSerializer.Serialize(writer, value, ApiJsonContext.Default.PostResponse);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -31,8 +32,9 @@ public sealed record PostResponse(
     long BookmarksCount, long CommentsCount, bool Liked, bool Reposted, bool Bookmarked)
 {
     // A post grain hands the same view object to every reader with no flags set, until something it shows changes
-    // (see PostGrain): the response made from such a view is kept with it, for as long as the view lives.
+    // (see PostGrain): the response made from such a view, and its JSON, are kept with it for as long as the view lives.
     private static readonly ConditionalWeakTable<PostView, PostResponse> Shared = new();
+    private static readonly ConditionalWeakTable<PostResponse, byte[]> SharedJson = new();
 
     public static PostResponse From(PostView p)
     {
@@ -42,7 +44,17 @@ public sealed record PostResponse(
             return Render(p);
         }
 
-        return Shared.TryGetValue(p, out var kept) ? kept : Shared.GetValue(p, Render);
+        return Shared.TryGetValue(p, out var kept) ? kept : Shared.GetValue(p, Share);
+    }
+
+    /// <summary>The JSON of a response shared between readers (written when it was made), or null for any other.</summary>
+    internal static byte[]? SharedJsonOf(PostResponse response) => SharedJson.TryGetValue(response, out var json) ? json : null;
+
+    private static PostResponse Share(PostView p)
+    {
+        var response = Render(p);
+        SharedJson.AddOrUpdate(response, JsonSerializer.SerializeToUtf8Bytes(response, ApiJsonContext.Default.PostResponse));
+        return response;
     }
 
     private static PostResponse Render(PostView p) => new(p.Id.ToString(), PublicAccountResponse.From(p.Author), p.Text, p.Visibility,
