@@ -67,4 +67,22 @@ public sealed class RelationSummaryTests
         Assert.Equal([10L], summary.Followees);
         Assert.Equal(RelationFacts.None, summary.Get(11, Now));
     }
+
+    [Fact]
+    public void The_muted_list_follows_changes_and_drops_a_mute_once_it_runs_out()
+    {
+        var summary = new RelationSummary();
+        summary.Load(5, [new RelationRow(RelationKind.Muting, 7, Now.AddMinutes(10)), new RelationRow(RelationKind.Following, 10, null)]);
+
+        var first = summary.Muting(Now);
+        var again = summary.Muting(Now.AddMinutes(1));
+        summary.Apply(new Relationship(8, false, false, false, false, false, false, true, null), version: 6);
+        var afterMute = summary.Muting(Now.AddMinutes(2));
+        var afterExpiry = summary.Muting(Now.AddMinutes(10));
+
+        Assert.Equal([7L], first);
+        Assert.Same(first, again);
+        Assert.Equal([7L, 8L], afterMute.Order());
+        Assert.Equal([8L], afterExpiry);
+    }
 }

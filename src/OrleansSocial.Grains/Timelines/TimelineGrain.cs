@@ -17,6 +17,9 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
     private static readonly TimeSpan CelebrityRefresh = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan ActivityRefresh = TimeSpan.FromHours(1);
 
+    // Read only: the muted set of a reader who mutes no one.
+    private static readonly HashSet<long> NoOne = [];
+
     private List<TimelineEntry>? _entries;
     private Task? _loading;
     private int _reading;
@@ -40,7 +43,8 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
 
         // Newest first: what fan-out wrote here, and what the followed celebrities posted lately.
         var all = await MergedAsync(now);
-        var muting = (await GrainFactory.GetGrain<IUserGrain>(Id).GetMutingAsync()).ToHashSet();
+        var muted = await GrainFactory.GetGrain<IUserGrain>(Id).GetMutingAsync();
+        var muting = muted.Length == 0 ? NoOne : muted.ToHashSet();
         var limit = Math.Clamp(page.Limit, 1, 100);
         var items = new List<TimelineItem>(limit);
         if (page.MinId is { } min)

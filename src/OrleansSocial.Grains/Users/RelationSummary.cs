@@ -17,6 +17,10 @@ public sealed class RelationSummary
     private readonly Dictionary<long, Pair> _pairs = [];
     private long _loadedAt = -1;
 
+    // Bumped by every change; the muted accounts are worked out again only after one, or when a mute runs out.
+    private long _changes;
+    private (long Changes, long[] Ids, DateTimeOffset ValidUntil)? _muting;
+
     public bool IsLoaded => _loadedAt >= 0;
 
     /// <summary>How many accounts the summary holds facts about.</summary>
@@ -31,9 +35,31 @@ public sealed class RelationSummary
     /// <summary>The accounts this one follows.</summary>
     public IEnumerable<long> Followees => _pairs.Where(p => p.Value.Following).Select(p => p.Key);
 
-    /// <summary>The accounts this one mutes at <paramref name="now"/>.</summary>
-    public IEnumerable<long> Muting(DateTimeOffset now) =>
-        _pairs.Where(p => p.Value.Muting && (p.Value.MutedUntil is null || p.Value.MutedUntil > now)).Select(p => p.Key);
+    /// <summary>The accounts this one mutes at <paramref name="now"/>. The array is shared until the next change: read it only.</summary>
+    public long[] Muting(DateTimeOffset now)
+    {
+        if (_muting is { } held && held.Changes == _changes && now < held.ValidUntil)
+        {
+            return held.Ids;
+        }
+
+        var ids = new List<long>();
+        var validUntil = DateTimeOffset.MaxValue;
+        foreach (var (other, p) in _pairs)
+        {
+            if (p.Muting && (p.MutedUntil is null || p.MutedUntil > now))
+            {
+                ids.Add(other);
+                if (p.MutedUntil is { } until && until < validUntil)
+                {
+                    validUntil = until;
+                }
+            }
+        }
+
+        _muting = (_changes, [.. ids], validUntil);
+        return _muting.Value.Ids;
+    }
 
     /// <summary>Applies how this account stands with <see cref="Relationship.Id"/> after the change of <paramref name="version"/>.</summary>
     public void Apply(Relationship relationship, long version)
@@ -46,6 +72,7 @@ public sealed class RelationSummary
 
         _pairs[relationship.Id] = new Pair(relationship.Following, relationship.Blocking, relationship.BlockedBy, relationship.Muting,
             relationship.MutingExpiresAt, version);
+        _changes++;
     }
 
     /// <summary>Merges a snapshot of the tables read at <paramref name="version"/>: it replaces whatever older facts are held.</summary>
@@ -76,6 +103,7 @@ public sealed class RelationSummary
         }
 
         _loadedAt = Math.Max(_loadedAt, version);
+        _changes++;
     }
 
     private readonly record struct Pair(bool Following, bool Blocking, bool BlockedBy, bool Muting, DateTimeOffset? MutedUntil, long Version);

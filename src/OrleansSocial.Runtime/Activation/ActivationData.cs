@@ -412,9 +412,11 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
     // releaseExecutor: the request ran inline and completed there; the executor it held is released under the same lock.
     private void RequestCompleted(bool readOnly, bool keepAlive, long started, bool failed, bool releaseExecutor = false)
     {
+        long now = 0;
         if (started != 0)
         {
-            Runtime.Metrics.RecordDuration(started);
+            now = Stopwatch.GetTimestamp();
+            Runtime.Metrics.RecordDuration(started, now);
         }
 
         if (failed)
@@ -440,7 +442,7 @@ internal sealed class ActivationData : SynchronizationContext, IThreadPoolWorkIt
 
             if (keepAlive)
             {
-                _lastActivity = Runtime.Time.GetTimestamp();
+                _lastActivity = Runtime.Timestamp(now);
             }
 
             if (_state == ActivationState.Valid && _deactivateOnIdle && _running == 0)

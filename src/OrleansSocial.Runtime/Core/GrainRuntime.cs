@@ -32,6 +32,7 @@ internal sealed class GrainRuntime
     private readonly IPlacementDirector _placement;
     private readonly IClusterMembershipService _membership;
     private readonly IMessageTransport _transport;
+    private readonly bool _systemTime;
     private int _status;
 
     public GrainRuntime(
@@ -52,6 +53,7 @@ internal sealed class GrainRuntime
         Services = services;
         Registry = registry;
         Time = time;
+        _systemTime = ReferenceEquals(time, TimeProvider.System);
         Logger = loggerFactory.CreateLogger("OrleansSocial.Runtime");
         Metrics = metrics;
         LocalSilo = localSilo.SiloAddress;
@@ -79,6 +81,12 @@ internal sealed class GrainRuntime
     public GrainTypeRegistry Registry { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>
+    /// <see cref="Time"/>'s timestamp now: <paramref name="stopwatchNow"/> itself when it was just read (non-zero) and
+    /// the runtime runs on the system clock, whose timestamps are the stopwatch's; otherwise read from <see cref="Time"/>.
+    /// </summary>
+    public long Timestamp(long stopwatchNow) => stopwatchNow != 0 && _systemTime ? stopwatchNow : Time.GetTimestamp();
 
     public ILogger Logger { get; }
 
