@@ -101,6 +101,14 @@ internal sealed class GrainMethod
 /// <summary>Converts between a grain method's declared return type and the runtime's <see cref="ValueTask{Object}"/>.</summary>
 internal abstract class ResultAdapter
 {
+    // The completed Task<T> a grain method last returned on this thread. A call that ran inline hands its result back to
+    // the proxy on the same thread: the proxy then returns the grain's own task (often one the grain keeps and returns
+    // again) rather than a new one per call. Any completed task holding the same result would do, so a task left here
+    // by a call whose result went elsewhere (to another silo, or replaced by a filter) is harmless. Not generic: thread
+    // statics of generic classes are slower to reach.
+    [ThreadStatic]
+    private static Task? t_completedTask;
+
     /// <summary>A static method taking the method's return value and returning <see cref="ValueTask{Object}"/>.</summary>
     public abstract MethodInfo ToValueTaskMethod { get; }
 
@@ -174,13 +182,6 @@ internal abstract class ResultAdapter
 
     private sealed class TaskAdapter<T> : ResultAdapter
     {
-        // The completed task a grain method last returned on this thread. A call that ran inline hands its result back
-        // to the proxy on the same thread: the proxy then returns the grain's own task (often one the grain keeps and
-        // returns again) rather than a new one per call. Any completed task holding the same result would do, so a
-        // task left here by a call whose result went elsewhere (to another silo) is harmless.
-        [ThreadStatic]
-        private static Task<T>? t_completed;
-
         public override MethodInfo ToValueTaskMethod { get; } = typeof(TaskAdapter<T>).GetMethod(nameof(ToValueTask))!;
 
         public static ValueTask<object?> ToValueTask(Task<T> task)
@@ -190,7 +191,7 @@ internal abstract class ResultAdapter
                 return AwaitAsync(task);
             }
 
-            t_completed = task;
+            t_completedTask = task;
             return new ValueTask<object?>(task.Result);
         }
 
@@ -202,8 +203,8 @@ internal abstract class ResultAdapter
             }
 
             var value = (T)result.Result!;
-            var completed = t_completed;
-            t_completed = null;
+            var completed = t_completedTask as Task<T>;
+            t_completedTask = null;
             return completed is not null && SameResult(completed.Result, value) ? completed : Task.FromResult(value);
         }
 

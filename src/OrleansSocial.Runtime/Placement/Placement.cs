@@ -16,6 +16,12 @@ public interface IPlacementDirector
 /// </summary>
 internal sealed class RendezvousPlacementDirector : IPlacementDirector
 {
+    private const ulong FnvOffset = 14695981039346656037UL;
+    private const ulong FnvPrime = 1099511628211UL;
+
+    // Every call asks for its grain's owner: the silos' hashes are worked out once per membership view.
+    private SiloHashes? _siloHashes;
+
     public SiloAddress? GetOwner(GrainId grainId, MembershipView view)
     {
         var silos = view.ActiveSilos;
@@ -24,15 +30,16 @@ internal sealed class RendezvousPlacementDirector : IPlacementDirector
             return silos.Length == 1 ? silos[0] : null;
         }
 
-        var grainHash = StableHash(grainId.ToString());
+        var hashes = _siloHashes is { } held && ReferenceEquals(held.View, view) ? held.Hashes : Remember(view, silos);
+        var grainHash = StableHash(grainId);
         SiloAddress? best = null;
         ulong bestScore = 0;
-        foreach (var silo in silos)
+        for (var i = 0; i < silos.Length; i++)
         {
-            var score = Mix(grainHash ^ StableHash(silo.ToString()));
+            var score = Mix(grainHash ^ hashes[i]);
             if (best is null || score > bestScore)
             {
-                best = silo;
+                best = silos[i];
                 bestScore = score;
             }
         }
@@ -40,18 +47,50 @@ internal sealed class RendezvousPlacementDirector : IPlacementDirector
         return best;
     }
 
-    internal static ulong StableHash(string value)
+    private ulong[] Remember(MembershipView view, System.Collections.Immutable.ImmutableArray<SiloAddress> silos)
     {
-        var hash = 14695981039346656037UL;
-        foreach (var b in Encoding.UTF8.GetBytes(value))
+        var hashes = silos.Select(s => StableHash(s.ToString())).ToArray();
+        _siloHashes = new SiloHashes(view, hashes);
+        return hashes;
+    }
+
+    private sealed record SiloHashes(MembershipView View, ulong[] Hashes);
+
+    /// <summary>FNV-1a over the UTF-8 bytes of <c>type/key</c> (<see cref="GrainId.ToString"/>), without making that string when it is ASCII.</summary>
+    internal static ulong StableHash(GrainId grainId)
+    {
+        if (!System.Text.Ascii.IsValid(grainId.Type) || !System.Text.Ascii.IsValid(grainId.Key))
         {
-            hash = (hash ^ b) * 1099511628211UL;
+            return StableHash(grainId.ToString());
+        }
+
+        var hash = FnvOffset;
+        foreach (var c in grainId.Type)
+        {
+            hash = (hash ^ c) * FnvPrime;
+        }
+
+        hash = (hash ^ '/') * FnvPrime;
+        foreach (var c in grainId.Key)
+        {
+            hash = (hash ^ c) * FnvPrime;
         }
 
         return hash;
     }
 
-    private static ulong Mix(ulong x)
+    internal static ulong StableHash(string value)
+    {
+        var hash = FnvOffset;
+        foreach (var b in Encoding.UTF8.GetBytes(value))
+        {
+            hash = (hash ^ b) * FnvPrime;
+        }
+
+        return hash;
+    }
+
+    internal static ulong Mix(ulong x)
     {
         // SplitMix64 finaliser: spreads the combined hash so scores are independent per silo.
         x ^= x >> 30;
