@@ -39,11 +39,13 @@ public sealed class CachingTokenHandlerTests
     [Fact]
     public async Task A_cached_token_is_refused_once_it_expires()
     {
-        var (tokens, handler) = Create(TimeSpan.FromSeconds(1));
+        // A token's expiry is written in whole seconds, rounded down: a 3 s lifetime leaves it valid for at least 2 s,
+        // time enough for the first validation on a busy machine, and expired after 3.5 s.
+        var (tokens, handler) = Create(TimeSpan.FromSeconds(3));
         var token = tokens.IssueAccessToken(SomeAccount(), Guid.NewGuid());
         Assert.True((await handler.ValidateTokenAsync(token, tokens.ValidationParameters.Clone())).IsValid);
 
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
         var later = await handler.ValidateTokenAsync(token, tokens.ValidationParameters.Clone());
 
         Assert.False(later.IsValid);
