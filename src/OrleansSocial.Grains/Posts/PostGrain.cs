@@ -38,8 +38,8 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
     private static readonly Task<PostView?> NoView = Task.FromResult<PostView?>(null);
 
     // The view most readers get (none of their flags set), with the post record it shows. It is kept, and handed out as
-    // the same completed task, while the author's snapshot, the record, the counters and the quoted view stay the same
-    // objects: a hot post read by many timelines allocates nothing per read, and what the API renders from it can be
+    // the same completed task, while the author's snapshot (by value), the record, the counters and the quoted view stay
+    // the same: a hot post read by many timelines allocates nothing per read, and what the API renders from it can be
     // cached by reference.
     private Task<PostView?>? _plain;
     private PostRecord? _plainOf;
@@ -438,7 +438,8 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
 
     private PostView Plain(PostRecord post, PublicAccount author, PostView? quote)
     {
-        if (_plain?.Result is { } kept && ReferenceEquals(_plainOf, post) && ReferenceEquals(kept.Author, author)
+        // The author by value: from a grain in another silo it arrives as a new object each time.
+        if (_plain?.Result is { } kept && ReferenceEquals(_plainOf, post) && kept.Author.Equals(author)
             && ReferenceEquals(kept.Counts, _counts) && ReferenceEquals(kept.Quote, quote))
         {
             return kept;
