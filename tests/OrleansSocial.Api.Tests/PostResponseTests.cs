@@ -27,10 +27,16 @@ public sealed class PostResponseTests
         return System.Text.Encoding.UTF8.GetString(body.ToArray());
     }
 
-    [Fact]
-    public void A_view_without_flags_is_rendered_once_and_the_response_shared()
+    private static PostView Kept(PostView view)
     {
-        var view = View();
+        SharedPostViews.Keep(view);
+        return view;
+    }
+
+    [Fact]
+    public void A_view_a_grain_shares_is_rendered_once_and_the_response_shared()
+    {
+        var view = Kept(View());
 
         var first = PostResponse.From(view);
         var second = PostResponse.From(view);
@@ -42,22 +48,25 @@ public sealed class PostResponseTests
     }
 
     [Fact]
-    public void A_view_with_the_viewers_flags_is_rendered_with_them_and_not_kept()
+    public void A_view_no_grain_here_shares_is_rendered_for_its_reader_and_not_kept()
     {
-        var view = View(liked: true);
+        var fromAnotherSilo = View();
+        var withFlags = View(liked: true);
 
-        var first = PostResponse.From(view);
-        var second = PostResponse.From(view);
+        var first = PostResponse.From(fromAnotherSilo);
+        var second = PostResponse.From(fromAnotherSilo);
+        var flagged = PostResponse.From(withFlags);
 
         Assert.NotSame(first, second);
-        Assert.True(first.Liked);
-        Assert.Equal((1, 4), (first.LikesCount, first.CommentsCount));
+        Assert.Null(PostResponse.SharedJsonOf(first));
+        Assert.True(flagged.Liked);
+        Assert.Equal((1, 4), (flagged.LikesCount, flagged.CommentsCount));
     }
 
     [Fact]
     public async Task A_shared_post_is_written_exactly_as_the_generated_writer_writes_it()
     {
-        var shared = PostResponse.From(View(text: "héllo \"world\" <script> 👋 #tag @bob", quote: View(text: "quoted")));
+        var shared = PostResponse.From(Kept(View(text: "héllo \"world\" <script> 👋 #tag @bob", quote: View(text: "quoted"))));
         var own = PostResponse.From(View(liked: true, text: "mine"));
         var items = new[] { new TimelineItemResponse("2", shared, null), new TimelineItemResponse("1", own, PublicAccountResponse.From(Author)) };
 

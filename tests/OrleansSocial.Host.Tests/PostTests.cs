@@ -78,6 +78,8 @@ public sealed class PostTests(AccountsFactory factory) : IClassFixture<AccountsF
         var overHttp = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{id}", token: reader.AccessToken)).JsonAsync();
 
         Assert.Same(first, again);
+        Assert.True(SharedPostViews.IsShared(first!));
+        Assert.False(SharedPostViews.IsShared(likersOwn!));
         Assert.NotSame(first, afterLike);
         Assert.Equal((0, 1), (first!.Counts.Likes, afterLike!.Counts.Likes));
         Assert.False(afterLike.Liked);

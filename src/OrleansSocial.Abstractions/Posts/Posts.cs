@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using OrleansSocial.Users;
 
@@ -19,6 +20,21 @@ public sealed record NewPost(long AuthorId, string Text, string Visibility, Guid
 public sealed record Mention(long Id, string Username);
 
 public sealed record PostCounts(long Likes, long Reposts, long Bookmarks, long Comments);
+
+/// <summary>
+/// Views a post grain of this process hands to many readers until the post changes (no viewer flags set). Whatever is
+/// made from one — a response, its JSON — may be kept with it and shared; a view that arrived from another process is
+/// not among them, being a new object each time.
+/// </summary>
+public static class SharedPostViews
+{
+    private static readonly ConditionalWeakTable<PostView, object> Kept = new();
+
+    /// <summary>Marks <paramref name="view"/> as handed out to many readers (until it is garbage).</summary>
+    public static void Keep(PostView view) => Kept.AddOrUpdate(view, Kept);
+
+    public static bool IsShared(PostView view) => Kept.TryGetValue(view, out _);
+}
 
 /// <summary>A post as one viewer sees it, with that viewer's liked / reposted / bookmarked flags.</summary>
 public sealed record PostView(

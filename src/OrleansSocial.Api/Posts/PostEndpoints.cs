@@ -31,15 +31,16 @@ public sealed record PostResponse(
     IReadOnlyList<MentionResponse> Mentions, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, long LikesCount, long RepostsCount,
     long BookmarksCount, long CommentsCount, bool Liked, bool Reposted, bool Bookmarked)
 {
-    // A post grain hands the same view object to every reader with no flags set, until something it shows changes
-    // (see PostGrain): the response made from such a view, and its JSON, are kept with it for as long as the view lives.
+    // A post grain of this process hands the same view object to every reader with no flags set, until something it
+    // shows changes (SharedPostViews): the response made from such a view, and its JSON, are kept with it for as long as
+    // the view lives. Any other view is rendered for its one reader.
     private static readonly ConditionalWeakTable<PostView, PostResponse> Shared = new();
     private static readonly ConditionalWeakTable<PostResponse, byte[]> SharedJson = new();
 
     public static PostResponse From(PostView p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        if (p.Liked || p.Reposted || p.Bookmarked)
+        if (!SharedPostViews.IsShared(p))
         {
             return Render(p);
         }

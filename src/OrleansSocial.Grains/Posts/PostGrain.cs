@@ -448,6 +448,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         var plain = new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts,
             Liked: false, Reposted: false, Bookmarked: false);
         (_plain, _plainOf) = (Task.FromResult<PostView?>(plain), post);
+        SharedPostViews.Keep(plain);
         return plain;
     }
 
