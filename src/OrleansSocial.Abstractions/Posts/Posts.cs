@@ -28,12 +28,15 @@ public sealed record PostCounts(long Likes, long Reposts, long Bookmarks, long C
 /// </summary>
 public static class SharedPostViews
 {
-    private static readonly ConditionalWeakTable<PostView, object> Kept = new();
+    private static readonly ConditionalWeakTable<PostView, StrongBox<object?>> Kept = new();
 
     /// <summary>Marks <paramref name="view"/> as handed out to many readers (until it is garbage).</summary>
-    public static void Keep(PostView view) => Kept.AddOrUpdate(view, Kept);
+    public static void Keep(PostView view) => Kept.AddOrUpdate(view, new StrongBox<object?>());
 
     public static bool IsShared(PostView view) => Kept.TryGetValue(view, out _);
+
+    /// <summary>The slot for what is made from a shared view (empty until something is), or null for a view not shared.</summary>
+    public static StrongBox<object?>? MadeFrom(PostView view) => Kept.TryGetValue(view, out var made) ? made : null;
 }
 
 /// <summary>A post as one viewer sees it, with that viewer's liked / reposted / bookmarked flags.</summary>

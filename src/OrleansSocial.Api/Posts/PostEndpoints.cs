@@ -32,20 +32,26 @@ public sealed record PostResponse(
     long BookmarksCount, long CommentsCount, bool Liked, bool Reposted, bool Bookmarked)
 {
     // A post grain of this process hands the same view object to every reader with no flags set, until something it
-    // shows changes (SharedPostViews): the response made from such a view, and its JSON, are kept with it for as long as
-    // the view lives. Any other view is rendered for its one reader.
-    private static readonly ConditionalWeakTable<PostView, PostResponse> Shared = new();
+    // shows changes (SharedPostViews): the response made from such a view is kept in its slot, and the response's JSON
+    // with the response, for as long as the view lives. Any other view is rendered for its one reader.
     private static readonly ConditionalWeakTable<PostResponse, byte[]> SharedJson = new();
 
     public static PostResponse From(PostView p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        if (!SharedPostViews.IsShared(p))
+        if (SharedPostViews.MadeFrom(p) is not { } made)
         {
             return Render(p);
         }
 
-        return Shared.TryGetValue(p, out var kept) ? kept : Shared.GetValue(p, Share);
+        if (made.Value is PostResponse kept)
+        {
+            return kept;
+        }
+
+        // Two first readers at once may both render it; the one kept first is the one all share.
+        var response = Share(p);
+        return (PostResponse)(Interlocked.CompareExchange(ref made.Value, response, null) ?? response);
     }
 
     /// <summary>The JSON of a response shared between readers (written when it was made), or null for any other.</summary>

@@ -94,7 +94,7 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
         {
             if (!_relations.IsLoaded)
             {
-                return GetAccountAfterLoadingAsync(viewerId);
+                return AfterRelationsLoadAsync(() => GetAccountAsync(viewerId));
             }
 
             if (_relations.Get(viewerId, time.GetUtcNow()).BlockedEitherWay)
@@ -110,12 +110,6 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
         }
 
         return account.Task;
-    }
-
-    private async Task<PublicAccount?> GetAccountAfterLoadingAsync(long viewerId)
-    {
-        await EnsureRelationsAsync();
-        return await GetAccountAsync(viewerId);
     }
 
     public Task<Relationship> FollowAsync(long targetId) => ChangeAsync(relationships.FollowAsync(Id, targetId), timelines: Timeline.MergeIfFollowing);
@@ -202,13 +196,8 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
 
     // Asked on every home timeline read: answered from memory, without allocating when no one is muted.
     public Task<long[]> GetMutingAsync() =>
-        !_relations.IsLoaded ? GetMutingAfterLoadingAsync() : MutingNow() is { Length: > 0 } muting ? Task.FromResult(muting) : NoneMuted;
-
-    private async Task<long[]> GetMutingAfterLoadingAsync()
-    {
-        await EnsureRelationsAsync();
-        return MutingNow();
-    }
+        !_relations.IsLoaded ? AfterRelationsLoadAsync(GetMutingAsync)
+        : MutingNow() is { Length: > 0 } muting ? Task.FromResult(muting) : NoneMuted;
 
     // A copy: the summary's array is shared until the next change.
     private long[] MutingNow() => _relations.Muting(time.GetUtcNow()) is { Length: > 0 } muting ? [.. muting] : [];
@@ -284,6 +273,13 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
     {
         await EnsureRelationsAsync();
         return _relations.Get(otherId, time.GetUtcNow());
+    }
+
+    // For answers given from memory once the relations are loaded: the first asks again after the load.
+    private async Task<T> AfterRelationsLoadAsync<T>(Func<Task<T>> answer)
+    {
+        await EnsureRelationsAsync();
+        return await answer();
     }
 
     private async Task EnsureRelationsAsync()
