@@ -116,6 +116,32 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
     }
 
     [Fact]
+    public async Task A_hashtag_followers_javascript_client_gets_a_public_quote_of_a_followers_only_post_without_the_quoted_text()
+    {
+        using var http = _factory.CreateClient();
+        var (authorId, authorToken) = await SignUpAsync(http);
+        var (_, quoterToken) = await SignUpAsync(http);
+        var (_, strangerToken) = await SignUpAsync(http);
+        var tag = "rtq" + Guid.NewGuid().ToString("N")[..10];
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{authorId}/follow", token: quoterToken);
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/tags/{tag}/follow", token: strangerToken);
+        var secret = (await (await http.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "only my followers know this", visibility = "followers" }, authorToken))
+            .JsonAsync()).GetProperty("id").GetString();
+        using var updates = StartJsClient(strangerToken, "update", 1);
+        Assert.Equal("connected", await updates.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        var quoting = (await (await http.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = $"look #{tag}", quote_id = secret }, quoterToken))
+            .JsonAsync()).GetProperty("id").GetString();
+        var update = await updates.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(update is not null, await updates.StandardError.ReadToEndAsync());
+        Assert.DoesNotContain("only my followers know this", update, StringComparison.Ordinal);
+        var post = JsonDocument.Parse(update).RootElement.GetProperty("post");
+        Assert.Equal(quoting, post.GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, post.GetProperty("quote").ValueKind);
+    }
+
+    [Fact]
     public async Task A_direct_message_reaches_the_other_members_javascript_client()
     {
         using var http = _factory.CreateClient();

@@ -32,6 +32,14 @@ public interface IPostGrain : IGrainWithGuidKey
     [ReadOnly]
     Task<PostView?> GetPublishedAsync();
 
+    /// <summary>
+    /// Those of <paramref name="accounts"/> who may see this post, by the rule every read applies
+    /// (<see cref="VisibilityPolicy"/>), in one query for all of them; with <paramref name="leaveOutMuting"/> also leaving
+    /// out those who mute its author (as home timelines do). Live events carry the post only to them.
+    /// </summary>
+    [ReadOnly]
+    Task<long[]> AudienceAmongAsync(long[] accounts, bool leaveOutMuting);
+
     /// <summary>The id of the post this one quotes, whoever asks (threads walk quote chains and render each post for their viewer).</summary>
     [ReadOnly]
     Task<Guid?> GetQuotedIdAsync();

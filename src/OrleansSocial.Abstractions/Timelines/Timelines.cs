@@ -82,8 +82,11 @@ public interface IFeedGrain : IGrainWithIntegerKey
     /// </summary>
     Task<IReadOnlyList<TimelineItem>> SearchPostsAsync(string query, long viewerId, bool bestMatch, PageQuery page, int offset);
 
-    /// <summary>Hashtags starting with <paramref name="prefix"/>, most used first, with how many posts carry them.</summary>
-    Task<IReadOnlyList<TagCount>> SearchTagsAsync(string prefix, int limit);
+    /// <summary>
+    /// Hashtags starting with <paramref name="prefix"/>, most used first, with how many posts carry them: only posts the
+    /// viewer may see are counted, and a tag none of them carries is not listed.
+    /// </summary>
+    Task<IReadOnlyList<TagCount>> SearchTagsAsync(string prefix, long viewerId, int limit);
 
     /// <summary>Trending posts as the viewer may see them, best first.</summary>
     Task<IReadOnlyList<PostView>> TrendingPostsAsync(long viewerId, int limit, int offset);

@@ -187,7 +187,7 @@ public static class TimelineEndpoints
                 .ConfigureAwait(false)
             : [];
         var hashtags = type is null or "hashtags"
-            ? await grains.GetGrain<IFeedGrain>(0).SearchTagsAsync(query.TrimStart('#').ToLowerInvariant(), count).ConfigureAwait(false)
+            ? await grains.GetGrain<IFeedGrain>(0).SearchTagsAsync(query.TrimStart('#').ToLowerInvariant(), viewer, count).ConfigureAwait(false)
             : [];
         if (type == "posts" && order != "relevance")
         {

@@ -105,7 +105,9 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
             }
         }
 
-        if (post.QuoteOf is { } quotedId && await GrainFactory.GetGrain<IPostGrain>(quotedId).GetUnembeddedAsync(post.AuthorId) is { } q)
+        // The quoted author hears of the quote only if they may see the quoting post.
+        if (post.QuoteOf is { } quotedId && await GrainFactory.GetGrain<IPostGrain>(quotedId).GetUnembeddedAsync(post.AuthorId) is { } q
+            && await ViewAsync(q.Author.Id, embedQuote: false) is not null)
         {
             await NotifyAsync(q.Author.Id, NotificationTypes.Quote, post.AuthorId, quotedId);
         }
@@ -159,6 +161,20 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         _post is { Deleted: false } post && await Author(post).GetAccountAsync(0) is { } author
             ? Plain(post, author, post.QuoteOf is { } q ? await GrainFactory.GetGrain<IPostGrain>(q).GetPublishedAsync() : null)
             : null;
+
+    public async Task<long[]> AudienceAmongAsync(long[] accounts, bool leaveOutMuting)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        if (_post is not { Deleted: false } post || accounts.Length == 0 || await Author(post).GetAccountAsync(0) is not { } author)
+        {
+            return [];
+        }
+
+        var facts = await relationships.ViewerFactsAsync(post.AuthorId, accounts);
+        return [.. accounts.Where(a => facts.TryGetValue(a, out var f)
+            && VisibilityPolicy.CanView(post.Visibility, post.Deleted, new ViewerFacts(a == post.AuthorId, author.IsPrivate, f.Follows, f.BlockedEitherWay))
+            && !(leaveOutMuting && f.Muting))];
+    }
 
     public async Task<bool> ResumeFanoutAsync(long? repostedBy, long key)
     {

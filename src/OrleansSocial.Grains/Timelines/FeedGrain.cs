@@ -39,7 +39,7 @@ public sealed class FeedGrain(TimelineStore store) : Grain, IFeedGrain
         return await TimelineRendering.RenderAsync(GrainFactory, viewerId, rows, page.Limit);
     }
 
-    public Task<IReadOnlyList<TagCount>> SearchTagsAsync(string prefix, int limit) => store.TagsAsync(prefix, limit);
+    public Task<IReadOnlyList<TagCount>> SearchTagsAsync(string prefix, long viewerId, int limit) => store.TagsAsync(prefix, viewerId, limit);
 
     public async Task<IReadOnlyList<PostView>> TrendingPostsAsync(long viewerId, int limit, int offset)
     {

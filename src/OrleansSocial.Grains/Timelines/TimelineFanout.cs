@@ -192,7 +192,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         }
 
         var reposter = entry.RepostedBy is { } r ? await _grains.GetGrain<IUserGrain>(r).GetAccountAsync(0).ConfigureAwait(false) : null;
-        var update = UserEvents.Create(UserEventNames.Update, TimelineEvent.From(entry.Key, post, reposter));
+        var update = PostEvents.Of(post, p => UserEvents.Create(UserEventNames.Update, TimelineEvent.From(entry.Key, p, reposter)));
 
         // The actor's own timeline always has it.
         var delivered = 0;
@@ -236,7 +236,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         return Finish(job, delivered, celebrity);
     }
 
-    private async Task<int> DeliverAsync(long[] owners, TimelineEntry entry, UserEvent update)
+    private async Task<int> DeliverAsync(long[] owners, TimelineEntry entry, PostEvents update)
     {
         if (owners.Length == 0)
         {
@@ -268,14 +268,33 @@ public sealed partial class TimelineFanout : IAsyncDisposable
             return Finish(job, 0, skipped: false);
         }
 
+        // Timelines keep an entry after a block or an unfollow (reads filter it): the edit goes only to those who may
+        // still see the post, and who do not mute its author.
         var owners = await _store.OwnersAsync(job.Entry.PostId).ConfigureAwait(false);
-        var updated = UserEvents.Create(UserEventNames.PostUpdated, PostEvent.From(post));
+        owners = await _grains.GetGrain<IPostGrain>(job.Entry.PostId).AudienceAmongAsync(owners, leaveOutMuting: true).ConfigureAwait(false);
+        var updated = PostEvents.Of(post, p => UserEvents.Create(UserEventNames.PostUpdated, PostEvent.From(p)));
         await PublishAsync(owners, updated).ConfigureAwait(false);
         return Finish(job, owners.Length, skipped: false);
     }
 
     // At-most-once like every event: a client that missed one reads the timeline over REST after its `ready`.
     private Task PublishAsync(long[] owners, UserEvent e) => Task.WhenAll(owners.Select(o => UserEvents.For(_services, o).OnNextAsync(e)));
+
+    // A quoted post is embedded only for the owners who may see it themselves; the others get the post as REST shows it
+    // to them, with its quote left out.
+    private async Task PublishAsync(long[] owners, PostEvents events)
+    {
+        if (events.QuoteId is not { } quoted || owners.Length == 0)
+        {
+            await PublishAsync(owners, events.WithQuote).ConfigureAwait(false);
+            return;
+        }
+
+        var allowed = await _grains.GetGrain<IPostGrain>(quoted).AudienceAmongAsync(owners, leaveOutMuting: false).ConfigureAwait(false);
+        var shown = allowed.ToHashSet();
+        await Task.WhenAll(PublishAsync(allowed, events.WithQuote), PublishAsync([.. owners.Where(o => !shown.Contains(o))], events.WithoutQuote!))
+            .ConfigureAwait(false);
+    }
 
     private FanoutResult Finish(FanoutJob job, int deliveries, bool skipped)
     {
@@ -316,6 +335,17 @@ public sealed record TimelineEvent(string Key, PostEvent Post, ActorEvent? Repos
 {
     public static TimelineEvent From(long key, PostView post, PublicAccount? reposter) =>
         new(key.ToString(System.Globalization.CultureInfo.InvariantCulture), PostEvent.From(post), reposter is null ? null : ActorEvent.From(reposter));
+}
+
+/// <summary>
+/// One post event as recipients may get it: with the quoted post embedded (for those who may see that post), and,
+/// when the post quotes one, without it (for the rest).
+/// </summary>
+internal sealed record PostEvents(UserEvent WithQuote, UserEvent? WithoutQuote, Guid? QuoteId)
+{
+    public static PostEvents Of(PostView post, Func<PostView, UserEvent> create) => post.Quote is { } quote
+        ? new(create(post), create(post with { Quote = null }), quote.Id)
+        : new(create(post), null, null);
 }
 
 /// <summary>The payload of <c>delete</c>: the post gone from timelines, or (with a key) one repost of it.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Npgsql;
+using OrleansSocial.Grains.Posts;
 using OrleansSocial.Grains.Users;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
@@ -303,10 +304,7 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time)
         var q = Keyset.Parameter(command, query);
         var v = Keyset.Parameter(command, viewer);
         var sql = new StringBuilder("SELECT p.seq, p.id, p.author_id, NULL::bigint FROM posts p JOIN accounts a ON a.id = p.author_id WHERE p.search @@ websearch_to_tsquery('english', ")
-            .Append(q).Append(") AND p.deleted_at IS NULL AND (p.author_id = ").Append(v)
-            .Append(" OR (p.visibility = 'public' AND NOT a.is_private) OR (p.visibility <> 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ")
-            .Append(v).Append(" AND f.followee_id = p.author_id))) AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ").Append(v)
-            .Append(" AND b.blocked_id = p.author_id) OR (b.blocker_id = p.author_id AND b.blocked_id = ").Append(v).Append("))");
+            .Append(q).Append(") AND ").Append(VisibilitySql.CanView("p", "a", v));
         if (!bestMatch)
         {
             Keyset.Apply(sql, command, "p.seq", page);
@@ -318,16 +316,21 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time)
         return await EntriesAsync(command, sql, new PageQuery(page.Limit)).ConfigureAwait(false);
     }
 
-    /// <summary>Hashtags in use starting with <paramref name="prefix"/>, most used first.</summary>
-    public async Task<IReadOnlyList<TagCount>> TagsAsync(string prefix, int limit)
+    /// <summary>
+    /// Hashtags starting with <paramref name="prefix"/> on posts <paramref name="viewer"/> may see, most used first, each
+    /// with how many of those posts carry it (a tag used only where the viewer cannot look is not listed).
+    /// </summary>
+    public async Task<IReadOnlyList<TagCount>> TagsAsync(string prefix, long viewer, int limit)
     {
-        await using var command = db.CreateCommand("""
-            SELECT t.tag, count(*) FROM post_tags t JOIN posts p ON p.id = t.post_id AND p.deleted_at IS NULL
-            WHERE t.tag LIKE $1 ESCAPE '\' GROUP BY t.tag ORDER BY count(*) DESC, t.tag LIMIT $2
+        await using var command = db.CreateCommand($"""
+            SELECT t.tag, count(*) FROM post_tags t JOIN posts p ON p.id = t.post_id JOIN accounts a ON a.id = p.author_id
+            WHERE t.tag LIKE $1 ESCAPE '\' AND {VisibilitySql.CanView("p", "a", "$3")}
+            GROUP BY t.tag ORDER BY count(*) DESC, t.tag LIMIT $2
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = prefix.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
             .Replace("_", "\\_", StringComparison.Ordinal) + "%" });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        command.Parameters.Add(new NpgsqlParameter { Value = viewer });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var tags = new List<TagCount>();
         while (await r.ReadAsync().ConfigureAwait(false))
@@ -375,12 +378,12 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time)
     /// </summary>
     public async Task<IReadOnlyList<TrendingTag>> TrendingTagsAsync(DateTimeOffset now, int limit)
     {
-        await using var command = db.CreateCommand("""
+        // Trends are the same for everyone: what an anonymous reader may see (public posts of public accounts).
+        await using var command = db.CreateCommand($"""
             WITH uses AS (
                 SELECT t.tag, p.author_id, p.created_at > $1 - interval '1 day' AS recent
                 FROM posts p JOIN accounts a ON a.id = p.author_id JOIN post_tags t ON t.post_id = p.id
-                WHERE p.created_at > $1 - interval '7 days' AND p.created_at <= $1 AND p.deleted_at IS NULL
-                  AND p.visibility = 'public' AND NOT a.is_private),
+                WHERE p.created_at > $1 - interval '7 days' AND p.created_at <= $1 AND {VisibilitySql.CanView("p", "a", "0")}),
             counted AS (
                 SELECT tag, count(DISTINCT author_id) FILTER (WHERE recent) AS accounts,
                        count(DISTINCT author_id) FILTER (WHERE NOT recent) / 6.0 AS baseline

@@ -108,6 +108,34 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         return await RelationshipsAsync(connection, null, viewer, targets, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// What each of <paramref name="viewers"/> is to <paramref name="author"/>, in one statement: whether it follows the
+    /// author (approved), whether a block stands between them either way, and whether it mutes the author now. The
+    /// facts <see cref="OrleansSocial.Posts.VisibilityPolicy"/> decides on, for many viewers at once (live events).
+    /// </summary>
+    public async Task<Dictionary<long, (bool Follows, bool BlockedEitherWay, bool Muting)>> ViewerFactsAsync(long author, long[] viewers)
+    {
+        ArgumentNullException.ThrowIfNull(viewers);
+        await using var command = db.CreateCommand("""
+            SELECT v.id,
+                   EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = v.id AND f.followee_id = $1),
+                   EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = v.id AND b.blocked_id = $1) OR (b.blocker_id = $1 AND b.blocked_id = v.id)),
+                   EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = v.id AND m.muted_id = $1 AND (m.expires_at IS NULL OR m.expires_at > $3))
+            FROM unnest($2::bigint[]) AS v(id)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = author });
+        command.Parameters.Add(new NpgsqlParameter { Value = viewers });
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var facts = new Dictionary<long, (bool, bool, bool)>(viewers.Length);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            facts[reader.GetInt64(0)] = (reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3));
+        }
+
+        return facts;
+    }
+
     /// <summary>An account list: rows of <paramref name="table"/> whose <paramref name="ownerColumn"/> is <paramref name="owner"/>, showing the account in <paramref name="otherColumn"/>; accounts blocked either way by <paramref name="viewer"/> are left out.</summary>
     public async Task<IReadOnlyList<AccountListItem>> ListAsync(string table, string ownerColumn, string otherColumn, object owner, long viewer,
         PageQuery page, CancellationToken ct, string? extraCondition = null)
