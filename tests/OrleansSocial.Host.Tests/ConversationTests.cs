@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Npgsql;
+using OrleansSocial.Realtime;
+using OrleansSocial.Runtime;
 
 namespace OrleansSocial.Host.Tests;
 
@@ -260,7 +263,7 @@ public sealed class ConversationTests(AccountsFactory factory) : IClassFixture<A
         Assert.Equal("second", (await renamed.JsonAsync()).GetProperty("title").GetString());
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
 
-        // c: no conversation, no history, no sending, not in the list; d: sees the history and is unread-free at joining.
+        // c: no conversation, no history, no sending, not in the list; d: sees the messages from when it joined, none before.
         Assert.Equal(HttpStatusCode.NotFound, (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}/messages", token: c.AccessToken)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(client, c, group, "c-1", "still here?")).StatusCode);
         var cList = (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations", token: c.AccessToken)).JsonAsync()).EnumerateArray();
@@ -269,7 +272,7 @@ public sealed class ConversationTests(AccountsFactory factory) : IClassFixture<A
         Assert.Equal([admin.Username, b.Username, d.Username],
             dView.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("account").GetProperty("username").GetString()));
         var dHistory = (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}/messages", token: d.AccessToken)).JsonAsync()).EnumerateArray();
-        Assert.Equal(["after c was removed", "before d joined"], dHistory.Select(m => m.GetProperty("text").GetString()));
+        Assert.Equal(["after c was removed"], dHistory.Select(m => m.GetProperty("text").GetString()));
         Assert.Equal(1, (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations/unread_count", token: d.AccessToken)).JsonAsync()).GetProperty("count").GetInt64());
 
         // The last admin leaves: the longest-standing member (b) becomes admin and can add c back.
@@ -281,6 +284,85 @@ public sealed class ConversationTests(AccountsFactory factory) : IClassFixture<A
         Assert.Equal(HttpStatusCode.OK, readdedByB.StatusCode);
         Assert.Equal("admin", roles[b.Username]);
         Assert.Equal("member", roles[c.Username]);
+    }
+
+    [Fact]
+    public async Task No_one_joins_a_group_in_which_a_block_stands_either_way_and_the_refusal_names_no_one()
+    {
+        using var client = factory.CreateClient();
+        var users = await factory.Services.QuickUsersAsync(5, "gb");
+        var (admin, blocker, blockedByIt, other, outsider) = (users[0], users[1], users[2], users[3], users[4]);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{blockedByIt.Id}/block", token: blocker.AccessToken);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{other.Id}/block", token: outsider.AccessToken);
+        var group = await StartedIdAsync(client, admin, "blocks", blocker, other);
+
+        var addBlocked = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/members", new { account_ids = new[] { IdOf(blockedByIt) } }, admin.AccessToken);
+        var addBlocking = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{group}/members", new { account_ids = new[] { IdOf(outsider) } }, admin.AccessToken);
+        var startTogether = await StartAsync(client, admin, "both", blocker, blockedByIt);
+        var members = (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}", token: admin.AccessToken)).JsonAsync())
+            .GetProperty("members").EnumerateArray().Select(m => m.GetProperty("account").GetProperty("username").GetString()!).ToArray();
+
+        foreach (var refused in new[] { addBlocked, addBlocking, startTogether })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            var body = await refused.Content.ReadAsStringAsync();
+            foreach (var named in new[] { blocker, other, blockedByIt, outsider })
+            {
+                Assert.DoesNotContain(named.Username, body, StringComparison.Ordinal);
+                Assert.DoesNotContain($"\"{IdOf(named)}\"", body, StringComparison.Ordinal);
+                Assert.DoesNotContain($":{IdOf(named)}", body, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal([admin.Username, blocker.Username, other.Username], members);
+    }
+
+    [Fact]
+    public async Task Blocking_a_group_member_hides_their_messages_both_ways_in_history_preview_unread_count_and_live_events()
+    {
+        using var client = factory.CreateClient();
+        var users = await factory.Services.QuickUsersAsync(3, "gh");
+        var (admin, blocker, blocked) = (users[0], users[1], users[2]);
+        var group = await StartedIdAsync(client, admin, "hiding", blocker, blocked);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, blocked, group, "x-1", "from blocked, before the block")).StatusCode);
+        var events = new Dictionary<long, ConcurrentQueue<UserEvent>>();
+        foreach (var user in users)
+        {
+            var queue = events[user.Id] = new ConcurrentQueue<UserEvent>();
+            await factory.Services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(user.Id))
+                .SubscribeAsync(e => { queue.Enqueue(e); return Task.CompletedTask; });
+        }
+
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{blocked.Id}/block", token: blocker.AccessToken);
+        await SendAsync(client, admin, group, "a-1", "from admin");
+        await SendAsync(client, blocked, group, "x-2", "from blocked, after the block");
+        await SendAsync(client, blocker, group, "b-1", "from blocker");
+        await client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/conversations/{group}/messages/3", new { text = "from blocked, edited" }, blocked.AccessToken);
+        for (var i = 0; i < 100 && events[admin.Id].Count(e => e.Name.StartsWith("message", StringComparison.Ordinal)) < 4; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(300);
+        async Task<string[]> HistoryAsync(TestUser u) => [.. (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{group}/messages", token: u.AccessToken))
+            .JsonAsync()).EnumerateArray().Select(m => m.GetProperty("text").GetString()!)];
+        async Task<JsonElement> ListedAsync(TestUser u) => (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations", token: u.AccessToken)).JsonAsync())
+            .EnumerateArray().Single(c => c.GetProperty("conversation").GetProperty("id").GetString() == group);
+        async Task<long> UnreadAsync(TestUser u) =>
+            (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations/unread_count", token: u.AccessToken)).JsonAsync()).GetProperty("count").GetInt64();
+        string[] Texts(TestUser u) => [.. events[u.Id].Where(e => e.Name is UserEventNames.Message or UserEventNames.MessageUpdated)
+            .Select(e => e.Payload.GetProperty("text").GetString()!)];
+
+        Assert.Equal(["from blocker", "from blocked, edited", "from admin", "from blocked, before the block"], await HistoryAsync(admin));
+        Assert.Equal(["from blocker", "from admin"], await HistoryAsync(blocker));
+        Assert.Equal(["from blocked, edited", "from admin", "from blocked, before the block"], await HistoryAsync(blocked));
+        Assert.Equal("from blocker", (await ListedAsync(blocker)).GetProperty("last_message").GetProperty("text").GetString());
+        Assert.Equal("from blocked, edited", (await ListedAsync(blocked)).GetProperty("last_message").GetProperty("text").GetString());
+        Assert.Equal(1, await UnreadAsync(blocker)); // from admin; the blocked member's two are not counted
+        Assert.Equal(1, await UnreadAsync(blocked)); // from admin; the blocker's one is not counted
+        Assert.Equal(["from admin", "from blocked, after the block", "from blocker", "from blocked, edited"], Texts(admin));
+        Assert.Equal(["from admin", "from blocker"], Texts(blocker));
+        Assert.Equal(["from admin", "from blocked, after the block", "from blocked, edited"], Texts(blocked));
     }
 
     [Fact]

@@ -72,7 +72,10 @@ public interface IConversationGrain : IGrainWithGuidKey
     /// </summary>
     Task<ConversationView> StartDirectAsync(long starter, long other);
 
-    /// <summary>Starts a group with its creator as admin; <see cref="ArgumentException"/> names a bad field.</summary>
+    /// <summary>
+    /// Starts a group with its creator as admin; <see cref="ArgumentException"/> names a bad field. Accounts a block stands
+    /// between (either way) are never put in one group (<see cref="OrleansSocial.Posts.ActionRefusedException"/>, naming no one).
+    /// </summary>
     Task<ConversationView> StartGroupAsync(long creator, long[] members, string? title);
 
     [ReadOnly]
@@ -81,7 +84,10 @@ public interface IConversationGrain : IGrainWithGuidKey
     /// <summary>Sends a message (members only); a retry with the same client id returns the first message.</summary>
     Task<MessageView> SendAsync(NewMessage message);
 
-    /// <summary>History, newest first (cursor: the message number), each message with who has read it.</summary>
+    /// <summary>
+    /// History, newest first (cursor: the message number), each message with who has read it: only messages sent since the
+    /// viewer joined, and none from (nor receipts of) members a block stands between them and the viewer.
+    /// </summary>
     [ReadOnly]
     Task<IReadOnlyList<MessageView>> GetMessagesAsync(long viewerId, PageQuery page);
 
@@ -108,7 +114,8 @@ public interface IConversationGrain : IGrainWithGuidKey
 
     /// <summary>
     /// An admin adds accounts to a group (each must accept messages from the admin, as when a group starts; the group's
-    /// size limit holds). Members already in it are left as they are. Everyone gets <c>conversation_updated</c>.
+    /// size limit holds; none may have a block either way with a member). Members already in it are left as they are; new
+    /// ones see the messages sent from then on. Everyone gets <c>conversation_updated</c>.
     /// </summary>
     Task<ConversationView> AddMembersAsync(long adminId, long[] accounts);
 

@@ -111,6 +111,10 @@ public interface IUserGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task<long[]> GetFolloweesAsync();
 
+    /// <summary>The accounts a block stands between this account and, either way (from its relationship summary).</summary>
+    [AlwaysInterleave]
+    Task<long[]> GetBlockedEitherWayAsync();
+
     /// <summary>The accounts this account mutes now (expired mutes left out).</summary>
     [AlwaysInterleave]
     Task<long[]> GetMutingAsync();

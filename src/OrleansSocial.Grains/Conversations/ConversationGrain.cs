@@ -69,6 +69,8 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
             await RefuseUnlessAcceptedAsync(creator, member);
         }
 
+        await RefuseAcrossBlocksAsync(everyone[1..], everyone);
+
         await store.CreateAsync(Id, ConversationKinds.Group, name, creator, everyone);
         _conversation = await store.LoadAsync(Id);
         return await ViewAsync(creator);
@@ -96,6 +98,8 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
         {
             await RefuseUnlessAcceptedAsync(adminId, account);
         }
+
+        await RefuseAcrossBlocksAsync(added, [.. conversation.Members.Select(m => m.Account), .. added]);
 
         if (added.Length > 0)
         {
@@ -210,10 +214,11 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     public async Task<IReadOnlyList<MessageView>> GetMessagesAsync(long viewerId, PageQuery page)
     {
         var conversation = MemberOnly(viewerId);
-        var messages = await store.MessagesAsync(Id, page);
+        var messages = await store.MessagesAsync(Id, viewerId, page);
+        var blocked = await BlockedEitherWayAsync(viewerId);
         return [.. messages.Select(m => m with
         {
-            ReadBy = [.. conversation.Members.Where(x => x.Account != m.SenderId && x.ReadSeq >= m.Seq).Select(x => x.Account)],
+            ReadBy = [.. conversation.Members.Where(x => x.Account != m.SenderId && x.ReadSeq >= m.Seq && !blocked.Contains(x.Account)).Select(x => x.Account)],
         })];
     }
 
@@ -237,7 +242,7 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
         };
         var e = UserEvents.Create(UserEventNames.Read, new ReadEvent(Id.ToString(),
             memberId.ToString(CultureInfo.InvariantCulture), pointer.ToString(CultureInfo.InvariantCulture), direct ? now : null));
-        await UserEvents.PublishAsync(ServiceProvider, Others(conversation, memberId), e);
+        await UserEvents.PublishAsync(ServiceProvider, await OthersAsync(conversation, memberId), e);
         return pointer;
     }
 
@@ -273,10 +278,12 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
         : message.SenderId != memberId ? throw new ActionRefusedException("Only its sender can change a message.")
         : message;
 
-    private Task PublishAsync(ConversationRecord conversation, string name, MessageView message)
+    // The sender's own connections get it too; members a block stands between them and the sender do not.
+    private async Task PublishAsync(ConversationRecord conversation, string name, MessageView message)
     {
         var e = UserEvents.Create(name, MessageEvent.From(message));
-        return UserEvents.PublishAsync(ServiceProvider, conversation.Members.Select(m => m.Account), e);
+        var blocked = await BlockedEitherWayAsync(message.SenderId);
+        await UserEvents.PublishAsync(ServiceProvider, conversation.Members.Select(m => m.Account).Where(a => !blocked.Contains(a)), e);
     }
 
     public async Task TypingAsync(long memberId)
@@ -327,14 +334,30 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     }
 
     // Typing is never stored: the event goes to the other members' connections.
-    private Task PublishTypingAsync(string name, long memberId)
+    private async Task PublishTypingAsync(string name, long memberId)
     {
         var e = UserEvents.Create(name, new TypingEvent(Id.ToString(), memberId.ToString(CultureInfo.InvariantCulture)));
-        return UserEvents.PublishAsync(ServiceProvider, Others(_conversation!, memberId), e);
+        await UserEvents.PublishAsync(ServiceProvider, await OthersAsync(_conversation!, memberId), e);
     }
 
-    private static IEnumerable<long> Others(ConversationRecord conversation, long memberId) =>
-        conversation.Members.Select(m => m.Account).Where(a => a != memberId);
+    // The other members who hear of what a member does: not those a block stands between them and the member.
+    private async Task<IEnumerable<long>> OthersAsync(ConversationRecord conversation, long memberId)
+    {
+        var blocked = await BlockedEitherWayAsync(memberId);
+        return conversation.Members.Select(m => m.Account).Where(a => a != memberId && !blocked.Contains(a));
+    }
+
+    // From the account's grain (in memory); usually empty.
+    private Task<long[]> BlockedEitherWayAsync(long accountId) => GrainFactory.GetGrain<IUserGrain>(accountId).GetBlockedEitherWayAsync();
+
+    // Accounts a block stands between are never put in one group; the refusal does not say who.
+    private async Task RefuseAcrossBlocksAsync(long[] joining, long[] everyone)
+    {
+        if (joining.Length > 0 && await store.BlockStandsAmongAsync(joining, everyone))
+        {
+            throw new ActionRefusedException("These accounts cannot be in one group.");
+        }
+    }
 
     // Anyone but a member sees no conversation at all.
     private ConversationRecord MemberOnly(long accountId) =>

@@ -93,13 +93,25 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         await tx.CommitAsync().ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<MessageView>> MessagesAsync(Guid conversation, PageQuery page)
+    /// <summary>
+    /// What a member may see of a conversation's messages (<c>x</c>) as member row <c>m</c>: those sent after they joined,
+    /// and none from an account a block stands between them and (either way).
+    /// </summary>
+    internal const string ShownToMember = """
+        x.seq > m.joined_seq
+        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = m.account_id AND b.blocked_id = x.sender_id)
+                                               OR (b.blocker_id = x.sender_id AND b.blocked_id = m.account_id))
+        """;
+
+    /// <summary>The conversation's messages <paramref name="viewer"/> may see (<see cref="ShownToMember"/>), newest first.</summary>
+    public async Task<IReadOnlyList<MessageView>> MessagesAsync(Guid conversation, long viewer, PageQuery page)
     {
         ArgumentNullException.ThrowIfNull(page);
         await using var command = new NpgsqlCommand();
-        var sql = new StringBuilder("SELECT " + MessageColumns + " FROM messages WHERE conversation_id = ")
-            .Append(Keyset.Parameter(command, conversation));
-        Keyset.Apply(sql, command, "seq", page);
+        var sql = new StringBuilder("SELECT " + MessageColumnsOfX + " FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.account_id = ")
+            .Append(Keyset.Parameter(command, viewer)).Append(" WHERE x.conversation_id = ").Append(Keyset.Parameter(command, conversation))
+            .Append(" AND ").Append(ShownToMember);
+        Keyset.Apply(sql, command, "x.seq", page);
         command.CommandText = sql.ToString();
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         command.Connection = connection;
@@ -161,15 +173,16 @@ public sealed class ConversationStore(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Adds members to a group (those already in it are left as they are); each starts having read everything so far.
+    /// Adds members to a group (those already in it are left as they are); each starts having read everything so far, and
+    /// sees only the messages sent after <paramref name="readSeq"/> (from when they joined).
     /// Unknown accounts are <see cref="KeyNotFoundException"/>.
     /// </summary>
     public async Task AddMembersAsync(Guid conversation, IReadOnlyList<long> members, long readSeq)
     {
         ArgumentNullException.ThrowIfNull(members);
         await using var command = db.CreateCommand("""
-            INSERT INTO conversation_members (conversation_id, account_id, role, read_seq)
-            SELECT $1, m, 'member', $3 FROM unnest($2::bigint[]) AS t(m) ON CONFLICT DO NOTHING
+            INSERT INTO conversation_members (conversation_id, account_id, role, read_seq, joined_seq)
+            SELECT $1, m, 'member', $3, $3 FROM unnest($2::bigint[]) AS t(m) ON CONFLICT DO NOTHING
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = conversation });
         command.Parameters.Add(new NpgsqlParameter { Value = members.ToArray() });
@@ -223,11 +236,12 @@ public sealed class ConversationStore(NpgsqlDataSource db)
                    ARRAY(SELECT role FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
                    ARRAY(SELECT read_seq FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
                    lm.conversation_id, lm.seq, lm.sender_id, lm.client_id, lm.text, lm.reply_to, lm.created_at, lm.edited_at, lm.deleted_at, lm.read_at,
-                   (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.account_id AND x.deleted_at IS NULL)
+                   (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.account_id AND x.deleted_at IS NULL
+                      AND XSHOWN)
             FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-            LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq
+            LEFT JOIN LATERAL (SELECT * FROM messages x WHERE x.conversation_id = c.id AND XSHOWN ORDER BY x.seq DESC LIMIT 1) lm ON true
             WHERE m.account_id =
-            """).Append(' ').Append(me);
+            """).Replace("XSHOWN", ShownToMember).Append(' ').Append(me);
         Keyset.Apply(sql, command, "c.activity", page);
         command.CommandText = sql.ToString();
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
@@ -248,13 +262,13 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         return Keyset.NewestFirst(rows, page);
     }
 
-    /// <summary>Messages of others after the account's read pointers, across its conversations.</summary>
+    /// <summary>Messages of others after the account's read pointers that it may see, across its conversations.</summary>
     public async Task<long> UnreadAsync(long account)
     {
         await using var command = db.CreateCommand("""
             SELECT count(*) FROM conversation_members m JOIN messages x ON x.conversation_id = m.conversation_id AND x.seq > m.read_seq
             WHERE m.account_id = $1 AND x.sender_id <> $1 AND x.deleted_at IS NULL
-            """);
+            """ + " AND " + ShownToMember);
         command.Parameters.Add(new NpgsqlParameter { Value = account });
         return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
     }
@@ -291,6 +305,23 @@ public sealed class ConversationStore(NpgsqlDataSource db)
 
     // The columns Read expects, in its order.
     internal const string MessageColumns = "conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at, read_at";
+
+    private const string MessageColumnsOfX =
+        "x.conversation_id, x.seq, x.sender_id, x.client_id, x.text, x.reply_to, x.created_at, x.edited_at, x.deleted_at, x.read_at";
+
+    /// <summary>
+    /// Whether a block stands (either way) between one of <paramref name="joining"/> and another of
+    /// <paramref name="everyone"/>: such accounts are not put in one group.
+    /// </summary>
+    public async Task<bool> BlockStandsAmongAsync(long[] joining, long[] everyone)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = ANY($1) AND blocked_id = ANY($2)) OR (blocker_id = ANY($2) AND blocked_id = ANY($1)))
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = joining });
+        command.Parameters.Add(new NpgsqlParameter { Value = everyone });
+        return (bool)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+    }
 
     internal static MessageView Read(NpgsqlDataReader r, int at)
     {

@@ -32,6 +32,25 @@ public sealed class RelationSummary
             ? new RelationFacts(p.Following, p.Blocking, p.BlockedBy, p.Muting && (p.MutedUntil is null || p.MutedUntil > now))
             : RelationFacts.None;
 
+    /// <summary>
+    /// The accounts a block stands between this one and (either way). The array is shared until the next change: read it
+    /// only.
+    /// </summary>
+    public long[] BlockedEitherWay
+    {
+        get
+        {
+            if (_blocked is not { } held || held.Changes != _changes)
+            {
+                _blocked = held = (_changes, [.. _pairs.Where(p => p.Value.Blocking || p.Value.BlockedBy).Select(p => p.Key)]);
+            }
+
+            return held.Ids;
+        }
+    }
+
+    private (long Changes, long[] Ids)? _blocked;
+
     /// <summary>The accounts this one follows.</summary>
     public IEnumerable<long> Followees => _pairs.Where(p => p.Value.Following).Select(p => p.Key);
 

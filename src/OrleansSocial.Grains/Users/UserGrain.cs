@@ -192,12 +192,17 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
         return [.. _relations.Followees];
     }
 
-    private static readonly Task<long[]> NoneMuted = Task.FromResult<long[]>([]);
+    // Asked on every message of a conversation (who must not get it): from memory, without allocating when none.
+    public Task<long[]> GetBlockedEitherWayAsync() =>
+        !_relations.IsLoaded ? AfterRelationsLoadAsync(GetBlockedEitherWayAsync)
+        : _relations.BlockedEitherWay is { Length: > 0 } blocked ? Task.FromResult<long[]>([.. blocked]) : NoAccounts;
+
+    private static readonly Task<long[]> NoAccounts = Task.FromResult<long[]>([]);
 
     // Asked on every home timeline read: answered from memory, without allocating when no one is muted.
     public Task<long[]> GetMutingAsync() =>
         !_relations.IsLoaded ? AfterRelationsLoadAsync(GetMutingAsync)
-        : MutingNow() is { Length: > 0 } muting ? Task.FromResult(muting) : NoneMuted;
+        : MutingNow() is { Length: > 0 } muting ? Task.FromResult(muting) : NoAccounts;
 
     // A copy: the summary's array is shared until the next change.
     private long[] MutingNow() => _relations.Muting(time.GetUtcNow()) is { Length: > 0 } muting ? [.. muting] : [];
