@@ -183,7 +183,7 @@ public static class ApiHosting
         app.MapHub<EventsHub>("/hubs/events");
 
         // Accounts live in PostgreSQL: without it (the in-memory development mode) there are none to serve.
-        var api = app.MapGroup("/api/v1");
+        var api = app.MapGroup("/api/v1").CheckClientText();
         if (app.Services.GetService<AccountStore>() is not null)
         {
             api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints()

@@ -53,7 +53,7 @@ public sealed class ProfileTests(AccountsFactory factory) : IClassFixture<Accoun
         var user = await client.NewUserAsync("pr");
 
         var response = await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me",
-            new { display_name = new string('x', 51), bio = "bell\u0007", website = "javascript:alert(1)", is_private = true }, user.AccessToken);
+            new { display_name = new string('x', 51), bio = new string('y', 501), website = "javascript:alert(1)", is_private = true }, user.AccessToken);
         var problem = await response.JsonAsync();
         var me = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: user.AccessToken)).JsonAsync();
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
+using OrleansSocial.Text;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Posts;
@@ -86,7 +87,7 @@ public static partial class PostText
 
     /// <summary>Hashtags (<c>#tag</c>: letters, digits, underscores; stored lower-case), distinct, in order of appearance.</summary>
     public static IReadOnlyList<string> Tags(string text) =>
-        TagPattern().Matches(text).Select(m => m.Groups[1].Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Take(30).ToArray();
+        TagPattern().Matches(ClientText.Nfc(text)).Select(m => m.Groups[1].Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Take(30).ToArray();
 
     /// <summary>Mentioned usernames (<c>@name</c>), lower-case, distinct.</summary>
     public static IReadOnlyList<string> MentionedUsernames(string text) =>
@@ -96,7 +97,7 @@ public static partial class PostText
     public static string? Problem(string? text, int maxLength) =>
         string.IsNullOrWhiteSpace(text) ? "The post needs some text."
         : text.Trim().Length > maxLength ? $"A post is at most {maxLength} characters."
-        : text.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t') ? "The text contains control characters."
+        : ClientText.Problem(text, longText: true) is { } problem ? problem
         : null;
 
     [GeneratedRegex(@"(?<![\p{L}\p{N}_&/])#([\p{L}\p{N}_]{1,100})")]
@@ -112,7 +113,7 @@ public static partial class TagRules
     /// <summary>The stored form of <paramref name="tag"/>; <see cref="ArgumentException"/> naming <c>tag</c> when it is not a hashtag.</summary>
     public static string Normalize(string? tag)
     {
-        var name = (tag ?? "").Trim().TrimStart('#');
+        var name = ClientText.Nfc((tag ?? "").Trim().TrimStart('#'));
         return TagName().IsMatch(name)
             ? name.ToLowerInvariant()
             : throw new ArgumentException("A hashtag is 1 to 100 letters, digits or underscores.", "tag");

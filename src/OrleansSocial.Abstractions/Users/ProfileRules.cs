@@ -1,3 +1,5 @@
+using OrleansSocial.Text;
+
 namespace OrleansSocial.Users;
 
 /// <summary>What a profile may contain. The front end reports every broken rule; the grain refuses them again.</summary>
@@ -12,12 +14,16 @@ public static class ProfileRules
     {
         ArgumentNullException.ThrowIfNull(update);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (update.DisplayName is { } name && (name.Trim().Length > MaxDisplayNameLength || HasControlCharacters(name, allowNewlines: false)))
+        if (update.DisplayName is { } name && (name.Trim().Length > MaxDisplayNameLength || ClientText.Problem(name, longText: false) is not null))
         {
             errors["display_name"] = [$"The display name is at most {MaxDisplayNameLength} characters, on one line."];
         }
+        else if (update.DisplayName is { } shown && ClientText.HasBidiControls(shown))
+        {
+            errors["display_name"] = ["The display name may not contain bidirectional formatting characters."];
+        }
 
-        if (update.Bio is { } bio && (bio.Trim().Length > MaxBioLength || HasControlCharacters(bio, allowNewlines: true)))
+        if (update.Bio is { } bio && (bio.Trim().Length > MaxBioLength || ClientText.Problem(bio, longText: true) is not null))
         {
             errors["bio"] = [$"The bio is at most {MaxBioLength} characters of text."];
         }
@@ -42,8 +48,8 @@ public static class ProfileRules
         ArgumentNullException.ThrowIfNull(update);
         return current with
         {
-            DisplayName = update.DisplayName?.Trim() ?? current.DisplayName,
-            Bio = update.Bio?.Trim() ?? current.Bio,
+            DisplayName = update.DisplayName is { } name ? ClientText.Nfc(name.Trim()) : current.DisplayName,
+            Bio = update.Bio is { } bio ? ClientText.Nfc(bio.Trim()) : current.Bio,
             Website = update.Website?.Trim() ?? current.Website,
             IsPrivate = update.IsPrivate ?? current.IsPrivate,
             DmPolicy = update.DmPolicy ?? current.DmPolicy,
@@ -55,7 +61,4 @@ public static class ProfileRules
         && Uri.TryCreate(value, UriKind.Absolute, out var uri)
         && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
         && !string.IsNullOrEmpty(uri.Host);
-
-    private static bool HasControlCharacters(string value, bool allowNewlines) =>
-        value.Any(c => char.IsControl(c) && !(allowNewlines && c is '\n' or '\r'));
 }

@@ -16,7 +16,7 @@ namespace OrleansSocial.Api.Accounts;
 public sealed record RegisterRequest(string? Username, string? Email, string? Password);
 
 /// <summary>Body of <c>PATCH /api/v1/accounts/me</c>: fields left out (or null) are unchanged; "" clears a text field.</summary>
-public sealed record UpdateProfileRequest(string? DisplayName, string? Bio, string? Website, bool? IsPrivate, string? DmPolicy);
+public sealed record UpdateProfileRequest(string? DisplayName, [property: LongText] string? Bio, string? Website, bool? IsPrivate, string? DmPolicy);
 
 /// <summary>Body of <c>POST /api/v1/accounts/verify_email</c>: the token from the verification email.</summary>
 public sealed record TokenRequest(string? Token);

@@ -1,6 +1,8 @@
 using Npgsql;
 using OrleansSocial.Users;
 
+using OrleansSocial.Text;
+
 namespace OrleansSocial.Api.Accounts;
 
 /// <summary>An account row.</summary>
@@ -24,15 +26,18 @@ public sealed class AccountStore(NpgsqlDataSource db)
 {
     private const string Columns = "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, failed_logins, locked_until, email_verified_at IS NOT NULL";
 
-    /// <summary>Inserts an account; a taken username or email (case-insensitively) is reported, never thrown.</summary>
+    /// <summary>
+    /// Inserts an account; a taken username or email (case-insensitively, in normalisation form C, as every lookup
+    /// compares them) is reported, never thrown.
+    /// </summary>
     public async Task<(Account? Account, CreateAccountConflict Conflict)> CreateAsync(string username, string email, string passwordHash, CancellationToken ct)
     {
         await using var command = db.CreateCommand($"""
             INSERT INTO accounts (username, email, password_hash, display_name) VALUES ($1, $2, $3, $1)
             RETURNING {Columns}
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = username });
-        command.Parameters.Add(new NpgsqlParameter { Value = email });
+        command.Parameters.Add(new NpgsqlParameter { Value = ClientText.Nfc(username) });
+        command.Parameters.Add(new NpgsqlParameter { Value = ClientText.Nfc(email) });
         command.Parameters.Add(new NpgsqlParameter { Value = passwordHash });
         try
         {
@@ -48,10 +53,10 @@ public sealed class AccountStore(NpgsqlDataSource db)
 
     /// <summary>The account whose username or email is <paramref name="login"/> (case-insensitively).</summary>
     public Task<Account?> FindByLoginAsync(string login, CancellationToken ct) =>
-        QuerySingleAsync($"SELECT {Columns} FROM accounts WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1", login, ct);
+        QuerySingleAsync($"SELECT {Columns} FROM accounts WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1", ClientText.Nfc(login), ct);
 
     public Task<Account?> FindByEmailAsync(string email, CancellationToken ct) =>
-        QuerySingleAsync($"SELECT {Columns} FROM accounts WHERE lower(email) = lower($1)", email, ct);
+        QuerySingleAsync($"SELECT {Columns} FROM accounts WHERE lower(email) = lower($1)", ClientText.Nfc(email), ct);
 
     /// <summary>Marks the address confirmed if it is still the account's address; false otherwise.</summary>
     public async Task<bool> MarkEmailVerifiedAsync(long id, string email, CancellationToken ct)
@@ -59,7 +64,7 @@ public sealed class AccountStore(NpgsqlDataSource db)
         await using var command = db.CreateCommand(
             "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1 AND lower(email) = lower($2)");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
-        command.Parameters.Add(new NpgsqlParameter { Value = email });
+        command.Parameters.Add(new NpgsqlParameter { Value = ClientText.Nfc(email) });
         return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
     }
 

@@ -15,7 +15,7 @@ namespace OrleansSocial.Api.Conversations;
 public sealed record StartConversationRequest(string[]? ParticipantIds, string? Title);
 
 /// <summary>Body of <c>POST /api/v1/conversations/{id}/messages</c>.</summary>
-public sealed record SendMessageRequest(string? ClientId, string? Text, string? ReplyTo);
+public sealed record SendMessageRequest(string? ClientId, [property: LongText] string? Text, string? ReplyTo);
 
 public sealed record MemberResponse(PublicAccountResponse Account, string Role, string LastReadId);
 
@@ -51,7 +51,7 @@ public sealed record RenameConversationRequest(string? Title);
 public sealed record ConversationListItemResponse(string Id, ConversationResponse Conversation, MessageResponse? LastMessage, long UnreadCount);
 
 /// <summary>Body of <c>PATCH /api/v1/conversations/{id}/messages/{messageId}</c>.</summary>
-public sealed record EditMessageRequest(string? Text);
+public sealed record EditMessageRequest([property: LongText] string? Text);
 
 /// <summary>Body of <c>POST /api/v1/conversations/{id}/read</c>.</summary>
 public sealed record MarkReadRequest(string? MessageId);

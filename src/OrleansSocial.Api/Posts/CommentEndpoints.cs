@@ -12,10 +12,10 @@ using OrleansSocial.Runtime;
 namespace OrleansSocial.Api.Posts;
 
 /// <summary>Body of <c>POST /api/v1/posts/{id}/comments</c>: the text, and the comment it replies to, if any.</summary>
-public sealed record CreateCommentRequest(string? Text, string? ParentCommentId);
+public sealed record CreateCommentRequest([property: LongText] string? Text, string? ParentCommentId);
 
 /// <summary>Body of <c>PATCH /api/v1/posts/{id}/comments/{commentId}</c>.</summary>
-public sealed record EditCommentRequest(string? Text);
+public sealed record EditCommentRequest([property: LongText] string? Text);
 
 public sealed record CommentResponse(
     string Id, string PostId, PublicAccountResponse Author, string Text, string? ParentCommentId, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt,

@@ -16,10 +16,10 @@ using OrleansSocial.Users;
 namespace OrleansSocial.Api.Posts;
 
 /// <summary>Body of <c>POST /api/v1/posts</c>.</summary>
-public sealed record CreatePostRequest(string? Text, string? Visibility, string? QuoteId);
+public sealed record CreatePostRequest([property: LongText] string? Text, string? Visibility, string? QuoteId);
 
 /// <summary>Body of <c>PATCH /api/v1/posts/{id}</c>.</summary>
-public sealed record EditPostRequest(string? Text);
+public sealed record EditPostRequest([property: LongText] string? Text);
 
 public sealed record MentionResponse(string Id, string Username);
 
