@@ -93,8 +93,9 @@ public static class ApiHosting
         builder.Services.AddSingleton(sp => new TokenService(auth, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService, TimeProvider>((o, tokens, time) =>
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService, TimeProvider, IServiceProvider>((o, tokens, time, services) =>
         {
+            var revocations = services.GetService<SessionRevocations>();
             o.MapInboundClaims = false;
             o.TokenHandlers.Clear();
             o.TokenHandlers.Add(new CachingTokenHandler(time) { MapInboundClaims = false });
@@ -108,6 +109,18 @@ public static class ApiHosting
                     if (context.Request.Path.StartsWithSegments("/hubs") && context.Request.Query["access_token"] is { Count: 1 } token)
                     {
                         context.Token = token[0];
+                    }
+
+                    return Task.CompletedTask;
+                },
+
+                // A signed-out session's access tokens stop working before they expire (SessionRevocations).
+                OnTokenValidated = context =>
+                {
+                    if (revocations is { IsEmpty: false } && context.Principal?.FindFirst("sid")?.Value is { } sid && Guid.TryParseExact(sid, "N", out var session)
+                        && revocations.IsRevoked(session))
+                    {
+                        context.Fail("The session is signed out.");
                     }
 
                     return Task.CompletedTask;
@@ -129,7 +142,10 @@ public static class ApiHosting
         {
             builder.Services.AddKeyedSingleton(PostgresKey, (_, _) => NpgsqlDataSource.Create(postgres));
             builder.Services.AddSingleton(sp => new AccountStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
-            builder.Services.AddSingleton(sp => new SessionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SessionRevocations>(sp, sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
+            builder.Services.AddSingleton(sp => new SessionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<SessionRevocations>()));
             builder.Services.AddSingleton(sp => new EmailTokenStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             AddEmail(builder);
             builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Admin").Get<AdminOptions>() ?? new AdminOptions());

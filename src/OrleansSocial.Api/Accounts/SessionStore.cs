@@ -18,7 +18,7 @@ public enum RefreshOutcome
 }
 
 /// <summary>The <c>sessions</c> and <c>refresh_tokens</c> tables.</summary>
-public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time)
+public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, SessionRevocations? revocations = null)
 {
     public static TimeSpan RefreshTokenLifetime { get; } = TimeSpan.FromDays(7);
 
@@ -83,6 +83,7 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time)
         {
             await RevokeAsync(connection, transaction, sessionId, now, ct).ConfigureAwait(false);
             await transaction.CommitAsync(ct).ConfigureAwait(false);
+            revocations?.Revoked([sessionId]);
             return (RefreshOutcome.Reused, session, null);
         }
 
@@ -134,17 +135,26 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time)
         command.Parameters.Add(new NpgsqlParameter { Value = sessionId });
         command.Parameters.Add(new NpgsqlParameter { Value = accountId });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-        return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+        if (await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) != 1)
+        {
+            return false;
+        }
+
+        revocations?.Revoked([sessionId]);
+        return true;
     }
 
     /// <summary>Revokes every session of the account except <paramref name="keep"/>; returns how many.</summary>
     public async Task<int> RevokeOthersAsync(long accountId, Guid keep, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("UPDATE sessions SET revoked_at = $3 WHERE account_id = $1 AND id <> $2 AND revoked_at IS NULL");
+        await using var command = db.CreateCommand(
+            "WITH revoked AS (UPDATE sessions SET revoked_at = $3 WHERE account_id = $1 AND id <> $2 AND revoked_at IS NULL RETURNING id) SELECT ARRAY(SELECT id FROM revoked)");
         command.Parameters.Add(new NpgsqlParameter { Value = accountId });
         command.Parameters.Add(new NpgsqlParameter { Value = keep });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-        return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        var revoked = (Guid[])(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        revocations?.Revoked(revoked);
+        return revoked.Length;
     }
 
     private static async Task<Session?> GetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken ct)

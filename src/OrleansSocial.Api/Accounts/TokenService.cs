@@ -23,6 +23,12 @@ public sealed class AuthOptions
     public int LockoutThreshold { get; set; } = 5;
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How often each front end reads the sessions signed out elsewhere: the longest a signed-out session's access token
+    /// keeps working on another front end. Default 2 s.
+    /// </summary>
+    public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>Issues and describes the validation of JWT access tokens (HMAC-SHA256).</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansSocial.Realtime;
 using OrleansSocial.Runtime;
 
@@ -14,8 +15,11 @@ namespace OrleansSocial.Api.Realtime;
 /// Delivery is at-most-once: a reconnecting client catches up over REST.
 /// </summary>
 [Authorize]
-public sealed class EventsHub(ConnectionRelay relay, PresenceReporter presence, IGrainFactory grains) : Hub
+public sealed class EventsHub(ConnectionRelay relay, PresenceReporter presence, IGrainFactory grains, IServiceProvider services) : Hub
 {
+    // The connection closes when its session is signed out.
+    private Guid? Session => Context.User?.FindFirstValue("sid") is { } sid && Guid.TryParseExact(sid, "N", out var id) ? id : null;
+
     /// <summary>
     /// Client → server: the caller has read the conversation up to <paramref name="messageId"/> (as
     /// <c>POST /api/v1/conversations/{id}/read</c>); returns the read pointer. Not a member: an error, as for a missing one.
@@ -62,6 +66,11 @@ public sealed class EventsHub(ConnectionRelay relay, PresenceReporter presence, 
     public override async Task OnConnectedAsync()
     {
         var userId = Context.User?.FindFirstValue("sub") ?? throw new HubException("Not signed in.");
+        if (Session is { } session)
+        {
+            services.GetService<OrleansSocial.Api.Accounts.SessionRevocations>()?.Connected(session, Context);
+        }
+
         await relay.ConnectAsync(Context.ConnectionId, userId).ConfigureAwait(false);
         await base.OnConnectedAsync().ConfigureAwait(false);
         await presence.ConnectedAsync(Me()).ConfigureAwait(false);
@@ -72,6 +81,11 @@ public sealed class EventsHub(ConnectionRelay relay, PresenceReporter presence, 
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
+        if (Session is { } session)
+        {
+            services.GetService<OrleansSocial.Api.Accounts.SessionRevocations>()?.Disconnected(session, Context.ConnectionId);
+        }
+
         await relay.DisconnectAsync(Context.ConnectionId).ConfigureAwait(false);
         await presence.DisconnectedAsync(Me()).ConfigureAwait(false);
         await base.OnDisconnectedAsync(exception).ConfigureAwait(false);
