@@ -7,6 +7,7 @@
 #   ./build.sh bench social    likes over HTTP vs raw inserts, post reads vs a bare endpoint (about 2 minutes)
 #   ./build.sh bench feeds     fan-out to 10,000 followers, post accept p99, home timeline reads (about 3 minutes)
 #   ./build.sh bench messaging DM sends over HTTP, send-to-SignalR delivery p99 at 500 msg/s, hub Typing calls/s (about 2 minutes)
+#   ./build.sh keys list|rotate|retire <kid>   the access-token signing key ring of the embedded run (.data/keys)
 #   ./build.sh bench frontend  HTTP requests/s (bare Kestrel vs authenticated grain read) and SignalR fan-out latency (about 1 minute)
 set -euo pipefail
 
@@ -123,7 +124,12 @@ cmd_test() {
 
 # The embedded default of `./build.sh run`: a private PostgreSQL cluster under .data/postgres, created on first run,
 # started for the lifetime of the host and stopped after it. Set ConnectionStrings__Postgres to use your own instead.
+# .data belongs to the user running the host (mode 0711: the database's OS user may only pass through to its own
+# directory); the access-token signing keys live in .data/keys (0700, written by the host). The server listens on
+# 127.0.0.1 and its Unix socket in its own private directory, and asks every client, local or TCP, for a password
+# generated on first run into .data/postgres-password (0600): no other local user can connect.
 PG_DATA="$ROOT/.data/postgres"
+PG_PASSWORD_FILE="$ROOT/.data/postgres-password"
 PG_PORT="${ORLEANSSOCIAL_PG_PORT:-55432}"
 
 pg_bin() {
@@ -137,29 +143,72 @@ as_pg_user() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# .data: ours, closed to others but passable, so the database's OS user reaches .data/postgres (its own, 0700).
+prepare_data_dir() {
+  mkdir -p "$ROOT/.data"
+  if [ "$(id -u)" -eq 0 ]; then chown "$(id -u):$(id -g)" "$ROOT/.data"; fi
+  chmod 711 "$ROOT/.data"
+  if [ -d "$ROOT/.data/keys" ] && [ "$(id -u)" -eq 0 ]; then chown -R "$(id -u):$(id -g)" "$ROOT/.data/keys"; fi
+  if [ -f "$ROOT/.data/jwt-signing-key" ] && [ "$(id -u)" -eq 0 ]; then chown "$(id -u):$(id -g)" "$ROOT/.data/jwt-signing-key"; fi
+  if [ ! -s "$PG_PASSWORD_FILE" ]; then
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$PG_PASSWORD_FILE")
+  fi
+  chmod 600 "$PG_PASSWORD_FILE"
+}
+
+# Clusters made by earlier versions trusted every local connection: give the superuser the generated password and
+# ask for it from then on (the server is reached through its private socket for that, as its OS user).
+require_pg_password() {
+  local bin="$1"
+  if ! grep -qE '^[^#]*[[:space:]]trust([[:space:]]|$)' "$PG_DATA/pg_hba.conf"; then return; fi
+  log "PostgreSQL in $PG_DATA trusted local connections: switching it to a password"
+  as_pg_user "$bin/pg_ctl" -D "$PG_DATA" -w -l "$PG_DATA/server.log" -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=" start >/dev/null
+  as_pg_user "$bin/psql" -h "$PG_DATA" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
+    -c "ALTER USER postgres PASSWORD '$(cat "$PG_PASSWORD_FILE")'" >/dev/null
+  as_pg_user "$bin/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+  as_pg_user sh -c "printf '%s\n' 'local all all scram-sha-256' 'host all all 127.0.0.1/32 scram-sha-256' 'host all all ::1/128 scram-sha-256' > '$PG_DATA/pg_hba.conf'"
+}
+
 start_embedded_postgres() {
   local bin
   bin="$(pg_bin)"
+  prepare_data_dir
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     log "initialising PostgreSQL in $PG_DATA (first run)"
     mkdir -p "$PG_DATA"
-    if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$ROOT/.data"; fi
-    as_pg_user "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$PG_DATA"; fi
+    chmod 700 "$PG_DATA"
+    local pwfile
+    pwfile="$(mktemp)"
+    cp "$PG_PASSWORD_FILE" "$pwfile"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$pwfile"; fi
+    as_pg_user "$bin/initdb" -D "$PG_DATA" -U postgres --auth=scram-sha-256 --pwfile="$pwfile" -E UTF8 --no-locale >/dev/null
+    rm -f "$pwfile"
   fi
-  log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  require_pg_password "$bin"
+  log "starting PostgreSQL on 127.0.0.1:$PG_PORT (password in .data/postgres-password)"
   as_pg_user "$bin/pg_ctl" -D "$PG_DATA" -w -l "$PG_DATA/server.log" \
     -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1" start >/dev/null
   trap 'as_pg_user "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true' EXIT
-  if ! as_pg_user "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'orleanssocial'" | grep -q 1; then
-    as_pg_user "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE orleanssocial" >/dev/null
+  export PGPASSWORD
+  PGPASSWORD="$(cat "$PG_PASSWORD_FILE")"
+  if ! "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'orleanssocial'" | grep -q 1; then
+    "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "CREATE DATABASE orleanssocial" >/dev/null
   fi
-  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=orleanssocial"
+  unset PGPASSWORD
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Password=$(cat "$PG_PASSWORD_FILE");Database=orleanssocial"
 }
 
 cmd_run() {
   ensure_dotnet
   ensure_packages
   if [ -z "${ConnectionStrings__Postgres:-}" ]; then start_embedded_postgres; fi
+  if [ -z "${Accounts__RequireVerifiedEmail:-}" ] && [ -z "${Email__Smtp__Host:-}" ]; then
+    # No mail leaves this machine, so nobody could confirm an address: new accounts may post at once. Production keeps it on.
+    export Accounts__RequireVerifiedEmail=false
+    log "local run: Accounts:RequireVerifiedEmail is OFF (no SMTP relay; verification links are in the email_outbox table)."
+    log "           set Accounts__RequireVerifiedEmail=true (or Email__Smtp__Host) to require confirmed addresses."
+  fi
   dotnet build src/OrleansSocial.Host -c Release -v quiet -nologo >&2
   dotnet src/OrleansSocial.Host/bin/Release/net10.0/OrleansSocial.Host.dll --contentRoot "$ROOT/src/OrleansSocial.Host" "$@"
 }
@@ -181,12 +230,22 @@ cmd_bench() {
   esac
 }
 
+# The access-token signing key ring of `./build.sh run` (.data/keys): list, rotate (adds a key; it signs after two
+# minutes) and retire <kid> (after the 15-minute token lifetime). See docs/operations.md.
+cmd_keys() {
+  ensure_dotnet
+  prepare_data_dir
+  dotnet build src/OrleansSocial.Host -c Release -v quiet -nologo >&2
+  dotnet src/OrleansSocial.Host/bin/Release/net10.0/OrleansSocial.Host.dll keys "$@"
+}
+
 case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   run) shift; cmd_run "$@" ;;
   bench) shift; cmd_bench "$@" ;;
+  keys) shift; cmd_keys "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | bench runtime|cluster|frontend|social|feeds|messaging" >&2
+    echo "usage: ./build.sh test | run [host args] | bench runtime|cluster|frontend|social|feeds|messaging | keys list|rotate|retire <kid>" >&2
     exit 2
     ;;
 esac

@@ -32,6 +32,16 @@ public sealed class ApiOptions
 
     /// <summary>Origins allowed by CORS; empty allows none.</summary>
     public string[] CorsOrigins { get; set; } = [];
+
+    /// <summary>
+    /// Networks (CIDR, e.g. <c>10.0.0.0/8</c>) whose clients may read <c>/metrics</c>; others get 404. Default: this
+    /// machine only (<c>127.0.0.0/8</c>, <c>::1/128</c>). List the Prometheus server's network in production (the list
+    /// replaces the default).
+    /// </summary>
+    public string[] MetricsAllowedNetworks { get; set; } = [];
+
+    /// <summary>When set, <c>/metrics</c> answers only on this port (a listener of its own, e.g. <c>9090</c>, not published).</summary>
+    public int? MetricsPort { get; set; }
 }
 
 /// <summary>Wires the front end into an ASP.NET Core application.</summary>
@@ -89,6 +99,7 @@ public static class ApiHosting
     {
         var auth = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
         builder.Services.AddSingleton(auth);
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Accounts").Get<AccountOptions>() ?? new AccountOptions());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new TokenService(auth, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
@@ -98,7 +109,7 @@ public static class ApiHosting
             var revocations = services.GetService<SessionRevocations>();
             o.MapInboundClaims = false;
             o.TokenHandlers.Clear();
-            o.TokenHandlers.Add(new CachingTokenHandler(time) { MapInboundClaims = false });
+            o.TokenHandlers.Add(new CachingTokenHandler(time, tokens.Keys) { MapInboundClaims = false });
             o.TokenValidationParameters = tokens.ValidationParameters;
 
             // Browsers cannot set headers on WebSocket requests: the hub also takes the token from the query string.
@@ -193,9 +204,20 @@ public static class ApiHosting
         app.MapGet("/health/ready", ReadyAsync).WithName("Ready").WithTags("Health")
             .WithSummary("The process can serve: its silo is Active (or a silo is, for a front end) and its databases answer.")
             .Produces<HealthResponse>().Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
-        app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Collect(), PrometheusExporter.ContentType))
-            .WithName("Metrics").WithTags("Health").WithSummary("Prometheus text exposition of the runtime and HTTP meters.")
+        // Not public: only clients from Api:MetricsAllowedNetworks (default this machine), on Api:MetricsPort when set.
+        var apiOptions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiOptions>>().Value;
+        var allowed = (apiOptions.MetricsAllowedNetworks is { Length: > 0 } listed ? listed : ["127.0.0.0/8", "::1/128"]).Select(System.Net.IPNetwork.Parse).ToArray();
+        var metrics = app.MapGet("/metrics", (HttpContext http, PrometheusExporter exporter) =>
+                http.Connection.RemoteIpAddress is { } remote && allowed.Any(n => n.Contains(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+                    ? TypedResults.Text(exporter.Collect(), PrometheusExporter.ContentType)
+                    : Results.NotFound())
+            .WithName("Metrics").WithTags("Health")
+            .WithSummary("Prometheus text exposition of the runtime and HTTP meters (for clients of Api:MetricsAllowedNetworks only).")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
+        if (apiOptions.MetricsPort is { } port)
+        {
+            metrics.RequireHost($"*:{port}");
+        }
         app.MapHub<EventsHub>("/hubs/events");
 
         // Accounts live in PostgreSQL: without it (the in-memory development mode) there are none to serve.

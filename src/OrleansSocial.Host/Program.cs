@@ -11,6 +11,13 @@ using OrleansSocial.Runtime.Redis;
 //   ConnectionStrings:Postgres  grain state in PostgreSQL (migrations applied at start); without it, state is in memory
 //   ConnectionStrings:Redis     cluster membership and streams in Redis (several processes); without it, one silo
 //   Cluster:ClusterId, Cluster:ServiceId, Silo:Host, Silo:Port, Api:MaxRequestBodyBytes, Api:CorsOrigins
+//   keys list | rotate | retire <kid>   manages the access-token signing key ring (Auth:KeyDirectory) and exits
+if (args is ["keys", ..])
+{
+    var settings = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
+    return OrleansSocial.Api.Accounts.KeyCommands.Run(settings, args[1..], Console.Out);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--role"] = "Role" });
 var role = (builder.Configuration["Role"] ?? "all").ToLowerInvariant();

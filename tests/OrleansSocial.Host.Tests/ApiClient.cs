@@ -64,7 +64,8 @@ public static partial class ApiClient
         for (var i = 0; i < count; i++)
         {
             var (account, _) = await store.CreateAsync($"{prefix}{batch}_{i}", $"{prefix}{batch}_{i}@example.org", "not-a-usable-hash", default);
-            users.Add(new TestUser(account!.Id, account.Username, account.Email, "", tokens.IssueAccessToken(account, Guid.NewGuid()), ""));
+            await store.MarkEmailVerifiedAsync(account!.Id, account.Email, default); // confirmed, as active users are
+            users.Add(new TestUser(account.Id, account.Username, account.Email, "", tokens.IssueAccessToken(account with { EmailVerified = true }, Guid.NewGuid()), ""));
         }
 
         return users;

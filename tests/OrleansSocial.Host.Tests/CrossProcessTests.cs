@@ -59,6 +59,7 @@ public sealed class CrossProcessTests
         ["ConnectionStrings:Redis"] = RedisServer.Instance.Configuration,
         ["Cluster:ClusterId"] = "xproc-" + Guid.NewGuid().ToString("N")[..8],
         ["Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ["Accounts:RequireVerifiedEmail"] = "false", // users sign up and post at once (VerifiedEmailTests covers the rule)
     };
 
     private static Process StartJsClient(Uri frontEnd, string token, string eventName)

@@ -48,6 +48,38 @@ internal static partial class PrometheusText
 
 public sealed class MetricsTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
 {
+    // A request to /metrics from a client at <paramref name="remote"/> (null: no address, as through a Unix socket).
+    private static async Task<(HttpStatusCode Status, string? ContentType, string Body)> MetricsFromAsync(WebApplicationFactory<Program> host, IPAddress? remote)
+    {
+        var context = await host.Server.SendAsync(c =>
+        {
+            c.Request.Method = "GET";
+            c.Request.Path = "/metrics";
+            c.Connection.RemoteIpAddress = remote;
+        });
+        using var reader = new StreamReader(context.Response.Body);
+        return ((HttpStatusCode)context.Response.StatusCode, context.Response.ContentType, await reader.ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_are_served_only_to_clients_of_the_allowed_networks()
+    {
+        await using var operatorNetwork = factory.WithWebHostBuilder(b => b.UseSetting("Api:MetricsAllowedNetworks:0", "10.0.0.0/8"));
+
+        var outsider = await MetricsFromAsync(factory, IPAddress.Parse("203.0.113.7"));
+        var noAddress = await MetricsFromAsync(factory, null);
+        var mappedLoopback = await MetricsFromAsync(factory, IPAddress.Loopback.MapToIPv6());
+        var prometheus = await MetricsFromAsync(operatorNetwork, IPAddress.Parse("10.1.2.3"));
+        var loopbackNoLongerListed = await MetricsFromAsync(operatorNetwork, IPAddress.Loopback);
+
+        Assert.Equal(HttpStatusCode.NotFound, outsider.Status);
+        Assert.DoesNotContain("http_server", outsider.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, noAddress.Status);
+        Assert.Equal(HttpStatusCode.OK, mappedLoopback.Status);
+        Assert.Equal(HttpStatusCode.OK, prometheus.Status);
+        Assert.Equal(HttpStatusCode.NotFound, loopbackNoLongerListed.Status);
+    }
+
     [Fact]
     public async Task Metrics_parse_as_prometheus_text_and_count_http_requests_by_route_and_status()
     {
@@ -57,12 +89,11 @@ public sealed class MetricsTests(WebApplicationFactory<Program> factory) : IClas
             await client.GetAsync(new Uri("/health/live", UriKind.Relative));
         }
 
-        var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
-        var text = await response.Content.ReadAsStringAsync();
+        var (status, contentType, text) = await MetricsFromAsync(factory, IPAddress.Loopback);
         var samples = PrometheusText.Parse(text);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("text/plain", contentType?.Split(';')[0]);
         var liveCount = samples.Where(s => s.Key.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal)
             && s.Key.Contains("http_route=\"/health/live\"", StringComparison.Ordinal)
             && s.Key.Contains("http_response_status_code=\"200\"", StringComparison.Ordinal)).Sum(s => s.Value);

@@ -11,7 +11,7 @@ namespace OrleansSocial.Api.Accounts;
 /// successful validations are kept; each hit still checks expiry and hands out its own copy of the identity. The
 /// cache holds at most <see cref="Capacity"/> tokens and starts over when full.
 /// </summary>
-public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
+public sealed class CachingTokenHandler(TimeProvider time, SigningKeyRing? keys = null) : JsonWebTokenHandler
 {
     public const int Capacity = 20_000;
 
@@ -21,8 +21,7 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
     {
         ArgumentNullException.ThrowIfNull(validationParameters);
         var now = time.GetUtcNow().UtcDateTime;
-        if (token is not null && _accepted.TryGetValue(token, out var hit) 
-            && ReferenceEquals(hit.SigningKey, validationParameters.IssuerSigningKey))
+        if (token is not null && _accepted.TryGetValue(token, out var hit) && StillAccepted(hit, validationParameters))
         {
             if (now < hit.ValidUntil)
             {
@@ -48,12 +47,19 @@ public sealed class CachingTokenHandler(TimeProvider time) : JsonWebTokenHandler
             }
 
             // Expired tokens are refused from ValidTo on (no clock skew): never later than the full validation would.
-            _accepted[token] = new Accepted(validationParameters.IssuerSigningKey, jwt, identity.Clone(), result.TokenType, jwt.ValidTo);
+            _accepted[token] = new Accepted(jwt.SigningKey, jwt, identity.Clone(), result.TokenType, jwt.ValidTo);
         }
 
         return result;
     }
 
-    // JwtBearer hands over a fresh copy of its parameters on every request; the signing key object stays the same.
+    // The key that validated the token is still one the parameters accept (a retired key's tokens are refused).
+    private bool StillAccepted(Accepted hit, TokenValidationParameters parameters) =>
+        keys is not null ? keys.Holds(hit.SigningKey)
+        : parameters.IssuerSigningKeyResolver is { } resolve
+            ? resolve(null, hit.Token, hit.Token.Kid, parameters)?.Any(k => ReferenceEquals(k, hit.SigningKey)) == true
+            : ReferenceEquals(hit.SigningKey, parameters.IssuerSigningKey) || parameters.IssuerSigningKeys?.Any(k => ReferenceEquals(k, hit.SigningKey)) == true;
+
+    // JwtBearer hands over a fresh copy of its parameters on every request; the key ring hands out the same key object per kid.
     private sealed record Accepted(SecurityKey SigningKey, JsonWebToken Token, ClaimsIdentity Identity, string TokenType, DateTime ValidUntil);
 }

@@ -9,11 +9,23 @@ namespace OrleansSocial.Api.Accounts;
 /// <summary>Settings of sign-in (section <c>Auth</c>).</summary>
 public sealed class AuthOptions
 {
-    /// <summary>Base64 HMAC-SHA256 key for access tokens (at least 32 bytes). When empty, a key is generated once and kept in <see cref="KeyFile"/>.</summary>
+    /// <summary>
+    /// Base64 HMAC-SHA256 key for access tokens (at least 32 bytes), the same on every front end. When empty, the keys
+    /// are the ring in <see cref="KeyDirectory"/> (see <see cref="SigningKeyRing"/>).
+    /// </summary>
     public string SigningKey { get; set; } = "";
 
-    /// <summary>Where a generated signing key is kept. Default <c>.data/jwt-signing-key</c>.</summary>
-    public string KeyFile { get; set; } = Path.Combine(".data", "jwt-signing-key");
+    /// <summary>Earlier configured keys still accepted (not used to sign), e.g. during a rotation by configuration.</summary>
+    public string[] AdditionalKeys { get; set; } = [];
+
+    /// <summary>Where the signing key ring is kept (a directory only the service's user can read). Default <c>.data/keys</c>.</summary>
+    public string KeyDirectory { get; set; } = Path.Combine(".data", "keys");
+
+    /// <summary>How often the key directory is read again for rotated keys. Default 30 s.</summary>
+    public TimeSpan KeyReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How old a rotated key must be before it signs (every front end has read it by then). Default 2 minutes.</summary>
+    public TimeSpan KeyActivationDelay { get; set; } = TimeSpan.FromMinutes(2);
 
     public string Issuer { get; set; } = "orleans-social";
 
@@ -31,7 +43,7 @@ public sealed class AuthOptions
     public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 }
 
-/// <summary>Issues and describes the validation of JWT access tokens (HMAC-SHA256).</summary>
+/// <summary>Issues and describes the validation of JWT access tokens (HMAC-SHA256, signed by the ring's current key, named in <c>kid</c>).</summary>
 public sealed class TokenService
 {
     private readonly AuthOptions _options;
@@ -39,16 +51,20 @@ public sealed class TokenService
     private readonly JsonWebTokenHandler _handler = new();
 
     public TokenService(AuthOptions options, TimeProvider time)
+        : this(options, time, new SigningKeyRing(options ?? throw new ArgumentNullException(nameof(options)), time))
+    {
+    }
+
+    public TokenService(AuthOptions options, TimeProvider time, SigningKeyRing keys)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
-        _time = time;
-        Key = new SymmetricSecurityKey(LoadKey(options));
+        ArgumentNullException.ThrowIfNull(keys);
+        (_options, _time, Keys) = (options, time, keys);
         ValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = options.Issuer,
             ValidAudience = options.Issuer,
-            IssuerSigningKey = Key,
+            IssuerSigningKeyResolver = (_, _, kid, _) => keys.Resolve(kid),
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
             ClockSkew = TimeSpan.FromSeconds(30),
             NameClaimType = "name",
@@ -56,7 +72,7 @@ public sealed class TokenService
         };
     }
 
-    public SymmetricSecurityKey Key { get; }
+    public SigningKeyRing Keys { get; }
 
     public TokenValidationParameters ValidationParameters { get; }
 
@@ -79,34 +95,9 @@ public sealed class TokenService
                 new Claim("name", account.Username),
                 new Claim("role", account.Role),
                 new Claim("sid", sessionId.ToString("N")),
+                new Claim(VerifiedEmail.Claim, account.EmailVerified ? "true" : "false"),
             ]),
-            SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(Keys.Current, SecurityAlgorithms.HmacSha256),
         });
-    }
-
-    private static byte[] LoadKey(AuthOptions options)
-    {
-        if (!string.IsNullOrWhiteSpace(options.SigningKey))
-        {
-            var configured = Convert.FromBase64String(options.SigningKey);
-            return configured.Length >= 32
-                ? configured
-                : throw new InvalidOperationException("Auth:SigningKey must be at least 32 bytes (base64).");
-        }
-
-        if (File.Exists(options.KeyFile))
-        {
-            return Convert.FromBase64String(File.ReadAllText(options.KeyFile).Trim());
-        }
-
-        var key = RandomNumberGenerator.GetBytes(32);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.KeyFile))!);
-        File.WriteAllText(options.KeyFile, Convert.ToBase64String(key));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(options.KeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        return key;
     }
 }

@@ -70,7 +70,7 @@ public static class ConversationEndpoints
     {
         ArgumentNullException.ThrowIfNull(api);
         var conversations = api.MapGroup("/conversations").WithTags("Conversations").RequireAuthorization();
-        conversations.MapPost("/", StartAsync).WithName("StartConversation")
+        conversations.MapPost("/", StartAsync).RequireVerifiedEmail().WithName("StartConversation")
             .WithSummary("With one participant: the direct conversation of you two (the same one every time). With several: a new group you administer.")
             .Produces<ConversationResponse>().Produces<ConversationResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
@@ -112,7 +112,7 @@ public static class ConversationEndpoints
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapPost("/{id:guid}/messages", (Guid id, SendMessageRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
                 SendAsync(id, body, user, grains))
-            .WithName("SendMessage").WithSummary("Sends a message; a retry with the same client_id returns the first message instead of sending a second.")
+            .RequireVerifiedEmail().WithName("SendMessage").WithSummary("Sends a message; a retry with the same client_id returns the first message instead of sending a second.")
             .Produces<MessageResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapPatch("/{id:guid}/messages/{messageId:long}", (Guid id, long messageId, EditMessageRequest body, ClaimsPrincipal user, IGrainFactory grains) =>

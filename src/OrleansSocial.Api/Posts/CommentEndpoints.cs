@@ -41,7 +41,7 @@ public static class CommentEndpoints
                 ListAsync(http, page => grains.GetGrain<IPostGrain>(id).GetCommentsAsync(user.ViewerId(), commentId, page)))
             .AllowAnonymous().WithName("CommentReplies").WithSummary("Direct replies to a comment, newest first.")
             .Produces<CommentResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
-        comments.MapPost("/", CreateAsync).RequireAuthorization().WithName("CreateComment")
+        comments.MapPost("/", CreateAsync).RequireAuthorization().RequireVerifiedEmail().WithName("CreateComment")
             .WithSummary("Comments on the post, or replies to one of its comments (parent_comment_id).")
             .Produces<CommentResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -78,7 +78,7 @@ public static class PostEndpoints
     {
         ArgumentNullException.ThrowIfNull(api);
         var posts = api.MapGroup("/posts").WithTags("Posts");
-        posts.MapPost("/", CreateAsync).RequireAuthorization().WithName("CreatePost")
+        posts.MapPost("/", CreateAsync).RequireAuthorization().RequireVerifiedEmail().WithName("CreatePost")
             .WithSummary("Posts text (public, followers or private), optionally quoting a post. An Idempotency-Key header makes a retry return the first post.")
             .Produces<PostResponse>(StatusCodes.Status201Created).ProducesValidationProblem();
         posts.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
@@ -101,7 +101,7 @@ public static class PostEndpoints
             .Produces<PostEditResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
         Action(posts, "like", "Likes the post. Idempotent.", (g, me) => g.LikeAsync(me));
         Action(posts, "unlike", "Takes the like back. Idempotent.", (g, me) => g.UnlikeAsync(me));
-        Action(posts, "repost", "Reposts a public post. Idempotent.", (g, me) => g.RepostAsync(me));
+        Action(posts, "repost", "Reposts a public post. Idempotent.", (g, me) => g.RepostAsync(me)).RequireVerifiedEmail();
         Action(posts, "unrepost", "Takes the repost back. Idempotent.", (g, me) => g.UnrepostAsync(me));
         Action(posts, "bookmark", "Bookmarks the post. Idempotent.", (g, me) => g.BookmarkAsync(me));
         Action(posts, "unbookmark", "Removes the bookmark. Idempotent.", (g, me) => g.UnbookmarkAsync(me));
@@ -116,7 +116,7 @@ public static class PostEndpoints
         return api;
     }
 
-    private static void Action(RouteGroupBuilder posts, string action, string summary, Func<IPostGrain, long, Task<PostView>> act) =>
+    private static RouteHandlerBuilder Action(RouteGroupBuilder posts, string action, string summary, Func<IPostGrain, long, Task<PostView>> act) =>
         posts.MapPost($"/{{id:guid}}/{action}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => act(grains.GetGrain<IPostGrain>(id), user.AccountId()), p => TypedResults.Ok(PostResponse.From(p))))
             .RequireAuthorization().WithName(char.ToUpperInvariant(action[0]) + action[1..] + "Post").WithSummary(summary)

@@ -44,7 +44,7 @@ public static class RelationshipEndpoints
         accounts.MapGet("/{id:long}", GetAccountAsync).AllowAnonymous().WithName("GetAccount")
             .WithSummary("An account's public profile and counters; 404 when there is none or a block stands between.")
             .Produces<PublicAccountResponse>().ProducesProblem(StatusCodes.Status404NotFound);
-        Change(accounts, "follow", "Follows the account, or requests to when it is private. Idempotent.", (g, id, _) => g.FollowAsync(id));
+        Change(accounts, "follow", "Follows the account, or requests to when it is private. Idempotent.", (g, id, _) => g.FollowAsync(id)).RequireVerifiedEmail();
         Change(accounts, "unfollow", "Stops following the account or withdraws the follow request. Idempotent.", (g, id, _) => g.UnfollowAsync(id));
         Change(accounts, "block", "Blocks the account: follows and requests both ways end; neither sees the other. Idempotent.", (g, id, _) => g.BlockAsync(id));
         Change(accounts, "unblock", "Unblocks the account. Idempotent.", (g, id, _) => g.UnblockAsync(id));
@@ -86,9 +86,9 @@ public static class RelationshipEndpoints
         return api;
     }
 
-    private static void Change(RouteGroupBuilder accounts, string action, string summary, Func<IUserGrain, long, TimeSpan?, Task<Relationship>> change)
+    private static RouteHandlerBuilder Change(RouteGroupBuilder accounts, string action, string summary, Func<IUserGrain, long, TimeSpan?, Task<Relationship>> change)
     {
-        accounts.MapPost($"/{{id:long}}/{action}", async (long id, ClaimsPrincipal user, IGrainFactory grains,
+        return accounts.MapPost($"/{{id:long}}/{action}", async (long id, ClaimsPrincipal user, IGrainFactory grains,
                 [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] MuteRequest? body) =>
             {
                 var me = user.AccountId();
