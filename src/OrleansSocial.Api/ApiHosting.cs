@@ -157,6 +157,7 @@ public static class ApiHosting
             builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
             builder.Services.AddSingleton(sp => new SessionStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<SessionRevocations>()));
+            builder.Services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), auth, sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton(sp => new EmailTokenStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             AddEmail(builder);
             builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Admin").Get<AdminOptions>() ?? new AdminOptions());

@@ -19,7 +19,7 @@ public sealed class CachingTokenHandlerTests
     }
 
     private static Account SomeAccount() => new(42, "someone", "someone@example.org", "hash", "Someone", "", "", false, "user",
-        DateTimeOffset.UtcNow, 0, null, false);
+        DateTimeOffset.UtcNow, false);
 
     [Fact]
     public async Task A_token_accepted_once_is_accepted_again_with_the_same_claims()

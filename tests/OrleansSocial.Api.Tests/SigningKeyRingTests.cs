@@ -23,7 +23,7 @@ public sealed class SigningKeyRingTests : IDisposable
     private AuthOptions Options() => new() { KeyDirectory = KeyDirectory };
 
     private static Account SomeAccount() => new(7, "someone", "someone@example.org", "hash", "Someone", "", "", false, "user",
-        DateTimeOffset.UtcNow, 0, null, false);
+        DateTimeOffset.UtcNow, false);
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
@@ -122,4 +122,15 @@ public sealed class SigningKeyRingTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_root, "jwt-signing-key")));
         Assert.Single(Directory.GetFiles(KeyDirectory));
     }
+}
+
+public sealed class LoginSourceTests
+{
+    [Theory]
+    [InlineData("203.0.113.9", "203.0.113.9")]
+    [InlineData("::ffff:203.0.113.9", "203.0.113.9")]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    public void A_sign_in_source_is_an_ipv4_address_or_an_ipv6_slash_64(string address, string source) =>
+        Assert.Equal(source, LoginThrottle.SourceOf(System.Net.IPAddress.Parse(address)));
 }

@@ -96,8 +96,82 @@ public sealed class AccountTests(AccountsFactory factory) : IClassFixture<Accoun
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
     }
 
+    // A sign-in from a client at <paramref name="ip"/>.
+    private async Task<(HttpStatusCode Status, JsonElement Body)> LoginFromAsync(string ip, string login, string password)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { login, password });
+        var context = await factory.Server.SendAsync(c =>
+        {
+            c.Request.Method = "POST";
+            c.Request.Path = "/api/v1/sessions";
+            c.Request.ContentType = "application/json";
+            c.Request.ContentLength = body.Length;
+            c.Request.Body = new MemoryStream(body);
+            c.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>(new HasBody());
+            c.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(ip);
+        });
+        using var reader = new StreamReader(context.Response.Body);
+        var text = await reader.ReadToEndAsync();
+        return ((HttpStatusCode)context.Response.StatusCode, JsonDocument.Parse(text.Length == 0 ? "{}" : text).RootElement.Clone());
+    }
+
+    private sealed class HasBody : Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature
+    {
+        public bool CanHaveBody => true;
+    }
+
+    private async Task<(int Failures, TimeSpan Delay)> FailuresAsync(string username, string source)
+    {
+        await using var db = Npgsql.NpgsqlDataSource.Create(factory.ConnectionString);
+        await using var command = db.CreateCommand("""
+            SELECT f.failures, f.locked_until - f.last_failed_at FROM login_failures f JOIN accounts a ON a.id = f.account_id
+            WHERE a.username = $1 AND f.source = $2
+            """);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = username });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = source });
+        await using var r = await command.ExecuteReaderAsync();
+        return await r.ReadAsync() ? (r.GetInt32(0), r.IsDBNull(1) ? TimeSpan.Zero : r.GetFieldValue<TimeSpan>(1)) : (0, TimeSpan.Zero);
+    }
+
     [Fact]
-    public async Task Five_failed_logins_lock_the_account_without_revealing_it()
+    public async Task Failed_sign_ins_hold_back_only_their_source_with_growing_delays_and_the_owner_gets_a_link_that_lifts_them()
+    {
+        using var client = factory.CreateClient();
+        var username = NewUsername();
+        var email = $"{username}@example.org";
+        await RegisterAsync(client, username, email, "correct horse battery");
+        const string Attacker = "203.0.113.9";
+        const string Owner = "198.51.100.4";
+
+        for (var i = 0; i < 5; i++)
+        {
+            var failed = await LoginFromAsync(Attacker, username, "wrong password " + i);
+            Assert.True(failed.Status == HttpStatusCode.Unauthorized, failed.Body.ToString());
+        }
+
+        var attackerRight = await LoginFromAsync(Attacker, username, "correct horse battery");
+        var ownerRight = await LoginFromAsync(Owner, username, "correct horse battery");
+        var afterFive = await FailuresAsync(username, Attacker);
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        await LoginFromAsync(Attacker, username, "wrong password 5");
+        var afterSix = await FailuresAsync(username, Attacker);
+        var link = await ApiClient.WaitForEmailedTokenAsync(factory.ConnectionString, email, "Sign in");
+        var signedIn = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions/link", new { token = link });
+        var again = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions/link", new { token = link });
+        var attackerAfterLink = await LoginFromAsync(Attacker, username, "correct horse battery");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, attackerRight.Status); // held back, whatever the password
+        Assert.Equal(HttpStatusCode.OK, ownerRight.Status);              // the owner, elsewhere, is not
+        Assert.Equal((5, TimeSpan.FromSeconds(1)), afterFive);
+        Assert.Equal((6, TimeSpan.FromSeconds(2)), afterSix);
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        Assert.False(string.IsNullOrEmpty((await signedIn.JsonAsync()).GetProperty("access_token").GetString()));
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, attackerAfterLink.Status);
+    }
+
+    [Fact]
+    public async Task Five_failed_logins_hold_back_their_source_without_revealing_it()
     {
         using var client = factory.CreateClient();
         var username = NewUsername();

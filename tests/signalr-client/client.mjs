@@ -2,7 +2,7 @@
 // Connects with the real SignalR JavaScript client, prints "connected", then one JSON line per event received,
 // and exits 0 after <count> events; exits 1 with a message when connecting fails or the events do not come in time.
 // "connected" is printed once the server's "ready" event arrived: events published after that are delivered.
-import { build, startReady } from "./connect.mjs";
+import { build, startOrExit } from "./connect.mjs";
 
 const [url, token, eventName, countText, timeoutText] = process.argv.slice(2);
 const expected = Number(countText);
@@ -22,10 +22,4 @@ setTimeout(() => {
   process.exit(1);
 }, Number(timeoutText));
 
-try {
-  await startReady(connection);
-  console.log("connected");
-} catch (error) {
-  console.error(`connection failed: ${error.message ?? error}`);
-  process.exit(1);
-}
+await startOrExit(connection);

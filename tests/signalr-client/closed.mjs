@@ -1,7 +1,7 @@
 // Usage: node closed.mjs <hub-url> <access-token> <timeout-ms>
 // Connects with the real SignalR JavaScript client, prints "connected" once ready, then "closed" when the server closes
 // the connection (exit 0); exits 1 if it is still open after <timeout-ms>.
-import { build, startReady } from "./connect.mjs";
+import { build, startOrExit } from "./connect.mjs";
 
 const [url, token, timeoutText] = process.argv.slice(2);
 const connection = build(url, token);
@@ -15,10 +15,4 @@ setTimeout(() => {
   process.exit(1);
 }, Number(timeoutText));
 
-try {
-  await startReady(connection);
-  console.log("connected");
-} catch (error) {
-  console.error(`connection failed: ${error.message ?? error}`);
-  process.exit(1);
-}
+await startOrExit(connection);

@@ -16,6 +16,17 @@ export async function startReady(connection) {
   return await ready;
 }
 
+// Starts the connection and prints "connected" once its events flow, or exits 1 saying why it could not.
+export async function startOrExit(connection) {
+  try {
+    await startReady(connection);
+    console.log("connected");
+  } catch (error) {
+    console.error(`connection failed: ${error.message ?? error}`);
+    process.exit(1);
+  }
+}
+
 // Opens every connection (in batches, so the server is not asked for a thousand handshakes in the same millisecond),
 // prints "connected <n>" once all are ready, or exits 1 saying why one failed.
 export async function openAll(connections) {

@@ -8,7 +8,7 @@ namespace OrleansSocial.Api.Accounts;
 /// <summary>An account row.</summary>
 public sealed record Account(
     long Id, string Username, string Email, string PasswordHash, string DisplayName, string Bio, string Website,
-    bool IsPrivate, string Role, DateTimeOffset CreatedAt, int FailedLogins, DateTimeOffset? LockedUntil, bool EmailVerified)
+    bool IsPrivate, string Role, DateTimeOffset CreatedAt, bool EmailVerified)
 {
     public UserProfile ToProfile() => new(Id, Username, Email, EmailVerified, DisplayName, Bio, Website, IsPrivate, Role, CreatedAt);
 }
@@ -24,7 +24,7 @@ public enum CreateAccountConflict
 /// <summary>The <c>accounts</c> table.</summary>
 public sealed class AccountStore(NpgsqlDataSource db)
 {
-    private const string Columns = "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, failed_logins, locked_until, email_verified_at IS NOT NULL";
+    private const string Columns = "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, email_verified_at IS NOT NULL";
 
     /// <summary>
     /// Inserts an account; a taken username or email (case-insensitively, in normalisation form C, as every lookup
@@ -71,23 +71,9 @@ public sealed class AccountStore(NpgsqlDataSource db)
     public Task<Account?> GetAsync(long id, CancellationToken ct) =>
         QuerySingleAsync($"SELECT {Columns} FROM accounts WHERE id = $1", id, ct);
 
-    /// <summary>Counts a failed login; the <paramref name="lockAfter"/>th in a row locks the account until <paramref name="lockUntil"/>.</summary>
-    public async Task RecordFailedLoginAsync(long id, int lockAfter, DateTimeOffset lockUntil, CancellationToken ct)
-    {
-        await using var command = db.CreateCommand("""
-            UPDATE accounts SET failed_logins = failed_logins + 1,
-                                locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
-            WHERE id = $1
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        command.Parameters.Add(new NpgsqlParameter { Value = lockAfter });
-        command.Parameters.Add(new NpgsqlParameter { Value = lockUntil });
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
-
     public async Task SetPasswordHashAsync(long id, string passwordHash, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("UPDATE accounts SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1");
+        await using var command = db.CreateCommand("UPDATE accounts SET password_hash = $2 WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = passwordHash });
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -101,12 +87,6 @@ public sealed class AccountStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    public async Task ResetFailedLoginsAsync(long id, CancellationToken ct)
-    {
-        await using var command = db.CreateCommand("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
 
     private async Task<Account?> QuerySingleAsync<T>(string sql, T parameter, CancellationToken ct)
     {
@@ -118,6 +98,5 @@ public sealed class AccountStore(NpgsqlDataSource db)
 
     private static Account Read(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-        r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetInt32(10),
-        r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11), r.GetBoolean(12));
+        r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetBoolean(10));
 }

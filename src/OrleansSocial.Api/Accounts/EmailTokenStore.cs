@@ -9,6 +9,9 @@ public enum EmailTokenPurpose
 {
     VerifyEmail,
     ResetPassword,
+
+    /// <summary>A one-time sign-in link, sent when someone keeps failing to sign in; redeeming it clears every delay.</summary>
+    SignIn,
 }
 
 /// <summary>
@@ -20,6 +23,8 @@ public sealed class EmailTokenStore(NpgsqlDataSource db, TimeProvider time)
     public static TimeSpan VerifyEmailLifetime { get; } = TimeSpan.FromHours(24);
 
     public static TimeSpan ResetPasswordLifetime { get; } = TimeSpan.FromHours(1);
+
+    public static TimeSpan SignInLifetime { get; } = TimeSpan.FromHours(1);
 
     public async Task<string> IssueAsync(long accountId, string email, EmailTokenPurpose purpose, CancellationToken ct)
     {
@@ -45,7 +50,12 @@ public sealed class EmailTokenStore(NpgsqlDataSource db, TimeProvider time)
             insert.Parameters.Add(new NpgsqlParameter { Value = Name(purpose) });
             insert.Parameters.Add(new NpgsqlParameter { Value = email });
             insert.Parameters.Add(new NpgsqlParameter { Value = now });
-            insert.Parameters.Add(new NpgsqlParameter { Value = now + (purpose == EmailTokenPurpose.VerifyEmail ? VerifyEmailLifetime : ResetPasswordLifetime) });
+            insert.Parameters.Add(new NpgsqlParameter { Value = now + purpose switch
+            {
+                EmailTokenPurpose.VerifyEmail => VerifyEmailLifetime,
+                EmailTokenPurpose.SignIn => SignInLifetime,
+                _ => ResetPasswordLifetime,
+            } });
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
@@ -71,7 +81,22 @@ public sealed class EmailTokenStore(NpgsqlDataSource db, TimeProvider time)
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? (reader.GetInt64(0), reader.GetString(1)) : null;
     }
 
-    private static string Name(EmailTokenPurpose purpose) => purpose == EmailTokenPurpose.VerifyEmail ? "verify_email" : "reset_password";
+    private static string Name(EmailTokenPurpose purpose) => purpose switch
+    {
+        EmailTokenPurpose.VerifyEmail => "verify_email",
+        EmailTokenPurpose.SignIn => "sign_in",
+        _ => "reset_password",
+    };
+
+    /// <summary>Whether a token of <paramref name="purpose"/> was issued to the account since <paramref name="since"/>.</summary>
+    public async Task<bool> IssuedSinceAsync(long accountId, EmailTokenPurpose purpose, DateTimeOffset since, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM email_tokens WHERE account_id = $1 AND purpose = $2 AND created_at > $3)");
+        command.Parameters.Add(new NpgsqlParameter { Value = accountId });
+        command.Parameters.Add(new NpgsqlParameter { Value = Name(purpose) });
+        command.Parameters.Add(new NpgsqlParameter { Value = since });
+        return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
 
     private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
+using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
 
 namespace OrleansSocial.Api.Accounts;
@@ -32,6 +33,8 @@ public static class SessionEndpoints
         var sessions = api.MapGroup("/sessions").WithTags("Sessions");
         sessions.MapPost("/", LoginAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
             .WithName("Login").WithSummary("Signs in with a username or email and a password.");
+        sessions.MapPost("/link", SignInWithLinkAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
+            .WithName("SignInWithLink").WithSummary("Signs in with the one-time link emailed after repeated failed sign-ins; lifts every delay on the account.");
         sessions.MapPost("/refresh", RefreshAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
             .WithName("Refresh").WithSummary("Exchanges a refresh token for new tokens; a reused refresh token revokes its session.");
         sessions.MapGet("/", ListSessionsAsync).RequireAuthorization().WithName("Sessions").WithSummary("My signed-in sessions.");
@@ -44,7 +47,8 @@ public static class SessionEndpoints
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
         LoginRequest body, AccountStore store, SessionStore sessions, IPasswordHasher<Account> hasher, TokenService tokens,
-        AuthOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
+        LoginThrottle throttle, EmailTokenStore emailTokens, AccountMail mail, EmailQueue outgoing, AuthOptions options, TimeProvider time,
+        HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Login) || string.IsNullOrEmpty(body.Password))
         {
@@ -72,23 +76,48 @@ public static class SessionEndpoints
             return refused;
         }
 
-        var now = time.GetUtcNow();
-        if (account.LockedUntil is { } until && until > now)
+        // Repeated failures hold back the source they came from (growing delays), never the account's owner elsewhere.
+        var source = LoginThrottle.SourceOf(http.Connection.RemoteIpAddress);
+        if (await throttle.IsHeldAsync(account.Id, source, ct).ConfigureAwait(false))
         {
+            hasher.HashPassword(null!, body.Password);
             return refused;
         }
 
         if (hasher.VerifyHashedPassword(account, account.PasswordHash, body.Password) == PasswordVerificationResult.Failed)
         {
-            await store.RecordFailedLoginAsync(account.Id, options.LockoutThreshold, now + options.LockoutDuration, ct).ConfigureAwait(false);
+            // The owner hears of it once the delays start, with a link that lifts them (at most one mail per lockout duration).
+            if (await throttle.RecordFailureAsync(account.Id, source, ct).ConfigureAwait(false)
+                && !await emailTokens.IssuedSinceAsync(account.Id, EmailTokenPurpose.SignIn, time.GetUtcNow() - options.LockoutDuration, ct).ConfigureAwait(false))
+            {
+                var link = await emailTokens.IssueAsync(account.Id, account.Email, EmailTokenPurpose.SignIn, ct).ConfigureAwait(false);
+                outgoing.Enqueue(mail.SignInLink(account.Email, account.Username, link));
+            }
+
             return refused;
         }
 
-        if (account.FailedLogins > 0 || account.LockedUntil is not null)
+        await throttle.ClearAsync(account.Id, source, ct).ConfigureAwait(false);
+
+        var (session, refreshToken) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
+            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
+        return TypedResults.Ok(Tokens(tokens, account, session.Id, refreshToken));
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem>> SignInWithLinkAsync(
+        TokenRequest body, AccountStore store, SessionStore sessions, TokenService tokens, LoginThrottle throttle, EmailTokenStore emailTokens,
+        HttpContext http, CancellationToken ct)
+    {
+        var redeemed = AccountRules.IsPlausibleToken(body.Token)
+            ? await emailTokens.RedeemAsync(body.Token!, EmailTokenPurpose.SignIn, ct).ConfigureAwait(false)
+            : null;
+        var account = redeemed is { } r ? await store.GetAsync(r.AccountId, ct).ConfigureAwait(false) : null;
+        if (account is null)
         {
-            await store.ResetFailedLoginsAsync(account.Id, ct).ConfigureAwait(false);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["The link is not valid, was already used, or expired."] });
         }
 
+        await throttle.ClearAsync(account.Id, null, ct).ConfigureAwait(false);
         var (session, refreshToken) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
             http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
         return TypedResults.Ok(Tokens(tokens, account, session.Id, refreshToken));

@@ -31,9 +31,13 @@ public sealed class AuthOptions
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>Failed logins in a row that lock an account. Default 5.</summary>
+    /// <summary>
+    /// Failed sign-ins in a row from one source (per account) after which that source waits before each try (1 s,
+    /// doubling). Default 5.
+    /// </summary>
     public int LockoutThreshold { get; set; } = 5;
 
+    /// <summary>The longest such wait, and how long failures are remembered. Default 15 minutes.</summary>
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>

@@ -28,5 +28,18 @@ public sealed class AccountMail(EmailOptions options)
         Resetting signs out every device. If you did not ask for this, ignore this email: your password stays as it is.
         """);
 
+    public EmailMessage SignInLink(string to, string username, string token) => new(to, "Sign in to your account", $$"""
+        Hello {{username}},
+
+        Someone tried several times to sign in to your OrleansSocial account with a wrong password. They are held back;
+        you are not. If it was you, sign in with this link within one hour; it works once and lifts every delay:
+
+        {{Link("sign-in", token)}}
+
+        (Apps: POST /api/v1/sessions/link with {"token": "{{token}}"}.)
+
+        If it was not you, nothing more is needed: your password was not given away. Choosing a new, longer one never hurts.
+        """);
+
     private string Link(string page, string token) => $"{options.PublicBaseUrl.TrimEnd('/')}/{page}?token={Uri.EscapeDataString(token)}";
 }

@@ -69,39 +69,35 @@ public static class ClientInput
                 }
             }
 
+            // A string, or each string of a list.
+            void CheckValue(string field, object? value, bool longText)
+            {
+                if (value is string text)
+                {
+                    Check(field, text, longText);
+                }
+                else if (value is string[] texts)
+                {
+                    foreach (var each in texts)
+                    {
+                        Check(field, each, longText);
+                    }
+                }
+            }
+
             foreach (var (index, field, longText, type) in checks)
             {
-                switch (invocation.Arguments[index])
+                var argument = invocation.Arguments[index];
+                if (argument is string or string[])
                 {
-                    case string text:
-                        Check(field, text, longText);
-                        break;
-                    case string[] texts:
-                        foreach (var text in texts)
-                        {
-                            Check(field, text, longText);
-                        }
-
-                        break;
-                    case { } body when type.IsInstanceOfType(body):
-                        foreach (var (property, name, isLong) in FieldsOf(type))
-                        {
-                            switch (property.GetValue(body))
-                            {
-                                case string text:
-                                    Check(name, text, isLong);
-                                    break;
-                                case string[] texts:
-                                    foreach (var text in texts)
-                                    {
-                                        Check(name, text, isLong);
-                                    }
-
-                                    break;
-                            }
-                        }
-
-                        break;
+                    CheckValue(field, argument, longText);
+                }
+                else if (argument is not null && type.IsInstanceOfType(argument))
+                {
+                    foreach (var (property, name, isLong) in FieldsOf(type))
+                    {
+                        CheckValue(name, property.GetValue(argument), isLong);
+                    }
                 }
             }
 
