@@ -2,16 +2,17 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using OrleansSocial.Runtime;
-using OrleansSocial.Runtime.Hosting;
-using OrleansSocial.Runtime.Postgres;
-using OrleansSocial.Runtime.Testing;
+using Orleans.TestingHost;
+using OrleansSocial.Grains;
+using OrleansSocial.Grains.Storage;
 using OrleansSocial.TestInfrastructure;
 
 namespace OrleansSocial.Bench;
 
+[GenerateSerializer, Alias("bench.CounterState")]
 public sealed class CounterState
 {
+    [Id(0)]
     public long Value { get; set; }
 }
 
@@ -30,8 +31,9 @@ public sealed class StoredCounterGrain([PersistentState("counter")] IPersistentS
 }
 
 /// <summary>
-/// The cluster benchmark of issue 3: calls between two silos over TCP (and, in the same run, local calls for
-/// reference), and grain state writes to PostgreSQL against a plain Npgsql upsert loop at the same concurrency.
+/// Two Orleans silos: calls from one silo to grains activated on the other, over TCP (and, in the same run, local calls
+/// for reference), and grain state writes through Orleans' ADO.NET storage to PostgreSQL against a plain Npgsql upsert
+/// of the same rows at the same concurrency.
 /// </summary>
 internal static class ClusterBenchmark
 {
@@ -55,27 +57,16 @@ internal static class ClusterBenchmark
 
     private static async Task<(double Remote, double Local)> MeasureCallsAsync()
     {
-        var builder = new TestClusterBuilder();
-        builder.Options.InitialSilosCount = 2;
-        builder.ConfigureSilo(silo => silo.AddGrainsFromAssembly<PingGrain>());
-        await using var cluster = builder.Build();
+        await using var cluster = new InProcessTestClusterBuilder(2).Build();
         await cluster.DeployAsync();
-        var a = cluster.Silos[0];
-        var b = cluster.Silos[1];
-        var placement = a.ServiceProvider.GetRequiredService<IPlacementDirector>();
-        var onB = new List<IPingGrain>();
-        var onA = new List<IPingGrain>();
-        for (var key = 0L; onA.Count < Grains || onB.Count < Grains; key++)
-        {
-            var grain = a.GrainFactory.GetGrain<IPingGrain>(key);
-            var owner = placement.GetOwner(grain.GetGrainId(), a.View);
-            var list = b.SiloAddress.Equals(owner) ? onB : onA;
-            if (list.Count < Grains)
-            {
-                list.Add(grain);
-            }
-        }
+        var a = cluster.Silos[0].ServiceProvider.GetRequiredService<IGrainFactory>();
+        var b = cluster.Silos[1].ServiceProvider.GetRequiredService<IGrainFactory>();
 
+        // PingGrain is placed where it is first called: activate half on B, half on A, then call them all from A.
+        await Task.WhenAll(Enumerable.Range(0, Grains).Select(i => b.GetGrain<IPingGrain>(i).Ping()));
+        await Task.WhenAll(Enumerable.Range(Grains, Grains).Select(i => a.GetGrain<IPingGrain>(i).Ping()));
+        var onB = Enumerable.Range(0, Grains).Select(i => a.GetGrain<IPingGrain>(i)).ToList();
+        var onA = Enumerable.Range(Grains, Grains).Select(i => a.GetGrain<IPingGrain>(i)).ToList();
         await Task.WhenAll(onB.Concat(onA).Select(g => g.Ping()));
         await MeasureAsync(onB, TimeSpan.FromSeconds(1), Callers);
         var remote = await MeasureAsync(onB, Phase, Callers);
@@ -88,12 +79,17 @@ internal static class ClusterBenchmark
         // Both paths get the same pool size as there are writers: a bigger pool only spreads the load over more
         // PostgreSQL backends, which costs throughput on a small machine.
         var connectionString = PostgresServer.Instance.CreateDatabase("bench") + $";Maximum Pool Size={Writers}";
-        var builder = new TestClusterBuilder();
-        builder.ConfigureSilo(silo => silo.AddGrainsFromAssembly<StoredCounterGrain>()
-            .AddPostgresGrainStorageAsDefault(o => o.ConnectionString = connectionString));
+        await using (var migrate = NpgsqlDataSource.Create(connectionString))
+        {
+            await new PostgresMigrator(migrate, PostgresMigrator.Embedded).MigrateAsync();
+        }
+
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddAdoNetGrainStorageAsDefault(o =>
+            (o.Invariant, o.ConnectionString) = (SocialGrainsExtensions.AdoNetInvariant, connectionString)));
         await using var cluster = builder.Build();
         await cluster.DeployAsync();
-        var grains = Enumerable.Range(0, StateGrains).Select(i => cluster.GrainFactory.GetGrain<IStoredCounterGrain>(i)).ToArray();
+        var grains = Enumerable.Range(0, StateGrains).Select(i => cluster.Client.GetGrain<IStoredCounterGrain>(i)).ToArray();
         await Task.WhenAll(grains.Select(g => g.Increment()));
 
         // The same rows written directly: the most PostgreSQL can take from this machine at this concurrency.
@@ -103,13 +99,13 @@ internal static class ClusterBenchmark
         {
             await using var connection = await db.OpenConnectionAsync();
             await using var command = new NpgsqlCommand("""
-                INSERT INTO grain_state (service_id, grain_type, grain_key, state_name, payload, version)
-                VALUES ('raw', 'storedcounter', $1, 'counter', $2::jsonb, 1)
-                ON CONFLICT (service_id, grain_type, grain_key, state_name)
-                DO UPDATE SET payload = excluded.payload, version = grain_state.version + 1, modified_at = now()
+                INSERT INTO orleans_storage (service_id, grain_type, grain_id_n0, grain_id_n1, grain_id_ext, grain_id_hash, grain_type_hash, payload_binary, version)
+                VALUES ('raw', 'storedcounter', $1, 0, '', 0, 0, $2, 1)
+                ON CONFLICT (service_id, grain_type, grain_id_n0, grain_id_n1, grain_id_ext)
+                DO UPDATE SET payload_binary = excluded.payload_binary, version = orleans_storage.version + 1, modified_on = now()
                 """, connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = key.ToString(CultureInfo.InvariantCulture) });
-            command.Parameters.Add(new NpgsqlParameter { Value = $"{{\"value\":{Interlocked.Increment(ref versions[key])}}}" });
+            command.Parameters.Add(new NpgsqlParameter { Value = (long)key });
+            command.Parameters.Add(new NpgsqlParameter { Value = BitConverter.GetBytes(Interlocked.Increment(ref versions[key])) });
             await command.ExecuteNonQueryAsync();
         }
 

@@ -11,9 +11,7 @@ using OrleansSocial.Api;
 using OrleansSocial.Api.Accounts;
 using OrleansSocial.Grains;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
-using OrleansSocial.Runtime.Hosting;
-using OrleansSocial.Runtime.Postgres;
+using OrleansSocial.TestInfrastructure;
 
 namespace OrleansSocial.Bench;
 
@@ -29,7 +27,7 @@ public interface IBenchNotifierGrain : IGrainWithIntegerKey
 public sealed class BenchNotifierGrain : Grain, IBenchNotifierGrain
 {
     public Task NotifyAsync(int round) =>
-        UserEvents.For(ServiceProvider, this.GetPrimaryKeyLong()).OnNextAsync(new UserEvent("bench",
+        UserEvents.PublishAsync(ServiceProvider, this.GetPrimaryKeyLong(), new UserEvent("bench",
             JsonSerializer.SerializeToElement(new { round, sent_at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() })));
 }
 
@@ -49,8 +47,8 @@ internal static class FrontendBenchServer
         builder.Configuration["Api:RateLimit:PermitsPerMinutePerUser"] = "100000000";
         builder.Configuration["Api:RateLimit:PermitsPerMinutePerIp"] = "100000000";
         builder.Configuration["Api:RateLimit:AuthPermitsPerMinutePerIp"] = "100000000";
-        builder.UseOrleans(silo => silo.AddSocialGrains(postgres).AddGrainsFromAssembly<BenchNotifierGrain>()
-            .AddPostgresGrainStorageAsDefault(o => o.ConnectionString = postgres).AddMemoryStreams(UserEvents.Provider));
+        var ports = ServerProcess.FreePorts(2);
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(ports[0], ports[1]).AddSocialGrains(postgres));
         builder.AddOrleansSocialApi();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();

@@ -1,9 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using OrleansSocial.Grains.Storage;
 using OrleansSocial.Grains.Users;
-using OrleansSocial.Runtime;
-using OrleansSocial.Runtime.Hosting;
+using OrleansSocial.Realtime;
 
 namespace OrleansSocial.Grains;
 
@@ -13,16 +18,39 @@ public static class SocialGrainsExtensions
     /// <summary>Service key of the grains' PostgreSQL connection pool.</summary>
     public const string PostgresKey = "grains";
 
+    /// <summary>Name of the grain storage Orleans' stream pub-sub keeps its subscriptions in.</summary>
+    public const string PubSubStore = "PubSubStore";
+
     /// <summary>
-    /// Adds every grain class of this assembly and the stores they read and write. Without a PostgreSQL connection
-    /// string (the in-memory development mode) there are no accounts, and the account grains are never called.
+    /// How often the memory streams' pulling agents look for events. Orleans' default (100 ms) puts about 100 ms on
+    /// every live event; 10 ms keeps delivery within a few milliseconds at about the same CPU (measured 2026-12-01).
+    /// </summary>
+    public static readonly TimeSpan StreamPollPeriod = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Everything a silo of OrleansSocial needs: the grains' stores, Orleans grain storage and reminders and the event
+    /// streams. With PostgreSQL, pending migrations from <c>sql/</c> are applied before any provider starts (the ADO.NET
+    /// providers read their queries from the <c>OrleansQuery</c> table once, at start), grain state and the streams'
+    /// subscriptions live in <c>orleans_storage</c> and reminders in <c>orleans_reminders</c>. Without it (the
+    /// in-memory development mode) state and reminders are in memory, there are no accounts, and the account grains
+    /// are never called.
     /// </summary>
     public static ISiloBuilder AddSocialGrains(this ISiloBuilder builder, string? postgresConnectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddGrainsFromAssembly(typeof(SocialGrainsExtensions).Assembly);
-        if (!string.IsNullOrWhiteSpace(postgresConnectionString))
+        builder.AddMemoryStreams(UserEvents.Provider, ConfigureStreams);
+        builder.Services.TryAddSingleton<StreamMetrics>();
+        if (string.IsNullOrWhiteSpace(postgresConnectionString))
         {
+            builder.AddMemoryGrainStorageAsDefault().AddMemoryGrainStorage(PubSubStore).UseInMemoryReminderService();
+        }
+        else
+        {
+            builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new SchemaMigration(
+                sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<ILogger<PostgresMigrator>>()));
+            void Storage(AdoNetGrainStorageOptions o) => (o.Invariant, o.ConnectionString) = (AdoNetInvariant, postgresConnectionString);
+            builder.AddAdoNetGrainStorageAsDefault(Storage).AddAdoNetGrainStorage(PubSubStore, Storage);
+            builder.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (AdoNetInvariant, postgresConnectionString));
             builder.Services.AddKeyedSingleton(PostgresKey, (_, _) => NpgsqlDataSource.Create(postgresConnectionString));
             builder.Services.AddSingleton(sp => new UserProfileStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.TryAddSingleton(TimeProvider.System);
@@ -42,5 +70,27 @@ public static class SocialGrainsExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>The ADO.NET invariant of Npgsql, as Orleans' providers name it.</summary>
+    public const string AdoNetInvariant = "Npgsql";
+
+    /// <summary>The event streams as a cluster client (the <c>frontend</c> role) sees them.</summary>
+    public static IClientBuilder AddSocialStreams(this IClientBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<StreamMetrics>();
+        return builder.AddMemoryStreams(UserEvents.Provider);
+    }
+
+    private static void ConfigureStreams(ISiloMemoryStreamConfigurator streams) =>
+        streams.ConfigurePullingAgent(o => o.Configure(a => a.GetQueueMsgsTimerPeriod = StreamPollPeriod));
+
+    /// <summary>Applies pending migrations before anything else in the silo starts.</summary>
+    private sealed class SchemaMigration(NpgsqlDataSource dataSource, ILogger<PostgresMigrator> logger) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(SchemaMigration), ServiceLifecycleStage.First,
+                ct => new PostgresMigrator(dataSource, PostgresMigrator.Embedded, logger).MigrateAsync(ct));
     }
 }

@@ -1,27 +1,38 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
-using OrleansSocial.Runtime;
+using Orleans.Runtime;
 using StackExchange.Redis;
 
 namespace OrleansSocial.Host;
 
-/// <summary>Ready when this silo is Active in the cluster (silo roles) or some silo is Active (front-end role).</summary>
-internal sealed class MembershipHealthCheck(IClusterMembershipService membership, ILocalSiloDetails local, bool isSilo) : IHealthCheck
+/// <summary>Ready when this silo is Active in the cluster's membership.</summary>
+internal sealed class SiloHealthCheck(IClusterMembershipService membership, ILocalSiloDetails local) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var view = membership.CurrentView;
-        if (isSilo)
-        {
-            var status = view.Members.GetValueOrDefault(local.SiloAddress);
-            return Task.FromResult(status == SiloStatus.Active
-                ? HealthCheckResult.Healthy($"silo {local.SiloAddress} is Active")
-                : HealthCheckResult.Unhealthy($"silo {local.SiloAddress} is {status}"));
-        }
+        var status = membership.CurrentSnapshot.GetSiloStatus(local.SiloAddress);
+        return Task.FromResult(status == SiloStatus.Active
+            ? HealthCheckResult.Healthy($"silo {local.SiloAddress} is Active")
+            : HealthCheckResult.Unhealthy($"silo {local.SiloAddress} is {status}"));
+    }
+}
 
-        return Task.FromResult(view.ActiveSilos.Length > 0
-            ? HealthCheckResult.Healthy($"{view.ActiveSilos.Length} active silos")
-            : HealthCheckResult.Unhealthy("no active silo"));
+/// <summary>Ready when the cluster answers this client: the management grain lists at least one active silo.</summary>
+internal sealed class GatewayHealthCheck(IClusterClient client) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(true, cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            return hosts.Count > 0
+                ? HealthCheckResult.Healthy($"{hosts.Count} active silos")
+                : HealthCheckResult.Unhealthy("no active silo");
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException)
+        {
+            return HealthCheckResult.Unhealthy("the cluster does not answer: " + e.Message);
+        }
     }
 }
 
@@ -46,6 +57,8 @@ internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealth
 /// <summary>Ready when Redis answers PING (on the membership connection the process already holds).</summary>
 internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
 {
+    public const string ConnectionKey = "health";
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try

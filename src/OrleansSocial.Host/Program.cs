@@ -1,16 +1,12 @@
 using OrleansSocial.Api;
 using OrleansSocial.Grains;
 using OrleansSocial.Host;
-using OrleansSocial.Runtime;
-using OrleansSocial.Runtime.Hosting;
-using OrleansSocial.Runtime.Postgres;
-using OrleansSocial.Runtime.Redis;
 
 // Configuration (appsettings.json, environment variables such as ConnectionStrings__Postgres, or --Key=Value):
 //   Role                        all (default: silo and front end in one process) | silo | frontend (a cluster client)
-//   ConnectionStrings:Postgres  grain state in PostgreSQL (migrations applied at start); without it, state is in memory
-//   ConnectionStrings:Redis     cluster membership and streams in Redis (several processes); without it, one silo
-//   Cluster:ClusterId, Cluster:ServiceId, Silo:Host, Silo:Port, Api:MaxRequestBodyBytes, Api:CorsOrigins
+//   ConnectionStrings:Postgres  grain state, reminders and data in PostgreSQL (migrations applied at start); without it, in memory
+//   ConnectionStrings:Redis     cluster membership in Redis (several processes); without it, a one-silo localhost cluster
+//   Cluster:ClusterId, Cluster:ServiceId, Silo:Port, Silo:GatewayPort, Silo:AdvertisedAddress (see docs/operations.md)
 //   keys list | rotate | retire <kid>   manages the access-token signing key ring (Auth:KeyDirectory) and exits
 if (args is ["keys", ..])
 {
@@ -35,63 +31,30 @@ if (role == "frontend" && string.IsNullOrWhiteSpace(redis))
     return 2;
 }
 
-const string Streams = OrleansSocial.Realtime.UserEvents.Provider;
 var isSilo = role != "frontend";
+var cluster = ClusterSettings.From(builder.Configuration);
 if (isSilo)
 {
-    builder.UseOrleans(silo =>
-    {
-        silo.AddSocialGrains(postgres);
-        silo.Services.Configure<ClusterOptions>(builder.Configuration.GetSection("Cluster"));
-        silo.Services.Configure<SiloOptions>(builder.Configuration.GetSection("Silo"));
-        if (string.IsNullOrWhiteSpace(postgres))
-        {
-            silo.AddMemoryGrainStorageAsDefault();
-        }
-        else
-        {
-            silo.AddPostgresGrainStorageAsDefault(o => o.ConnectionString = postgres);
-        }
-
-        if (string.IsNullOrWhiteSpace(redis))
-        {
-            silo.AddMemoryStreams(Streams);
-        }
-        else
-        {
-            silo.UseRedisClustering(redis).AddRedisStreams(Streams, redis);
-        }
-    });
+    builder.UseOrleans(silo => silo.AddSocialSilo(cluster, postgres, redis));
 }
 else
 {
-    builder.UseOrleansClient(client =>
-    {
-        client.AddGrainsFromAssembly(typeof(SocialGrainsExtensions).Assembly);
-        client.Services.Configure<ClusterOptions>(builder.Configuration.GetSection("Cluster"));
-        client.UseRedisClustering(redis!).AddRedisStreams(Streams, redis!);
-    });
+    builder.UseOrleansClient(client => client.AddSocialClient(cluster, redis!));
 }
 
 builder.AddOrleansSocialApi();
-var health = builder.Services.AddHealthChecks()
-    .Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("membership",
-        sp => new MembershipHealthCheck(sp.GetRequiredService<IClusterMembershipService>(), sp.GetRequiredService<ILocalSiloDetails>(), isSilo),
-        null, [ApiHosting.ReadyTag]));
-if (!string.IsNullOrWhiteSpace(postgres))
+builder.Services.AddSocialHealthChecks(isSilo, postgres, redis);
+if (isSilo)
 {
-    health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("postgres",
-        sp => new PostgresHealthCheck(sp.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>(ApiHosting.PostgresKey)), null, [ApiHosting.ReadyTag]));
-}
-
-if (!string.IsNullOrWhiteSpace(redis))
-{
-    health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("redis",
-        sp => new RedisHealthCheck(sp.GetRequiredKeyedService<StackExchange.Redis.IConnectionMultiplexer>(RedisClusteringExtensions.MembershipConnectionKey)),
-        null, [ApiHosting.ReadyTag]));
+    builder.Services.AddSingleton<ActivationGauge>();
 }
 
 var app = builder.Build();
+if (isSilo)
+{
+    app.Services.GetRequiredService<ActivationGauge>(); // listens from the start
+}
+
 app.UseOrleansSocialApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -10,7 +10,21 @@ using OrleansSocial.TestInfrastructure;
 namespace OrleansSocial.Host.Tests;
 
 /// <summary>The host with accounts: PostgreSQL (a database of its own) and a fixed signing key.</summary>
-public class AccountsFactory : WebApplicationFactory<Program>
+/// <summary>
+/// The whole product in this test process (role <c>all</c>: a one-silo localhost cluster and the front end), on ports of
+/// its own so that test classes run side by side.
+/// </summary>
+public class SocialFactory : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        var ports = ServerProcess.FreePorts(2);
+        builder.UseSetting("Silo:Port", ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Silo:GatewayPort", ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+public class AccountsFactory : SocialFactory
 {
     /// <summary>Settings a derived factory adds (feature options under test).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
@@ -19,6 +33,7 @@ public class AccountsFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        base.ConfigureWebHost(builder);
         builder.UseSetting("ConnectionStrings:Postgres", ConnectionString);
         // Hosts in one test process share in-memory streams per cluster: each gets its own, so user ids of other databases never collide.
         builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));

@@ -1,6 +1,6 @@
 using Npgsql;
 using OrleansSocial.Conversations;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.TestInfrastructure;
 
 namespace OrleansSocial.Host.Tests;
@@ -19,10 +19,10 @@ public sealed class ConversationFailoverTests
         var id = ConversationKinds.DirectId(a, b);
         await cluster.StartAdditionalSiloAsync();
         await cluster.StartAdditionalSiloAsync();
-        await cluster.WaitForLivenessToStabilizeAsync(TimeSpan.FromSeconds(60));
-        var conversation = cluster.GrainFactory.GetGrain<IConversationGrain>(id);
+        await cluster.WaitForLivenessToStabilizeAsync();
+        var conversation = cluster.Client.GetGrain<IConversationGrain>(id);
         await conversation.StartDirectAsync(a, b);
-        var host = cluster.Silos.Single(s => s.HasActivation(conversation.GetGrainId()));
+        var host = await cluster.HostOfAsync(conversation);
         var survivor = cluster.Silos.First(s => s != host);
 
         // The two members chat through the survivor; a send that fails (its silo died under it) is retried with the
@@ -36,7 +36,7 @@ public sealed class ConversationFailoverTests
             {
                 try
                 {
-                    acknowledged.Add(await survivor.GrainFactory.GetGrain<IConversationGrain>(id).SendAsync(message));
+                    acknowledged.Add(await survivor.Grains().GetGrain<IConversationGrain>(id).SendAsync(message));
                     break;
                 }
                 catch (Exception) when (attempt < 50)
@@ -52,7 +52,7 @@ public sealed class ConversationFailoverTests
         }
 
         await killed;
-        Assert.False(host.IsAlive);
+        Assert.False(host.IsActive);
         Assert.DoesNotContain(cluster.Silos, s => s == host);
         await using var db = NpgsqlDataSource.Create(connectionString);
         await using var rows = db.CreateCommand("SELECT seq, client_id, text FROM messages WHERE conversation_id = $1 ORDER BY seq");
@@ -70,7 +70,7 @@ public sealed class ConversationFailoverTests
         Assert.Equal(Enumerable.Range(0, Messages).Select(i => $"m-{i}"), stored.Select(s => s.ClientId));
         Assert.Equal(Enumerable.Range(1, Messages).Select(i => (long)i), stored.Select(s => s.Seq));
         Assert.Equal(acknowledged.Select(m => m.Seq), stored.Select(s => s.Seq));
-        var history = await survivor.GrainFactory.GetGrain<IConversationGrain>(id).GetMessagesAsync(a, new OrleansSocial.Users.PageQuery(100));
+        var history = await survivor.Grains().GetGrain<IConversationGrain>(id).GetMessagesAsync(a, new OrleansSocial.Users.PageQuery(100));
         Assert.Equal(Messages, history.Count);
         Assert.Equal($"message {Messages - 1}", history[0].Text);
     }

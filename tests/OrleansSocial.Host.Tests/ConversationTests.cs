@@ -3,7 +3,8 @@ using System.Net;
 using System.Text.Json;
 using Npgsql;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
+using Orleans;
+using Orleans.Streams;
 
 namespace OrleansSocial.Host.Tests;
 
@@ -324,13 +325,25 @@ public sealed class ConversationTests(AccountsFactory factory) : IClassFixture<A
         var users = await factory.Services.QuickUsersAsync(3, "gh");
         var (admin, blocker, blocked) = (users[0], users[1], users[2]);
         var group = await StartedIdAsync(client, admin, "hiding", blocker, blocked);
-        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, blocked, group, "x-1", "from blocked, before the block")).StatusCode);
         var events = new Dictionary<long, ConcurrentQueue<UserEvent>>();
         foreach (var user in users)
         {
             var queue = events[user.Id] = new ConcurrentQueue<UserEvent>();
             await factory.Services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(user.Id))
-                .SubscribeAsync(e => { queue.Enqueue(e); return Task.CompletedTask; });
+                .SubscribeAsync((e, _) => { queue.Enqueue(e); return Task.CompletedTask; });
+        }
+
+        // The message before the block reaches everyone live; what follows is counted from after it.
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, blocked, group, "x-1", "from blocked, before the block")).StatusCode);
+        for (var i = 0; i < 100 && users.Any(u => !events[u.Id].Any(e => e.Name == UserEventNames.Message)); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.All(users, u => Assert.Contains(events[u.Id], e => e.Name == UserEventNames.Message));
+        foreach (var queue in events.Values)
+        {
+            queue.Clear();
         }
 
         await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{blocked.Id}/block", token: blocker.AccessToken);

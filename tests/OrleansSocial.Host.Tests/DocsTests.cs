@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace OrleansSocial.Host.Tests;
 
-public sealed class DocsTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
+public sealed class DocsTests(SocialFactory factory) : IClassFixture<SocialFactory>
 {
     [Fact]
     public async Task The_openapi_document_describes_every_endpoint_with_its_responses()

@@ -124,12 +124,13 @@ public sealed class EmailTests(AccountsFactory factory) : IClassFixture<Accounts
 }
 
 /// <summary>The host sending mail through an SMTP relay (a real SMTP peer on loopback).</summary>
-public sealed class SmtpFactory : WebApplicationFactory<Program>
+public sealed class SmtpFactory : SocialFactory
 {
     public SmtpSink Sink { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        base.ConfigureWebHost(builder);
         builder.UseSetting("ConnectionStrings:Postgres", PostgresServer.Instance.CreateDatabase("smtp"));
         // Hosts in one test process share in-memory streams per cluster: each gets its own, so user ids of other databases never collide.
         builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace OrleansSocial.Host.Tests;
 
-public sealed class HealthTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
+public sealed class HealthTests(SocialFactory factory) : IClassFixture<SocialFactory>
 {
     [Fact]
     public async Task Health_live_answers_200()

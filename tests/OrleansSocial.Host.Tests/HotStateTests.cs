@@ -20,7 +20,7 @@ public sealed class HotStateTests
         var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 7);
         var (author, fans, stranger) = (accounts[0], accounts[1..6], accounts[6]);
         var post = Guid.CreateVersion7();
-        var grain = cluster.GrainFactory.GetGrain<IPostGrain>(post);
+        var grain = cluster.Client.GetGrain<IPostGrain>(post);
         await grain.CreateAsync(new NewPost(author, "crowded", PostVisibility.Public, null, null));
 
         foreach (var fan in fans)
@@ -32,7 +32,7 @@ public sealed class HotStateTests
         var unliked = await grain.UnlikeAsync(fans[0]);
         var views = await Task.WhenAll(fans.Select(f => grain.GetAsync(f)));
         var strangerView = await grain.GetAsync(stranger);
-        var unread = await cluster.GrainFactory.GetGrain<INotificationInboxGrain>(author).GetUnreadCountAsync();
+        var unread = await cluster.Client.GetGrain<INotificationInboxGrain>(author).GetUnreadCountAsync();
 
         Assert.Equal(5, again.Counts.Likes);
         Assert.Equal(4, unliked.Counts.Likes);
@@ -50,7 +50,7 @@ public sealed class HotStateTests
         await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 2);
         var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 2);
         var (reader, owner) = (accounts[0], accounts[1]);
-        var grains = cluster.GrainFactory;
+        var grains = cluster.Client;
         await grains.GetGrain<IUserGrain>(owner).UpdateProfileAsync(new ProfileUpdate(IsPrivate: true));
         var post = Guid.CreateVersion7();
         await grains.GetGrain<IPostGrain>(post).CreateAsync(new NewPost(owner, "for my followers", PostVisibility.Followers, null, null));
@@ -87,8 +87,8 @@ public sealed class HotStateTests
         var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 41);
         var (author, fans) = (accounts[0], accounts[1..]);
         var post = Guid.CreateVersion7();
-        await cluster.GrainFactory.GetGrain<IPostGrain>(post).CreateAsync(new NewPost(author, "batch me", PostVisibility.Public, null, null));
-        var writer = cluster.Primary.ServiceProvider.GetRequiredService<ReactionWriter>();
+        await cluster.Client.GetGrain<IPostGrain>(post).CreateAsync(new NewPost(author, "batch me", PostVisibility.Public, null, null));
+        var writer = cluster.Silos[0].ServiceProvider.GetRequiredService<ReactionWriter>();
         var now = DateTimeOffset.UtcNow;
         Task<ReactionWritten> Like(long account) =>
             writer.WriteAsync(new ReactionChange("likes", post, account, true, author, NotificationTypes.Like, now));

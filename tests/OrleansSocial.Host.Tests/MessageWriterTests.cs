@@ -1,7 +1,7 @@
 using Npgsql;
 using OrleansSocial.Conversations;
 using OrleansSocial.Grains.Conversations;
-using OrleansSocial.Runtime.Postgres;
+using OrleansSocial.Grains.Storage;
 using OrleansSocial.TestInfrastructure;
 
 namespace OrleansSocial.Host.Tests;

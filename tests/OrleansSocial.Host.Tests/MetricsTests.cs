@@ -46,7 +46,7 @@ internal static partial class PrometheusText
     private static partial Regex Sample();
 }
 
-public sealed class MetricsTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
+public sealed class MetricsTests(SocialFactory factory) : IClassFixture<SocialFactory>
 {
     // A request to /metrics from a client at <paramref name="remote"/> (null: no address, as through a Unix socket).
     private static async Task<(HttpStatusCode Status, string? ContentType, string Body)> MetricsFromAsync(WebApplicationFactory<Program> host, IPAddress? remote)

@@ -2,9 +2,8 @@ using Npgsql;
 using OrleansSocial.Grains;
 using OrleansSocial.Posts;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
-using OrleansSocial.Runtime.Postgres;
-using OrleansSocial.Runtime.Testing;
+using Orleans;
+using OrleansSocial.Grains.Storage;
 using OrleansSocial.TestInfrastructure;
 
 namespace OrleansSocial.Host.Tests;
@@ -22,10 +21,10 @@ public sealed class PostFailoverTests
         var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 31);
         var (author, fans) = (accounts[0], accounts[1..]);
         var post = Guid.CreateVersion7();
-        await cluster.GrainFactory.GetGrain<IPostGrain>(post).CreateAsync(new NewPost(author, "survive this", PostVisibility.Public, null, null));
-        await Task.WhenAll(fans.Select(f => cluster.GrainFactory.GetGrain<IPostGrain>(post).LikeAsync(f)));
-        await cluster.GrainFactory.GetGrain<IPostGrain>(post).RepostAsync(fans[0]);
-        var original = cluster.Primary;
+        await cluster.Client.GetGrain<IPostGrain>(post).CreateAsync(new NewPost(author, "survive this", PostVisibility.Public, null, null));
+        await Task.WhenAll(fans.Select(f => cluster.Client.GetGrain<IPostGrain>(post).LikeAsync(f)));
+        await cluster.Client.GetGrain<IPostGrain>(post).RepostAsync(fans[0]);
+        var original = cluster.Silos[0];
 
         // The counts column as a crash inside the write-behind window would leave it: not yet written.
         await Task.Delay(PostGrainFlushWait);
@@ -40,8 +39,8 @@ public sealed class PostFailoverTests
         var survivor = await cluster.StartAdditionalSiloAsync();
         await cluster.StartAdditionalSiloAsync();
         await cluster.KillSiloAsync(original);
-        await cluster.WaitForLivenessToStabilizeAsync(TimeSpan.FromSeconds(60));
-        var view = await survivor.GrainFactory.GetGrain<IPostGrain>(post).GetAsync(author);
+        await cluster.WaitForLivenessToStabilizeAsync();
+        var view = await survivor.Grains().GetGrain<IPostGrain>(post).GetAsync(author);
 
         Assert.NotNull(view);
         Assert.Equal(30, view.Counts.Likes);

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OrleansSocial.Posts;
-using OrleansSocial.Runtime;
+using Orleans;
 
 namespace OrleansSocial.Host.Tests;
 

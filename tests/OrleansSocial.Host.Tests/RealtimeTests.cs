@@ -9,7 +9,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansSocial.Api.Accounts;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
+using Orleans;
+using Orleans.Streams;
 using OrleansSocial.TestInfrastructure;
 
 namespace OrleansSocial.Host.Tests;
@@ -322,8 +323,7 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
         using var js = StartJsClient(token, "notification", 2); // waits for a second event, so it stays connected while /metrics is read
         Assert.Equal("connected", await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
 
-        await _factory.Services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(userId))
-            .OnNextAsync(new UserEvent("notification", JsonSerializer.SerializeToElement(new { n = 1 })));
+        await UserEvents.PublishAsync(_factory.Services, long.Parse(userId, System.Globalization.CultureInfo.InvariantCulture), new UserEvent("notification", JsonSerializer.SerializeToElement(new { n = 1 })));
         Assert.NotNull(await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
         var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
 

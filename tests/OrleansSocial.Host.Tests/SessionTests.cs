@@ -171,12 +171,13 @@ public sealed class PasswordChangeTests(AccountsFactory factory) : IClassFixture
 }
 
 /// <summary>The host configured with a first administrator.</summary>
-public sealed class AdminFactory : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>
+public sealed class AdminFactory : SocialFactory
 {
     private readonly string _connectionString = OrleansSocial.TestInfrastructure.PostgresServer.Instance.CreateDatabase("admin");
 
     protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
     {
+        base.ConfigureWebHost(builder);
         builder.UseSetting("ConnectionStrings:Postgres", _connectionString);
         // Hosts in one test process share in-memory streams per cluster: each gets its own, so user ids of other databases never collide.
         builder.UseSetting("Cluster:ClusterId", "test-" + Guid.NewGuid().ToString("N"));

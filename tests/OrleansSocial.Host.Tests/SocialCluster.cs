@@ -1,30 +1,37 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.TestingHost;
 using OrleansSocial.Grains;
-using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
-using OrleansSocial.Runtime.Hosting;
-using OrleansSocial.Runtime.Postgres;
-using OrleansSocial.Runtime.Testing;
 
 namespace OrleansSocial.Host.Tests;
 
-/// <summary>The real grains on a multi-silo TestCluster over a PostgreSQL database of their own.</summary>
+/// <summary>The real grains on a multi-silo Orleans test cluster (in this process) over a PostgreSQL database of their own.</summary>
 internal static class SocialCluster
 {
-    public static async Task<TestCluster> StartAsync(string connectionString, short silos, Action<ISiloBuilder>? configure = null)
+    public static async Task<InProcessTestCluster> StartAsync(string connectionString, short silos, Action<ISiloBuilder>? configure = null)
     {
-        var builder = new TestClusterBuilder();
-        builder.Options.InitialSilosCount = silos;
-        builder.ConfigureSilo(silo =>
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.ConfigureSilo((_, silo) =>
         {
             configure?.Invoke(silo);
-            silo.AddSocialGrains(connectionString)
-                .AddPostgresGrainStorageAsDefault(o => o.ConnectionString = connectionString)
-                .AddMemoryStreams(UserEvents.Provider);
+            silo.AddSocialGrains(connectionString);
         });
+        builder.ConfigureClient(client => client.AddSocialStreams());
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;
+    }
+
+    /// <summary>Grain references whose calls start on <paramref name="silo"/>.</summary>
+    public static IGrainFactory Grains(this InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<IGrainFactory>();
+
+    /// <summary>The silo holding the grain's activation (activating it if it has none).</summary>
+    public static async Task<InProcessSiloHandle> HostOfAsync(this InProcessTestCluster cluster, IAddressable grain)
+    {
+        var address = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+        return cluster.Silos.Single(s => s.SiloAddress.Equals(address));
     }
 
     /// <summary>Accounts inserted directly (no sign-up needed for grain-level tests).</summary>
@@ -42,4 +49,11 @@ internal static class SocialCluster
 
         return ids;
     }
+}
+
+/// <summary>Streams as the tests reach them: the named provider from a process's services.</summary>
+internal static class TestStreams
+{
+    public static Orleans.Streams.IStreamProvider GetStreamProvider(this IServiceProvider services, string name) =>
+        services.GetRequiredKeyedService<Orleans.Streams.IStreamProvider>(name);
 }

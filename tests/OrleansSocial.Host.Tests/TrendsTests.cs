@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Timelines;
 
 namespace OrleansSocial.Host.Tests;

@@ -3,7 +3,8 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
+using Orleans;
+using Orleans.Streams;
 
 namespace OrleansSocial.Host.Tests;
 
@@ -231,7 +232,7 @@ public sealed class VisibilityMatrixTests(AccountsFactory factory) : IClassFixtu
         {
             var queue = events[user.Id] = new ConcurrentQueue<UserEvent>();
             await factory.Services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(user.Id))
-                .SubscribeAsync(e => { queue.Enqueue(e); return Task.CompletedTask; });
+                .SubscribeAsync((e, _) => { queue.Enqueue(e); return Task.CompletedTask; });
         }
 
         var post = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = $"first words #{tag}" }, author.AccessToken))
@@ -326,7 +327,7 @@ public sealed class VisibilityMatrixTests(AccountsFactory factory) : IClassFixtu
         foreach (var user in users.Values)
         {
             var queue = scene.Events.GetOrAdd(user.Id, _ => new ConcurrentQueue<UserEvent>());
-            await streams.GetStream<UserEvent>(UserEvents.StreamFor(user.Id)).SubscribeAsync(e => { queue.Enqueue(e); return Task.CompletedTask; });
+            await streams.GetStream<UserEvent>(UserEvents.StreamFor(user.Id)).SubscribeAsync((e, _) => { queue.Enqueue(e); return Task.CompletedTask; });
         }
 
         var mentions = string.Join(' ', users.Values.Select(u => "@" + u.Username));

@@ -6,7 +6,7 @@ using Npgsql;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.TestingHost;
-using OrleansSocial.Runtime.Postgres;
+using OrleansSocial.Grains.Storage;
 using OrleansSocial.TestInfrastructure;
 
 namespace OrleansSocial.Orleans.Tests;

@@ -51,8 +51,8 @@ public sealed class HostProcess : IAsyncDisposable
     private static async Task<HostProcess> StartOnceAsync(string role, IReadOnlyDictionary<string, string> settings, TimeSpan? readyTimeout, string? assemblyPath)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var ports = ServerProcess.FreePorts(2);
-        var (httpPort, siloPort) = (ports[0], ports[1]);
+        var ports = ServerProcess.FreePorts(3);
+        var (httpPort, siloPort, gatewayPort) = (ports[0], ports[1], ports[2]);
         var info = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,
@@ -64,6 +64,7 @@ public sealed class HostProcess : IAsyncDisposable
         info.Environment["Role"] = role;
         info.Environment["Urls"] = $"http://127.0.0.1:{httpPort}";
         info.Environment["Silo__Port"] = siloPort.ToString(CultureInfo.InvariantCulture);
+        info.Environment["Silo__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture);
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in settings)

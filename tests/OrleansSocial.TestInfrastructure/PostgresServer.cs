@@ -69,7 +69,7 @@ public sealed class PostgresServer
         ServerProcess.Run(Path.Combine(_bin, "pg_ctl"),
         [
             "-D", _dataDirectory, "-w", "-t", "60", "-l", Path.Combine(_dataDirectory, "server.log"), "start",
-            "-o", $"-p {Port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300",
+            "-o", $"-p {Port} -k {_dataDirectory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=1000",
         ], _user);
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using OrleansSocial.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Conversations;
@@ -27,26 +28,32 @@ public static class ConversationKinds
     }
 }
 
-public sealed record MemberView(PublicAccount Account, string Role, long ReadSeq);
+[GenerateSerializer, Immutable, Alias("social.MemberView")]
+public sealed record MemberView([property: Id(0)] PublicAccount Account, [property: Id(1)] string Role, [property: Id(2)] long ReadSeq);
 
 /// <summary>A conversation as one of its members sees it.</summary>
-public sealed record ConversationView(Guid Id, string Kind, string? Title, IReadOnlyList<MemberView> Members, long LastSeq, DateTimeOffset CreatedAt);
+[GenerateSerializer, Immutable, Alias("social.ConversationView")]
+public sealed record ConversationView([property: Id(0)] Guid Id, [property: Id(1)] string Kind, [property: Id(2)] string? Title, [property: Id(3)] IReadOnlyList<MemberView> Members, [property: Id(4)] long LastSeq, [property: Id(5)] DateTimeOffset CreatedAt);
 
 /// <summary>
 /// A message; a deleted one keeps its place (seq) and loses its text. <see cref="ReadBy"/>: the other members whose read
 /// pointer is at or past it. <see cref="ReadAt"/> (direct conversations): when the recipient's pointer first passed it.
 /// </summary>
-public sealed record MessageView(Guid ConversationId, long Seq, long SenderId, string ClientId, string? Text, long? ReplyTo, DateTimeOffset CreatedAt,
-    DateTimeOffset? EditedAt, bool Deleted, IReadOnlyList<long>? ReadBy = null)
+[GenerateSerializer, Immutable, Alias("social.MessageView")]
+public sealed record MessageView([property: Id(0)] Guid ConversationId, [property: Id(1)] long Seq, [property: Id(2)] long SenderId, [property: Id(3)] string ClientId, [property: Id(4)] string? Text, [property: Id(5)] long? ReplyTo, [property: Id(6)] DateTimeOffset CreatedAt,
+    [property: Id(7)] DateTimeOffset? EditedAt, [property: Id(8)] bool Deleted, [property: Id(9)] IReadOnlyList<long>? ReadBy = null)
 {
+    [Id(10)]
     public DateTimeOffset? ReadAt { get; init; }
 }
 
 /// <summary>One of a member's conversations in their list: the conversation, its newest message and how many they have not read.</summary>
-public sealed record ConversationSummary(long Cursor, ConversationView Conversation, MessageView? LastMessage, long Unread);
+[GenerateSerializer, Immutable, Alias("social.ConversationSummary")]
+public sealed record ConversationSummary([property: Id(0)] long Cursor, [property: Id(1)] ConversationView Conversation, [property: Id(2)] MessageView? LastMessage, [property: Id(3)] long Unread);
 
 /// <summary>A message to send. <see cref="ClientId"/> (chosen by the client) makes a retried send return the first message.</summary>
-public sealed record NewMessage(long SenderId, string ClientId, string Text, long? ReplyTo);
+[GenerateSerializer, Immutable, Alias("social.NewMessage")]
+public sealed record NewMessage([property: Id(0)] long SenderId, [property: Id(1)] string ClientId, [property: Id(2)] string Text, [property: Id(3)] long? ReplyTo);
 
 /// <summary>Settings of direct messages (section <c>Conversations</c>).</summary>
 public sealed class ConversationOptions
@@ -63,6 +70,7 @@ public sealed class ConversationOptions
 /// members and the last message number hot; messages are rows. Anyone who is not a member gets
 /// <see cref="KeyNotFoundException"/>: a conversation's existence does not leak.
 /// </summary>
+[Alias("social.IConversationGrain")]
 public interface IConversationGrain : IGrainWithGuidKey
 {
     /// <summary>

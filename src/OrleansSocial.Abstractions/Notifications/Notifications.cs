@@ -1,4 +1,5 @@
-using OrleansSocial.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Notifications;
@@ -23,23 +24,28 @@ public static class NotificationTypes
 }
 
 /// <summary>Something that happened that the recipient should hear about.</summary>
-public sealed record NotificationRequest(string Type, long ActorId, Guid? PostId = null, long? CommentId = null);
+[GenerateSerializer, Immutable, Alias("social.NotificationRequest")]
+public sealed record NotificationRequest([property: Id(0)] string Type, [property: Id(1)] long ActorId, [property: Id(2)] Guid? PostId = null, [property: Id(3)] long? CommentId = null);
 
 /// <summary>A stored notification.</summary>
-public sealed record NotificationView(long Id, string Type, PublicAccount Actor, Guid? PostId, long? CommentId, DateTimeOffset CreatedAt, bool Read);
+[GenerateSerializer, Immutable, Alias("social.NotificationView")]
+public sealed record NotificationView([property: Id(0)] long Id, [property: Id(1)] string Type, [property: Id(2)] PublicAccount Actor, [property: Id(3)] Guid? PostId, [property: Id(4)] long? CommentId, [property: Id(5)] DateTimeOffset CreatedAt, [property: Id(6)] bool Read);
 
 /// <summary>Notifications of one type about one post on one day, newest first (like and repost), or a single one.</summary>
-public sealed record NotificationGroup(long Cursor, string Type, Guid? PostId, long? CommentId, IReadOnlyList<PublicAccount> SampleActors, long ActorsCount,
-    long NotificationsCount, DateTimeOffset LatestAt, bool Read);
+[GenerateSerializer, Immutable, Alias("social.NotificationGroup")]
+public sealed record NotificationGroup([property: Id(0)] long Cursor, [property: Id(1)] string Type, [property: Id(2)] Guid? PostId, [property: Id(3)] long? CommentId, [property: Id(4)] IReadOnlyList<PublicAccount> SampleActors, [property: Id(5)] long ActorsCount,
+    [property: Id(6)] long NotificationsCount, [property: Id(7)] DateTimeOffset LatestAt, [property: Id(8)] bool Read);
 
 /// <summary>Which notifications a list asks for.</summary>
-public sealed record NotificationFilter(IReadOnlyList<string>? Types, bool UnreadOnly);
+[GenerateSerializer, Immutable, Alias("social.NotificationFilter")]
+public sealed record NotificationFilter([property: Id(0)] IReadOnlyList<string>? Types, [property: Id(1)] bool UnreadOnly);
 
 /// <summary>
 /// One per account (key: the account id): stores and pushes its notifications (SignalR <c>notification</c>) and keeps
 /// the unread count hot. Notifications from oneself, from accounts blocked either way or muted by the recipient, and of
 /// types the recipient switched off are dropped.
 /// </summary>
+[Alias("social.INotificationInboxGrain")]
 public interface INotificationInboxGrain : IGrainWithIntegerKey
 {
     /// <summary>Stores and pushes the notification; null when a rule dropped it.</summary>

@@ -1,4 +1,5 @@
-using OrleansSocial.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Posts;
@@ -8,6 +9,7 @@ namespace OrleansSocial.Posts;
 /// goes through <see cref="VisibilityPolicy"/>: a post the caller may not see behaves as missing
 /// (<see cref="KeyNotFoundException"/>, or null from reads).
 /// </summary>
+[Alias("social.IPostGrain")]
 public interface IPostGrain : IGrainWithGuidKey
 {
     /// <summary>

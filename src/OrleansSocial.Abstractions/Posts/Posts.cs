@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
+using Orleans;
 using OrleansSocial.Text;
 using OrleansSocial.Users;
 
@@ -16,11 +17,14 @@ public static class PostVisibility
 }
 
 /// <summary>A post to create. <see cref="IdempotencyKey"/> makes a retried create return the first post.</summary>
-public sealed record NewPost(long AuthorId, string Text, string Visibility, Guid? QuoteOf, string? IdempotencyKey);
+[GenerateSerializer, Immutable, Alias("social.NewPost")]
+public sealed record NewPost([property: Id(0)] long AuthorId, [property: Id(1)] string Text, [property: Id(2)] string Visibility, [property: Id(3)] Guid? QuoteOf, [property: Id(4)] string? IdempotencyKey);
 
-public sealed record Mention(long Id, string Username);
+[GenerateSerializer, Immutable, Alias("social.Mention")]
+public sealed record Mention([property: Id(0)] long Id, [property: Id(1)] string Username);
 
-public sealed record PostCounts(long Likes, long Reposts, long Bookmarks, long Comments);
+[GenerateSerializer, Immutable, Alias("social.PostCounts")]
+public sealed record PostCounts([property: Id(0)] long Likes, [property: Id(1)] long Reposts, [property: Id(2)] long Bookmarks, [property: Id(3)] long Comments);
 
 /// <summary>
 /// Views a post grain of this process hands to many readers until the post changes (no viewer flags set). Whatever is
@@ -41,15 +45,18 @@ public static class SharedPostViews
 }
 
 /// <summary>A post as one viewer sees it, with that viewer's liked / reposted / bookmarked flags.</summary>
+[GenerateSerializer, Immutable, Alias("social.PostView")]
 public sealed record PostView(
-    Guid Id, PublicAccount Author, string Text, string Visibility, PostView? Quote, IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions,
-    DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, PostCounts Counts, bool Liked, bool Reposted, bool Bookmarked);
+    [property: Id(0)] Guid Id, [property: Id(1)] PublicAccount Author, [property: Id(2)] string Text, [property: Id(3)] string Visibility, [property: Id(4)] PostView? Quote, [property: Id(5)] IReadOnlyList<string> Tags, [property: Id(6)] IReadOnlyList<Mention> Mentions,
+    [property: Id(7)] DateTimeOffset CreatedAt, [property: Id(8)] DateTimeOffset? EditedAt, [property: Id(9)] PostCounts Counts, [property: Id(10)] bool Liked, [property: Id(11)] bool Reposted, [property: Id(12)] bool Bookmarked);
 
 /// <summary>An earlier text of an edited post.</summary>
-public sealed record PostEdit(string Text, DateTimeOffset EditedAt);
+[GenerateSerializer, Immutable, Alias("social.PostEdit")]
+public sealed record PostEdit([property: Id(0)] string Text, [property: Id(1)] DateTimeOffset EditedAt);
 
 /// <summary>What the viewer is to the author of a post: the facts the visibility policy decides on.</summary>
-public sealed record ViewerFacts(bool IsAuthor, bool AuthorIsPrivate, bool FollowsAuthor, bool BlockedEitherWay);
+[GenerateSerializer, Immutable, Alias("social.ViewerFacts")]
+public sealed record ViewerFacts([property: Id(0)] bool IsAuthor, [property: Id(1)] bool AuthorIsPrivate, [property: Id(2)] bool FollowsAuthor, [property: Id(3)] bool BlockedEitherWay);
 
 /// <summary>
 /// The one place that decides whether a viewer may see a post. The author always may (until it is deleted); a block
@@ -124,6 +131,7 @@ public static partial class TagRules
 }
 
 /// <summary>An action the rules forbid on something the caller can see (editing another's post, reposting a private one): 403.</summary>
+[GenerateSerializer, Alias("social.ActionRefusedException")]
 public sealed class ActionRefusedException : Exception
 {
     public ActionRefusedException()

@@ -1,6 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
-using OrleansSocial.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Streams;
 
 namespace OrleansSocial.Realtime;
 
@@ -10,7 +14,8 @@ namespace OrleansSocial.Realtime;
 /// (<see cref="UserEvents.StreamFor(long)"/>) by grains on any silo and relayed by every front end holding one of the
 /// user's connections.
 /// </summary>
-public sealed record UserEvent(string Name, JsonElement Payload);
+[GenerateSerializer, Immutable, Alias("social.UserEvent")]
+public sealed record UserEvent([property: Id(0)] string Name, [property: Id(1)] JsonElement Payload);
 
 /// <summary>The stable names of server-to-client events (documented in docs/architecture.md).</summary>
 public static class UserEventNames
@@ -67,7 +72,11 @@ public static class UserEventNames
 /// <summary>Where user events are published.</summary>
 public static class UserEvents
 {
-    /// <summary>The stream provider the host registers for events (Memory in one process, Redis across processes).</summary>
+    /// <summary>
+    /// The stream provider every silo and front end registers for events: Orleans memory streams, whose queues are
+    /// grains of the cluster, so an event published on any silo reaches subscribers in every process. Delivery is
+    /// at most once; what a client must not miss is also stored and readable over REST by cursor.
+    /// </summary>
     public const string Provider = "events";
 
     public const string Namespace = "user-events";
@@ -78,7 +87,7 @@ public static class UserEvents
 
     /// <summary>The user's event stream, from any process hosting the runtime.</summary>
     public static IAsyncStream<UserEvent> For(IServiceProvider services, long userId) =>
-        services.GetStreamProvider(Provider).GetStream<UserEvent>(StreamFor(userId));
+        services.GetRequiredKeyedService<IStreamProvider>(Provider).GetStream<UserEvent>(StreamFor(userId));
 
     /// <summary>How payloads are written: snake_case, like the REST API.</summary>
     public static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -86,7 +95,54 @@ public static class UserEvents
     /// <summary>An event with <paramref name="payload"/> written as the clients receive it.</summary>
     public static UserEvent Create<T>(string name, T payload) => new(name, JsonSerializer.SerializeToElement(payload, PayloadJson));
 
+    /// <summary>Publishes the event on the user's stream.</summary>
+    public static Task PublishAsync(IServiceProvider services, long userId, UserEvent e)
+    {
+        services.GetService<StreamMetrics>()?.Published();
+        return For(services, userId).OnNextAsync(e);
+    }
+
     /// <summary>Publishes the event on each user's stream.</summary>
     public static Task PublishAsync(IServiceProvider services, IEnumerable<long> userIds, UserEvent e) =>
-        Task.WhenAll(userIds.Select(u => For(services, u).OnNextAsync(e)));
+        Task.WhenAll(userIds.Select(u => PublishAsync(services, u, e)));
+
+}
+
+/// <summary>
+/// Counts of this process's user events (<c>orleans.streams.published</c> and <c>orleans.streams.delivered</c>, tagged
+/// with the provider), on the process's meter factory so that each host exports its own.
+/// </summary>
+public sealed class StreamMetrics
+{
+    private static readonly KeyValuePair<string, object?> ProviderTag = new("provider", UserEvents.Provider);
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _delivered;
+
+    public StreamMetrics(IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        var meter = meters.Create("OrleansSocial.Streams");
+        _published = meter.CreateCounter<long>("orleans.streams.published", "{event}", "Events this process published on streams.");
+        _delivered = meter.CreateCounter<long>("orleans.streams.delivered", "{event}", "Stream events handed to this process's subscribers.");
+    }
+
+    public void Published() => _published.Add(1, ProviderTag);
+
+    public void Delivered() => _delivered.Add(1, ProviderTag);
+}
+
+/// <summary>
+/// How a <see cref="JsonElement"/> crosses a grain boundary or a stream: as its JSON text. Event payloads are small and
+/// written once, so the text is the cheapest faithful form.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("social.JsonElementSurrogate")]
+public readonly record struct JsonElementSurrogate([property: Id(0)] string Json);
+
+/// <summary>Converts <see cref="JsonElement"/> to and from <see cref="JsonElementSurrogate"/> for Orleans' serializer.</summary>
+[RegisterConverter]
+public sealed class JsonElementSurrogateConverter : IConverter<JsonElement, JsonElementSurrogate>
+{
+    public JsonElement ConvertFromSurrogate(in JsonElementSurrogate surrogate) => JsonDocument.Parse(surrogate.Json).RootElement.Clone();
+
+    public JsonElementSurrogate ConvertToSurrogate(in JsonElement value) => new(value.GetRawText());
 }

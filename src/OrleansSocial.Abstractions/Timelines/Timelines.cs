@@ -1,5 +1,6 @@
+using Orleans;
+using Orleans.Concurrency;
 using OrleansSocial.Posts;
-using OrleansSocial.Runtime;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Timelines;
@@ -8,10 +9,12 @@ namespace OrleansSocial.Timelines;
 /// One timeline entry: a post (<see cref="RepostedBy"/> null) or a repost of it. <see cref="Key"/> orders every timeline:
 /// posts and reposts take it from one sequence, so it is unique and newer entries have larger keys.
 /// </summary>
-public sealed record TimelineEntry(long Key, Guid PostId, long AuthorId, long? RepostedBy);
+[GenerateSerializer, Immutable, Alias("social.TimelineEntry")]
+public sealed record TimelineEntry([property: Id(0)] long Key, [property: Id(1)] Guid PostId, [property: Id(2)] long AuthorId, [property: Id(3)] long? RepostedBy);
 
 /// <summary>An entry as its reader sees it: the post with the reader's own flags, and who reposted it.</summary>
-public sealed record TimelineItem(long Key, PostView Post, PublicAccount? RepostedBy);
+[GenerateSerializer, Immutable, Alias("social.TimelineItem")]
+public sealed record TimelineItem([property: Id(0)] long Key, [property: Id(1)] PostView Post, [property: Id(2)] PublicAccount? RepostedBy);
 
 /// <summary>Settings of feeds (section <c>Timelines</c>).</summary>
 public sealed class TimelineOptions
@@ -37,6 +40,7 @@ public sealed class TimelineOptions
 /// and its own, newest first. Filled on write by fan-out (the <c>timeline_entries</c> rows, and the entries held here
 /// when the grain is loaded), merged at read time with the recent posts of followed accounts too popular to fan out.
 /// </summary>
+[Alias("social.ITimelineGrain")]
 public interface ITimelineGrain : IGrainWithIntegerKey
 {
     /// <summary>A page of the timeline as its owner sees it (muted accounts, posts it may no longer see and repeats left out).</summary>
@@ -68,6 +72,7 @@ public interface ITimelineGrain : IGrainWithIntegerKey
 /// Reads of feeds that are not one account's home timeline — profile, hashtag, search, trending, thread — rendered for a
 /// viewer through the post grains (so the visibility policy decides). A stateless worker: any silo serves them.
 /// </summary>
+[Alias("social.IFeedGrain")]
 public interface IFeedGrain : IGrainWithIntegerKey
 {
     /// <summary>Posts (and reposts unless excluded) of <paramref name="accountId"/>; <see cref="KeyNotFoundException"/> across a block.</summary>
@@ -95,20 +100,25 @@ public interface IFeedGrain : IGrainWithIntegerKey
     Task<PostContext> ContextAsync(Guid postId, long viewerId);
 }
 
-public sealed record TagCount(string Tag, long Posts);
+[GenerateSerializer, Immutable, Alias("social.TagCount")]
+public sealed record TagCount([property: Id(0)] string Tag, [property: Id(1)] long Posts);
 
-public sealed record PostContext(IReadOnlyList<PostView> Ancestors, IReadOnlyList<PostView> Descendants);
+[GenerateSerializer, Immutable, Alias("social.PostContext")]
+public sealed record PostContext([property: Id(0)] IReadOnlyList<PostView> Ancestors, [property: Id(1)] IReadOnlyList<PostView> Descendants);
 
 /// <summary>A post's engagement as its grain reports it to the trends (only public posts of public accounts are eligible).</summary>
-public sealed record TrendingCandidate(Guid PostId, DateTimeOffset CreatedAt, long Likes, long Comments, long Reposts, bool Eligible);
+[GenerateSerializer, Immutable, Alias("social.TrendingCandidate")]
+public sealed record TrendingCandidate([property: Id(0)] Guid PostId, [property: Id(1)] DateTimeOffset CreatedAt, [property: Id(2)] long Likes, [property: Id(3)] long Comments, [property: Id(4)] long Reposts, [property: Id(5)] bool Eligible);
 
 /// <summary>A trending hashtag: distinct accounts using it in the last 24 hours and their daily average before.</summary>
-public sealed record TrendingTag(string Tag, long Accounts, double Baseline);
+[GenerateSerializer, Immutable, Alias("social.TrendingTag")]
+public sealed record TrendingTag([property: Id(0)] string Tag, [property: Id(1)] long Accounts, [property: Id(2)] double Baseline);
 
 /// <summary>
 /// One for the cluster (key 0): trending posts, kept incrementally from what post grains report (no scan per request),
 /// and trending hashtags.
 /// </summary>
+[Alias("social.ITrendsGrain")]
 public interface ITrendsGrain : IGrainWithIntegerKey
 {
     /// <summary>A post's current engagement; an ineligible or old one leaves the candidates.</summary>

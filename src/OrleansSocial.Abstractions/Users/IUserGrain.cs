@@ -1,4 +1,5 @@
-using OrleansSocial.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace OrleansSocial.Users;
 
@@ -6,6 +7,7 @@ namespace OrleansSocial.Users;
 /// One per account, keyed by the account id. Holds the account's profile hot (and, with later features, its
 /// counters and relationship summaries); the <c>accounts</c> row is the durable truth, written with a version check.
 /// </summary>
+[Alias("social.IUserGrain")]
 public interface IUserGrain : IGrainWithIntegerKey
 {
     /// <summary>The profile, or null when no account has this id.</summary>
@@ -172,7 +174,9 @@ public interface IUserGrain : IGrainWithIntegerKey
 }
 
 /// <summary>A front end's count of one account's live connections on it; see <see cref="IUserGrain.ReportConnectionsAsync"/>.</summary>
-public sealed record ConnectionReport(string FrontEnd, int Count, long Version, TimeSpan Lease);
+[GenerateSerializer, Immutable, Alias("social.ConnectionReport")]
+public sealed record ConnectionReport([property: Id(0)] string FrontEnd, [property: Id(1)] int Count, [property: Id(2)] long Version, [property: Id(3)] TimeSpan Lease);
 
 /// <summary>An account's presence: online now, or when it was last seen (null: never seen online).</summary>
-public sealed record Presence(long AccountId, bool Online, DateTimeOffset? LastSeenAt);
+[GenerateSerializer, Immutable, Alias("social.Presence")]
+public sealed record Presence([property: Id(0)] long AccountId, [property: Id(1)] bool Online, [property: Id(2)] DateTimeOffset? LastSeenAt);

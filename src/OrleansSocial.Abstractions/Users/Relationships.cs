@@ -1,15 +1,19 @@
+using Orleans;
+
 namespace OrleansSocial.Users;
 
 /// <summary>How the viewer stands with another account (Mastodon's Relationship).</summary>
+[GenerateSerializer, Immutable, Alias("social.Relationship")]
 public sealed record Relationship(
-    long Id, bool Following, bool FollowedBy, bool Requested, bool RequestedBy, bool Blocking, bool BlockedBy, bool Muting,
-    DateTimeOffset? MutingExpiresAt);
+    [property: Id(0)] long Id, [property: Id(1)] bool Following, [property: Id(2)] bool FollowedBy, [property: Id(3)] bool Requested, [property: Id(4)] bool RequestedBy, [property: Id(5)] bool Blocking, [property: Id(6)] bool BlockedBy, [property: Id(7)] bool Muting,
+    [property: Id(8)] DateTimeOffset? MutingExpiresAt);
 
 /// <summary>
 /// What one account is to another right now, from the first one's side: the facts visibility, feeds and notifications
 /// decide on. Held hot by the first account's grain (<see cref="IUserGrain.GetRelationToAsync"/>).
 /// </summary>
-public sealed record RelationFacts(bool Following, bool Blocking, bool BlockedBy, bool Muting)
+[GenerateSerializer, Immutable, Alias("social.RelationFacts")]
+public sealed record RelationFacts([property: Id(0)] bool Following, [property: Id(1)] bool Blocking, [property: Id(2)] bool BlockedBy, [property: Id(3)] bool Muting)
 {
     public static RelationFacts None { get; } = new(false, false, false, false);
 
@@ -17,29 +21,36 @@ public sealed record RelationFacts(bool Following, bool Blocking, bool BlockedBy
 }
 
 /// <summary>An account's followers, following and posts counts; <see cref="Version"/> orders concurrent updates.</summary>
-public sealed record AccountCounts(long Followers, long Following, long Posts, long Version);
+[GenerateSerializer, Immutable, Alias("social.AccountCounts")]
+public sealed record AccountCounts([property: Id(0)] long Followers, [property: Id(1)] long Following, [property: Id(2)] long Posts, [property: Id(3)] long Version);
 
 /// <summary>An account as anyone who may see it sees it.</summary>
+[GenerateSerializer, Immutable, Alias("social.PublicAccount")]
 public sealed record PublicAccount(
-    long Id, string Username, string DisplayName, string Bio, string Website, bool IsPrivate, DateTimeOffset CreatedAt,
-    long FollowersCount, long FollowingCount, long PostsCount);
+    [property: Id(0)] long Id, [property: Id(1)] string Username, [property: Id(2)] string DisplayName, [property: Id(3)] string Bio, [property: Id(4)] string Website, [property: Id(5)] bool IsPrivate, [property: Id(6)] DateTimeOffset CreatedAt,
+    [property: Id(7)] long FollowersCount, [property: Id(8)] long FollowingCount, [property: Id(9)] long PostsCount);
 
 /// <summary>One page of a list in the cursor convention: ids are the rows' sequence numbers, newest first.</summary>
-public sealed record PageQuery(int Limit, long? MaxId = null, long? SinceId = null, long? MinId = null);
+[GenerateSerializer, Immutable, Alias("social.PageQuery")]
+public sealed record PageQuery([property: Id(0)] int Limit, [property: Id(1)] long? MaxId = null, [property: Id(2)] long? SinceId = null, [property: Id(3)] long? MinId = null);
 
 /// <summary>An account in a list, with the cursor of its row (the follow, request, block or mute).</summary>
-public sealed record AccountListItem(long Cursor, PublicAccount Account, DateTimeOffset? Until = null);
+[GenerateSerializer, Immutable, Alias("social.AccountListItem")]
+public sealed record AccountListItem([property: Id(0)] long Cursor, [property: Id(1)] PublicAccount Account, [property: Id(2)] DateTimeOffset? Until = null);
 
 /// <summary>A followed hashtag with the cursor of the follow row.</summary>
-public sealed record FollowedTag(long Cursor, string Tag);
+[GenerateSerializer, Immutable, Alias("social.FollowedTag")]
+public sealed record FollowedTag([property: Id(0)] long Cursor, [property: Id(1)] string Tag);
 
 /// <summary>A bookmark: the post and the cursor of the bookmark row.</summary>
-public sealed record BookmarkRow(long Cursor, Guid PostId);
+[GenerateSerializer, Immutable, Alias("social.BookmarkRow")]
+public sealed record BookmarkRow([property: Id(0)] long Cursor, [property: Id(1)] Guid PostId);
 
 /// <summary>
 /// A relationship change the rules forbid: following or being followed across a block. The front end answers 403;
 /// the message says why.
 /// </summary>
+[GenerateSerializer, Alias("social.RelationshipRefusedException")]
 public sealed class RelationshipRefusedException : Exception
 {
     public RelationshipRefusedException()
@@ -56,6 +67,7 @@ public sealed class RelationshipRefusedException : Exception
 }
 
 /// <summary>A private account's followers or following, asked for by someone who is not an approved follower.</summary>
+[GenerateSerializer, Alias("social.ListHiddenException")]
 public sealed class ListHiddenException : Exception
 {
     public ListHiddenException()

@@ -1,9 +1,12 @@
+using Orleans;
+
 namespace OrleansSocial.Users;
 
 /// <summary>An account's profile as the account's owner sees it.</summary>
+[GenerateSerializer, Immutable, Alias("social.UserProfile")]
 public sealed record UserProfile(
-    long Id, string Username, string Email, bool EmailVerified, string DisplayName, string Bio, string Website,
-    bool IsPrivate, string Role, DateTimeOffset CreatedAt, string DmPolicy = DmPolicies.Everyone);
+    [property: Id(0)] long Id, [property: Id(1)] string Username, [property: Id(2)] string Email, [property: Id(3)] bool EmailVerified, [property: Id(4)] string DisplayName, [property: Id(5)] string Bio, [property: Id(6)] string Website,
+    [property: Id(7)] bool IsPrivate, [property: Id(8)] string Role, [property: Id(9)] DateTimeOffset CreatedAt, [property: Id(10)] string DmPolicy = DmPolicies.Everyone);
 
 /// <summary>Who may message an account (<c>dm_policy</c>).</summary>
 public static class DmPolicies
@@ -19,4 +22,5 @@ public static class DmPolicies
 }
 
 /// <summary>A profile edit: null fields are left unchanged, an empty string clears a text field.</summary>
-public sealed record ProfileUpdate(string? DisplayName = null, string? Bio = null, string? Website = null, bool? IsPrivate = null, string? DmPolicy = null);
+[GenerateSerializer, Immutable, Alias("social.ProfileUpdate")]
+public sealed record ProfileUpdate([property: Id(0)] string? DisplayName = null, [property: Id(1)] string? Bio = null, [property: Id(2)] string? Website = null, [property: Id(3)] bool? IsPrivate = null, [property: Id(4)] string? DmPolicy = null);

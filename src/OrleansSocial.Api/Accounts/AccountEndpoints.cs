@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Api.Accounts;
@@ -111,7 +111,7 @@ public static class AccountEndpoints
         {
             return TypedResults.NotFound();
         }
-        catch (InconsistentStateException)
+        catch (Orleans.Storage.InconsistentStateException)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The profile was changed at the same time; read it and try again.");
         }

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Api.Accounts;

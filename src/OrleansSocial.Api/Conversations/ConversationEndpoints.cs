@@ -7,7 +7,7 @@ using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Relationships;
 using OrleansSocial.Conversations;
-using OrleansSocial.Runtime;
+using Orleans;
 
 namespace OrleansSocial.Api.Conversations;
 

@@ -8,7 +8,7 @@ using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Relationships;
 using OrleansSocial.Notifications;
-using OrleansSocial.Runtime;
+using Orleans;
 
 namespace OrleansSocial.Api.Notifications;
 

@@ -10,7 +10,7 @@ using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Relationships;
 using OrleansSocial.Posts;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Api.Posts;

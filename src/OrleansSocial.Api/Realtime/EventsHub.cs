@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans;
+using Orleans.Streams;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
 
 namespace OrleansSocial.Api.Realtime;
 
@@ -86,7 +88,7 @@ public sealed class EventsHub(ConnectionRelay relay, PresenceReporter presence, 
             services.GetService<OrleansSocial.Api.Accounts.SessionRevocations>()?.Disconnected(session, Context.ConnectionId);
         }
 
-        await relay.DisconnectAsync(Context.ConnectionId).ConfigureAwait(false);
+        await relay.DisconnectAsync(Context.ConnectionId, Context.User!.FindFirstValue("sub")!).ConfigureAwait(false);
         await presence.DisconnectedAsync(Me()).ConfigureAwait(false);
         await base.OnDisconnectedAsync(exception).ConfigureAwait(false);
     }
@@ -95,24 +97,82 @@ public sealed class EventsHub(ConnectionRelay relay, PresenceReporter presence, 
 /// <summary>The payload of the <c>ready</c> event.</summary>
 public sealed record ReadyEvent(string UserId);
 
-/// <summary>Subscribes each hub connection to its user's stream and forwards the events to that connection.</summary>
+/// <summary>
+/// Relays each user's stream to that user's hub connections on this front end: one stream subscription per connected
+/// user (not per connection), made when their first connection arrives and dropped when their last one leaves, so
+/// Orleans' pub-sub holds one subscriber per front end and user.
+/// </summary>
 public sealed class ConnectionRelay(IServiceProvider services, IHubContext<EventsHub> hub)
 {
-    private readonly ConcurrentDictionary<string, StreamSubscriptionHandle<UserEvent>> _subscriptions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UserRelay> _users = new(StringComparer.Ordinal);
 
     public async Task ConnectAsync(string connectionId, string userId)
     {
-        var stream = services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(userId));
-        var client = hub.Clients.Client(connectionId);
-        var handle = await stream.SubscribeAsync(e => client.SendAsync(e.Name, e.Payload)).ConfigureAwait(false);
-        _subscriptions[connectionId] = handle;
+        while (true)
+        {
+            var relay = _users.GetOrAdd(userId, static _ => new UserRelay());
+            await relay.Gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (!_users.TryGetValue(userId, out var current) || !ReferenceEquals(current, relay))
+                {
+                    continue; // emptied and removed while we waited: take the new one
+                }
+
+                relay.Connections = relay.Connections.Add(connectionId);
+                if (relay.Handle is null)
+                {
+                    var metrics = services.GetService<StreamMetrics>();
+                    var stream = services.GetRequiredKeyedService<IStreamProvider>(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(userId));
+                    relay.Handle = await stream.SubscribeAsync((e, _) =>
+                    {
+                        metrics?.Delivered();
+                        return hub.Clients.Clients(relay.Connections).SendAsync(e.Name, e.Payload);
+                    }).ConfigureAwait(false);
+                }
+
+                return;
+            }
+            finally
+            {
+                relay.Gate.Release();
+            }
+        }
     }
 
-    public async Task DisconnectAsync(string connectionId)
+    public async Task DisconnectAsync(string connectionId, string userId)
     {
-        if (_subscriptions.TryRemove(connectionId, out var handle))
+        if (!_users.TryGetValue(userId, out var relay))
         {
-            await handle.UnsubscribeAsync().ConfigureAwait(false);
+            return;
         }
+
+        await relay.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            relay.Connections = relay.Connections.Remove(connectionId);
+            if (relay.Connections.IsEmpty)
+            {
+                _users.TryRemove(new KeyValuePair<string, UserRelay>(userId, relay));
+                if (relay.Handle is { } handle)
+                {
+                    relay.Handle = null;
+                    await handle.UnsubscribeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            relay.Gate.Release();
+        }
+    }
+
+    private sealed class UserRelay
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public ImmutableArray<string> Connections { get; set; } = [];
+
+        public StreamSubscriptionHandle<UserEvent>? Handle { get; set; }
     }
 }

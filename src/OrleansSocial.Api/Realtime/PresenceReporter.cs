@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Api.Realtime;

@@ -9,7 +9,7 @@ using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Posts;
 using OrleansSocial.Api.Relationships;
 using OrleansSocial.Posts;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 

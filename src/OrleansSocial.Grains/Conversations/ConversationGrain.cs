@@ -3,7 +3,7 @@ using System.Text.Json;
 using OrleansSocial.Conversations;
 using OrleansSocial.Posts;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Conversations;
@@ -325,7 +325,7 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
         due = due < TimeSpan.Zero ? TimeSpan.Zero : due;
         if (_typingTimer is null)
         {
-            _typingTimer = RegisterGrainTimer(ExpireTypingAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
+            _typingTimer = this.RegisterGrainTimer(ExpireTypingAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
         }
         else
         {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using OrleansSocial.Notifications;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Notifications;
@@ -68,7 +68,7 @@ public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INo
 
     private Task PushAsync(NotificationView stored)
     {
-        return UserEvents.For(ServiceProvider, Id).OnNextAsync(UserEvents.Create(UserEventNames.Notification, NotificationEvent.From(stored, _unread)));
+        return UserEvents.PublishAsync(ServiceProvider, Id, UserEvents.Create(UserEventNames.Notification, NotificationEvent.From(stored, _unread)));
     }
 
     public Task<IReadOnlyList<NotificationView>> ListAsync(NotificationFilter filter, PageQuery page) => store.ListAsync(Id, filter, page);

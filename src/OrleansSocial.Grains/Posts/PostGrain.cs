@@ -1,7 +1,7 @@
 using OrleansSocial.Grains.Users;
 using OrleansSocial.Notifications;
 using OrleansSocial.Posts;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 
@@ -52,7 +52,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
             (_likes, _reposts, _bookmarks) = (loaded.Likes, loaded.Reposts, loaded.Bookmarks);
         }
 
-        RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions(FlushPeriod, FlushPeriod) { KeepAlive = false });
+        this.RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions(FlushPeriod, FlushPeriod) { KeepAlive = false });
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();

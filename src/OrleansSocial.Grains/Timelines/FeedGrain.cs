@@ -1,5 +1,6 @@
 using OrleansSocial.Posts;
-using OrleansSocial.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 using OrleansSocial.Grains.Notifications;
 using OrleansSocial.Posts;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 
@@ -278,7 +278,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
     }
 
     // At-most-once like every event: a client that missed one reads the timeline over REST after its `ready`.
-    private Task PublishAsync(long[] owners, UserEvent e) => Task.WhenAll(owners.Select(o => UserEvents.For(_services, o).OnNextAsync(e)));
+    private Task PublishAsync(long[] owners, UserEvent e) => UserEvents.PublishAsync(_services, owners, e);
 
     // A quoted post is embedded only for the owners who may see it themselves; the others get the post as REST shows it
     // to them, with its quote left out.

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 

@@ -1,5 +1,5 @@
 using OrleansSocial.Posts;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 

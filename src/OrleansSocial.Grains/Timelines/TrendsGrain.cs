@@ -1,4 +1,4 @@
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Timelines;
 
 namespace OrleansSocial.Grains.Timelines;

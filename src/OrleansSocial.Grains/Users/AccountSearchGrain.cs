@@ -1,5 +1,6 @@
 using Npgsql;
-using OrleansSocial.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Users;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
+using Orleans;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Users;
@@ -35,7 +35,7 @@ public sealed partial class UserGrain
         {
             _presenceTimer?.Dispose();
             _presencePeriod = period;
-            _presenceTimer = RegisterGrainTimer(_ => UpdatePresenceAsync(), new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+            _presenceTimer = this.RegisterGrainTimer(_ => UpdatePresenceAsync(), new GrainTimerCreationOptions(period, period) { KeepAlive = true });
         }
 
         await UpdatePresenceAsync();

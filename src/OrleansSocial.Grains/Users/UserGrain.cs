@@ -1,7 +1,8 @@
 using System.Text.Json;
 using OrleansSocial.Notifications;
 using OrleansSocial.Realtime;
-using OrleansSocial.Runtime;
+using Orleans;
+using Orleans.Storage;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 
@@ -388,7 +389,7 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
 
     // At-most-once, like every stream event: a lost event costs a client nothing it cannot re-read from /accounts/me.
     private Task PublishAsync(UserProfile profile) =>
-        UserEvents.For(ServiceProvider, profile.Id).OnNextAsync(UserEvents.Create(UserEventNames.AccountUpdated, AccountUpdatedEvent.From(profile)));
+        UserEvents.PublishAsync(ServiceProvider, profile.Id, UserEvents.Create(UserEventNames.AccountUpdated, AccountUpdatedEvent.From(profile)));
 }
 
 /// <summary>The payload of <c>account_updated</c>: the account as <c>GET /api/v1/accounts/me</c> returns it (ids are strings).</summary>

@@ -1,7 +1,8 @@
 using Npgsql;
+using OrleansSocial.Grains.Storage;
 using OrleansSocial.TestInfrastructure;
 
-namespace OrleansSocial.Runtime.Postgres.Tests;
+namespace OrleansSocial.Orleans.Tests;
 
 public sealed class MigrationTests
 {

@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace OrleansSocial.Runtime.Postgres;
+namespace OrleansSocial.Grains.Storage;
 
 /// <summary>One numbered schema migration.</summary>
 public sealed record Migration(int Version, string Name, string Sql)

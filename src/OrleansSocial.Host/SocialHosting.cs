@@ -1,0 +1,87 @@
+using System.Net;
+using Orleans.Configuration;
+using OrleansSocial.Grains;
+using StackExchange.Redis;
+
+namespace OrleansSocial.Host;
+
+/// <summary>Where a process sits in the cluster: its ids and endpoints (sections <c>Cluster</c> and <c>Silo</c>).</summary>
+internal sealed record ClusterSettings(string ClusterId, string ServiceId, int SiloPort, int GatewayPort, IPAddress? AdvertisedAddress)
+{
+    public const string DefaultClusterId = "dev";
+    public const string DefaultServiceId = "orleans-social";
+
+    public static ClusterSettings From(IConfiguration configuration)
+    {
+        var advertised = configuration["Silo:AdvertisedAddress"];
+        return new(
+            configuration["Cluster:ClusterId"] is { Length: > 0 } clusterId ? clusterId : DefaultClusterId,
+            configuration["Cluster:ServiceId"] is { Length: > 0 } serviceId ? serviceId : DefaultServiceId,
+            configuration.GetValue("Silo:Port", EndpointOptions.DEFAULT_SILO_PORT),
+            configuration.GetValue("Silo:GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT),
+            string.IsNullOrWhiteSpace(advertised) ? null : IPAddress.Parse(advertised));
+    }
+}
+
+/// <summary>How each role joins the cluster.</summary>
+internal static class SocialHosting
+{
+    /// <summary>
+    /// A silo of OrleansSocial: without Redis a one-silo localhost cluster; with Redis, membership in Redis and the silo
+    /// and gateway ports open on every address, advertising <see cref="ClusterSettings.AdvertisedAddress"/> (default: this
+    /// host's first address).
+    /// </summary>
+    public static ISiloBuilder AddSocialSilo(this ISiloBuilder silo, ClusterSettings cluster, string? postgres, string? redis)
+    {
+        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+        }
+        else
+        {
+            silo.UseRedisClustering(redis);
+            silo.ConfigureEndpoints(cluster.AdvertisedAddress ?? IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+        }
+
+        // SIGTERM (or Ctrl-C) stops the host: the silo leaves the cluster, its grains deactivate and write what they hold.
+        silo.Configure<GrainCollectionOptions>(o => o.DeactivationTimeout = TimeSpan.FromSeconds(20));
+        return silo.AddSocialGrains(postgres);
+    }
+
+    /// <summary>A front end that is only a cluster client: it finds the silos' gateways in Redis.</summary>
+    public static IClientBuilder AddSocialClient(this IClientBuilder client, ClusterSettings cluster, string redis)
+    {
+        client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+        client.UseRedisClustering(redis);
+        return client.AddSocialStreams();
+    }
+
+    /// <summary>Readiness: the cluster, and PostgreSQL and Redis when configured.</summary>
+    public static void AddSocialHealthChecks(this IServiceCollection services, bool isSilo, string? postgres, string? redis)
+    {
+        var health = services.AddHealthChecks();
+        health.Add(new("membership", sp => isSilo ? ActivatorUtilities.CreateInstance<SiloHealthCheck>(sp) : ActivatorUtilities.CreateInstance<GatewayHealthCheck>(sp),
+            null, [OrleansSocial.Api.ApiHosting.ReadyTag]));
+        if (!string.IsNullOrWhiteSpace(postgres))
+        {
+            health.Add(new("postgres", sp => new PostgresHealthCheck(sp.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>(OrleansSocial.Api.ApiHosting.PostgresKey)),
+                null, [OrleansSocial.Api.ApiHosting.ReadyTag]));
+        }
+
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            // A connection of the health check's own: Orleans' clustering keeps its connection to itself.
+            services.AddKeyedSingleton<IConnectionMultiplexer>(RedisHealthCheck.ConnectionKey, (_, _) =>
+                ConnectionMultiplexer.Connect(ConfigurationOptions.Parse(redis) is var o ? WithoutAbort(o) : null!));
+            health.Add(new("redis", sp => new RedisHealthCheck(sp.GetRequiredKeyedService<IConnectionMultiplexer>(RedisHealthCheck.ConnectionKey)),
+                null, [OrleansSocial.Api.ApiHosting.ReadyTag]));
+        }
+    }
+
+    private static ConfigurationOptions WithoutAbort(ConfigurationOptions options)
+    {
+        options.AbortOnConnectFail = false;
+        return options;
+    }
+}
