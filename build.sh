@@ -18,9 +18,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Debian packages the tests and the embedded run need: PostgreSQL (grain state, private test servers) and Redis
-# (membership). Tests start their own servers from these binaries on loopback ports.
+# Debian packages the tests need: PostgreSQL (data, grain state; private test servers) and Redis (Orleans membership
+# of multi-process tests). Tests start their own servers from these binaries on loopback ports. The embedded run
+# needs only PostgreSQL (RUN_PACKAGES).
 DEBIAN_PACKAGES=(postgresql redis-server)
+RUN_PACKAGES=(postgresql)
 
 log() { printf '[build] %s\n' "$*" >&2; }
 
@@ -33,17 +35,24 @@ ensure_dotnet() {
   exit 1
 }
 
+# Installs the Debian packages named (default: DEBIAN_PACKAGES) that are missing. When another package manager holds
+# the dpkg lock, apt waits for it (up to 10 minutes) and says so.
 ensure_packages() {
+  local wanted=("$@")
+  if [ "${#wanted[@]}" -eq 0 ]; then wanted=("${DEBIAN_PACKAGES[@]}"); fi
   local missing=()
-  for package in "${DEBIAN_PACKAGES[@]}"; do
+  for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done
   if [ "${#missing[@]}" -eq 0 ]; then return; fi
   log "installing missing Debian packages: ${missing[*]}"
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if command -v fuser >/dev/null 2>&1 && fuser /var/lib/dpkg/lock-frontend /var/lib/apt/lists/lock >/dev/null 2>&1; then
+    log "another package manager is running; waiting for it to finish (up to 10 minutes; or stop it and run this again)"
+  fi
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
 }
 
 # The SignalR tests drive the real @microsoft/signalr client under node (versions pinned in its package-lock.json).
@@ -201,7 +210,7 @@ start_embedded_postgres() {
 
 cmd_run() {
   ensure_dotnet
-  ensure_packages
+  ensure_packages "${RUN_PACKAGES[@]}"
   if [ -z "${ConnectionStrings__Postgres:-}" ]; then start_embedded_postgres; fi
   if [ -z "${Accounts__RequireVerifiedEmail:-}" ] && [ -z "${Email__Smtp__Host:-}" ]; then
     # No mail leaves this machine, so nobody could confirm an address: new accounts may post at once. Production keeps it on.

@@ -38,7 +38,7 @@ public sealed class StoredCounterGrain([PersistentState("counter")] IPersistentS
 internal static class ClusterBenchmark
 {
     private const int Grains = 1_000;
-    private const int Callers = 100;
+    private static readonly int Callers = int.Parse(Environment.GetEnvironmentVariable("BENCH_CALLERS") ?? "16", CultureInfo.InvariantCulture);
     private const int StateGrains = 100;
     private const int Writers = 32;
     private static readonly TimeSpan Phase = TimeSpan.FromSeconds(3);
@@ -85,8 +85,7 @@ internal static class ClusterBenchmark
         }
 
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddAdoNetGrainStorageAsDefault(o =>
-            (o.Invariant, o.ConnectionString) = (SocialGrainsExtensions.AdoNetInvariant, connectionString)));
+        builder.ConfigureSilo((_, silo) => silo.AddSocialStorage(connectionString));
         await using var cluster = builder.Build();
         await cluster.DeployAsync();
         var grains = Enumerable.Range(0, StateGrains).Select(i => cluster.Client.GetGrain<IStoredCounterGrain>(i)).ToArray();

@@ -193,8 +193,15 @@ internal sealed class BenchServerProcess : IDisposable
         info.Environment["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var process = Process.Start(info)!;
         ServerProcess.CleanUpAfterExit($"kill -9 {process.Id} 2>/dev/null");
-        var ready = (await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))?.Split(' ')
-            ?? throw new InvalidOperationException("The benchmark server did not start.");
+        // Logs may come first: the server announces itself with "ready <api> <hello>".
+        string[]? ready = null;
+        while (ready is null)
+        {
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))
+                ?? throw new InvalidOperationException("The benchmark server did not start.");
+            ready = line.StartsWith("ready ", StringComparison.Ordinal) ? line.Split(' ') : null;
+        }
+
         return new BenchServerProcess(process, postgres, new Uri(ready[1]), new Uri(ready[2]));
     }
 

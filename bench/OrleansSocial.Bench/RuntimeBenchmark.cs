@@ -53,7 +53,7 @@ public sealed class PlainPing : IPingGrain
 internal static class RuntimeBenchmark
 {
     private const int Grains = 1_000;
-    private const int Callers = 100;
+    private static readonly int Callers = int.Parse(Environment.GetEnvironmentVariable("BENCH_CALLERS") ?? "16", CultureInfo.InvariantCulture);
     private const int Activations = 100_000;
     private static readonly TimeSpan CallPhase = TimeSpan.FromSeconds(3);
 

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -95,11 +96,23 @@ public static class UserEvents
     /// <summary>An event with <paramref name="payload"/> written as the clients receive it.</summary>
     public static UserEvent Create<T>(string name, T payload) => new(name, JsonSerializer.SerializeToElement(payload, PayloadJson));
 
-    /// <summary>Publishes the event on the user's stream.</summary>
-    public static Task PublishAsync(IServiceProvider services, long userId, UserEvent e)
+    /// <summary>
+    /// Publishes the event on the user's stream. Never throws: events are sent after the change they announce has been
+    /// stored, and a change that was stored is acknowledged even when its event cannot be sent (delivery is at most once;
+    /// the client reads what it missed over REST). A failed publish is counted and logged (see <see cref="StreamMetrics"/>).
+    /// </summary>
+    public static async Task PublishAsync(IServiceProvider services, long userId, UserEvent e)
     {
-        services.GetService<StreamMetrics>()?.Published();
-        return For(services, userId).OnNextAsync(e);
+        var metrics = services.GetService<StreamMetrics>();
+        metrics?.Published();
+        try
+        {
+            await For(services, userId).OnNextAsync(e).ConfigureAwait(false);
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException)
+        {
+            metrics?.Dropped(failure);
+        }
     }
 
     /// <summary>Publishes the event on each user's stream.</summary>
@@ -112,23 +125,46 @@ public static class UserEvents
 /// Counts of this process's user events (<c>orleans.streams.published</c> and <c>orleans.streams.delivered</c>, tagged
 /// with the provider), on the process's meter factory so that each host exports its own.
 /// </summary>
-public sealed class StreamMetrics
+public sealed partial class StreamMetrics
 {
     private static readonly KeyValuePair<string, object?> ProviderTag = new("provider", UserEvents.Provider);
+    private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(30);
     private readonly Counter<long> _published;
     private readonly Counter<long> _delivered;
+    private readonly Counter<long> _dropped;
+    private readonly ILogger<StreamMetrics> _logger;
+    private readonly TimeProvider _time;
+    private long _warnedAt = long.MinValue;
 
-    public StreamMetrics(IMeterFactory meters)
+    public StreamMetrics(IMeterFactory meters, ILogger<StreamMetrics> logger, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(meters);
         var meter = meters.Create("OrleansSocial.Streams");
         _published = meter.CreateCounter<long>("orleans.streams.published", "{event}", "Events this process published on streams.");
         _delivered = meter.CreateCounter<long>("orleans.streams.delivered", "{event}", "Stream events handed to this process's subscribers.");
+        _dropped = meter.CreateCounter<long>("orleans.streams.dropped", "{event}", "Events this process could not publish (a silo or the stream's queue was unreachable).");
+        (_logger, _time) = (logger, time ?? TimeProvider.System);
     }
 
     public void Published() => _published.Add(1, ProviderTag);
 
     public void Delivered() => _delivered.Add(1, ProviderTag);
+
+    /// <summary>Counts an event that could not be published; warns at most once every 30 seconds, however many fail.</summary>
+    public void Dropped(Exception failure)
+    {
+        _dropped.Add(1, ProviderTag);
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _warnedAt);
+        if ((last == long.MinValue || _time.GetElapsedTime(last, now) >= WarningInterval) && Interlocked.CompareExchange(ref _warnedAt, now, last) == last)
+        {
+            LogDropped(failure.GetType().Name, failure.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
+        Message = "Live events could not be published ({Error}: {Detail}); the changes they announce are stored and clients read them over REST. Further failures in the next 30 s are only counted (orleans_streams_dropped_total).")]
+    private partial void LogDropped(string error, string detail);
 }
 
 /// <summary>
