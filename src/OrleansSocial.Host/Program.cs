@@ -56,6 +56,7 @@ if (isSilo)
 }
 
 app.UseOrleansSocialApi();
+app.MapSocialDashboard(cluster);
 
 app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"OrleansSocial ({role}) is listening on {string.Join(", ", app.Urls)} (try GET /health/ready); " +

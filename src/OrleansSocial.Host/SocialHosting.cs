@@ -1,13 +1,17 @@
 using System.Net;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using OrleansSocial.Grains;
 using StackExchange.Redis;
 
 namespace OrleansSocial.Host;
 
 /// <summary>Where a process sits in the cluster: its ids and endpoints (sections <c>Cluster</c> and <c>Silo</c>).</summary>
-internal sealed record ClusterSettings(string ClusterId, string ServiceId, int SiloPort, int GatewayPort, IPAddress? AdvertisedAddress)
+internal sealed record ClusterSettings(string ClusterId, string ServiceId, int SiloPort, int GatewayPort, IPAddress? AdvertisedAddress, bool Dashboard)
 {
+    /// <summary>Where the Orleans dashboard is served when <c>Dashboard:Enabled</c> is set (admins only).</summary>
+    public const string DashboardPath = "/dashboard";
+
     public const string DefaultClusterId = "dev";
     public const string DefaultServiceId = "orleans-social";
 
@@ -19,7 +23,8 @@ internal sealed record ClusterSettings(string ClusterId, string ServiceId, int S
             configuration["Cluster:ServiceId"] is { Length: > 0 } serviceId ? serviceId : DefaultServiceId,
             configuration.GetValue("Silo:Port", EndpointOptions.DEFAULT_SILO_PORT),
             configuration.GetValue("Silo:GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT),
-            string.IsNullOrWhiteSpace(advertised) ? null : IPAddress.Parse(advertised));
+            string.IsNullOrWhiteSpace(advertised) ? null : IPAddress.Parse(advertised),
+            configuration.GetValue("Dashboard:Enabled", false));
     }
 }
 
@@ -46,6 +51,11 @@ internal static class SocialHosting
 
         // SIGTERM (or Ctrl-C) stops the host: the silo leaves the cluster, its grains deactivate and write what they hold.
         silo.Configure<GrainCollectionOptions>(o => o.DeactivationTimeout = TimeSpan.FromSeconds(20));
+        if (cluster.Dashboard)
+        {
+            silo.AddDashboard();
+        }
+
         return silo.AddSocialGrains(postgres);
     }
 
@@ -54,7 +64,24 @@ internal static class SocialHosting
     {
         client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
         client.UseRedisClustering(redis);
+        if (cluster.Dashboard)
+        {
+            client.AddDashboard();
+        }
+
         return client.AddSocialStreams();
+    }
+
+    /// <summary>
+    /// The Orleans dashboard (grains, silos, calls per second), off unless <c>Dashboard:Enabled</c>; then served at
+    /// <see cref="ClusterSettings.DashboardPath"/> to signed-in administrators only (a bearer token with role admin).
+    /// </summary>
+    public static void MapSocialDashboard(this WebApplication app, ClusterSettings cluster)
+    {
+        if (cluster.Dashboard)
+        {
+            app.MapOrleansDashboard(ClusterSettings.DashboardPath).RequireAuthorization(policy => policy.RequireRole("admin"));
+        }
     }
 
     /// <summary>Readiness: the cluster, and PostgreSQL and Redis when configured.</summary>

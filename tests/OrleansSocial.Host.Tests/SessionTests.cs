@@ -171,9 +171,11 @@ public sealed class PasswordChangeTests(AccountsFactory factory) : IClassFixture
 }
 
 /// <summary>The host configured with a first administrator.</summary>
-public sealed class AdminFactory : SocialFactory
+public class AdminFactory : SocialFactory
 {
     private readonly string _connectionString = OrleansSocial.TestInfrastructure.PostgresServer.Instance.CreateDatabase("admin");
+
+    public const string AdminPassword = "an admin passphrase";
 
     protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
     {
@@ -184,7 +186,7 @@ public sealed class AdminFactory : SocialFactory
         builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
         builder.UseSetting("Auth:Admin:Username", "root_admin");
         builder.UseSetting("Auth:Admin:Email", "admin@example.org");
-        builder.UseSetting("Auth:Admin:Password", "an admin passphrase");
+        builder.UseSetting("Auth:Admin:Password", AdminPassword);
     }
 }
 
@@ -194,7 +196,7 @@ public sealed class AdminTests(AdminFactory factory) : IClassFixture<AdminFactor
     public async Task The_first_admin_comes_from_configuration_and_registration_never_makes_one()
     {
         using var client = factory.CreateClient();
-        var login = await client.PostAsJsonAsync(new Uri("/api/v1/sessions", UriKind.Relative), new { login = "root_admin", password = "an admin passphrase" });
+        var login = await client.PostAsJsonAsync(new Uri("/api/v1/sessions", UriKind.Relative), new { login = "root_admin", password = AdminFactory.AdminPassword });
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString();
         using var me = new HttpRequestMessage(HttpMethod.Get, "/api/v1/accounts/me");
         me.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
