@@ -2,6 +2,7 @@
 # OrleansSocial build entry point.
 #   ./build.sh test            install what is missing, build, run every test project, print "N passed, N failed[, N skipped]"
 #   ./build.sh run [args...]   start the host (silo + front end) on the embedded default configuration
+#   ./build.sh cluster N       PostgreSQL, Redis, N silos and one front end as processes, until Ctrl-C
 #   ./build.sh bench runtime   run the grain runtime benchmark (Release, about 10 seconds)
 #   ./build.sh bench cluster   silo-to-silo calls and PostgreSQL state writes (Release, about 20 seconds)
 #   ./build.sh bench social    likes over HTTP vs raw inserts, post reads vs a bare endpoint (about 2 minutes)
@@ -137,8 +138,9 @@ cmd_test() {
 # directory); the access-token signing keys live in .data/keys (0700, written by the host). The server listens on
 # 127.0.0.1 and its Unix socket in its own private directory, and asks every client, local or TCP, for a password
 # generated on first run into .data/postgres-password (0600): no other local user can connect.
-PG_DATA="$ROOT/.data/postgres"
-PG_PASSWORD_FILE="$ROOT/.data/postgres-password"
+DATA_DIR="${ORLEANSSOCIAL_DATA:-$ROOT/.data}"
+PG_DATA="$DATA_DIR/postgres"
+PG_PASSWORD_FILE="$DATA_DIR/postgres-password"
 PG_PORT="${ORLEANSSOCIAL_PG_PORT:-55432}"
 
 pg_bin() {
@@ -154,11 +156,11 @@ as_pg_user() {
 
 # .data: ours, closed to others but passable, so the database's OS user reaches .data/postgres (its own, 0700).
 prepare_data_dir() {
-  mkdir -p "$ROOT/.data"
-  if [ "$(id -u)" -eq 0 ]; then chown "$(id -u):$(id -g)" "$ROOT/.data"; fi
-  chmod 711 "$ROOT/.data"
-  if [ -d "$ROOT/.data/keys" ] && [ "$(id -u)" -eq 0 ]; then chown -R "$(id -u):$(id -g)" "$ROOT/.data/keys"; fi
-  if [ -f "$ROOT/.data/jwt-signing-key" ] && [ "$(id -u)" -eq 0 ]; then chown "$(id -u):$(id -g)" "$ROOT/.data/jwt-signing-key"; fi
+  mkdir -p "$DATA_DIR"
+  if [ "$(id -u)" -eq 0 ]; then chown "$(id -u):$(id -g)" "$DATA_DIR"; fi
+  chmod 711 "$DATA_DIR"
+  if [ -d "$DATA_DIR/keys" ] && [ "$(id -u)" -eq 0 ]; then chown -R "$(id -u):$(id -g)" "$DATA_DIR/keys"; fi
+  if [ -f "$DATA_DIR/jwt-signing-key" ] && [ "$(id -u)" -eq 0 ]; then chown "$(id -u):$(id -g)" "$DATA_DIR/jwt-signing-key"; fi
   if [ ! -s "$PG_PASSWORD_FILE" ]; then
     (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$PG_PASSWORD_FILE")
   fi
@@ -218,8 +220,90 @@ cmd_run() {
     log "local run: Accounts:RequireVerifiedEmail is OFF (no SMTP relay; verification links are in the email_outbox table)."
     log "           set Accounts__RequireVerifiedEmail=true (or Email__Smtp__Host) to require confirmed addresses."
   fi
+  export Auth__KeyDirectory="${Auth__KeyDirectory:-$DATA_DIR/keys}"
   dotnet build src/OrleansSocial.Host -c Release -v quiet -nologo >&2
   dotnet src/OrleansSocial.Host/bin/Release/net10.0/OrleansSocial.Host.dll --contentRoot "$ROOT/src/OrleansSocial.Host" "$@"
+}
+
+# `./build.sh cluster N [front-end args]`: the production topology as processes on this machine — the embedded
+# PostgreSQL, a private Redis (membership), N silos (Role=silo) and one front end (Role=frontend, an Orleans cluster
+# client) — until Ctrl-C, which stops the front end, then each silo gracefully, then Redis and PostgreSQL. Logs and
+# the settings another silo needs to join (cluster/env) are under the data directory (.data, or ORLEANSSOCIAL_DATA).
+cmd_cluster() {
+  local count="${1:-}"
+  if ! [[ "$count" =~ ^[1-9]$ ]]; then
+    echo "usage: ./build.sh cluster N [front-end args]   (N silos, 1 to 9)" >&2
+    exit 2
+  fi
+  shift
+  ensure_dotnet
+  ensure_packages postgresql redis-server
+  local redis_port="${ORLEANSSOCIAL_REDIS_PORT:-56379}"
+  local silo_port="${ORLEANSSOCIAL_SILO_PORT:-21111}"
+  local gateway_port="${ORLEANSSOCIAL_GATEWAY_PORT:-31000}"
+  local http_port="${ORLEANSSOCIAL_SILO_HTTP_PORT:-5180}"
+  local dir="$DATA_DIR/cluster"
+  dotnet build src/OrleansSocial.Host -c Release -v quiet -nologo >&2
+  start_embedded_postgres
+  mkdir -p "$dir"
+  rm -f "$dir"/*.log
+  local pids=()
+  stop_cluster() {
+    trap - INT TERM EXIT
+    log "stopping the cluster"
+    local pid
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    as_pg_user "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
+  }
+  trap stop_cluster INT TERM EXIT
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 &
+  local redis_pid=$!
+  export ConnectionStrings__Redis="127.0.0.1:$redis_port,abortConnect=false"
+  export Cluster__ClusterId="${Cluster__ClusterId:-local}"
+  export Auth__KeyDirectory="${Auth__KeyDirectory:-$DATA_DIR/keys}"
+  export Accounts__RequireVerifiedEmail="${Accounts__RequireVerifiedEmail:-false}"
+  (umask 077; {
+    echo "ConnectionStrings__Postgres=$ConnectionStrings__Postgres"
+    echo "ConnectionStrings__Redis=$ConnectionStrings__Redis"
+    echo "Cluster__ClusterId=$Cluster__ClusterId"
+    echo "Auth__KeyDirectory=$Auth__KeyDirectory"
+  } > "$dir/env")
+  local host=(dotnet src/OrleansSocial.Host/bin/Release/net10.0/OrleansSocial.Host.dll --contentRoot "$ROOT/src/OrleansSocial.Host")
+  local i
+  for i in $(seq 1 "$count"); do
+    Role=silo Silo__Port=$((silo_port + i)) Silo__GatewayPort=$((gateway_port + i)) Urls="http://127.0.0.1:$((http_port + i))" \
+      "${host[@]}" >"$dir/silo$i.log" 2>&1 &
+    pids=("$!" "${pids[@]}")
+  done
+  for i in $(seq 1 "$count"); do
+    wait_ready "http://127.0.0.1:$((http_port + i))/health/ready" "silo $i" "$dir/silo$i.log"
+  done
+  Role=frontend "${host[@]}" "$@" >"$dir/frontend.log" 2>&1 &
+  pids=("$!" "${pids[@]}")
+  local url
+  for _ in $(seq 1 120); do
+    url="$(sed -n 's/^OrleansSocial (frontend) is listening on \([^ ,]*\).*/\1/p' "$dir/frontend.log" | head -n 1)"
+    if [ -n "$url" ]; then break; fi
+    sleep 0.5
+  done
+  if [ -z "$url" ]; then log "the front end did not start; see $dir/frontend.log"; exit 1; fi
+  wait_ready "$url/health/ready" "front end" "$dir/frontend.log"
+  pids+=("$redis_pid")
+  echo "cluster ready: $url ($count silos, Redis 127.0.0.1:$redis_port, PostgreSQL 127.0.0.1:$PG_PORT; logs and env in $dir)"
+  echo "another silo joins with: set -a; . $dir/env; set +a; Role=silo Silo__Port=<port> Silo__GatewayPort=<port> Urls=http://127.0.0.1:<port> ${host[*]}"
+  echo "Ctrl-C stops everything."
+  wait "${pids[0]}" || true
+}
+
+# Waits until a URL answers 2xx (two minutes at most), asking with the host's own `health` command (no curl needed).
+wait_ready() {
+  local i
+  for i in $(seq 1 120); do
+    if dotnet src/OrleansSocial.Host/bin/Release/net10.0/OrleansSocial.Host.dll health "$1" >/dev/null 2>&1; then return; fi
+    sleep 0.5
+  done
+  log "$2 did not become ready; see $3"
+  exit 1
 }
 
 cmd_bench() {
@@ -251,10 +335,11 @@ cmd_keys() {
 case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   run) shift; cmd_run "$@" ;;
+  cluster) shift; cmd_cluster "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   keys) shift; cmd_keys "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | bench runtime|cluster|frontend|social|feeds|messaging | keys list|rotate|retire <kid>" >&2
+    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging | keys list|rotate|retire <kid>" >&2
     exit 2
     ;;
 esac

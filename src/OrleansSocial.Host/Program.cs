@@ -8,6 +8,21 @@ using OrleansSocial.Host;
 //   ConnectionStrings:Redis     cluster membership in Redis (several processes); without it, a one-silo localhost cluster
 //   Cluster:ClusterId, Cluster:ServiceId, Silo:Port, Silo:GatewayPort, Silo:AdvertisedAddress (see docs/operations.md)
 //   keys list | rotate | retire <kid>   manages the access-token signing key ring (Auth:KeyDirectory) and exits
+//   health [url]                        exits 0 when GET <url> (default http://127.0.0.1:8080/health/ready) answers 2xx: for container health checks
+if (args is ["health", ..])
+{
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+    try
+    {
+        using var ready = await http.GetAsync(new Uri(args.Length > 1 ? args[1] : "http://127.0.0.1:8080/health/ready"));
+        return ready.IsSuccessStatusCode ? 0 : 1;
+    }
+    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+    {
+        return 1;
+    }
+}
+
 if (args is ["keys", ..])
 {
     var settings = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();

@@ -15,6 +15,11 @@ internal sealed record ClusterSettings(string ClusterId, string ServiceId, int S
     public const string DefaultClusterId = "dev";
     public const string DefaultServiceId = "orleans-social";
 
+    /// <summary>An IP address as given, or the first IPv4 address a host name resolves to (a container's service name).</summary>
+    private static IPAddress AddressOf(string hostOrAddress) =>
+        IPAddress.TryParse(hostOrAddress, out var address) ? address
+        : Dns.GetHostAddresses(hostOrAddress).OrderBy(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 0 : 1).First();
+
     public static ClusterSettings From(IConfiguration configuration)
     {
         var advertised = configuration["Silo:AdvertisedAddress"];
@@ -23,7 +28,7 @@ internal sealed record ClusterSettings(string ClusterId, string ServiceId, int S
             configuration["Cluster:ServiceId"] is { Length: > 0 } serviceId ? serviceId : DefaultServiceId,
             configuration.GetValue("Silo:Port", EndpointOptions.DEFAULT_SILO_PORT),
             configuration.GetValue("Silo:GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT),
-            string.IsNullOrWhiteSpace(advertised) ? null : IPAddress.Parse(advertised),
+            string.IsNullOrWhiteSpace(advertised) ? null : AddressOf(advertised),
             configuration.GetValue("Dashboard:Enabled", false));
     }
 }

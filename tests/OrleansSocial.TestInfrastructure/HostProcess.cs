@@ -134,6 +134,19 @@ public sealed class HostProcess : IAsyncDisposable
         throw new TimeoutException($"The host was not ready within {timeout}:{Environment.NewLine}{Log}");
     }
 
+    /// <summary>Stops the process as an operator or a supervisor would (SIGTERM) and waits for it to exit.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+            await term!.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
     /// <summary>Kills the process at once, as a crash would.</summary>
     public void Kill()
     {
