@@ -272,13 +272,13 @@ cmd_cluster() {
   local i
   for i in $(seq 1 "$count"); do
     Role=silo Silo__Port=$((silo_port + i)) Silo__GatewayPort=$((gateway_port + i)) Urls="http://127.0.0.1:$((http_port + i))" \
-      "${host[@]}" >"$dir/silo$i.log" 2>&1 &
+      supervise "silo $i" "$dir/silo$i.log" "${host[@]}"
     pids=("$!" "${pids[@]}")
   done
   for i in $(seq 1 "$count"); do
     wait_ready "http://127.0.0.1:$((http_port + i))/health/ready" "silo $i" "$dir/silo$i.log"
   done
-  Role=frontend "${host[@]}" "$@" >"$dir/frontend.log" 2>&1 &
+  Role=frontend supervise "front end" "$dir/frontend.log" "${host[@]}" "$@"
   pids=("$!" "${pids[@]}")
   local url
   for _ in $(seq 1 120); do
@@ -293,6 +293,27 @@ cmd_cluster() {
   echo "another silo joins with: set -a; . $dir/env; set +a; Role=silo Silo__Port=<port> Silo__GatewayPort=<port> Urls=http://127.0.0.1:<port> ${host[*]}"
   echo "Ctrl-C stops everything."
   wait "${pids[0]}" || true
+}
+
+# Runs a command in the background as a supervisor would: started again a second after it exits with a failure (a silo
+# exits with 75 when its membership table is lost), not after a clean exit; SIGTERM stops it gracefully. $! is the
+# supervisor's pid.
+supervise() {
+  local name="$1" logfile="$2"
+  shift 2
+  (
+    child=""
+    trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; wait "$child"; fi; exit 0' TERM
+    while true; do
+      "$@" >>"$logfile" 2>&1 &
+      child=$!
+      code=0
+      wait "$child" || code=$?
+      if [ "$code" -eq 0 ]; then exit 0; fi
+      echo "[cluster] $name exited with code $code; starting it again" >>"$logfile"
+      sleep 1
+    done
+  ) &
 }
 
 # Waits until a URL answers 2xx (two minutes at most), asking with the host's own `health` command (no curl needed).

@@ -62,6 +62,10 @@ builder.Services.AddSocialHealthChecks(isSilo, postgres, redis);
 if (isSilo)
 {
     builder.Services.AddSingleton<ActivationGauge>();
+    if (!string.IsNullOrWhiteSpace(redis))
+    {
+        builder.Services.AddHostedService<MembershipWatchdog>();
+    }
 }
 
 var app = builder.Build();
@@ -79,7 +83,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
                       $"membership: {(string.IsNullOrWhiteSpace(redis) ? "single silo" : "Redis")}"));
 
 await app.RunAsync();
-return 0;
+return Environment.ExitCode; // 0, or MembershipWatchdog.ExitCode when the silo stopped to be restarted
 
 /// <summary>Exposed for WebApplicationFactory-based tests.</summary>
 public partial class Program;
