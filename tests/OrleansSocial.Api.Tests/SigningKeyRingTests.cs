@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using OrleansSocial.Api.Accounts;
 
@@ -7,16 +8,9 @@ namespace OrleansSocial.Api.Tests;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SigningKeyRingTests : IDisposable
 {
-    private sealed class Clock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private readonly string _root = Directory.CreateTempSubdirectory("keyring-").FullName;
     // Behind the real clock by more than the test moves it: tokens' lifetimes are checked against the real one.
-    private readonly Clock _clock = new(DateTimeOffset.UtcNow.AddMinutes(-5));
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow.AddMinutes(-5));
 
     private string KeyDirectory => Path.Combine(_root, "keys");
 
@@ -51,12 +45,12 @@ public sealed class SigningKeyRingTests : IDisposable
         var old = tokens.Keys.Current.KeyId;
         var signedByOld = tokens.IssueAccessToken(SomeAccount(), Guid.NewGuid());
 
-        _clock.Now += TimeSpan.FromMinutes(1);
+        _clock.Advance(TimeSpan.FromMinutes(1));
         var added = SigningKeyRing.Rotate(KeyDirectory, _clock);
         var peer = new TokenService(options, _clock); // another front end, reading the ring now
-        _clock.Now += options.KeyReloadInterval + TimeSpan.FromSeconds(1);
+        _clock.Advance(options.KeyReloadInterval + TimeSpan.FromSeconds(1));
         var beforeActivation = new JsonWebToken(tokens.IssueAccessToken(SomeAccount(), Guid.NewGuid())).Kid;
-        _clock.Now += options.KeyActivationDelay;
+        _clock.Advance(options.KeyActivationDelay);
         var signedByNew = tokens.IssueAccessToken(SomeAccount(), Guid.NewGuid());
 
         Assert.Equal(old, beforeActivation);
@@ -67,7 +61,7 @@ public sealed class SigningKeyRingTests : IDisposable
         var cache = new CachingTokenHandler(_clock, tokens.Keys) { MapInboundClaims = false };
         Assert.True((await cache.ValidateTokenAsync(signedByOld, tokens.ValidationParameters.Clone())).IsValid);
         Assert.True(SigningKeyRing.Retire(KeyDirectory, old));
-        _clock.Now += options.KeyReloadInterval + TimeSpan.FromSeconds(1);
+        _clock.Advance(options.KeyReloadInterval + TimeSpan.FromSeconds(1));
 
         Assert.False((await cache.ValidateTokenAsync(signedByOld, tokens.ValidationParameters.Clone())).IsValid);
         Assert.False(await ValidAsync(peer, signedByOld));
