@@ -124,10 +124,13 @@ public sealed class ConnectionRelay(IServiceProvider services, IHubContext<Event
                 {
                     var metrics = services.GetService<StreamMetrics>();
                     var stream = services.GetRequiredKeyedService<IStreamProvider>(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(userId));
-                    relay.Handle = await stream.SubscribeAsync((e, _) =>
+                    // The stream's pulling agent waits for this callback: hand the event to SignalR (which queues it per
+                    // connection) without waiting for it to be written, so one slow connection delays no other user's events.
+                    relay.Handle = await stream.SubscribeAsync((e, token) =>
                     {
                         metrics?.Delivered();
-                        return hub.Clients.Clients(relay.Connections).SendAsync(e.Name, e.Payload);
+                        _ = hub.Clients.Clients(relay.Connections).SendAsync(e.Name, e.Payload);
+                        return Task.CompletedTask;
                     }).ConfigureAwait(false);
                 }
 
