@@ -109,15 +109,13 @@ internal static class SocialHosting
         {
             // A connection of the health check's own: Orleans' clustering keeps its connection to itself.
             services.AddKeyedSingleton<IConnectionMultiplexer>(RedisHealthCheck.ConnectionKey, (_, _) =>
-                ConnectionMultiplexer.Connect(ConfigurationOptions.Parse(redis) is var o ? WithoutAbort(o) : null!));
+            {
+                var options = ConfigurationOptions.Parse(redis);
+                options.AbortOnConnectFail = false;
+                return ConnectionMultiplexer.Connect(options);
+            });
             health.Add(new("redis", sp => new RedisHealthCheck(sp.GetRequiredKeyedService<IConnectionMultiplexer>(RedisHealthCheck.ConnectionKey)),
                 null, [OrleansSocial.Api.ApiHosting.ReadyTag]));
         }
-    }
-
-    private static ConfigurationOptions WithoutAbort(ConfigurationOptions options)
-    {
-        options.AbortOnConnectFail = false;
-        return options;
     }
 }

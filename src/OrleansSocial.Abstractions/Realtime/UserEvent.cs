@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Runtime;
 using Orleans.Streams;
+using OrleansSocial.Diagnostics;
 
 namespace OrleansSocial.Realtime;
 
@@ -128,13 +129,11 @@ public static class UserEvents
 public sealed partial class StreamMetrics
 {
     private static readonly KeyValuePair<string, object?> ProviderTag = new("provider", UserEvents.Provider);
-    private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(30);
     private readonly Counter<long> _published;
     private readonly Counter<long> _delivered;
     private readonly Counter<long> _dropped;
     private readonly ILogger<StreamMetrics> _logger;
-    private readonly TimeProvider _time;
-    private long _warnedAt = long.MinValue;
+    private readonly OncePer _warning;
 
     public StreamMetrics(IMeterFactory meters, ILogger<StreamMetrics> logger, TimeProvider? time = null)
     {
@@ -143,7 +142,7 @@ public sealed partial class StreamMetrics
         _published = meter.CreateCounter<long>("orleans.streams.published", "{event}", "Events this process published on streams.");
         _delivered = meter.CreateCounter<long>("orleans.streams.delivered", "{event}", "Stream events handed to this process's subscribers.");
         _dropped = meter.CreateCounter<long>("orleans.streams.dropped", "{event}", "Events this process could not publish (a silo or the stream's queue was unreachable).");
-        (_logger, _time) = (logger, time ?? TimeProvider.System);
+        (_logger, _warning) = (logger, new OncePer(TimeSpan.FromSeconds(30), time ?? TimeProvider.System));
     }
 
     public void Published() => _published.Add(1, ProviderTag);
@@ -154,9 +153,7 @@ public sealed partial class StreamMetrics
     public void Dropped(Exception failure)
     {
         _dropped.Add(1, ProviderTag);
-        var now = _time.GetTimestamp();
-        var last = Interlocked.Read(ref _warnedAt);
-        if ((last == long.MinValue || _time.GetElapsedTime(last, now) >= WarningInterval) && Interlocked.CompareExchange(ref _warnedAt, now, last) == last)
+        if (_warning.Now())
         {
             LogDropped(failure.GetType().Name, failure.Message);
         }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Runtime;
+using OrleansSocial.Diagnostics;
 
 namespace OrleansSocial.Api.Infrastructure;
 
@@ -20,8 +21,8 @@ internal sealed partial class UnavailableDependencyHandler(IProblemDetailsServic
     public const int RetryAfterSeconds = 5;
 
     private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(30);
-    private long _clusterWarnedAt = long.MinValue;
-    private long _postgresWarnedAt = long.MinValue;
+    private readonly OncePer _clusterWarning = new(WarningInterval, time);
+    private readonly OncePer _databaseWarning = new(WarningInterval, time);
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -73,10 +74,7 @@ internal sealed partial class UnavailableDependencyHandler(IProblemDetailsServic
 
     private void Warn(Dependency dependency, Exception exception)
     {
-        ref var warnedAt = ref dependency == Dependency.Cluster ? ref _clusterWarnedAt : ref _postgresWarnedAt;
-        var now = time.GetTimestamp();
-        var last = Interlocked.Read(ref warnedAt);
-        if ((last == long.MinValue || time.GetElapsedTime(last, now) >= WarningInterval) && Interlocked.CompareExchange(ref warnedAt, now, last) == last)
+        if ((dependency == Dependency.Cluster ? _clusterWarning : _databaseWarning).Now())
         {
             LogUnavailable(dependency == Dependency.Cluster ? "The Orleans cluster (a silo)" : "PostgreSQL", exception.GetType().Name, exception.Message);
         }
