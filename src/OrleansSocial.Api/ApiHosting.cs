@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using OpenTelemetry.Metrics;
 using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
@@ -53,8 +54,11 @@ public static class ApiHosting
     /// <summary>Service key of the front end's PostgreSQL connection pool (accounts, sessions, readiness).</summary>
     public const string PostgresKey = "api";
 
-    /// <summary>Meters exported at <c>/metrics</c>.</summary>
-    public static readonly string[] ExportedMeters = ["OrleansSocial", "Microsoft.AspNetCore"];
+    /// <summary>
+    /// Meters exported at <c>/metrics</c> besides ASP.NET Core's and the .NET runtime's: ours (<c>OrleansSocial.*</c>)
+    /// and Orleans' own (<c>Microsoft.Orleans</c>: activations, messaging, grain calls, storage, streams, membership).
+    /// </summary>
+    public static readonly string[] ExportedMeters = ["OrleansSocial.*", "Microsoft.Orleans", "Microsoft.AspNetCore.*"];
 
     public static WebApplicationBuilder AddOrleansSocialApi(this WebApplicationBuilder builder)
     {
@@ -88,9 +92,30 @@ public static class ApiHosting
             document.Info.Title = "OrleansSocial API";
             document.Info.Version = "v1";
             document.Info.Description = "REST API of OrleansSocial. Errors are RFC 7807 problem documents; lists use cursor pagination.";
+            // The scraping endpoint is OpenTelemetry's middleware, not a minimal API: the document lists it by hand.
+            document.Paths["/metrics"] = new Microsoft.OpenApi.OpenApiPathItem
+            {
+                Operations = new Dictionary<HttpMethod, Microsoft.OpenApi.OpenApiOperation>
+                {
+                    [HttpMethod.Get] = new()
+                    {
+                        OperationId = "Metrics",
+                        Summary = "Prometheus text exposition of Orleans', ASP.NET Core's, the runtime's and the product's meters (for clients of Api:MetricsAllowedNetworks only; 404 for others).",
+                        Responses = new Microsoft.OpenApi.OpenApiResponses
+                        {
+                            ["200"] = new Microsoft.OpenApi.OpenApiResponse { Description = "Prometheus text format 0.0.4 (or OpenMetrics when asked for)." },
+                        },
+                    },
+                },
+            };
             return Task.CompletedTask;
         }));
-        builder.Services.AddSingleton(sp => new PrometheusExporter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), ExportedMeters));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(ExportedMeters)
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            // Prometheus scrapes seldom (every 15 s or more): each scrape gets the figures of that moment.
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
             policy.WithOrigins(options.CorsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
         return builder;
@@ -182,7 +207,6 @@ public static class ApiHosting
     public static WebApplication UseOrleansSocialApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        _ = app.Services.GetRequiredService<PrometheusExporter>(); // start collecting before the first request
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(SecurityHeadersAsync);
@@ -209,17 +233,17 @@ public static class ApiHosting
         // Not public: only clients from Api:MetricsAllowedNetworks (default this machine), on Api:MetricsPort when set.
         var apiOptions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiOptions>>().Value;
         var allowed = (apiOptions.MetricsAllowedNetworks is { Length: > 0 } listed ? listed : ["127.0.0.0/8", "::1/128"]).Select(System.Net.IPNetwork.Parse).ToArray();
-        var metrics = app.MapGet("/metrics", (HttpContext http, PrometheusExporter exporter) =>
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: branch => branch.Use((HttpContext http, RequestDelegate next) =>
                 http.Connection.RemoteIpAddress is { } remote && allowed.Any(n => n.Contains(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
-                    ? TypedResults.Text(exporter.Collect(), PrometheusExporter.ContentType)
-                    : Results.NotFound())
+                    ? next(http)
+                    : Results.NotFound().ExecuteAsync(http)), optionsName: null)
             .WithName("Metrics").WithTags("Health")
-            .WithSummary("Prometheus text exposition of the runtime and HTTP meters (for clients of Api:MetricsAllowedNetworks only).")
-            .Produces<string>(StatusCodes.Status200OK, "text/plain");
+            .WithSummary("Prometheus text exposition of the runtime and HTTP meters (for clients of Api:MetricsAllowedNetworks only).");
         if (apiOptions.MetricsPort is { } port)
         {
             metrics.RequireHost($"*:{port}");
         }
+
         app.MapHub<EventsHub>("/hubs/events");
 
         // Accounts live in PostgreSQL: without it (the in-memory development mode) there are none to serve.

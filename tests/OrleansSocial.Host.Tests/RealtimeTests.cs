@@ -325,11 +325,11 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
 
         await UserEvents.PublishAsync(_factory.Services, long.Parse(userId, System.Globalization.CultureInfo.InvariantCulture), new UserEvent("notification", JsonSerializer.SerializeToElement(new { n = 1 })));
         Assert.NotNull(await js.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
-        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var metrics = PrometheusText.Parse(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
 
-        Assert.Matches(@"(?m)^signalr_server_active_connections\{.*\} [1-9]", metrics);
-        Assert.Matches(@"(?m)^orleans_streams_published_total\{provider=""events""\} [1-9]", metrics);
-        Assert.Matches(@"(?m)^orleans_streams_delivered_total\{provider=""events""\} [1-9]", metrics);
+        Assert.True(PrometheusText.Sum(metrics, "signalr_server_active_connections") >= 1);
+        Assert.True(PrometheusText.Sum(metrics, "orleans_streams_published_total", ("provider", "events")) >= 1);
+        Assert.True(PrometheusText.Sum(metrics, "orleans_streams_delivered_total", ("provider", "events")) >= 1);
         js.Kill();
     }
 
