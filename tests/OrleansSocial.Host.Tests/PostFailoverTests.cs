@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
 using Npgsql;
 using OrleansSocial.Grains;
 using OrleansSocial.Posts;
@@ -56,5 +58,62 @@ public sealed class PostFailoverTests
         }
 
         Assert.Equal(30, stored);
+    }
+}
+
+public sealed class PostHotStateTests
+{
+    // What the post grain stored in Orleans' grain storage, read through the silo's own provider.
+    private static async Task<(bool Exists, OrleansSocial.Grains.Storage.WriteBehindState<PostCounts> State)> StoredAsync(
+        Orleans.TestingHost.InProcessTestCluster cluster, Guid post)
+    {
+        var storage = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>("Default");
+        var state = new Orleans.GrainState<OrleansSocial.Grains.Storage.WriteBehindState<PostCounts>>(new());
+        await storage.ReadStateAsync("counters", GrainId.Create("post", post.ToString("N")), state);
+        return (state.RecordExists, state.State ?? new());
+    }
+
+    [Fact]
+    public async Task A_posts_counters_live_in_its_grain_state_open_while_it_changes_rows_and_are_read_back_from_there_after_deactivation()
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase("posthot");
+        await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1);
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 4);
+        var (author, fans) = (accounts[0], accounts[1..]);
+        var id = Guid.CreateVersion7();
+        var post = cluster.Client.GetGrain<IPostGrain>(id);
+        await post.CreateAsync(new NewPost(author, "count me where I live", PostVisibility.Public, null, null));
+        var beforeAnyChange = await StoredAsync(cluster, id);
+
+        await post.LikeAsync(fans[0]);
+        var openAtOnce = await StoredAsync(cluster, id); // written before the like's row, flushed figures not yet
+        await post.LikeAsync(fans[1]);
+        await post.BookmarkAsync(fans[2]);
+        await Task.Delay(OrleansSocial.Grains.Posts.PostGrain.FlushPeriod * 2);
+        var flushed = await StoredAsync(cluster, id);
+        await cluster.DeactivateAsync(post);
+        var closed = await StoredAsync(cluster, id);
+
+        // A like row removed behind the grain's back after a clean deactivation: the next activation trusts its state
+        // and counts nothing, so the figure it shows is the stored one.
+        await using (var db = NpgsqlDataSource.Create(connectionString))
+        {
+            await using var remove = db.CreateCommand("DELETE FROM likes WHERE post_id = $1 AND account_id = $2");
+            remove.Parameters.Add(new NpgsqlParameter { Value = id });
+            remove.Parameters.Add(new NpgsqlParameter { Value = fans[1] });
+            Assert.Equal(1, await remove.ExecuteNonQueryAsync());
+        }
+
+        var view = await post.GetAsync(author);
+
+        Assert.False(beforeAnyChange.Exists);
+        Assert.True(openAtOnce.State.Open);
+        Assert.Equal(new PostCounts(0, 0, 0, 0), openAtOnce.State.Value);
+        Assert.True(flushed.State.Open);
+        Assert.Equal(new PostCounts(2, 0, 1, 0), flushed.State.Value);
+        Assert.False(closed.State.Open);
+        Assert.Equal(new PostCounts(2, 0, 1, 0), closed.State.Value);
+        Assert.Equal(2, view!.Counts.Likes);
+        Assert.Equal(1, view.Counts.Bookmarks);
     }
 }

@@ -1,7 +1,9 @@
+using OrleansSocial.Grains.Storage;
 using OrleansSocial.Grains.Users;
 using OrleansSocial.Notifications;
 using OrleansSocial.Posts;
 using Orleans;
+using Orleans.Runtime;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 
@@ -9,12 +11,16 @@ namespace OrleansSocial.Grains.Posts;
 
 /// <summary>
 /// A post and its counters, hot. Likes, reposts and bookmarks are rows written at once (the truth); the counters are
-/// kept here, written behind to the posts row at most <see cref="FlushPeriod"/> later and when the grain deactivates,
-/// and counted afresh from the rows when it activates — so a crash loses nothing. Who liked, reposted and bookmarked
-/// it is held too (up to <see cref="PostOptions.ReactionsHeldInMemory"/> each), and whether a viewer may see it is
-/// decided from the author's and viewer's grains: a read of a hot post runs no query.
+/// kept here and in the grain's Orleans state (<c>counters</c>, <see cref="WriteBehind{T}"/>): written behind at most
+/// <see cref="FlushPeriod"/> later and when the grain deactivates, read back at activation, and counted afresh from the
+/// rows only when the state was left open by an activation that died (or was never written). The posts row's counter
+/// columns are a copy written at the same times, for SQL that ranks by them (trending). Who liked, reposted and
+/// bookmarked it is held too (up to <see cref="PostOptions.ReactionsHeldInMemory"/> each), and whether a viewer may see
+/// it is decided from the author's and viewer's grains: a read of a hot post runs no query.
 /// </summary>
-public sealed class PostGrain(PostStore store, ReactionWriter reactions, CommentStore comments, RelationshipStore relationships, PostOptions options,
+public sealed class PostGrain(
+    [PersistentState("counters")] IPersistentState<WriteBehindState<PostCounts>> counters,
+    PostStore store, ReactionWriter reactions, CommentStore comments, RelationshipStore relationships, PostOptions options,
     Timelines.TimelineFanout fanout, TimeProvider time)
     : Grain, IPostGrain
 {
@@ -22,7 +28,8 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
 
     private PostRecord? _post;
     private PostCounts _counts = new(0, 0, 0, 0);
-    private bool _countsDirty;
+    private WriteBehind<PostCounts>? _hot;
+    private bool _countsDirty; // the posts row's counter columns
     private bool _trendsDirty;
     private Engagement _likes = Engagement.Empty();
     private Engagement _reposts = Engagement.Empty();
@@ -46,16 +53,27 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (await store.LoadAsync(Id, options.ReactionsHeldInMemory) is { } loaded)
+        _hot = new WriteBehind<PostCounts>(counters, async () => await store.CountAsync(Id) ?? _counts);
+        var trusted = _hot.Trusted;
+        if (await store.LoadAsync(Id, options.ReactionsHeldInMemory, count: trusted is null) is { } loaded)
         {
-            (_post, _counts, _countsDirty) = (loaded.Post, loaded.Counts, loaded.Stale);
+            // Comments are counted in the row, in the transaction that adds one: that figure is always the row's.
+            _counts = trusted is null ? loaded.Counts : trusted with { Comments = loaded.Counts.Comments };
+            (_post, _countsDirty) = (loaded.Post, loaded.Stale || (trusted is not null && loaded.Counts != _counts));
             (_likes, _reposts, _bookmarks) = (loaded.Likes, loaded.Reposts, loaded.Bookmarks);
+
+            // Counted afresh: an open state (its activation died) is closed with the right figures; a post with
+            // engagement whose figures were never stored gets them stored, so the next activation need not count.
+            if (trusted is null && (counters.State.Open || _counts.Likes + _counts.Reposts + _counts.Bookmarks > 0))
+            {
+                _hot.MarkDirty();
+            }
         }
 
-        this.RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions(FlushPeriod, FlushPeriod) { KeepAlive = false });
+        this.RegisterGrainTimer(_ => FlushAsync(closing: false), new GrainTimerCreationOptions(FlushPeriod, FlushPeriod) { KeepAlive = false });
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync(closing: true);
 
     public async Task<Guid> CreateAsync(NewPost post)
     {
@@ -365,6 +383,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
         {
             string? notify = !on ? null : table switch { "likes" => NotificationTypes.Like, "reposts" => NotificationTypes.Repost, _ => null };
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            _counts = await _hot!.BeforeChangeAsync(_counts);
             var (changed, notification, seq) = await reactions.WriteAsync(
                 new ReactionChange(table, Id, viewerId, on, notify is null ? null : _post!.AuthorId, notify, time.GetUtcNow()));
             if (changed && seq is { } repostKey)
@@ -390,6 +409,7 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
                 }
 
                 _countsDirty = true;
+                _hot.MarkDirty();
                 _trendsDirty |= table != "bookmarks";
             }
 
@@ -483,12 +503,22 @@ public sealed class PostGrain(PostStore store, ReactionWriter reactions, Comment
     private Task<RelationFacts> RelationAsync(long viewerId, long otherId) =>
         viewerId == 0 || viewerId == otherId ? Task.FromResult(RelationFacts.None) : GrainFactory.GetGrain<IUserGrain>(viewerId).GetRelationToAsync(otherId);
 
-    private async Task FlushAsync()
+    // The posts row's columns first, then the grain state: closed only once the columns are written.
+    private async Task FlushAsync(bool closing)
     {
         if (_countsDirty && _post is not null)
         {
             _countsDirty = false;
             await store.WriteCountsAsync(Id, _counts);
+        }
+
+        if (_hot is not null && _post is not null)
+        {
+            var written = await _hot.FlushAsync(_counts, closing);
+            if (written != _counts)
+            {
+                (_counts, _countsDirty) = (written, true); // counted afresh after a conflicting write
+            }
         }
 
         // Trends hear of engagement with the same delay as the counter columns.

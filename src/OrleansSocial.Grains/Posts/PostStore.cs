@@ -66,19 +66,21 @@ public sealed class PostStore(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// The post, or null; counters are counted from the rows (the truth), and up to <paramref name="held"/> accounts per
-    /// kind are read so the grain can answer "did this viewer like it" from memory (beyond that it asks the rows).
+    /// The post, or null; up to <paramref name="held"/> accounts per kind are read so the grain can answer "did this viewer
+    /// like it" from memory (beyond that it asks the rows). Likes, reposts and bookmarks are counted from the rows (the
+    /// truth) when <paramref name="count"/> is set; otherwise the written-behind columns are returned as they are (the
+    /// grain has trusted figures of its own). Comments are counted in the row, in the transaction that adds them.
     /// </summary>
-    public async Task<LoadedPost?> LoadAsync(Guid id, int held)
+    public async Task<LoadedPost?> LoadAsync(Guid id, int held, bool count = true)
     {
         await using var command = db.CreateCommand("""
             SELECT p.author_id, p.text, p.visibility, p.quote_of, p.created_at, p.edited_at, p.deleted_at IS NOT NULL,
                    ARRAY(SELECT tag FROM post_tags WHERE post_id = p.id ORDER BY tag),
                    ARRAY(SELECT m.account_id FROM post_mentions m WHERE m.post_id = p.id ORDER BY m.account_id),
                    ARRAY(SELECT a.username FROM post_mentions m JOIN accounts a ON a.id = m.account_id WHERE m.post_id = p.id ORDER BY m.account_id),
-                   (SELECT count(*) FROM likes WHERE post_id = p.id),
-                   (SELECT count(*) FROM reposts WHERE post_id = p.id),
-                   (SELECT count(*) FROM bookmarks WHERE post_id = p.id),
+                   CASE WHEN $3 THEN (SELECT count(*) FROM likes WHERE post_id = p.id) ELSE p.likes_count END,
+                   CASE WHEN $3 THEN (SELECT count(*) FROM reposts WHERE post_id = p.id) ELSE p.reposts_count END,
+                   CASE WHEN $3 THEN (SELECT count(*) FROM bookmarks WHERE post_id = p.id) ELSE p.bookmarks_count END,
                    p.comments_count,
                    p.likes_count, p.reposts_count, p.bookmarks_count,
                    ARRAY(SELECT account_id FROM likes WHERE post_id = p.id LIMIT $2),
@@ -89,6 +91,7 @@ public sealed class PostStore(NpgsqlDataSource db)
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = held + 1 });
+        command.Parameters.Add(new NpgsqlParameter { Value = count });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         if (!await r.ReadAsync().ConfigureAwait(false))
         {
@@ -104,6 +107,19 @@ public sealed class PostStore(NpgsqlDataSource db)
         var stored = new PostCounts(r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), counts.Comments);
         return new LoadedPost(post, counts, stored != counts,
             Engagement.From(r.GetFieldValue<long[]>(17), held), Engagement.From(r.GetFieldValue<long[]>(18), held), Engagement.From(r.GetFieldValue<long[]>(19), held));
+    }
+
+    /// <summary>The post's counters counted from the rows (the truth), or null if there is no such post.</summary>
+    public async Task<PostCounts?> CountAsync(Guid id)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT (SELECT count(*) FROM likes WHERE post_id = p.id), (SELECT count(*) FROM reposts WHERE post_id = p.id),
+                   (SELECT count(*) FROM bookmarks WHERE post_id = p.id), p.comments_count
+            FROM posts p WHERE p.id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        return await r.ReadAsync().ConfigureAwait(false) ? new PostCounts(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)) : null;
     }
 
     /// <summary>The viewer's own flags, read from the rows (for posts with more engagement than their grain holds).</summary>
