@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Orleans;
+using Orleans.Streams;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.TestingHost;
@@ -56,4 +58,17 @@ internal static class TestStreams
 {
     public static Orleans.Streams.IStreamProvider GetStreamProvider(this IServiceProvider services, string name) =>
         services.GetRequiredKeyedService<Orleans.Streams.IStreamProvider>(name);
+
+    /// <summary>
+    /// Listens to a user's events as a front end with one hub connection would: subscribed to the user's stream, and the
+    /// connection reported to the user's grain (which makes the account live for fan-out) before the first event.
+    /// </summary>
+    public static async Task ListenAsConnectedAsync(this IServiceProvider services, long userId, Action<OrleansSocial.Realtime.UserEvent> received)
+    {
+        await services.GetStreamProvider(OrleansSocial.Realtime.UserEvents.Provider)
+            .GetStream<OrleansSocial.Realtime.UserEvent>(OrleansSocial.Realtime.UserEvents.StreamFor(userId))
+            .SubscribeAsync((e, _) => { received(e); return Task.CompletedTask; });
+        await services.GetRequiredService<IGrainFactory>().GetGrain<OrleansSocial.Users.IUserGrain>(userId)
+            .ReportConnectionsAsync(new OrleansSocial.Users.ConnectionReport("tests", 1, 1, TimeSpan.FromHours(1)));
+    }
 }

@@ -231,8 +231,7 @@ public sealed class VisibilityMatrixTests(AccountsFactory factory) : IClassFixtu
         foreach (var user in users)
         {
             var queue = events[user.Id] = new ConcurrentQueue<UserEvent>();
-            await factory.Services.GetStreamProvider(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(user.Id))
-                .SubscribeAsync((e, _) => { queue.Enqueue(e); return Task.CompletedTask; });
+            await factory.Services.ListenAsConnectedAsync(user.Id, queue.Enqueue);
         }
 
         var post = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = $"first words #{tag}" }, author.AccessToken))
@@ -323,11 +322,10 @@ public sealed class VisibilityMatrixTests(AccountsFactory factory) : IClassFixtu
             await Ok(HttpMethod.Post, $"/api/v1/accounts/{scene.Quoter.Id}/follow", user.AccessToken);
         }
 
-        var streams = factory.Services.GetStreamProvider(UserEvents.Provider);
         foreach (var user in users.Values)
         {
             var queue = scene.Events.GetOrAdd(user.Id, _ => new ConcurrentQueue<UserEvent>());
-            await streams.GetStream<UserEvent>(UserEvents.StreamFor(user.Id)).SubscribeAsync((e, _) => { queue.Enqueue(e); return Task.CompletedTask; });
+            await factory.Services.ListenAsConnectedAsync(user.Id, queue.Enqueue);
         }
 
         var mentions = string.Join(' ', users.Values.Select(u => "@" + u.Username));

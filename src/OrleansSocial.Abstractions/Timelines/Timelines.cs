@@ -33,6 +33,12 @@ public sealed class TimelineOptions
 
     /// <summary>Followers written per fan-out statement. Default 1,000.</summary>
     public int FanoutBatch { get; set; } = 1_000;
+
+    /// <summary>
+    /// How often a timeline grain holding its entries tells the audience directory again, and so how long after a
+    /// directory partition restarted (its silo died) its entries may lack new posts before it reads them afresh. Default 30 s.
+    /// </summary>
+    public double DirectoryCheckSeconds { get; set; } = 30;
 }
 
 /// <summary>
@@ -133,4 +139,33 @@ public interface ITrendsGrain : IGrainWithIntegerKey
 
     /// <summary>Hashtags used by the most distinct accounts in the last 24 hours relative to their 7-day baseline.</summary>
     Task<IReadOnlyList<TrendingTag>> GetTagsAsync(int limit);
+}
+
+/// <summary>Of some accounts: those with live connections, and those whose home timeline grain holds its entries.</summary>
+[GenerateSerializer, Immutable, Alias("social.AudienceSplit")]
+public sealed record AudienceSplit([property: Id(0)] long[] Live, [property: Id(1)] long[] Loaded);
+
+/// <summary>
+/// Which accounts fan-out must reach beyond their timeline rows, in <see cref="Partitions"/> grains (key: account id
+/// modulo it): accounts with live hub connections (their user grain says so when they come online and at each presence
+/// renewal), and accounts whose timeline grain holds its entries in memory (it says so before it reads them). Held in
+/// memory only; a partition that restarts (its silo died) starts empty under a new epoch, and each account's grain
+/// tells it again — a timeline grain that finds the epoch changed forgets its entries and reads them afresh.
+/// </summary>
+[Alias("social.IAudienceDirectoryGrain")]
+public interface IAudienceDirectoryGrain : IGrainWithIntegerKey
+{
+    const int Partitions = 16;
+
+    static IAudienceDirectoryGrain For(IGrainFactory grains, long account) =>
+        grains.GetGrain<IAudienceDirectoryGrain>((long)((ulong)account % Partitions));
+
+    /// <summary>Records whether the account has live connections; returns the partition's epoch.</summary>
+    Task<Guid> SetLiveAsync(long account, bool live);
+
+    /// <summary>Records whether the account's timeline grain holds its entries; returns the partition's epoch.</summary>
+    Task<Guid> SetLoadedAsync(long account, bool loaded);
+
+    /// <summary>Which of <paramref name="accounts"/> (all of this partition) are live, and whose timelines are loaded.</summary>
+    Task<AudienceSplit> SplitAsync(long[] accounts);
 }

@@ -38,8 +38,10 @@ public sealed record FanoutResult(FanoutKind Kind, Guid PostId, long Key, long? 
 /// <summary>
 /// Fan-out on write, off the author's turn: the post grain enqueues a job after its row is committed and returns; here
 /// the audience is walked in id order, <see cref="TimelineOptions.FanoutBatch"/> accounts per statement (one
-/// INSERT … SELECT writes the batch's rows, skipping inactive, muting and blocked accounts), then each account that got
-/// the entry has its timeline grain told (a no-op unless it is loaded) and its connections sent the <c>update</c> event.
+/// INSERT … SELECT writes the batch's rows, skipping inactive, muting and blocked accounts), then, of the accounts that
+/// got the entry, those whose timeline grain holds its entries in memory have it told and those with live connections
+/// are sent the <c>update</c> event — <see cref="IAudienceDirectoryGrain"/> says which, one call per partition and batch,
+/// so a post to 10,000 mostly offline followers activates no grain and publishes on no stream of theirs.
 /// Authors with more than <see cref="TimelineOptions.CelebrityFollowers"/> followers are not fanned out: their
 /// followers' timelines merge their recent posts at read time.
 /// </summary>
@@ -243,10 +245,25 @@ public sealed partial class TimelineFanout : IAsyncDisposable
             return 0;
         }
 
-        await Task.WhenAll(owners.Select(o => _grains.GetGrain<ITimelineGrain>(o).AddAsync(entry))).ConfigureAwait(false);
-        await PublishAsync(owners, update).ConfigureAwait(false);
+        // The rows have it; beyond them only timelines held in memory are told, and only live accounts sent the event.
+        var audience = await SplitAsync(owners).ConfigureAwait(false);
+        await Task.WhenAll(audience.Loaded.Select(o => _grains.GetGrain<ITimelineGrain>(o).AddAsync(entry))).ConfigureAwait(false);
+        await PublishAsync(audience.Live, update).ConfigureAwait(false);
         Deliveries.Add(owners.Length);
         return owners.Length;
+    }
+
+    // One call per directory partition the owners fall in.
+    private async Task<AudienceSplit> SplitAsync(long[] owners)
+    {
+        if (owners.Length == 1)
+        {
+            return await IAudienceDirectoryGrain.For(_grains, owners[0]).SplitAsync(owners).ConfigureAwait(false);
+        }
+
+        var parts = await Task.WhenAll(owners.GroupBy(o => (ulong)o % IAudienceDirectoryGrain.Partitions)
+            .Select(g => IAudienceDirectoryGrain.For(_grains, g.First()).SplitAsync([.. g]))).ConfigureAwait(false);
+        return new AudienceSplit([.. parts.SelectMany(p => p.Live)], [.. parts.SelectMany(p => p.Loaded)]);
     }
 
     private async Task<FanoutResult> RemoveAsync(FanoutJob job)
@@ -254,9 +271,10 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         var entry = job.Entry;
         var owners = await _store.RemoveAsync(entry.PostId, entry.RepostedBy).ConfigureAwait(false);
         var key = entry.RepostedBy is null ? (long?)null : entry.Key;
-        await Task.WhenAll(owners.Select(o => _grains.GetGrain<ITimelineGrain>(o).RemoveAsync(entry.PostId, key))).ConfigureAwait(false);
+        var audience = owners.Length == 0 ? new AudienceSplit([], []) : await SplitAsync(owners).ConfigureAwait(false);
+        await Task.WhenAll(audience.Loaded.Select(o => _grains.GetGrain<ITimelineGrain>(o).RemoveAsync(entry.PostId, key))).ConfigureAwait(false);
         var removed = UserEvents.Create(UserEventNames.Delete, new TimelineDeleteEvent(entry.PostId.ToString(), key?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        await PublishAsync(owners, removed).ConfigureAwait(false);
+        await PublishAsync(audience.Live, removed).ConfigureAwait(false);
         return Finish(job, owners.Length, skipped: false);
     }
 
@@ -271,7 +289,8 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         // Timelines keep an entry after a block or an unfollow (reads filter it): the edit goes only to those who may
         // still see the post, and who do not mute its author.
         var owners = await _store.OwnersAsync(job.Entry.PostId).ConfigureAwait(false);
-        owners = await _grains.GetGrain<IPostGrain>(job.Entry.PostId).AudienceAmongAsync(owners, leaveOutMuting: true).ConfigureAwait(false);
+        owners = owners.Length == 0 ? owners : (await SplitAsync(owners).ConfigureAwait(false)).Live;
+        owners = owners.Length == 0 ? owners : await _grains.GetGrain<IPostGrain>(job.Entry.PostId).AudienceAmongAsync(owners, leaveOutMuting: true).ConfigureAwait(false);
         var updated = PostEvents.Of(post, p => UserEvents.Create(UserEventNames.PostUpdated, PostEvent.From(p)));
         await PublishAsync(owners, updated).ConfigureAwait(false);
         return Finish(job, owners.Length, skipped: false);

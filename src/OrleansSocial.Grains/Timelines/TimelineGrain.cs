@@ -27,6 +27,8 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
     private long[] _celebrities = [];
     private DateTimeOffset _celebritiesAt = DateTimeOffset.MinValue;
     private DateTimeOffset _activeAt = DateTimeOffset.MinValue;
+    private Guid _epoch;
+    private IGrainTimer? _registration;
 
     private long Id => this.GetPrimaryKeyLong();
 
@@ -208,15 +210,45 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
         }
     }
 
+    // Told to the audience directory before the rows are read: a fan-out that checks the directory from then on tells
+    // this grain (while it reads, the change is applied to what it read), and one that checked before wrote its rows
+    // before this grain reads them.
     private async Task LoadAsync()
     {
         try
         {
+            _epoch = await IAudienceDirectoryGrain.For(GrainFactory, Id).SetLoadedAsync(Id, loaded: true);
+            var check = TimeSpan.FromSeconds(options.DirectoryCheckSeconds);
+            _registration ??= this.RegisterGrainTimer(_ => CheckRegistrationAsync(), new GrainTimerCreationOptions(check, check) { KeepAlive = false });
             _entries = await ReadEntriesAsync(rebuildIfAway: true);
         }
         finally
         {
             _loading = null;
+        }
+    }
+
+    // The directory partition restarted (its silo died) and may have forgotten this grain: fan-outs since then may have
+    // skipped it, so the entries are read afresh on the next read.
+    private async Task CheckRegistrationAsync()
+    {
+        if (_entries is null)
+        {
+            return;
+        }
+
+        var epoch = await IAudienceDirectoryGrain.For(GrainFactory, Id).SetLoadedAsync(Id, loaded: true);
+        if (epoch != _epoch)
+        {
+            (_entries, _epoch) = (null, epoch);
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_registration is not null)
+        {
+            await IAudienceDirectoryGrain.For(GrainFactory, Id).SetLoadedAsync(Id, loaded: false);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using OrleansSocial.Realtime;
 using Orleans;
+using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Users;
@@ -39,6 +40,14 @@ public sealed partial class UserGrain
         }
 
         await UpdatePresenceAsync();
+
+        // Said again at every report (renewals come every few seconds), so a directory partition that restarted empty
+        // learns it within one renewal. Awaited: the front end sends `ready` only after this, and fan-out from then on
+        // sees the account as live.
+        if (_online)
+        {
+            await IAudienceDirectoryGrain.For(GrainFactory, this.GetPrimaryKeyLong()).SetLiveAsync(this.GetPrimaryKeyLong(), live: true);
+        }
     }
 
     public async Task<Presence?> GetPresenceAsync(long viewerId)
@@ -86,6 +95,7 @@ public sealed partial class UserGrain
         var id = this.GetPrimaryKeyLong();
         if (!online)
         {
+            await IAudienceDirectoryGrain.For(GrainFactory, id).SetLiveAsync(id, live: false);
             await store.SetLastSeenAsync(id, now);
             (_lastSeen, _lastSeenLoaded) = (now, true);
         }

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans;
+using Orleans.Runtime;
+using OrleansSocial.Grains.Timelines;
+using OrleansSocial.Posts;
+using OrleansSocial.Realtime;
+using OrleansSocial.Timelines;
+using OrleansSocial.TestInfrastructure;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Host.Tests;
+
+/// <summary>Fan-out reaches beyond timeline rows only to the accounts the audience directory lists.</summary>
+public sealed class AudienceDirectoryTests
+{
+    private static async Task<int> ActivationsAsync(Orleans.TestingHost.InProcessTestCluster cluster, string grainType)
+    {
+        var stats = await cluster.Client.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        return stats.Where(s => s.GrainType.Contains(grainType, StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+    }
+
+    private static async Task<FanoutResult> FannedOutAsync(Orleans.TestingHost.InProcessTestCluster cluster, Guid post)
+    {
+        var fanout = cluster.Silos[0].ServiceProvider.GetRequiredService<TimelineFanout>();
+        for (var i = 0; i < 200; i++)
+        {
+            if (fanout.ResultOf(post) is { } done)
+            {
+                return done;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("the fan-out did not finish");
+    }
+
+    private static PageQuery Page => new(20);
+
+    [Fact]
+    public async Task A_post_to_followers_who_are_neither_connected_nor_reading_activates_none_of_their_timelines_and_publishes_to_none_of_them()
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase("audience");
+        await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1);
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 42);
+        var (author, reader, live, away) = (accounts[0], accounts[1], accounts[2], accounts[3..]);
+        foreach (var follower in accounts[1..])
+        {
+            await cluster.Client.GetGrain<IUserGrain>(follower).FollowAsync(author);
+        }
+
+        foreach (var follower in away.Append(live).Append(author)) // following merged into their timelines: gone idle since
+        {
+            await cluster.DeactivateAsync(cluster.Client.GetGrain<ITimelineGrain>(follower));
+        }
+
+        Assert.Empty(await cluster.Client.GetGrain<ITimelineGrain>(reader).ReadAsync(Page)); // loaded, and so listed
+        var events = new ConcurrentQueue<UserEvent>();
+        await cluster.Silos[0].ServiceProvider.ListenAsConnectedAsync(live, events.Enqueue);
+        var timelinesBefore = await ActivationsAsync(cluster, nameof(TimelineGrain));
+        var streamsBefore = await ActivationsAsync(cluster, "PubSubRendezvousGrain");
+
+        var post = Guid.CreateVersion7();
+        await cluster.Client.GetGrain<IPostGrain>(post).CreateAsync(new NewPost(author, "to everyone who follows", PostVisibility.Public, null, null));
+        var result = await FannedOutAsync(cluster, post);
+        var timelinesAfter = await ActivationsAsync(cluster, nameof(TimelineGrain));
+        var streamsAfter = await ActivationsAsync(cluster, "PubSubRendezvousGrain");
+        var readerSees = await cluster.Client.GetGrain<ITimelineGrain>(reader).ReadAsync(Page);
+        for (var i = 0; i < 100 && !events.Any(e => e.Name == UserEventNames.Update); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(42, result.Deliveries); // every follower's row, and the author's own
+        Assert.Equal(1, timelinesBefore);
+        Assert.Equal(timelinesBefore, timelinesAfter);
+        Assert.Equal(streamsBefore, streamsAfter);
+        Assert.Equal(post, Assert.Single(readerSees).Post.Id);
+        Assert.Single(events, e => e.Name == UserEventNames.Update);
+        foreach (var follower in away.Take(5))
+        {
+            Assert.Equal(post, Assert.Single(await cluster.Client.GetGrain<ITimelineGrain>(follower).ReadAsync(Page)).Post.Id);
+        }
+    }
+
+    [Fact]
+    public async Task A_timeline_held_in_memory_reads_its_entries_afresh_after_the_directory_partition_that_listed_it_restarts()
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase("audience_epoch");
+        await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1,
+            silo => silo.Services.AddSingleton(new TimelineOptions { DirectoryCheckSeconds = 1 }));
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 2);
+        var (author, reader) = (accounts[0], accounts[1]);
+        await cluster.Client.GetGrain<IUserGrain>(reader).FollowAsync(author);
+        var timeline = cluster.Client.GetGrain<ITimelineGrain>(reader);
+        Assert.Empty(await timeline.ReadAsync(Page));
+
+        // The partition forgets the reader (as after its silo died); a post fanned out now skips the held entries.
+        await cluster.DeactivateAsync(IAudienceDirectoryGrain.For(cluster.Client, reader));
+        var post = Guid.CreateVersion7();
+        await cluster.Client.GetGrain<IPostGrain>(post).CreateAsync(new NewPost(author, "while forgotten", PostVisibility.Public, null, null));
+        await FannedOutAsync(cluster, post);
+        var missed = await timeline.ReadAsync(Page);
+
+        // The timeline's periodic check finds the new epoch and drops what it held; the next read has the post.
+        IReadOnlyList<TimelineItem> after = missed;
+        for (var i = 0; i < 50 && after.Count == 0; i++)
+        {
+            await Task.Delay(200);
+            after = await timeline.ReadAsync(Page);
+        }
+
+        Assert.Empty(missed);
+        Assert.Equal(post, Assert.Single(after).Post.Id);
+    }
+}
