@@ -331,14 +331,19 @@ cmd_bench() {
   ensure_dotnet
   local suite="${1:-}"
   case "$suite" in
-    runtime|cluster|frontend|social|feeds|messaging)
+    runtime|cluster|frontend|social|feeds|messaging|failover)
       if [ "$suite" != runtime ]; then ensure_packages; fi
       if [ "$suite" = frontend ] || [ "$suite" = messaging ]; then ensure_node_packages; fi
+      if [ "$suite" = failover ]; then
+        # The failover benchmark runs the product's own executable as silo and front-end processes.
+        dotnet build src/OrleansSocial.Host -c Release -v quiet -nologo >&2
+        export ORLEANSSOCIAL_HOST_DLL="$PWD/src/OrleansSocial.Host/bin/Release/net10.0/OrleansSocial.Host.dll"
+      fi
       dotnet build bench/OrleansSocial.Bench -c Release -v quiet -nologo >&2
       dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll "$suite"
       ;;
     *)
-      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging" >&2
+      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover" >&2
       exit 2
       ;;
   esac
@@ -360,7 +365,7 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   keys) shift; cmd_keys "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging | keys list|rotate|retire <kid>" >&2
+    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover | keys list|rotate|retire <kid>" >&2
     exit 2
     ;;
 esac

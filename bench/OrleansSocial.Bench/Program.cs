@@ -8,12 +8,13 @@ return args.FirstOrDefault() switch
     "social" => await SocialBenchmark.RunAsync(),
     "feeds" => await FeedsBenchmark.RunAsync(),
     "messaging" => await MessagingBenchmark.RunAsync(),
+    "failover" => await FailoverBenchmark.RunAsync(),
     "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover");
     return 2;
 }

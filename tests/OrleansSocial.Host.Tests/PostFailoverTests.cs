@@ -61,16 +61,44 @@ public sealed class PostFailoverTests
     }
 }
 
-public sealed class PostHotStateTests
+/// <summary>Hot state the grains keep in Orleans' grain storage (ADO.NET on PostgreSQL).</summary>
+public sealed class GrainStateTests
 {
-    // What the post grain stored in Orleans' grain storage, read through the silo's own provider.
-    private static async Task<(bool Exists, OrleansSocial.Grains.Storage.WriteBehindState<PostCounts> State)> StoredAsync(
-        Orleans.TestingHost.InProcessTestCluster cluster, Guid post)
+    // What a grain stored under a state name, read through the silo's own provider.
+    private static async Task<(bool Exists, T State)> StoredAsync<T>(Orleans.TestingHost.InProcessTestCluster cluster, string stateName, GrainId grain)
+        where T : class, new()
     {
         var storage = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>("Default");
-        var state = new Orleans.GrainState<OrleansSocial.Grains.Storage.WriteBehindState<PostCounts>>(new());
-        await storage.ReadStateAsync("counters", GrainId.Create("post", post.ToString("N")), state);
+        var state = new Orleans.GrainState<T>(new());
+        await storage.ReadStateAsync(stateName, grain, state);
         return (state.RecordExists, state.State ?? new());
+    }
+
+    private static Task<(bool Exists, OrleansSocial.Grains.Storage.WriteBehindState<PostCounts> State)> StoredAsync(
+        Orleans.TestingHost.InProcessTestCluster cluster, Guid post) =>
+        StoredAsync<OrleansSocial.Grains.Storage.WriteBehindState<PostCounts>>(cluster, "counters", GrainId.Create("post", post.ToString("N")));
+
+    [Fact]
+    public async Task When_an_account_was_last_seen_is_written_to_its_grain_state_as_it_goes_offline_and_read_back_after_deactivation()
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase("presencestate");
+        await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1);
+        var id = (await SocialCluster.CreateAccountsAsync(connectionString, 1))[0];
+        var user = cluster.Client.GetGrain<OrleansSocial.Users.IUserGrain>(id);
+        var lease = TimeSpan.FromMinutes(5);
+        await user.ReportConnectionsAsync(new OrleansSocial.Users.ConnectionReport("fe", 1, 1, lease));
+        var online = await user.GetPresenceAsync(id);
+        var before = DateTimeOffset.UtcNow;
+        await user.ReportConnectionsAsync(new OrleansSocial.Users.ConnectionReport("fe", 0, 2, lease));
+        var stored = await StoredAsync<OrleansSocial.Grains.Users.PresenceState>(cluster, "presence", user.GetGrainId());
+        await cluster.DeactivateAsync(user);
+        var after = await user.GetPresenceAsync(id);
+
+        Assert.True(online!.Online);
+        Assert.True(stored.Exists);
+        Assert.InRange(stored.State.LastSeenAt!.Value, before, DateTimeOffset.UtcNow);
+        Assert.False(after!.Online);
+        Assert.Equal(stored.State.LastSeenAt, after.LastSeenAt);
     }
 
     [Fact]

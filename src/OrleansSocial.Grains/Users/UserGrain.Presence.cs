@@ -7,9 +7,18 @@ using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Users;
 
+/// <summary>When an account was last seen online: the user grain's Orleans state <c>presence</c>, written when it goes offline.</summary>
+[GenerateSerializer, Alias("social.PresenceState")]
+public sealed class PresenceState
+{
+    [Id(0)] public DateTimeOffset? LastSeenAt { get; set; }
+}
+
 /// <summary>
 /// Presence: the account's live SignalR connections, counted per front end from the front ends' reports and leases
-/// (<see cref="PresenceLeases"/>), held in memory only. Going offline records <c>last_seen_at</c>. While any front end is
+/// (<see cref="PresenceLeases"/>), held in memory only. Going offline writes when it was last seen to the grain's state
+/// (one write per time the account goes offline; accounts last seen before presence moved there are read once from
+/// the <c>accounts.last_seen_at</c> column). While any front end is
 /// reported, a timer expires leases (and keeps the activation alive); front ends repeat their reports well within the
 /// lease, so a grain that moved to another silo is told its connections again within one renewal.
 /// </summary>
@@ -67,7 +76,7 @@ public sealed partial class UserGrain
     {
         if (!_lastSeenLoaded)
         {
-            _lastSeen = await store.LastSeenAsync(this.GetPrimaryKeyLong());
+            _lastSeen = presence.RecordExists ? presence.State.LastSeenAt : await store.LastSeenAsync(this.GetPrimaryKeyLong());
             _lastSeenLoaded = true;
         }
 
@@ -96,7 +105,8 @@ public sealed partial class UserGrain
         if (!online)
         {
             await IAudienceDirectoryGrain.For(GrainFactory, id).SetLiveAsync(id, live: false);
-            await store.SetLastSeenAsync(id, now);
+            presence.State.LastSeenAt = now;
+            await presence.WriteStateAsync();
             (_lastSeen, _lastSeenLoaded) = (now, true);
         }
 

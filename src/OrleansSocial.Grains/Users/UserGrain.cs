@@ -2,6 +2,7 @@ using System.Text.Json;
 using OrleansSocial.Notifications;
 using OrleansSocial.Realtime;
 using Orleans;
+using Orleans.Runtime;
 using Orleans.Storage;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
@@ -15,7 +16,9 @@ namespace OrleansSocial.Grains.Users;
 /// relationship summary (followees, blocks both ways, mutes) are hot too: loaded from the tables, then kept current by
 /// the versioned results of every relationship change, whichever of the two accounts' grains made it.
 /// </summary>
-public sealed partial class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
+public sealed partial class UserGrain(
+    [PersistentState("presence")] IPersistentState<PresenceState> presence,
+    UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
     Conversations.ConversationStore conversations, TimeProvider time) : Grain, IUserGrain
 {
 

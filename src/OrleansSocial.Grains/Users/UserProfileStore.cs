@@ -49,19 +49,14 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
         return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is long version ? version : null;
     }
 
-    /// <summary>When the account was last seen online (null: never, or not since presence was recorded).</summary>
+    /// <summary>
+    /// When the account was last seen online as recorded before presence moved to the user grain's state (null: never,
+    /// or not since presence was recorded); read once for accounts whose grain has no presence state yet.
+    /// </summary>
     public async Task<DateTimeOffset?> LastSeenAsync(long id)
     {
         await using var command = db.CreateCommand("SELECT last_seen_at FROM accounts WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         return await command.ExecuteScalarAsync().ConfigureAwait(false) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
-    }
-
-    public async Task SetLastSeenAsync(long id, DateTimeOffset at)
-    {
-        await using var command = db.CreateCommand("UPDATE accounts SET last_seen_at = $2 WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        command.Parameters.Add(new NpgsqlParameter { Value = at });
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 }
