@@ -19,6 +19,7 @@ internal static class FailoverBenchmark
     private const int Posts = 90;
     private static readonly TimeSpan Round = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan GiveUp = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
 
     public static async Task<int> RunAsync()
     {
@@ -64,49 +65,44 @@ internal static class FailoverBenchmark
             await Task.Delay(TimeSpan.FromSeconds(5));
             var clock = Stopwatch.StartNew();
             silos[0].Kill();
-            var failed = new HashSet<string>();
-            var answered = new Dictionary<string, TimeSpan>();
-            var pending = new HashSet<string>(posts);
-            while (pending.Count > 0 && clock.Elapsed < GiveUp)
+            // Each post is read as a client that retries would read it: a request given up after 2 s, again 100 ms later.
+            var outcomes = await Task.WhenAll(posts.Select(async post =>
             {
-                var round = Task.Delay(Round);
-                var results = await Task.WhenAll(pending.Select(async post =>
+                var failedOnce = false;
+                while (clock.Elapsed < GiveUp)
                 {
+                    using var timeout = new CancellationTokenSource(RequestTimeout);
                     try
                     {
-                        using var read = await SendAsync(http, HttpMethod.Get, $"/api/v1/posts/{post}", token);
-                        return (post, read.StatusCode, clock.Elapsed);
+                        using var request = Request(HttpMethod.Get, $"/api/v1/posts/{post}", token, null);
+                        using var read = await http.SendAsync(request, timeout.Token);
+                        if (read.StatusCode == HttpStatusCode.OK)
+                        {
+                            return (Post: post, FailedOnce: failedOnce, At: (TimeSpan?)clock.Elapsed);
+                        }
                     }
-                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
                     {
-                        return (post, HttpStatusCode.GatewayTimeout, clock.Elapsed);
                     }
-                }));
-                foreach (var (post, status, at) in results)
-                {
-                    if (status == HttpStatusCode.OK)
-                    {
-                        answered[post] = at;
-                        pending.Remove(post);
-                    }
-                    else
-                    {
-                        failed.Add(post);
-                    }
+
+                    failedOnce = true;
+                    await Task.Delay(Round);
                 }
 
-                await round;
-            }
-
-            var recovered = failed.Where(answered.ContainsKey).Select(p => answered[p].TotalMilliseconds).Order().ToArray();
-            if (pending.Count > 0 || recovered.Length == 0)
+                return (Post: post, FailedOnce: true, At: (TimeSpan?)null);
+            }));
+            var pending = outcomes.Where(o => o.At is null).ToArray();
+            var failed = outcomes.Where(o => o.FailedOnce).ToArray();
+            var recovered = failed.Where(o => o.At is not null).Select(o => o.At!.Value.TotalMilliseconds).Order().ToArray();
+            if (pending.Length > 0 || recovered.Length == 0)
             {
-                Console.Error.WriteLine($"[bench] {pending.Count} posts never answered again; {failed.Count} failed at least once");
-                Console.WriteLine($"killed-silo-answer-ms: {(pending.Count > 0 ? "never" : "0")}     # {failed.Count} of {Posts} posts were on the killed silo (target <= 10000)");
-                return pending.Count > 0 ? 1 : 0;
+                Console.Error.WriteLine($"[bench] {pending.Length} posts never answered again; {failed.Length} failed at least once");
+                Console.WriteLine($"killed-silo-answer-ms: {(pending.Length > 0 ? "never" : "0")}     # {failed.Length} of {Posts} post reads failed after the kill (target <= 10000)");
+                return pending.Length > 0 ? 1 : 0;
             }
 
-            Console.WriteLine($"killed-silo-answer-ms: {recovered[^1]:F0}     # the last of {recovered.Length} of {Posts} posts hosted by the killed silo; the first at {recovered[0]:F0} ms; others answered throughout (target <= 10000)");
+            // A post read needs the post's grain and its author's: with the author's grain on the killed silo, every read waits.
+            Console.WriteLine($"killed-silo-answer-ms: {recovered[^1]:F0}     # the last of {recovered.Length} of {Posts} post reads that failed after the kill answered again then (first at {recovered[0]:F0} ms); clients retried every 100 ms with a 2 s timeout (target <= 10000)");
             return 0;
         }
         finally
