@@ -334,8 +334,8 @@ cmd_bench() {
     runtime|cluster|frontend|social|feeds|messaging|failover)
       if [ "$suite" != runtime ]; then ensure_packages; fi
       if [ "$suite" = frontend ] || [ "$suite" = messaging ]; then ensure_node_packages; fi
-      if [ "$suite" = failover ]; then
-        # The failover benchmark runs the product's own executable as silo and front-end processes.
+      if [ "$suite" = failover ] || [ "$suite" = frontend ]; then
+        # These run the product's own executable as silo and front-end processes too.
         dotnet build src/OrleansSocial.Host -c Release -v quiet -nologo >&2
         export ORLEANSSOCIAL_HOST_DLL="$PWD/src/OrleansSocial.Host/bin/Release/net10.0/OrleansSocial.Host.dll"
       fi

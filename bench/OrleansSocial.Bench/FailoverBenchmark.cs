@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
-using OrleansSocial.TestInfrastructure;
 
 namespace OrleansSocial.Bench;
 
@@ -23,130 +21,66 @@ internal static class FailoverBenchmark
 
     public static async Task<int> RunAsync()
     {
-        var host = Environment.GetEnvironmentVariable("ORLEANSSOCIAL_HOST_DLL")
-            ?? throw new InvalidOperationException("ORLEANSSOCIAL_HOST_DLL names the Host assembly (./build.sh bench failover sets it).");
-        var settings = new Dictionary<string, string>
+        await using var deployment = await HostDeployment.StartAsync("failover_bench", Silos);
+        var http = deployment.Http;
+        var token = await deployment.SignUpAsync("failover");
+        var posts = new List<string>();
+        for (var i = 0; i < Posts; i++)
         {
-            ["ConnectionStrings:Postgres"] = PostgresServer.Instance.CreateDatabase("failover_bench"),
-            ["ConnectionStrings:Redis"] = RedisServer.Instance.Configuration,
-            ["Cluster:ClusterId"] = "failover-" + Guid.NewGuid().ToString("N")[..8],
-            ["Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["Accounts:RequireVerifiedEmail"] = "false",
-            ["Api:RateLimit:PermitsPerMinutePerIp"] = "1000000",
-            ["Api:RateLimit:AuthPermitsPerMinutePerIp"] = "1000000",
-            ["Api:RateLimit:PermitsPerMinutePerUser"] = "1000000",
-        };
-        var silos = new List<HostProcess>();
-        try
+            using var created = await deployment.SendAsync(HttpMethod.Post, "/api/v1/posts", token, new { text = $"post {i} of the failover benchmark" });
+            created.EnsureSuccessStatusCode();
+            posts.Add((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        }
+
+        foreach (var post in posts)
         {
-            for (var i = 0; i < Silos; i++)
-            {
-                silos.Add(await HostProcess.StartAsync("silo", settings, assemblyPath: host));
-            }
+            using var read = await deployment.SendAsync(HttpMethod.Get, $"/api/v1/posts/{post}", token);
+            read.EnsureSuccessStatusCode();
+        }
 
-            await using var frontEnd = await HostProcess.StartAsync("frontend", settings, assemblyPath: host);
-            using var http = new HttpClient { BaseAddress = frontEnd.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
-            var token = await SignUpAsync(http);
-            var posts = new List<string>();
-            for (var i = 0; i < Posts; i++)
-            {
-                using var created = await SendAsync(http, HttpMethod.Post, "/api/v1/posts", token, new { text = $"post {i} of the failover benchmark" });
-                created.EnsureSuccessStatusCode();
-                posts.Add((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
-            }
+        // Let the membership table settle (every silo has probed the others) before the crash.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var clock = Stopwatch.StartNew();
+        deployment.Silos[0].Kill();
 
-            foreach (var post in posts)
+        // Each post is read as a client that retries would read it: a request given up after 2 s, again 100 ms later.
+        var outcomes = await Task.WhenAll(posts.Select(async post =>
+        {
+            var failedOnce = false;
+            while (clock.Elapsed < GiveUp)
             {
-                using var read = await SendAsync(http, HttpMethod.Get, $"/api/v1/posts/{post}", token);
-                read.EnsureSuccessStatusCode();
-            }
-
-            // Let the membership table settle (every silo has probed the others) before the crash.
-            await Task.Delay(TimeSpan.FromSeconds(5));
-            var clock = Stopwatch.StartNew();
-            silos[0].Kill();
-            // Each post is read as a client that retries would read it: a request given up after 2 s, again 100 ms later.
-            var outcomes = await Task.WhenAll(posts.Select(async post =>
-            {
-                var failedOnce = false;
-                while (clock.Elapsed < GiveUp)
+                using var timeout = new CancellationTokenSource(RequestTimeout);
+                try
                 {
-                    using var timeout = new CancellationTokenSource(RequestTimeout);
-                    try
+                    using var request = HostDeployment.Request(HttpMethod.Get, $"/api/v1/posts/{post}", token);
+                    using var read = await http.SendAsync(request, timeout.Token);
+                    if (read.StatusCode == HttpStatusCode.OK)
                     {
-                        using var request = Request(HttpMethod.Get, $"/api/v1/posts/{post}", token, null);
-                        using var read = await http.SendAsync(request, timeout.Token);
-                        if (read.StatusCode == HttpStatusCode.OK)
-                        {
-                            return (Post: post, FailedOnce: failedOnce, At: (TimeSpan?)clock.Elapsed);
-                        }
+                        return (Post: post, FailedOnce: failedOnce, At: (TimeSpan?)clock.Elapsed);
                     }
-                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
-                    {
-                    }
-
-                    failedOnce = true;
-                    await Task.Delay(Round);
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                {
                 }
 
-                return (Post: post, FailedOnce: true, At: (TimeSpan?)null);
-            }));
-            var pending = outcomes.Where(o => o.At is null).ToArray();
-            var failed = outcomes.Where(o => o.FailedOnce).ToArray();
-            var recovered = failed.Where(o => o.At is not null).Select(o => o.At!.Value.TotalMilliseconds).Order().ToArray();
-            if (pending.Length > 0 || recovered.Length == 0)
-            {
-                Console.Error.WriteLine($"[bench] {pending.Length} posts never answered again; {failed.Length} failed at least once");
-                Console.WriteLine($"killed-silo-answer-ms: {(pending.Length > 0 ? "never" : "0")}     # {failed.Length} of {Posts} post reads failed after the kill (target <= 10000)");
-                return pending.Length > 0 ? 1 : 0;
+                failedOnce = true;
+                await Task.Delay(Round);
             }
 
-            // A post read needs the post's grain and its author's: with the author's grain on the killed silo, every read waits.
-            Console.WriteLine($"killed-silo-answer-ms: {recovered[^1]:F0}     # the last of {recovered.Length} of {Posts} post reads that failed after the kill answered again then (first at {recovered[0]:F0} ms); clients retried every 100 ms with a 2 s timeout (target <= 10000)");
-            return 0;
-        }
-        finally
+            return (Post: post, FailedOnce: true, At: (TimeSpan?)null);
+        }));
+        var pending = outcomes.Where(o => o.At is null).ToArray();
+        var failed = outcomes.Where(o => o.FailedOnce).ToArray();
+        var recovered = failed.Where(o => o.At is not null).Select(o => o.At!.Value.TotalMilliseconds).Order().ToArray();
+        if (pending.Length > 0 || recovered.Length == 0)
         {
-            foreach (var silo in silos)
-            {
-                await silo.DisposeAsync();
-            }
-        }
-    }
-
-    private static HttpRequestMessage Request(HttpMethod method, string path, string? token, object? body)
-    {
-        var request = new HttpRequestMessage(method, path);
-        if (token is not null)
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            Console.Error.WriteLine($"[bench] {pending.Length} posts never answered again; {failed.Length} failed at least once");
+            Console.WriteLine($"killed-silo-answer-ms: {(pending.Length > 0 ? "never" : "0")}     # {failed.Length} of {Posts} post reads failed after the kill (target <= 10000)");
+            return pending.Length > 0 ? 1 : 0;
         }
 
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
-        return request;
-    }
-
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string? token, object? body = null)
-    {
-        using var request = Request(method, path, token, body);
-        return await http.SendAsync(request);
-    }
-
-    private static async Task<string> SignUpAsync(HttpClient http)
-    {
-        var username = "failover_" + Guid.NewGuid().ToString("N")[..8];
-        const string Password = "correct horse battery staple 42";
-        using (var created = await SendAsync(http, HttpMethod.Post, "/api/v1/accounts", null, new { username, email = $"{username}@example.org", password = Password }))
-        {
-            created.EnsureSuccessStatusCode();
-        }
-
-        using var session = await SendAsync(http, HttpMethod.Post, "/api/v1/sessions", null, new { login = username, password = Password });
-        session.EnsureSuccessStatusCode();
-        return (await session.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+        // A post read needs the post's grain and its author's: with the author's grain on the killed silo, every read waits.
+        Console.WriteLine($"killed-silo-answer-ms: {recovered[^1]:F0}     # the last of {recovered.Length} of {Posts} post reads that failed after the kill answered again then (first at {recovered[0]:F0} ms); clients retried every 100 ms with a 2 s timeout (target <= 10000)");
+        return 0;
     }
 }

@@ -42,6 +42,20 @@ internal static class FrontendBenchmark
 
         var p99 = await FanoutAsync(http, api, tokens);
         Console.WriteLine($"signalr-fanout-p99-ms: {p99}     # {Users} connections, {FanoutRounds} rounds (target <= 100)");
+
+        // The split topology: the product's executable as a front-end process calling a silo process through its gateway.
+        await using var split = await HostDeployment.StartAsync("frontend_split_bench", silos: 1);
+        var splitToken = await split.SignUpAsync("split");
+        var splitMeUri = new Uri(split.FrontEnd.BaseAddress, "/api/v1/accounts/me");
+        HttpRequestMessage SplitMe(int _)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, splitMeUri);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", splitToken);
+            return request;
+        }
+
+        var (splitHello, splitRps) = await CompareRpsAsync(http, Hello, SplitMe, Warmup, Measure);
+        Console.WriteLine($"http-grain-read-split-rps: {splitRps:F0}     # {splitRps / splitHello:F2} x hello; front-end process -> silo process through its gateway (no target; the co-hosted figure above is the one with a target)");
         return 0;
     }
 
