@@ -40,6 +40,7 @@ public static class SocialGrainsExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddMemoryStreams(UserEvents.Provider, ConfigureStreams);
         builder.Services.TryAddSingleton<StreamMetrics>();
+        builder.Services.TryAddSingleton<Posts.LocalViews>();
         if (string.IsNullOrWhiteSpace(postgresConnectionString))
         {
             builder.AddMemoryGrainStorageAsDefault().AddMemoryGrainStorage(PubSubStore).UseInMemoryReminderService();

@@ -117,9 +117,13 @@ public interface IUserGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task<long[]> GetBlockedEitherWayAsync();
 
-    /// <summary>The accounts this account mutes now (expired mutes left out).</summary>
+    /// <summary>
+    /// What reading this account's home timeline needs to know of it, in one call: whom it mutes now (expired mutes left
+    /// out), whom a block stands between it and either way, and whom it follows. The same object is returned until one of
+    /// them changes.
+    /// </summary>
     [AlwaysInterleave]
-    Task<long[]> GetMutingAsync();
+    Task<ReaderFacts> GetReaderFactsAsync();
 
     /// <summary>
     /// This account's newest posts and reposts (up to 100), held hot: what a follower's home timeline merges at read time
@@ -180,3 +184,7 @@ public sealed record ConnectionReport([property: Id(0)] string FrontEnd, [proper
 /// <summary>An account's presence: online now, or when it was last seen (null: never seen online).</summary>
 [GenerateSerializer, Immutable, Alias("social.Presence")]
 public sealed record Presence([property: Id(0)] long AccountId, [property: Id(1)] bool Online, [property: Id(2)] DateTimeOffset? LastSeenAt);
+
+/// <summary>A reader's side of a home timeline read (see <see cref="IUserGrain.GetReaderFactsAsync"/>); never changed once made.</summary>
+[GenerateSerializer, Immutable, Alias("social.ReaderFacts")]
+public sealed record ReaderFacts([property: Id(0)] long[] Muting, [property: Id(1)] long[] BlockedEitherWay, [property: Id(2)] long[] Followees);

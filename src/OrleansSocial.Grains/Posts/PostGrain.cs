@@ -10,24 +10,47 @@ using OrleansSocial.Users;
 namespace OrleansSocial.Grains.Posts;
 
 /// <summary>
-/// A post and its counters, hot. Likes, reposts and bookmarks are rows written at once (the truth); the counters are
-/// kept here and in the grain's Orleans state (<c>counters</c>, <see cref="WriteBehind{T}"/>): written behind at most
-/// <see cref="FlushPeriod"/> later and when the grain deactivates, read back at activation, and counted afresh from the
-/// rows only when the state was left open by an activation that died (or was never written). The posts row's counter
-/// columns are a copy written at the same times, for SQL that ranks by them (trending). Who liked, reposted and
+/// A post and its counters, hot. Likes, reposts and bookmarks are rows written at once (the truth), in a transaction that
+/// marks the post's stored figures open (<c>posts.counts_open</c>); the counters are kept here and in the grain's Orleans
+/// state (<c>counters</c>, <see cref="WriteBehind{T}"/>), written when the grain deactivates — then the mark is cleared —
+/// and read back at activation, unless the mark says an activation died before writing them: then the rows are counted.
+/// The posts row's counter columns are a copy written at most <see cref="FlushPeriod"/> after a change, for SQL that
+/// ranks by them (trending). Who liked, reposted and
 /// bookmarked it is held too (up to <see cref="PostOptions.ReactionsHeldInMemory"/> each), and whether a viewer may see
 /// it is decided from the author's and viewer's grains: a read of a hot post runs no query.
 /// </summary>
 public sealed class PostGrain(
-    [PersistentState("counters")] IPersistentState<WriteBehindState<PostCounts>> counters,
+    [PersistentState("counters")] IPersistentState<StoredFigures<PostCounts>> counters,
     PostStore store, ReactionWriter reactions, CommentStore comments, RelationshipStore relationships, PostOptions options,
-    Timelines.TimelineFanout fanout, TimeProvider time)
+    Timelines.TimelineFanout fanout, LocalViews views, TimeProvider time)
     : Grain, IPostGrain
 {
     public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(2);
 
-    private PostRecord? _post;
-    private PostCounts _counts = new(0, 0, 0, 0);
+    private PostRecord? _record;
+    private PostCounts _countsHeld = new(0, 0, 0, 0);
+
+    // What readers see changes with these two (and with who reacted, which changes the counters too): the view this
+    // silo's readers may take without a call (LocalViews) is withdrawn in the same turn.
+    private PostRecord? Record
+    {
+        get => _record;
+        set
+        {
+            _record = value;
+            views.Withdraw(Id);
+        }
+    }
+
+    private PostCounts Counts
+    {
+        get => _countsHeld;
+        set
+        {
+            _countsHeld = value;
+            views.Withdraw(Id);
+        }
+    }
     private WriteBehind<PostCounts>? _hot;
     private bool _countsDirty; // the posts row's counter columns
     private bool _trendsDirty;
@@ -53,18 +76,19 @@ public sealed class PostGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _hot = new WriteBehind<PostCounts>(counters, async () => await store.CountAsync(Id) ?? _counts);
-        var trusted = _hot.Trusted;
-        if (await store.LoadAsync(Id, options.ReactionsHeldInMemory, count: trusted is null) is { } loaded)
+        _hot = new WriteBehind<PostCounts>(counters, async () => await store.CountAsync(Id) ?? Counts);
+        var stored = _hot.Stored;
+        if (await store.LoadAsync(Id, options.ReactionsHeldInMemory, count: stored is null) is { } loaded)
         {
+            // Stored figures are trusted unless reactions changed since they were written (the rows were counted then).
             // Comments are counted in the row, in the transaction that adds one: that figure is always the row's.
-            _counts = trusted is null ? loaded.Counts : trusted with { Comments = loaded.Counts.Comments };
-            (_post, _countsDirty) = (loaded.Post, loaded.Stale || (trusted is not null && loaded.Counts != _counts));
+            var trusted = loaded.CountsOpen ? null : stored;
+            Counts = trusted is null ? loaded.Counts : trusted with { Comments = loaded.Counts.Comments };
+            (Record, _countsDirty) = (loaded.Post, loaded.Stale || (trusted is not null && loaded.Counts != Counts));
             (_likes, _reposts, _bookmarks) = (loaded.Likes, loaded.Reposts, loaded.Bookmarks);
 
-            // Counted afresh: an open state (its activation died) is closed with the right figures; a post with
-            // engagement whose figures were never stored gets them stored, so the next activation need not count.
-            if (trusted is null && (counters.State.Open || _counts.Likes + _counts.Reposts + _counts.Bookmarks > 0))
+            // Counted afresh: stored (and the mark cleared) when this activation ends, so the next need not count.
+            if (trusted is null && (loaded.CountsOpen || Counts.Likes + Counts.Reposts + Counts.Bookmarks > 0))
             {
                 _hot.MarkDirty();
             }
@@ -73,14 +97,18 @@ public sealed class PostGrain(
         this.RegisterGrainTimer(_ => FlushAsync(closing: false), new GrainTimerCreationOptions(FlushPeriod, FlushPeriod) { KeepAlive = false });
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync(closing: true);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        views.Withdraw(Id);
+        return FlushAsync(closing: true);
+    }
 
     public async Task<Guid> CreateAsync(NewPost post)
     {
         ArgumentNullException.ThrowIfNull(post);
-        if (_post is not null)
+        if (Record is not null)
         {
-            return _post.Id;
+            return Record.Id;
         }
 
         if (PostText.Problem(post.Text, options.MaxLength) is { } problem)
@@ -110,7 +138,7 @@ public sealed class PostGrain(
             return id;
         }
 
-        _post = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions, seq);
+        Record = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions, seq);
         await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts!);
         await FanOutAsync(Timelines.FanoutKind.Add, new TimelineEntry(seq, Id, post.AuthorId, null), started);
 
@@ -156,7 +184,7 @@ public sealed class PostGrain(
         var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(trimmed));
         var now = time.GetUtcNow();
         await store.EditAsync(Id, post.Seq, post.Text, post.EditedAt ?? post.CreatedAt, trimmed, tags, mentions, now);
-        _post = post with { Text = trimmed, EditedAt = now, Tags = tags, Mentions = mentions };
+        Record = post with { Text = trimmed, EditedAt = now, Tags = tags, Mentions = mentions };
         await FanOutAsync(Timelines.FanoutKind.Edit, new TimelineEntry(post.Seq, Id, post.AuthorId, null));
         return await RequireViewAsync(editorId);
     }
@@ -165,7 +193,7 @@ public sealed class PostGrain(
     {
         var post = await AuthorOnlyAsync(editorId);
         var counts = await store.DeleteAsync(Id, post.AuthorId, time.GetUtcNow());
-        _post = post with { Deleted = true };
+        Record = post with { Deleted = true };
         _trendsDirty = true;
         if (counts is not null)
         {
@@ -176,14 +204,14 @@ public sealed class PostGrain(
     }
 
     public async Task<PostView?> GetPublishedAsync() =>
-        _post is { Deleted: false } post && await Author(post).GetAccountAsync(0) is { } author
+        Record is { Deleted: false } post && await Author(post).GetAccountAsync(0) is { } author
             ? Plain(post, author, post.QuoteOf is { } q ? await GrainFactory.GetGrain<IPostGrain>(q).GetPublishedAsync() : null)
             : null;
 
     public async Task<long[]> AudienceAmongAsync(long[] accounts, bool leaveOutMuting)
     {
         ArgumentNullException.ThrowIfNull(accounts);
-        if (_post is not { Deleted: false } post || accounts.Length == 0 || await Author(post).GetAccountAsync(0) is not { } author)
+        if (Record is not { Deleted: false } post || accounts.Length == 0 || await Author(post).GetAccountAsync(0) is not { } author)
         {
             return [];
         }
@@ -196,7 +224,7 @@ public sealed class PostGrain(
 
     public async Task<bool> ResumeFanoutAsync(long? repostedBy, long key)
     {
-        if (_post is not { Deleted: false } post)
+        if (Record is not { Deleted: false } post)
         {
             return false;
         }
@@ -205,12 +233,12 @@ public sealed class PostGrain(
         return true;
     }
 
-    public Task<Guid?> GetQuotedIdAsync() => Task.FromResult(_post is { Deleted: false } p ? p.QuoteOf : null);
+    public Task<Guid?> GetQuotedIdAsync() => Task.FromResult(Record is { Deleted: false } p ? p.QuoteOf : null);
 
     // Timelines change off this grain's turn: the job is queued and the call returns.
     private async Task FanOutAsync(Timelines.FanoutKind kind, TimelineEntry entry, long? started = null)
     {
-        var post = _post!;
+        var post = Record!;
         var actor = entry.RepostedBy ?? post.AuthorId;
         var author = await Author(post).GetAccountAsync(0);
         var actorAccount = actor == post.AuthorId ? author : await GrainFactory.GetGrain<IUserGrain>(actor).GetAccountAsync(0);
@@ -288,7 +316,7 @@ public sealed class PostGrain(
         }
 
         var id = await comments.InsertAsync(Id, viewerId, parentId, text.Trim(), time.GetUtcNow());
-        _counts = _counts with { Comments = _counts.Comments + 1 };
+        Counts = Counts with { Comments = Counts.Comments + 1 };
         _trendsDirty = true;
         if (replyTo is not null)
         {
@@ -296,9 +324,9 @@ public sealed class PostGrain(
         }
 
         // The post's author hears of every comment, once: as a reply when it answers them.
-        if (replyTo?.AuthorId != _post!.AuthorId)
+        if (replyTo?.AuthorId != Record!.AuthorId)
         {
-            await NotifyAsync(_post.AuthorId, NotificationTypes.Comment, viewerId, Id, id);
+            await NotifyAsync(Record.AuthorId, NotificationTypes.Comment, viewerId, Id, id);
         }
 
         return await CommentAsync(viewerId, id);
@@ -335,14 +363,14 @@ public sealed class PostGrain(
     public async Task DeleteCommentAsync(long viewerId, long commentId)
     {
         var comment = await VisibleCommentAsync(viewerId, commentId);
-        if (comment.AuthorId != viewerId && _post!.AuthorId != viewerId)
+        if (comment.AuthorId != viewerId && Record!.AuthorId != viewerId)
         {
             throw new ActionRefusedException("Only the comment's author or the post's author can delete it.");
         }
 
         if (await comments.DeleteAsync(comment, time.GetUtcNow()))
         {
-            _counts = _counts with { Comments = _counts.Comments - 1 };
+            Counts = Counts with { Comments = Counts.Comments - 1 };
             _trendsDirty = true;
         }
     }
@@ -383,12 +411,11 @@ public sealed class PostGrain(
         {
             string? notify = !on ? null : table switch { "likes" => NotificationTypes.Like, "reposts" => NotificationTypes.Repost, _ => null };
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            _counts = await _hot!.BeforeChangeAsync(_counts);
             var (changed, notification, seq) = await reactions.WriteAsync(
-                new ReactionChange(table, Id, viewerId, on, notify is null ? null : _post!.AuthorId, notify, time.GetUtcNow()));
+                new ReactionChange(table, Id, viewerId, on, notify is null ? null : Record!.AuthorId, notify, time.GetUtcNow()));
             if (changed && seq is { } repostKey)
             {
-                await FanOutAsync(on ? Timelines.FanoutKind.Add : Timelines.FanoutKind.Remove, new TimelineEntry(repostKey, Id, _post!.AuthorId, viewerId), started);
+                await FanOutAsync(on ? Timelines.FanoutKind.Add : Timelines.FanoutKind.Remove, new TimelineEntry(repostKey, Id, Record!.AuthorId, viewerId), started);
             }
 
             if (changed)
@@ -398,24 +425,24 @@ public sealed class PostGrain(
                 switch (table)
                 {
                     case "likes":
-                        (_likes, _counts) = (_likes.With(viewerId, on, limit), _counts with { Likes = _counts.Likes + delta });
+                        (_likes, Counts) = (_likes.With(viewerId, on, limit), Counts with { Likes = Counts.Likes + delta });
                         break;
                     case "reposts":
-                        (_reposts, _counts) = (_reposts.With(viewerId, on, limit), _counts with { Reposts = _counts.Reposts + delta });
+                        (_reposts, Counts) = (_reposts.With(viewerId, on, limit), Counts with { Reposts = Counts.Reposts + delta });
                         break;
                     default:
-                        (_bookmarks, _counts) = (_bookmarks.With(viewerId, on, limit), _counts with { Bookmarks = _counts.Bookmarks + delta });
+                        (_bookmarks, Counts) = (_bookmarks.With(viewerId, on, limit), Counts with { Bookmarks = Counts.Bookmarks + delta });
                         break;
                 }
 
                 _countsDirty = true;
-                _hot.MarkDirty();
+                _hot!.MarkDirty();
                 _trendsDirty |= table != "bookmarks";
             }
 
             if (notification is not null)
             {
-                await GrainFactory.GetGrain<INotificationInboxGrain>(_post!.AuthorId)
+                await GrainFactory.GetGrain<INotificationInboxGrain>(Record!.AuthorId)
                     .DeliverAsync(notification.Id, new NotificationRequest(notify!, viewerId, Id), notification.CreatedAt);
             }
         }
@@ -423,9 +450,9 @@ public sealed class PostGrain(
         // The row now says "on" (or "off") whether or not this call changed it: no need to ask the database again.
         return table switch
         {
-            "likes" => view with { Counts = _counts, Liked = on },
-            "reposts" => view with { Counts = _counts, Reposted = on },
-            _ => view with { Counts = _counts, Bookmarked = on },
+            "likes" => view with { Counts = Counts, Liked = on },
+            "reposts" => view with { Counts = Counts, Reposted = on },
+            _ => view with { Counts = Counts, Bookmarked = on },
         };
     }
 
@@ -435,7 +462,7 @@ public sealed class PostGrain(
     private async Task<PostRecord> AuthorOnlyAsync(long editorId)
     {
         await RequireViewAsync(editorId);
-        return _post!.AuthorId == editorId ? _post : throw new ActionRefusedException("Only the author can change this post.");
+        return Record!.AuthorId == editorId ? Record : throw new ActionRefusedException("Only the author can change this post.");
     }
 
     private async Task<PostView> RequireViewAsync(long viewerId) =>
@@ -443,7 +470,7 @@ public sealed class PostGrain(
 
     private async ValueTask<PostView?> ViewAsync(long viewerId, bool embedQuote)
     {
-        if (_post is not { Deleted: false } post)
+        if (Record is not { Deleted: false } post)
         {
             return null;
         }
@@ -468,7 +495,7 @@ public sealed class PostGrain(
             ? await GrainFactory.GetGrain<IPostGrain>(quoted).GetUnembeddedAsync(viewerId)
             : null;
         return flags == default ? Plain(post, author, quote)
-            : new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts,
+            : new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, Counts,
                 flags.Liked, flags.Reposted, flags.Bookmarked);
     }
 
@@ -476,17 +503,26 @@ public sealed class PostGrain(
     {
         // The author by value: from a grain in another silo it arrives as a new object each time.
         if (_plain?.Result is { } kept && ReferenceEquals(_plainOf, post) && kept.Author.Equals(author)
-            && ReferenceEquals(kept.Counts, _counts) && ReferenceEquals(kept.Quote, quote))
+            && ReferenceEquals(kept.Counts, Counts) && ReferenceEquals(kept.Quote, quote))
         {
+            if (!views.TryGet(Id, out var published) || !ReferenceEquals(published.Plain, kept))
+            {
+                Publish(kept, post);
+            }
+
             return kept;
         }
 
-        var plain = new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, _counts,
+        var plain = new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, Counts,
             Liked: false, Reposted: false, Bookmarked: false);
         (_plain, _plainOf) = (Task.FromResult<PostView?>(plain), post);
         SharedPostViews.Keep(plain);
+        Publish(plain, post);
         return plain;
     }
+
+    private void Publish(PostView plain, PostRecord post) =>
+        views.Publish(Id, new LocalPost(plain, post.AuthorId, post.QuoteOf, _likes, _reposts, _bookmarks));
 
     private async ValueTask<ViewerFlags> FlagsAsync(long viewerId)
     {
@@ -503,32 +539,35 @@ public sealed class PostGrain(
     private Task<RelationFacts> RelationAsync(long viewerId, long otherId) =>
         viewerId == 0 || viewerId == otherId ? Task.FromResult(RelationFacts.None) : GrainFactory.GetGrain<IUserGrain>(viewerId).GetRelationToAsync(otherId);
 
-    // The posts row's columns first, then the grain state: closed only once the columns are written.
+    // The counter columns at every flush (for SQL that ranks by them); the grain state when the activation ends, and only
+    // then, after it, the mark that the stored figures are behind the rows is cleared with the columns.
     private async Task FlushAsync(bool closing)
     {
-        if (_countsDirty && _post is not null)
+        if (closing && _hot is not null && Record is not null)
+        {
+            var written = await _hot.WriteAsync(Counts);
+            if (written != Counts)
+            {
+                Counts = written; // counted afresh after a conflicting write
+            }
+
+            await store.WriteCountsAsync(Id, Counts, close: true);
+            _countsDirty = false;
+        }
+        else if (_countsDirty && Record is not null)
         {
             _countsDirty = false;
-            await store.WriteCountsAsync(Id, _counts);
-        }
-
-        if (_hot is not null && _post is not null)
-        {
-            var written = await _hot.FlushAsync(_counts, closing);
-            if (written != _counts)
-            {
-                (_counts, _countsDirty) = (written, true); // counted afresh after a conflicting write
-            }
+            await store.WriteCountsAsync(Id, Counts);
         }
 
         // Trends hear of engagement with the same delay as the counter columns.
-        if (_trendsDirty && _post is { } post)
+        if (_trendsDirty && Record is { } post)
         {
             _trendsDirty = false;
             var eligible = !post.Deleted && post.Visibility == PostVisibility.Public
                 && await Author(post).GetAccountAsync(0) is { IsPrivate: false };
             await GrainFactory.GetGrain<ITrendsGrain>(0)
-                .ReportAsync(new TrendingCandidate(Id, post.CreatedAt, _counts.Likes, _counts.Comments, _counts.Reposts, eligible));
+                .ReportAsync(new TrendingCandidate(Id, post.CreatedAt, Counts.Likes, Counts.Comments, Counts.Reposts, eligible));
         }
     }
 }

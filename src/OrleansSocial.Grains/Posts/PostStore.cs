@@ -10,10 +10,11 @@ public sealed record PostRecord(
     IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions, long Seq);
 
 /// <summary>
-/// A post as its grain loads it: the row, counters counted from the rows, and who liked, reposted, bookmarked it.
-/// <c>Stale</c> says the written-behind counter columns disagree with the rows (a process died before writing them).
+/// A post as its grain loads it: the row, its counters, and who liked, reposted, bookmarked it. <c>Stale</c> says the
+/// written-behind counter columns disagree with the counted rows (a process died before writing them);
+/// <c>CountsOpen</c> that reactions changed since the grain last stored its figures (the counters were counted).
 /// </summary>
-public sealed record LoadedPost(PostRecord Post, PostCounts Counts, bool Stale, Engagement Likes, Engagement Reposts, Engagement Bookmarks);
+public sealed record LoadedPost(PostRecord Post, PostCounts Counts, bool Stale, bool CountsOpen, Engagement Likes, Engagement Reposts, Engagement Bookmarks);
 
 /// <summary>One viewer's own flags on a post.</summary>
 public readonly record struct ViewerFlags(bool Liked, bool Reposted, bool Bookmarked);
@@ -68,8 +69,9 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// <summary>
     /// The post, or null; up to <paramref name="held"/> accounts per kind are read so the grain can answer "did this viewer
     /// like it" from memory (beyond that it asks the rows). Likes, reposts and bookmarks are counted from the rows (the
-    /// truth) when <paramref name="count"/> is set; otherwise the written-behind columns are returned as they are (the
-    /// grain has trusted figures of its own). Comments are counted in the row, in the transaction that adds them.
+    /// truth) when <paramref name="count"/> is set or the row says its figures are open (<c>counts_open</c>); otherwise the
+    /// written-behind columns are returned as they are (the grain has stored figures of its own). Comments are counted
+    /// in the row, in the transaction that adds them.
     /// </summary>
     public async Task<LoadedPost?> LoadAsync(Guid id, int held, bool count = true)
     {
@@ -78,15 +80,15 @@ public sealed class PostStore(NpgsqlDataSource db)
                    ARRAY(SELECT tag FROM post_tags WHERE post_id = p.id ORDER BY tag),
                    ARRAY(SELECT m.account_id FROM post_mentions m WHERE m.post_id = p.id ORDER BY m.account_id),
                    ARRAY(SELECT a.username FROM post_mentions m JOIN accounts a ON a.id = m.account_id WHERE m.post_id = p.id ORDER BY m.account_id),
-                   CASE WHEN $3 THEN (SELECT count(*) FROM likes WHERE post_id = p.id) ELSE p.likes_count END,
-                   CASE WHEN $3 THEN (SELECT count(*) FROM reposts WHERE post_id = p.id) ELSE p.reposts_count END,
-                   CASE WHEN $3 THEN (SELECT count(*) FROM bookmarks WHERE post_id = p.id) ELSE p.bookmarks_count END,
+                   CASE WHEN $3 OR p.counts_open THEN (SELECT count(*) FROM likes WHERE post_id = p.id) ELSE p.likes_count END,
+                   CASE WHEN $3 OR p.counts_open THEN (SELECT count(*) FROM reposts WHERE post_id = p.id) ELSE p.reposts_count END,
+                   CASE WHEN $3 OR p.counts_open THEN (SELECT count(*) FROM bookmarks WHERE post_id = p.id) ELSE p.bookmarks_count END,
                    p.comments_count,
                    p.likes_count, p.reposts_count, p.bookmarks_count,
                    ARRAY(SELECT account_id FROM likes WHERE post_id = p.id LIMIT $2),
                    ARRAY(SELECT account_id FROM reposts WHERE post_id = p.id LIMIT $2),
                    ARRAY(SELECT account_id FROM bookmarks WHERE post_id = p.id LIMIT $2),
-                   p.seq
+                   p.seq, p.counts_open
             FROM posts p WHERE p.id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -105,7 +107,7 @@ public sealed class PostStore(NpgsqlDataSource db)
             r.GetFieldValue<string[]>(7), mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray(), r.GetInt64(20));
         var counts = new PostCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13));
         var stored = new PostCounts(r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), counts.Comments);
-        return new LoadedPost(post, counts, stored != counts,
+        return new LoadedPost(post, counts, stored != counts, r.GetBoolean(21),
             Engagement.From(r.GetFieldValue<long[]>(17), held), Engagement.From(r.GetFieldValue<long[]>(18), held), Engagement.From(r.GetFieldValue<long[]>(19), held));
     }
 
@@ -222,14 +224,21 @@ public sealed class PostStore(NpgsqlDataSource db)
     }
 
     /// <summary>Writes the counters behind (for queries that read posts without their grains).</summary>
-    public async Task WriteCountsAsync(Guid id, PostCounts counts)
+    /// <summary>
+    /// Writes the counter columns; with <paramref name="close"/> also clears <c>counts_open</c> (the grain has just stored
+    /// these figures in its state, and no reaction can change meanwhile: it is deactivating).
+    /// </summary>
+    public async Task WriteCountsAsync(Guid id, PostCounts counts, bool close = false)
     {
         ArgumentNullException.ThrowIfNull(counts);
-        await using var command = db.CreateCommand("UPDATE posts SET likes_count = $2, reposts_count = $3, bookmarks_count = $4 WHERE id = $1");
+        await using var command = db.CreateCommand("""
+            UPDATE posts SET likes_count = $2, reposts_count = $3, bookmarks_count = $4, counts_open = counts_open AND NOT $5 WHERE id = $1
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = counts.Likes });
         command.Parameters.Add(new NpgsqlParameter { Value = counts.Reposts });
         command.Parameters.Add(new NpgsqlParameter { Value = counts.Bookmarks });
+        command.Parameters.Add(new NpgsqlParameter { Value = close });
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 

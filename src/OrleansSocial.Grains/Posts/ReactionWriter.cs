@@ -15,7 +15,8 @@ public sealed record ReactionWritten(bool Changed, StoredNotification? Notificat
 /// <summary>
 /// Writes like, repost and bookmark rows with group commit (<see cref="Storage.GroupCommitWriter{TChange, TResult}"/>):
 /// one statement per table and direction (<c>unnest</c> of the batch). An added row's notification is inserted in the
-/// same statement, under the rules every notification obeys.
+/// same statement, under the rules every notification obeys, and the posts' <c>counts_open</c> is set in the same
+/// transaction (their grains' stored counters are behind the rows until written).
 /// </summary>
 /// <remarks>Changes to one (post, account) pair never share a batch: the post's grain awaits each before it starts the next.</remarks>
 public sealed class ReactionWriter(NpgsqlDataSource db) : Storage.GroupCommitWriter<ReactionChange, ReactionWritten>(Writers, MaxBatch)
@@ -55,6 +56,11 @@ public sealed class ReactionWriter(NpgsqlDataSource db) : Storage.GroupCommitWri
                 }
             }
         }
+
+        // The posts' stored figures are behind their rows from now until their grains write them (see PostGrain).
+        var opened = new NpgsqlBatchCommand("UPDATE posts SET counts_open = true WHERE id = ANY($1) AND NOT counts_open");
+        opened.Parameters.Add(new NpgsqlParameter { Value = batch.Select(p => p.Change.PostId).Distinct().ToArray() });
+        npgsqlBatch.BatchCommands.Add(opened);
 
         // Several statements in one batch run in one implicit transaction: all of them commit, or none.
         var results = new List<(Pending Pending, ReactionWritten Written)>(batch.Count);

@@ -12,7 +12,7 @@ namespace OrleansSocial.Grains.Timelines;
 /// <see cref="RemoveAsync"/>) and by the owner's relationship changes. Reads merge in the recent entries of followed
 /// accounts too popular to fan out, leave out muted accounts and repeated reposts, and render each post for the owner.
 /// </summary>
-public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, TimeProvider time) : Grain, ITimelineGrain
+public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, Posts.LocalViews views, TimeProvider time) : Grain, ITimelineGrain
 {
     private static readonly TimeSpan CelebrityRefresh = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan ActivityRefresh = TimeSpan.FromHours(1);
@@ -45,8 +45,8 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
 
         // Newest first: what fan-out wrote here, and what the followed celebrities posted lately.
         var all = await MergedAsync(now);
-        var muted = await GrainFactory.GetGrain<IUserGrain>(Id).GetMutingAsync();
-        var muting = muted.Length == 0 ? NoOne : muted.ToHashSet();
+        var reader = ReaderOf(await GrainFactory.GetGrain<IUserGrain>(Id).GetReaderFactsAsync());
+        var muting = reader.Muting;
         var limit = Math.Clamp(page.Limit, 1, 100);
         var items = new List<TimelineItem>(limit);
         if (page.MinId is { } min)
@@ -54,7 +54,7 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
             // Oldest first from just after min_id (for catching up), returned newest first.
             var after = all.Where(e => e.Key > min).ToArray();
             var shown = Shown(after, 0, after.Length, muting).Reverse();
-            items = await TimelineRendering.RenderAsync(GrainFactory, Id, shown, limit);
+            items = await TimelineRendering.RenderAsync(GrainFactory, Id, shown, limit, reader);
             return [.. items.OrderByDescending(i => i.Key)];
         }
 
@@ -65,7 +65,7 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
             var chunk = Math.Min(limit * 2, all.Count - start);
             var slice = CollectionsMarshal.AsSpan(all).Slice(start, Math.Min(chunk + options.RepostWindow, all.Count - start)).ToArray();
             var shown = Shown(slice, 0, chunk, muting).Where(e => page.SinceId is not { } since || e.Key > since);
-            items.AddRange(await TimelineRendering.RenderAsync(GrainFactory, Id, shown, limit - items.Count));
+            items.AddRange(await TimelineRendering.RenderAsync(GrainFactory, Id, shown, limit - items.Count, reader));
             if (page.SinceId is { } sinceId && slice[chunk - 1].Key <= sinceId)
             {
                 break;
@@ -77,6 +77,20 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
 
         return items;
     }
+
+    // The sets built from the reader's facts, kept while the reader's grain hands out the same facts (it does until they
+    // change; from another silo they arrive as a new object each time, and the sets are built again).
+    private LocalReader ReaderOf(ReaderFacts facts)
+    {
+        if (_reader is not { } held || !ReferenceEquals(held.Facts, facts))
+        {
+            _reader = held = (facts, new LocalReader(Id, facts.Muting.Length == 0 ? NoOne : [.. facts.Muting], [.. facts.BlockedEitherWay], [.. facts.Followees], views));
+        }
+
+        return held.Reader;
+    }
+
+    private (ReaderFacts Facts, LocalReader Reader)? _reader;
 
     // The index of the first entry older than the key (entries are newest first).
     private static int FirstOlderThan(List<TimelineEntry> entries, long key)

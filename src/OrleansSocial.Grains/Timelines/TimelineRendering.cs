@@ -1,3 +1,4 @@
+using OrleansSocial.Grains.Posts;
 using OrleansSocial.Posts;
 using Orleans;
 using OrleansSocial.Timelines;
@@ -12,7 +13,8 @@ internal static class TimelineRendering
     /// Renders entries in order, leaving out posts the viewer may not see and reposts by accounts hidden from it, until
     /// <paramref name="limit"/> items are rendered; a chunk at a time, the posts of a chunk in parallel.
     /// </summary>
-    public static async Task<List<TimelineItem>> RenderAsync(IGrainFactory grains, long viewer, IEnumerable<TimelineEntry> entries, int limit)
+    public static async Task<List<TimelineItem>> RenderAsync(IGrainFactory grains, long viewer, IEnumerable<TimelineEntry> entries, int limit,
+        LocalReader? local = null)
     {
         var items = new List<TimelineItem>(limit);
         using var source = entries.GetEnumerator();
@@ -35,7 +37,7 @@ internal static class TimelineRendering
             List<Task>? pending = null;
             for (var i = 0; i < rendering.Length; i++)
             {
-                var rendered = RenderOneAsync(grains, viewer, chunk[i]);
+                var rendered = local?.TryRender(chunk[i]) is { } known ? new ValueTask<TimelineItem?>(known.Item) : RenderOneAsync(grains, viewer, chunk[i]);
                 if (!rendered.IsCompleted)
                 {
                     var task = rendered.AsTask(); // read once here; its result is read again below
@@ -104,5 +106,63 @@ internal static class TimelineRendering
         }
 
         return new TimelineItem(entry.Key, post, reposter);
+    }
+}
+
+/// <summary>An entry rendered without asking the grains: the item, or null when the reader may not see it.</summary>
+internal readonly record struct LocalRendering(TimelineItem? Item);
+
+/// <summary>
+/// A home timeline's reader, for rendering entries from this silo's <see cref="LocalViews"/>: the reader's muted,
+/// blocked-either-way and followed accounts (from its grain, once per read) decide what the post grain would decide —
+/// the same <see cref="VisibilityPolicy"/> — and the post's published view is the one the grain would return. Anything
+/// the published views cannot settle (a post or account whose grain is not active here, a quote, flags the post grain
+/// does not hold) is left to the grains.
+/// </summary>
+internal sealed class LocalReader(long id, HashSet<long> muting, HashSet<long> blocked, HashSet<long> followees, LocalViews views)
+{
+    public HashSet<long> Muting { get; } = muting;
+
+    public LocalRendering? TryRender(TimelineEntry entry)
+    {
+        if (!views.TryGet(entry.PostId, out var post) || post.QuoteOf is not null
+            || !views.TryGet(post.AuthorId, out var author) || !author.Equals(post.Plain.Author))
+        {
+            return null;
+        }
+
+        var isAuthor = id == author.Id;
+        if (!isAuthor && blocked.Contains(author.Id))
+        {
+            return new LocalRendering(null);
+        }
+
+        var follows = !isAuthor && (author.IsPrivate || post.Plain.Visibility != PostVisibility.Public) && followees.Contains(author.Id);
+        if (!VisibilityPolicy.CanView(post.Plain.Visibility, false, new ViewerFacts(isAuthor, author.IsPrivate, follows, BlockedEitherWay: false)))
+        {
+            return new LocalRendering(null);
+        }
+
+        if (post.Likes.Has(id) is not { } liked || post.Reposts.Has(id) is not { } reposted || post.Bookmarks.Has(id) is not { } bookmarked)
+        {
+            return null;
+        }
+
+        PublicAccount? reposter = null;
+        if (entry.RepostedBy is { } by)
+        {
+            if (by != id && blocked.Contains(by))
+            {
+                return new LocalRendering(null);
+            }
+
+            if (!views.TryGet(by, out reposter))
+            {
+                return null;
+            }
+        }
+
+        var view = liked || reposted || bookmarked ? post.Plain with { Liked = liked, Reposted = reposted, Bookmarked = bookmarked } : post.Plain;
+        return new LocalRendering(new TimelineItem(entry.Key, view, reposter));
     }
 }

@@ -54,6 +54,22 @@ public sealed class RelationSummary
     /// <summary>The accounts this one follows.</summary>
     public IEnumerable<long> Followees => _pairs.Where(p => p.Value.Following).Select(p => p.Key);
 
+    /// <summary>The accounts this one follows, as an array shared until the next change: read it only.</summary>
+    public long[] FolloweeIds
+    {
+        get
+        {
+            if (_followees is not { } held || held.Changes != _changes)
+            {
+                _followees = held = (_changes, [.. Followees]);
+            }
+
+            return held.Ids;
+        }
+    }
+
+    private (long Changes, long[] Ids)? _followees;
+
     /// <summary>The accounts this one mutes at <paramref name="now"/>. The array is shared until the next change: read it only.</summary>
     public long[] Muting(DateTimeOffset now)
     {

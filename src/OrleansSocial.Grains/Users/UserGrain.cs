@@ -19,7 +19,7 @@ namespace OrleansSocial.Grains.Users;
 public sealed partial class UserGrain(
     [PersistentState("presence")] IPersistentState<PresenceState> presence,
     UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
-    Conversations.ConversationStore conversations, TimeProvider time) : Grain, IUserGrain
+    Conversations.ConversationStore conversations, Posts.LocalViews views, TimeProvider time) : Grain, IUserGrain
 {
 
     private UserProfile? _profile;
@@ -33,6 +33,12 @@ public sealed partial class UserGrain(
     private const int RecentEntries = 100;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        views.Withdraw(Id);
+        return Task.CompletedTask;
+    }
 
     public Task<UserProfile?> GetProfileAsync() => Task.FromResult(_profile);
 
@@ -59,6 +65,7 @@ public sealed partial class UserGrain(
         }
 
         (_profile, _version) = (next, version);
+        views.Withdraw(Id);
         await PublishAsync(next);
         return next;
     }
@@ -79,6 +86,7 @@ public sealed partial class UserGrain(
     {
         var row = await store.GetAsync(this.GetPrimaryKeyLong(), ct);
         (_profile, _version) = row is { } r ? (r.Profile, r.Version) : (null, 0);
+        views.Withdraw(Id);
         if (row is { } loaded)
         {
             Apply(loaded.Counts);
@@ -111,6 +119,11 @@ public sealed partial class UserGrain(
         {
             _account = account = (p, _counts, Task.FromResult<PublicAccount?>(new PublicAccount(p.Id, p.Username, p.DisplayName, p.Bio, p.Website,
                 p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts)));
+            views.Publish(account.Task.Result!);
+        }
+        else if (!views.TryGet(p.Id, out var published) || !ReferenceEquals(published, account.Task.Result))
+        {
+            views.Publish(account.Task.Result!);
         }
 
         return account.Task;
@@ -203,13 +216,26 @@ public sealed partial class UserGrain(
 
     private static readonly Task<long[]> NoAccounts = Task.FromResult<long[]>([]);
 
-    // Asked on every home timeline read: answered from memory, without allocating when no one is muted.
-    public Task<long[]> GetMutingAsync() =>
-        !_relations.IsLoaded ? AfterRelationsLoadAsync(GetMutingAsync)
-        : MutingNow() is { Length: > 0 } muting ? Task.FromResult(muting) : NoAccounts;
+    // Asked on every home timeline read: answered from memory, the same object until the relationships change (or a mute
+    // runs out), so the reader's timeline grain can keep what it built from it.
+    public Task<ReaderFacts> GetReaderFactsAsync()
+    {
+        if (!_relations.IsLoaded)
+        {
+            return AfterRelationsLoadAsync(GetReaderFactsAsync);
+        }
 
-    // A copy: the summary's array is shared until the next change.
-    private long[] MutingNow() => _relations.Muting(time.GetUtcNow()) is { Length: > 0 } muting ? [.. muting] : [];
+        var (muting, blocked, followees) = (_relations.Muting(time.GetUtcNow()), _relations.BlockedEitherWay, _relations.FolloweeIds);
+        if (_readerFacts is not { } held || !ReferenceEquals(held.Muting, muting) || !ReferenceEquals(held.Blocked, blocked)
+            || !ReferenceEquals(held.Followees, followees))
+        {
+            _readerFacts = held = (muting, blocked, followees, Task.FromResult(new ReaderFacts([.. muting], [.. blocked], [.. followees])));
+        }
+
+        return held.Facts;
+    }
+
+    private (long[] Muting, long[] Blocked, long[] Followees, Task<ReaderFacts> Facts)? _readerFacts;
 
     public async Task<IReadOnlyList<TimelineEntry>> GetRecentEntriesAsync()
     {
@@ -320,6 +346,7 @@ public sealed partial class UserGrain(
         if (counts.Version > _counts.Version)
         {
             _counts = counts;
+            views.Withdraw(Id);
         }
     }
 
