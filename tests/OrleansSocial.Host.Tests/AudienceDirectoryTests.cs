@@ -115,3 +115,62 @@ public sealed class AudienceDirectoryTests
         Assert.Equal(post, Assert.Single(after).Post.Id);
     }
 }
+
+/// <summary>Home timelines render from the views this silo's grains publish, and see every change the grains would.</summary>
+public sealed class LocalViewsTests
+{
+    [Fact]
+    public async Task A_home_timeline_rendered_from_published_views_shows_each_change_at_once()
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase("localviews");
+        await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1);
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 4);
+        var (author, reader, fan, blocker) = (accounts[0], accounts[1], accounts[2], accounts[3]);
+        await cluster.Client.GetGrain<IUserGrain>(reader).FollowAsync(author);
+        await cluster.Client.GetGrain<IUserGrain>(blocker).FollowAsync(author);
+        var id = Guid.CreateVersion7();
+        var post = cluster.Client.GetGrain<IPostGrain>(id);
+        await post.CreateAsync(new NewPost(author, "read me locally", PostVisibility.Public, null, null));
+        var views = cluster.Silos[0].ServiceProvider.GetRequiredService<OrleansSocial.Grains.Posts.LocalViews>();
+        var timeline = cluster.Client.GetGrain<ITimelineGrain>(reader);
+        async Task<PostView?> HomeAsync(ITimelineGrain t)
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                if ((await t.ReadAsync(new PageQuery(20))).FirstOrDefault() is { } item)
+                {
+                    return item.Post;
+                }
+
+                await Task.Delay(50); // fan-out runs after the post is accepted
+            }
+
+            return null;
+        }
+
+        var first = await HomeAsync(timeline);
+        var published = views.TryGet(id, out _) && views.TryGet(author, out _);
+        await post.LikeAsync(fan);
+        var withdrawnByLike = !views.TryGet(id, out _);
+        var liked = await HomeAsync(timeline);
+        await post.LikeAsync(reader);
+        var own = await HomeAsync(timeline);
+        await cluster.Client.GetGrain<IUserGrain>(author).UpdateProfileAsync(new ProfileUpdate(DisplayName: "Renamed Author"));
+        var renamed = await HomeAsync(timeline);
+        await cluster.Client.GetGrain<IUserGrain>(blocker).BlockAsync(author);
+        var blocked = await cluster.Client.GetGrain<ITimelineGrain>(blocker).ReadAsync(new PageQuery(20));
+        await post.DeleteAsync(author);
+        var deleted = await timeline.ReadAsync(new PageQuery(20));
+
+        Assert.Equal(0, first!.Counts.Likes);
+        Assert.True(published);
+        Assert.True(withdrawnByLike);
+        Assert.Equal(1, liked!.Counts.Likes);
+        Assert.False(liked.Liked);
+        Assert.Equal(2, own!.Counts.Likes);
+        Assert.True(own.Liked);
+        Assert.Equal("Renamed Author", renamed!.Author.DisplayName);
+        Assert.Empty(blocked);
+        Assert.Empty(deleted);
+    }
+}
