@@ -15,9 +15,9 @@ namespace OrleansSocial.Grains.Posts;
 /// state (<c>counters</c>, <see cref="WriteBehind{T}"/>), written when the grain deactivates — then the mark is cleared —
 /// and read back at activation, unless the mark says an activation died before writing them: then the rows are counted.
 /// The posts row's counter columns are a copy written at most <see cref="FlushPeriod"/> after a change, for SQL that
-/// ranks by them (trending). Who liked, reposted and
-/// bookmarked it is held too (up to <see cref="PostOptions.ReactionsHeldInMemory"/> each), and whether a viewer may see
-/// it is decided from the author's and viewer's grains: a read of a hot post runs no query.
+/// ranks by them (trending). Who liked, reposted and bookmarked it is held too (up to
+/// <see cref="PostOptions.ReactionsHeldInMemory"/> each), and whether a viewer may see it is decided from the author's
+/// and viewer's grains: a read of a hot post runs no query.
 /// </summary>
 public sealed class PostGrain(
     [PersistentState("counters")] IPersistentState<StoredFigures<PostCounts>> counters,
@@ -51,6 +51,7 @@ public sealed class PostGrain(
             views.Withdraw(Id);
         }
     }
+
     private WriteBehind<PostCounts>? _hot;
     private bool _countsDirty; // the posts row's counter columns
     private bool _trendsDirty;
@@ -543,7 +544,7 @@ public sealed class PostGrain(
     // then, after it, the mark that the stored figures are behind the rows is cleared with the columns.
     private async Task FlushAsync(bool closing)
     {
-        if (closing && _hot is not null && Record is not null)
+        if (closing && _hot is { Dirty: true } && Record is not null)
         {
             var written = await _hot.WriteAsync(Counts);
             if (written != Counts)

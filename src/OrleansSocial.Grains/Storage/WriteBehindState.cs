@@ -27,6 +27,9 @@ public sealed class WriteBehind<T>(IPersistentState<StoredFigures<T>> state, Fun
     /// <summary>The figures last written, or null if none were.</summary>
     public T? Stored => state.RecordExists ? state.State.Value : null;
 
+    /// <summary>Whether the figures changed (or were counted afresh) since they were written.</summary>
+    public bool Dirty => _dirty;
+
     /// <summary>The figures changed (or were counted afresh): <see cref="WriteAsync"/> writes them.</summary>
     public void MarkDirty() => _dirty = true;
 
