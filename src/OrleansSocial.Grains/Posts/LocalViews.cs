@@ -11,6 +11,17 @@ namespace OrleansSocial.Grains.Posts;
 public sealed record LocalPost(PostView Plain, long AuthorId, Guid? QuoteOf, Engagement Likes, Engagement Reposts, Engagement Bookmarks);
 
 /// <summary>
+/// An account as its user grain shows it to anyone it has no block with, and the accounts a block stands between it and
+/// (either way; sorted), as of the grain's last change.
+/// </summary>
+public sealed record LocalAccount(PublicAccount Account, long[] BlockedEitherWay)
+{
+    /// <summary>What the user grain's <c>GetAccountAsync(viewer)</c> answers: null across a block.</summary>
+    public PublicAccount? For(long viewer) =>
+        viewer != 0 && viewer != Account.Id && Array.BinarySearch(BlockedEitherWay, viewer) >= 0 ? null : Account;
+}
+
+/// <summary>
 /// The read model this silo's grains publish for readers in the same silo: each post grain's shared view and each user
 /// grain's public account, as they would answer now. A home timeline renders an entry from here when both the post's and
 /// its author's grains are active in this silo and have published — no grain call — and asks the grains otherwise. An
@@ -20,7 +31,7 @@ public sealed record LocalPost(PostView Plain, long AuthorId, Guid? QuoteOf, Eng
 public sealed class LocalViews
 {
     private readonly ConcurrentDictionary<Guid, LocalPost> _posts = new();
-    private readonly ConcurrentDictionary<long, PublicAccount> _accounts = new();
+    private readonly ConcurrentDictionary<long, LocalAccount> _accounts = new();
 
     public void Publish(Guid post, LocalPost view) => _posts[post] = view;
 
@@ -28,13 +39,13 @@ public sealed class LocalViews
 
     public bool TryGet(Guid post, out LocalPost view) => _posts.TryGetValue(post, out view!);
 
-    public void Publish(PublicAccount account)
+    public void Publish(LocalAccount account)
     {
         ArgumentNullException.ThrowIfNull(account);
-        _accounts[account.Id] = account;
+        _accounts[account.Account.Id] = account;
     }
 
     public void Withdraw(long account) => _accounts.TryRemove(account, out _);
 
-    public bool TryGet(long account, out PublicAccount view) => _accounts.TryGetValue(account, out view!);
+    public bool TryGet(long account, out LocalAccount view) => _accounts.TryGetValue(account, out view!);
 }

@@ -476,9 +476,11 @@ public sealed class PostGrain(
             return null;
         }
 
-        // The author's grain answers null across a block either way; whether the viewer follows the author is asked only
-        // when it matters (a private account or a followers-only post), from the viewer's grain. Both are in memory.
-        if (await Author(post).GetAccountAsync(viewerId) is not { } author)
+        // The author's grain answers null across a block either way — or, when it is active in this silo, what it published
+        // answers the same without a call; whether the viewer follows the author is asked only when it matters (a private
+        // account or a followers-only post), from the viewer's grain. All of it is in memory.
+        var author = views.TryGet(post.AuthorId, out var published) ? published.For(viewerId) : await Author(post).GetAccountAsync(viewerId);
+        if (author is null)
         {
             return null;
         }

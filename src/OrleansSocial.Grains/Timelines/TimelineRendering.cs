@@ -126,7 +126,7 @@ internal sealed class LocalReader(long id, HashSet<long> muting, HashSet<long> b
     public LocalRendering? TryRender(TimelineEntry entry)
     {
         if (!views.TryGet(entry.PostId, out var post) || post.QuoteOf is not null
-            || !views.TryGet(post.AuthorId, out var author) || !author.Equals(post.Plain.Author))
+            || !views.TryGet(post.AuthorId, out var published) || published.Account is not { } author || !author.Equals(post.Plain.Author))
         {
             return null;
         }
@@ -156,10 +156,12 @@ internal sealed class LocalReader(long id, HashSet<long> muting, HashSet<long> b
                 return new LocalRendering(null);
             }
 
-            if (!views.TryGet(by, out reposter))
+            if (!views.TryGet(by, out var publishedReposter))
             {
                 return null;
             }
+
+            reposter = publishedReposter.Account;
         }
 
         var view = liked || reposted || bookmarked ? post.Plain with { Liked = liked, Reposted = reposted, Bookmarked = bookmarked } : post.Plain;

@@ -119,11 +119,14 @@ public sealed partial class UserGrain(
         {
             _account = account = (p, _counts, Task.FromResult<PublicAccount?>(new PublicAccount(p.Id, p.Username, p.DisplayName, p.Bio, p.Website,
                 p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts)));
-            views.Publish(account.Task.Result!);
         }
-        else if (!views.TryGet(p.Id, out var published) || !ReferenceEquals(published, account.Task.Result))
+
+        // Published with the block set it is decided by, once that is loaded; withdrawn when either changes.
+        if (_relations.IsLoaded && (!views.TryGet(p.Id, out var published) || !ReferenceEquals(published.Account, account.Task.Result)))
         {
-            views.Publish(account.Task.Result!);
+            var blocked = _relations.BlockedEitherWay.ToArray();
+            Array.Sort(blocked);
+            views.Publish(new Posts.LocalAccount(account.Task.Result!, blocked));
         }
 
         return account.Task;
@@ -302,6 +305,7 @@ public sealed partial class UserGrain(
         ArgumentNullException.ThrowIfNull(counts);
         Apply(counts);
         _relations.Apply(relationship, counts.Version);
+        views.Withdraw(Id); // the block set may have changed
     }
 
     private async Task<RelationFacts> RelationToAsync(long otherId)
@@ -332,6 +336,7 @@ public sealed partial class UserGrain(
         {
             var loaded = await relationships.LoadSummaryAsync(Id, CancellationToken.None);
             _relations.Load(loaded?.Version ?? 0, loaded?.Rows ?? []);
+            views.Withdraw(Id);
         }
         finally
         {
