@@ -421,6 +421,7 @@ public sealed class PostGrain(
 
             if (changed)
             {
+                views.Withdraw(Id); // before the reaction sets change: a reader here never pairs new flags with old counts
                 var delta = on ? 1 : -1;
                 var limit = options.ReactionsHeldInMemory;
                 switch (table)
