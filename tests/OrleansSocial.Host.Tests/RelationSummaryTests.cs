@@ -64,7 +64,7 @@ public sealed class RelationSummaryTests
         Assert.False(summary.Get(7, Now.AddMinutes(11)).Muting);
         Assert.True(summary.Get(8, Now.AddYears(5)).Muting);
         Assert.True(summary.Get(9, Now).BlockedEitherWay);
-        Assert.Equal([10L], summary.Followees);
+        Assert.Equal([10L], summary.FolloweeIds);
         Assert.Equal(RelationFacts.None, summary.Get(11, Now));
     }
 

@@ -65,6 +65,13 @@ public sealed record ViewerFacts([property: Id(0)] bool IsAuthor, [property: Id(
 /// </summary>
 public static class VisibilityPolicy
 {
+    /// <summary>
+    /// Whether <see cref="ViewerFacts.FollowsAuthor"/> can change the answer for this reader: only for someone other than
+    /// the author, signed in, when the author is private or the post is not public. Readers ask it before looking it up.
+    /// </summary>
+    public static bool FollowingMatters(string visibility, bool authorIsPrivate, long viewer, long author) =>
+        viewer != 0 && viewer != author && (authorIsPrivate || visibility != PostVisibility.Public);
+
     public static bool CanView(string visibility, bool deleted, ViewerFacts viewer)
     {
         ArgumentNullException.ThrowIfNull(viewer);

@@ -487,7 +487,7 @@ public sealed class PostGrain(
         }
 
         var isAuthor = viewerId == post.AuthorId;
-        var follows = viewerId != 0 && !isAuthor && (author.IsPrivate || post.Visibility != PostVisibility.Public)
+        var follows = VisibilityPolicy.FollowingMatters(post.Visibility, author.IsPrivate, viewerId, post.AuthorId)
             && (await RelationAsync(viewerId, post.AuthorId)).Following;
         if (!VisibilityPolicy.CanView(post.Visibility, post.Deleted, new ViewerFacts(isAuthor, author.IsPrivate, follows, BlockedEitherWay: false)))
         {

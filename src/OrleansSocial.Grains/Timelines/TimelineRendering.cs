@@ -137,7 +137,7 @@ internal sealed class LocalReader(long id, HashSet<long> muting, HashSet<long> b
             return new LocalRendering(null);
         }
 
-        var follows = !isAuthor && (author.IsPrivate || post.Plain.Visibility != PostVisibility.Public) && followees.Contains(author.Id);
+        var follows = VisibilityPolicy.FollowingMatters(post.Plain.Visibility, author.IsPrivate, id, author.Id) && followees.Contains(author.Id);
         if (!VisibilityPolicy.CanView(post.Plain.Visibility, false, new ViewerFacts(isAuthor, author.IsPrivate, follows, BlockedEitherWay: false)))
         {
             return new LocalRendering(null);

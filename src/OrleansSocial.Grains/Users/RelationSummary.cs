@@ -51,9 +51,6 @@ public sealed class RelationSummary
 
     private (long Changes, long[] Ids)? _blocked;
 
-    /// <summary>The accounts this one follows.</summary>
-    public IEnumerable<long> Followees => _pairs.Where(p => p.Value.Following).Select(p => p.Key);
-
     /// <summary>The accounts this one follows, as an array shared until the next change: read it only.</summary>
     public long[] FolloweeIds
     {
@@ -61,7 +58,7 @@ public sealed class RelationSummary
         {
             if (_followees is not { } held || held.Changes != _changes)
             {
-                _followees = held = (_changes, [.. Followees]);
+                _followees = held = (_changes, [.. _pairs.Where(p => p.Value.Following).Select(p => p.Key)]);
             }
 
             return held.Ids;

@@ -1,7 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using OrleansSocial.Realtime;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans;
+using Orleans.Providers;
+using Orleans.Runtime;
+using Orleans.Storage;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 
@@ -18,13 +22,16 @@ public sealed class PresenceState
 /// Presence: the account's live SignalR connections, counted per front end from the front ends' reports and leases
 /// (<see cref="PresenceLeases"/>), held in memory only. Going offline writes when it was last seen to the grain's state
 /// (one write per time the account goes offline; accounts last seen before presence moved there are read once from
-/// the <c>accounts.last_seen_at</c> column). While any front end is
+/// the <c>accounts.last_seen_at</c> column). The state is read from grain storage when it is first needed, not at every
+/// activation: a user grain activates for every post view of its author, and most never show presence. While any front end is
 /// reported, a timer expires leases (and keeps the activation alive); front ends repeat their reports well within the
 /// lease, so a grain that moved to another silo is told its connections again within one renewal.
 /// </summary>
 public sealed partial class UserGrain
 {
     private static readonly TimeSpan MaxPresenceCheck = TimeSpan.FromSeconds(5);
+    public const string PresenceStateName = "presence";
+    private GrainState<PresenceState>? _presence;
     private readonly PresenceLeases _leases = new();
     private bool _online;
     private DateTimeOffset? _lastSeen;
@@ -76,11 +83,45 @@ public sealed partial class UserGrain
     {
         if (!_lastSeenLoaded)
         {
-            _lastSeen = presence.RecordExists ? presence.State.LastSeenAt : await store.LastSeenAsync(this.GetPrimaryKeyLong());
+            var presence = await PresenceStateAsync();
+            _lastSeen = presence.RecordExists ? presence.State?.LastSeenAt : await store.LastSeenAsync(this.GetPrimaryKeyLong());
             _lastSeenLoaded = true;
         }
 
         return _lastSeen;
+    }
+
+    private IGrainStorage PresenceStorage => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
+
+    private async Task<GrainState<PresenceState>> PresenceStateAsync()
+    {
+        if (_presence is null)
+        {
+            var read = new GrainState<PresenceState>(new PresenceState());
+            await PresenceStorage.ReadStateAsync(PresenceStateName, this.GetGrainId(), read);
+            _presence = read;
+        }
+
+        return _presence;
+    }
+
+    // Version-checked like any grain state; a conflict (another activation wrote) re-reads and writes once more: the
+    // newest going-offline time is the one to keep.
+    private async Task WriteLastSeenAsync(DateTimeOffset at)
+    {
+        var presence = await PresenceStateAsync();
+        (presence.State ??= new PresenceState()).LastSeenAt = at;
+        try
+        {
+            await PresenceStorage.WriteStateAsync(PresenceStateName, this.GetGrainId(), presence);
+        }
+        catch (InconsistentStateException)
+        {
+            _presence = null;
+            presence = await PresenceStateAsync();
+            (presence.State ??= new PresenceState()).LastSeenAt = at;
+            await PresenceStorage.WriteStateAsync(PresenceStateName, this.GetGrainId(), presence);
+        }
     }
 
     private async Task UpdatePresenceAsync()
@@ -105,8 +146,7 @@ public sealed partial class UserGrain
         if (!online)
         {
             await IAudienceDirectoryGrain.For(GrainFactory, id).SetLiveAsync(id, live: false);
-            presence.State.LastSeenAt = now;
-            await presence.WriteStateAsync();
+            await WriteLastSeenAsync(now);
             (_lastSeen, _lastSeenLoaded) = (now, true);
         }
 

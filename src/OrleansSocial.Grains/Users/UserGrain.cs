@@ -16,9 +16,7 @@ namespace OrleansSocial.Grains.Users;
 /// relationship summary (followees, blocks both ways, mutes) are hot too: loaded from the tables, then kept current by
 /// the versioned results of every relationship change, whichever of the two accounts' grains made it.
 /// </summary>
-public sealed partial class UserGrain(
-    [PersistentState("presence")] IPersistentState<PresenceState> presence,
-    UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
+public sealed partial class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
     Conversations.ConversationStore conversations, Posts.LocalViews views, TimeProvider time) : Grain, IUserGrain
 {
 
@@ -209,7 +207,7 @@ public sealed partial class UserGrain(
     public async Task<long[]> GetFolloweesAsync()
     {
         await EnsureRelationsAsync();
-        return [.. _relations.Followees];
+        return [.. _relations.FolloweeIds];
     }
 
     // Asked on every message of a conversation (who must not get it): from memory, without allocating when none.
