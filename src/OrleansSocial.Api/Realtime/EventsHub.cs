@@ -126,10 +126,16 @@ public sealed class ConnectionRelay(IServiceProvider services, IHubContext<Event
                     var stream = services.GetRequiredKeyedService<IStreamProvider>(UserEvents.Provider).GetStream<UserEvent>(UserEvents.StreamFor(userId));
                     // The stream's pulling agent waits for this callback: hand the event to SignalR (which queues it per
                     // connection) without waiting for it to be written, so one slow connection delays no other user's events.
+                    // One connection at a time: SignalR's Clients(ids) walks every connection of the hub to find the few it
+                    // names, which made a burst of events to 1,000 users cost a million comparisons.
                     relay.Handle = await stream.SubscribeAsync((e, token) =>
                     {
                         metrics?.Delivered();
-                        _ = hub.Clients.Clients(relay.Connections).SendAsync(e.Name, e.Payload);
+                        foreach (var connection in relay.Connections)
+                        {
+                            _ = hub.Clients.Client(connection).SendAsync(e.Name, e.Payload);
+                        }
+
                         return Task.CompletedTask;
                     }).ConfigureAwait(false);
                 }
