@@ -158,7 +158,7 @@ public interface IAudienceDirectoryGrain : IGrainWithIntegerKey
     const int Partitions = 16;
 
     static IAudienceDirectoryGrain For(IGrainFactory grains, long account) =>
-        grains.GetGrain<IAudienceDirectoryGrain>((long)((ulong)account % Partitions));
+        grains.Reference<IAudienceDirectoryGrain>((long)((ulong)account % Partitions));
 
     /// <summary>Records whether the account has live connections; returns the partition's epoch.</summary>
     Task<Guid> SetLiveAsync(long account, bool live);

@@ -38,7 +38,8 @@ public static class AccountEndpoints
         var accounts = api.MapGroup("/accounts").WithTags("Accounts");
         accounts.MapPost("/", RegisterAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
             .WithName("Register").WithSummary("Creates an account and emails a link to confirm the address.");
-        accounts.MapGet("/me", MeAsync).RequireAuthorization().WithName("Me").WithSummary("The signed-in account.");
+        accounts.MapGet("/me", MeAsync).RequireAuthorization().WithName("Me").WithSummary("The signed-in account.")
+            .Produces<AccountResponse>().Produces(StatusCodes.Status404NotFound);
         accounts.MapPatch("/me", UpdateMeAsync).RequireAuthorization().WithName("UpdateMe")
             .WithSummary("Edits the display name, bio, website or privacy of the signed-in account.");
         accounts.MapPost("/verify_email", VerifyEmailAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
@@ -87,10 +88,10 @@ public static class AccountEndpoints
         return TypedResults.Created($"/api/v1/accounts/{account.Id}", AccountResponse.From(account.ToProfile()));
     }
 
-    private static async Task<Results<Ok<AccountResponse>, NotFound>> MeAsync(ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<IResult> MeAsync(ClaimsPrincipal user, IGrainFactory grains)
     {
-        var profile = await grains.GetGrain<IUserGrain>(user.AccountId()).GetProfileAsync().ConfigureAwait(false);
-        return profile is null ? TypedResults.NotFound() : TypedResults.Ok(AccountResponse.From(profile));
+        var profile = await grains.Reference<IUserGrain>(user.AccountId()).GetProfileAsync().ConfigureAwait(false);
+        return profile is null ? TypedResults.NotFound() : ApiResults.Ok(AccountResponse.From(profile));
     }
 
     private static async Task<Results<Ok<AccountResponse>, ValidationProblem, NotFound, ProblemHttpResult>> UpdateMeAsync(
@@ -105,7 +106,7 @@ public static class AccountEndpoints
 
         try
         {
-            return TypedResults.Ok(AccountResponse.From(await grains.GetGrain<IUserGrain>(user.AccountId()).UpdateProfileAsync(update).ConfigureAwait(false)));
+            return TypedResults.Ok(AccountResponse.From(await grains.Reference<IUserGrain>(user.AccountId()).UpdateProfileAsync(update).ConfigureAwait(false)));
         }
         catch (KeyNotFoundException)
         {
@@ -128,7 +129,7 @@ public static class AccountEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["The link is not valid, was already used, or expired."] });
         }
 
-        await grains.GetGrain<IUserGrain>(r.AccountId).ReloadAsync().ConfigureAwait(false);
+        await grains.Reference<IUserGrain>(r.AccountId).ReloadAsync().ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 

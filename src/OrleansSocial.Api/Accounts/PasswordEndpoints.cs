@@ -123,7 +123,7 @@ public static class PasswordEndpoints
         // Following the emailed link proves the address is the user's.
         if (await store.MarkEmailVerifiedAsync(account.Id, redeemed.Email, ct).ConfigureAwait(false))
         {
-            await grains.GetGrain<IUserGrain>(account.Id).ReloadAsync().ConfigureAwait(false);
+            await grains.Reference<IUserGrain>(account.Id).ReloadAsync().ConfigureAwait(false);
         }
 
         return TypedResults.NoContent();

@@ -39,7 +39,7 @@ public static class VerifiedEmail
             {
                 var user = invocation.HttpContext.User;
                 if (user.FindFirst(Claim)?.Value == "true"
-                    || await grains.GetGrain<IUserGrain>(user.AccountId()).GetProfileAsync().ConfigureAwait(false) is { EmailVerified: true })
+                    || await grains.Reference<IUserGrain>(user.AccountId()).GetProfileAsync().ConfigureAwait(false) is { EmailVerified: true })
                 {
                     return await next(invocation).ConfigureAwait(false);
                 }

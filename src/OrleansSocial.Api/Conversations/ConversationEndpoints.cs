@@ -75,28 +75,28 @@ public static class ConversationEndpoints
             .Produces<ConversationResponse>().Produces<ConversationResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapGet("/", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                PageRequest.ServeAsync(http, page => grains.GetGrain<OrleansSocial.Users.IUserGrain>(user.AccountId()).GetConversationsAsync(page), c => c.Cursor,
+                PageRequest.ServeAsync(http, page => grains.Reference<OrleansSocial.Users.IUserGrain>(user.AccountId()).GetConversationsAsync(page), c => c.Cursor,
                     c => new ConversationListItemResponse(c.Cursor.ToString(CultureInfo.InvariantCulture), ConversationResponse.From(c.Conversation),
                         c.LastMessage is null ? null : MessageResponse.From(c.LastMessage), c.Unread)))
             .WithName("Conversations").WithSummary("Your conversations, most recently active first, with the newest message and your unread count.")
             .Produces<ConversationListItemResponse[]>();
         conversations.MapGet("/unread_count", (ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => grains.GetGrain<OrleansSocial.Users.IUserGrain>(user.AccountId()).GetUnreadMessagesAsync(),
+                GrainResults.RunAsync(() => grains.Reference<OrleansSocial.Users.IUserGrain>(user.AccountId()).GetUnreadMessagesAsync(),
                     n => TypedResults.Ok(new UnreadCountResponse(n))))
             .WithName("UnreadMessages").WithSummary("Messages from others you have not read, across your conversations.").Produces<UnreadCountResponse>();
         conversations.MapPost("/{id:guid}/read", (Guid id, MarkReadRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
                 long.TryParse(body.MessageId, NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
-                    ? GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).MarkReadAsync(user.AccountId(), seq),
+                    ? GrainResults.RunAsync(() => grains.Reference<IConversationGrain>(id).MarkReadAsync(user.AccountId(), seq),
                         p => TypedResults.Ok(new ReadPointerResponse(p.ToString(CultureInfo.InvariantCulture))))
                     : Task.FromResult(Invalid("message_id", "message_id is a message id of this conversation.")))
             .WithName("MarkConversationRead").WithSummary("You have read up to this message (pointers only move forward); the other members get a read event.")
             .Produces<ReadPointerResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).GetAsync(user.AccountId()), c => TypedResults.Ok(ConversationResponse.From(c))))
+                GrainResults.RunAsync(() => grains.Reference<IConversationGrain>(id).GetAsync(user.AccountId()), c => TypedResults.Ok(ConversationResponse.From(c))))
             .WithName("GetConversation").WithSummary("A conversation you are a member of (404 otherwise).")
             .Produces<ConversationResponse>().ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapPatch("/{id:guid}", (Guid id, RenameConversationRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).RenameAsync(user.AccountId(), body.Title), c => TypedResults.Ok(ConversationResponse.From(c))))
+                GrainResults.RunAsync(() => grains.Reference<IConversationGrain>(id).RenameAsync(user.AccountId(), body.Title), c => TypedResults.Ok(ConversationResponse.From(c))))
             .WithName("RenameConversation").WithSummary("Sets a group's title (admins only; empty clears it); the members get conversation_updated.")
             .Produces<ConversationResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapPost("/{id:guid}/members", AddMembersAsync).WithName("AddConversationMembers")
@@ -116,21 +116,21 @@ public static class ConversationEndpoints
             .Produces<MessageResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapPatch("/{id:guid}/messages/{messageId:long}", (Guid id, long messageId, EditMessageRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).EditMessageAsync(user.AccountId(), messageId, body.Text ?? ""),
+                GrainResults.RunAsync(() => grains.Reference<IConversationGrain>(id).EditMessageAsync(user.AccountId(), messageId, body.Text ?? ""),
                     m => TypedResults.Ok(MessageResponse.From(m))))
             .WithName("EditMessage").WithSummary("Replaces the text of your message (edited_at is kept); the members get message_updated.")
             .Produces<MessageResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapDelete("/{id:guid}/messages/{messageId:long}", (Guid id, long messageId, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(async () => { await grains.GetGrain<IConversationGrain>(id).DeleteMessageAsync(user.AccountId(), messageId).ConfigureAwait(false); return true; },
+                GrainResults.RunAsync(async () => { await grains.Reference<IConversationGrain>(id).DeleteMessageAsync(user.AccountId(), messageId).ConfigureAwait(false); return true; },
                     _ => TypedResults.NoContent()))
             .WithName("DeleteMessage").WithSummary("Deletes your message: its text goes, its place in the history stays; the members get message_deleted.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         conversations.MapGet("/{id:guid}/messages", (Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                PageRequest.ServeAsync(http, page => grains.GetGrain<IConversationGrain>(id).GetMessagesAsync(user.AccountId(), page), m => m.Seq, MessageResponse.From))
+                PageRequest.ServeAsync(http, page => grains.Reference<IConversationGrain>(id).GetMessagesAsync(user.AccountId(), page), m => m.Seq, MessageResponse.From))
             .WithName("ConversationMessages").WithSummary("The history, newest first (cursor pagination; ids are message numbers).")
             .Produces<MessageResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/accounts/{id:long}/presence", (long id, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(async () => await grains.GetGrain<OrleansSocial.Users.IUserGrain>(id).GetPresenceAsync(user.AccountId()).ConfigureAwait(false)
+                GrainResults.RunAsync(async () => await grains.Reference<OrleansSocial.Users.IUserGrain>(id).GetPresenceAsync(user.AccountId()).ConfigureAwait(false)
                         ?? throw new KeyNotFoundException("No such account."),
                     p => TypedResults.Ok(new PresenceResponse(p.AccountId.ToString(CultureInfo.InvariantCulture), p.Online, p.LastSeenAt))))
             .RequireAuthorization().WithTags("Conversations").WithName("GetPresence")
@@ -155,17 +155,17 @@ public static class ConversationEndpoints
 
         if (others.Length == 1 && body.Title is null)
         {
-            return await GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(ConversationKinds.DirectId(me, others[0])).StartDirectAsync(me, others[0]),
+            return await GrainResults.RunAsync(() => grains.Reference<IConversationGrain>(ConversationKinds.DirectId(me, others[0])).StartDirectAsync(me, others[0]),
                 c => TypedResults.Ok(ConversationResponse.From(c)), "participant_ids").ConfigureAwait(false);
         }
 
         var group = Guid.CreateVersion7();
-        return await GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(group).StartGroupAsync(me, others, body.Title),
+        return await GrainResults.RunAsync(() => grains.Reference<IConversationGrain>(group).StartGroupAsync(me, others, body.Title),
             c => TypedResults.Created($"/api/v1/conversations/{c.Id}", ConversationResponse.From(c)), "participant_ids").ConfigureAwait(false);
     }
 
     private static Task<IResult> RemoveAsync(IGrainFactory grains, Guid id, long actor, long member) =>
-        GrainResults.RunAsync(async () => { await grains.GetGrain<IConversationGrain>(id).RemoveMemberAsync(actor, member).ConfigureAwait(false); return true; },
+        GrainResults.RunAsync(async () => { await grains.Reference<IConversationGrain>(id).RemoveMemberAsync(actor, member).ConfigureAwait(false); return true; },
             _ => TypedResults.NoContent());
 
     private static async Task<IResult> AddMembersAsync(Guid id, AddMembersRequest body, ClaimsPrincipal user, IGrainFactory grains)
@@ -180,7 +180,7 @@ public static class ConversationEndpoints
             return Invalid("account_ids", "Name at least one account to add.");
         }
 
-        return await GrainResults.RunAsync(() => grains.GetGrain<IConversationGrain>(id).AddMembersAsync(user.AccountId(), ids),
+        return await GrainResults.RunAsync(() => grains.Reference<IConversationGrain>(id).AddMembersAsync(user.AccountId(), ids),
             c => TypedResults.Ok(ConversationResponse.From(c)), "account_ids").ConfigureAwait(false);
     }
 
@@ -198,7 +198,7 @@ public static class ConversationEndpoints
         }
 
         return await GrainResults.RunAsync(
-            () => grains.GetGrain<IConversationGrain>(id).SendAsync(new NewMessage(user.AccountId(), body.ClientId ?? "", body.Text ?? "", replyTo)),
+            () => grains.Reference<IConversationGrain>(id).SendAsync(new NewMessage(user.AccountId(), body.ClientId ?? "", body.Text ?? "", replyTo)),
             m => TypedResults.Created($"/api/v1/conversations/{id}/messages", MessageResponse.From(m))).ConfigureAwait(false);
     }
 

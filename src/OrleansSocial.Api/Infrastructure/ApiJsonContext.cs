@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Posts;
 using OrleansSocial.Api.Relationships;
 using OrleansSocial.Api.Timelines;
@@ -14,6 +15,7 @@ namespace OrleansSocial.Api.Infrastructure;
 [JsonSerializable(typeof(TimelineItemResponse[]))]
 [JsonSerializable(typeof(PostResponse))]
 [JsonSerializable(typeof(PostResponse[]))]
+[JsonSerializable(typeof(AccountResponse))]
 [JsonSerializable(typeof(PublicAccountResponse))]
 [JsonSerializable(typeof(PublicAccountResponse[]))]
 [JsonSerializable(typeof(SearchResponse))]

@@ -70,7 +70,7 @@ public static class NotificationEndpoints
         return api;
     }
 
-    private static INotificationInboxGrain Inbox(IGrainFactory grains, ClaimsPrincipal user) => grains.GetGrain<INotificationInboxGrain>(user.AccountId());
+    private static INotificationInboxGrain Inbox(IGrainFactory grains, ClaimsPrincipal user) => grains.Reference<INotificationInboxGrain>(user.AccountId());
 
     private static async Task<IResult> ListAsync(HttpContext http, ClaimsPrincipal user, IGrainFactory grains, [FromQuery(Name = "types")] string[]? types,
         [FromQuery(Name = "unread_only")] bool? unreadOnly, bool? grouped)

@@ -34,11 +34,11 @@ public static class CommentEndpoints
         ArgumentNullException.ThrowIfNull(api);
         var comments = api.MapGroup("/posts/{id:guid}/comments").WithTags("Comments");
         comments.MapGet("/", (Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ListAsync(http, page => grains.GetGrain<IPostGrain>(id).GetCommentsAsync(user.ViewerId(), null, page)))
+                ListAsync(http, page => grains.Reference<IPostGrain>(id).GetCommentsAsync(user.ViewerId(), null, page)))
             .AllowAnonymous().WithName("Comments").WithSummary("Top-level comments, newest first, each with its reply count.")
             .Produces<CommentResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
         comments.MapGet("/{commentId:long}/replies", (Guid id, long commentId, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ListAsync(http, page => grains.GetGrain<IPostGrain>(id).GetCommentsAsync(user.ViewerId(), commentId, page)))
+                ListAsync(http, page => grains.Reference<IPostGrain>(id).GetCommentsAsync(user.ViewerId(), commentId, page)))
             .AllowAnonymous().WithName("CommentReplies").WithSummary("Direct replies to a comment, newest first.")
             .Produces<CommentResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
         comments.MapPost("/", CreateAsync).RequireAuthorization().RequireVerifiedEmail().WithName("CreateComment")
@@ -48,21 +48,21 @@ public static class CommentEndpoints
         comments.MapPatch("/{commentId:long}", (Guid id, long commentId, EditCommentRequest body, ClaimsPrincipal user, IGrainFactory grains, PostOptions options) =>
                 PostText.Problem(body.Text, options.MaxLength) is { } problem
                     ? Task.FromResult<IResult>(TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = [problem] }))
-                    : GrainResults.RunAsync(() => grains.GetGrain<IPostGrain>(id).EditCommentAsync(user.AccountId(), commentId, body.Text!),
+                    : GrainResults.RunAsync(() => grains.Reference<IPostGrain>(id).EditCommentAsync(user.AccountId(), commentId, body.Text!),
                         c => TypedResults.Ok(CommentResponse.From(c)), field: "text"))
             .RequireAuthorization().WithName("EditComment").WithSummary("Edits your comment.")
             .Produces<CommentResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         comments.MapDelete("/{commentId:long}", (Guid id, long commentId, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(async () => { await grains.GetGrain<IPostGrain>(id).DeleteCommentAsync(user.AccountId(), commentId).ConfigureAwait(false); return true; },
+                GrainResults.RunAsync(async () => { await grains.Reference<IPostGrain>(id).DeleteCommentAsync(user.AccountId(), commentId).ConfigureAwait(false); return true; },
                     _ => TypedResults.NoContent()))
             .RequireAuthorization().WithName("DeleteComment").WithSummary("Deletes your comment, or any comment on your post.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         comments.MapPost("/{commentId:long}/like", (Guid id, long commentId, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => grains.GetGrain<IPostGrain>(id).LikeCommentAsync(user.AccountId(), commentId), c => TypedResults.Ok(CommentResponse.From(c))))
+                GrainResults.RunAsync(() => grains.Reference<IPostGrain>(id).LikeCommentAsync(user.AccountId(), commentId), c => TypedResults.Ok(CommentResponse.From(c))))
             .RequireAuthorization().WithName("LikeComment").WithSummary("Likes the comment. Idempotent.")
             .Produces<CommentResponse>().ProducesProblem(StatusCodes.Status404NotFound);
         comments.MapPost("/{commentId:long}/unlike", (Guid id, long commentId, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => grains.GetGrain<IPostGrain>(id).UnlikeCommentAsync(user.AccountId(), commentId), c => TypedResults.Ok(CommentResponse.From(c))))
+                GrainResults.RunAsync(() => grains.Reference<IPostGrain>(id).UnlikeCommentAsync(user.AccountId(), commentId), c => TypedResults.Ok(CommentResponse.From(c))))
             .RequireAuthorization().WithName("UnlikeComment").WithSummary("Takes the like back. Idempotent.")
             .Produces<CommentResponse>().ProducesProblem(StatusCodes.Status404NotFound);
         return api;
@@ -94,7 +94,7 @@ public static class CommentEndpoints
             return TypedResults.ValidationProblem(errors, title: "The comment was not added.");
         }
 
-        return await GrainResults.RunAsync(() => grains.GetGrain<IPostGrain>(id).AddCommentAsync(user.AccountId(), body.Text!, parent),
+        return await GrainResults.RunAsync(() => grains.Reference<IPostGrain>(id).AddCommentAsync(user.AccountId(), body.Text!, parent),
             c => TypedResults.Created($"/api/v1/posts/{id}/comments/{c.Id}", CommentResponse.From(c)), field: "parent_comment_id").ConfigureAwait(false);
     }
 

@@ -82,7 +82,7 @@ public static class PostEndpoints
             .WithSummary("Posts text (public, followers or private), optionally quoting a post. An Idempotency-Key header makes a retry return the first post.")
             .Produces<PostResponse>(StatusCodes.Status201Created).ProducesValidationProblem();
         posts.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(async () => await grains.GetGrain<IPostGrain>(id).GetAsync(user.ViewerId()).ConfigureAwait(false)
+                GrainResults.RunAsync(async () => await grains.Reference<IPostGrain>(id).GetAsync(user.ViewerId()).ConfigureAwait(false)
                     ?? throw new KeyNotFoundException("No such post."), p => TypedResults.Ok(PostResponse.From(p))))
             .AllowAnonymous().WithName("GetPost").WithSummary("A post; 404 when it does not exist or you may not see it.")
             .Produces<PostResponse>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -90,12 +90,12 @@ public static class PostEndpoints
             .WithSummary("Replaces the text of your post; the old text goes to its history.")
             .Produces<PostResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         posts.MapDelete("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(async () => { await grains.GetGrain<IPostGrain>(id).DeleteAsync(user.AccountId()).ConfigureAwait(false); return true; },
+                GrainResults.RunAsync(async () => { await grains.Reference<IPostGrain>(id).DeleteAsync(user.AccountId()).ConfigureAwait(false); return true; },
                     _ => TypedResults.NoContent()))
             .RequireAuthorization().WithName("DeletePost").WithSummary("Deletes your post everywhere.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         posts.MapGet("/{id:guid}/history", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => grains.GetGrain<IPostGrain>(id).GetHistoryAsync(user.ViewerId()),
+                GrainResults.RunAsync(() => grains.Reference<IPostGrain>(id).GetHistoryAsync(user.ViewerId()),
                     h => TypedResults.Ok(h.Select(e => new PostEditResponse(e.Text, e.EditedAt)).ToArray())))
             .AllowAnonymous().WithName("PostHistory").WithSummary("Earlier texts of an edited post, oldest first.")
             .Produces<PostEditResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -106,10 +106,10 @@ public static class PostEndpoints
         Action(posts, "bookmark", "Bookmarks the post. Idempotent.", (g, me) => g.BookmarkAsync(me));
         Action(posts, "unbookmark", "Removes the bookmark. Idempotent.", (g, me) => g.UnbookmarkAsync(me));
         posts.MapGet("/{id:guid}/liked_by", (Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                RelationshipEndpoints.ListAsync(http, page => grains.GetGrain<IPostGrain>(id).GetLikedByAsync(user.ViewerId(), page)))
+                RelationshipEndpoints.ListAsync(http, page => grains.Reference<IPostGrain>(id).GetLikedByAsync(user.ViewerId(), page)))
             .AllowAnonymous().WithName("LikedBy").WithSummary("Who liked the post.").Produces<PublicAccountResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
         posts.MapGet("/{id:guid}/reposted_by", (Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                RelationshipEndpoints.ListAsync(http, page => grains.GetGrain<IPostGrain>(id).GetRepostedByAsync(user.ViewerId(), page)))
+                RelationshipEndpoints.ListAsync(http, page => grains.Reference<IPostGrain>(id).GetRepostedByAsync(user.ViewerId(), page)))
             .AllowAnonymous().WithName("RepostedBy").WithSummary("Who reposted the post.").Produces<PublicAccountResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/bookmarks", BookmarksAsync).RequireAuthorization().WithTags("Posts").WithName("Bookmarks")
             .WithSummary("Your bookmarked posts, newest bookmark first.").Produces<PostResponse[]>();
@@ -118,7 +118,7 @@ public static class PostEndpoints
 
     private static RouteHandlerBuilder Action(RouteGroupBuilder posts, string action, string summary, Func<IPostGrain, long, Task<PostView>> act) =>
         posts.MapPost($"/{{id:guid}}/{action}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => act(grains.GetGrain<IPostGrain>(id), user.AccountId()), p => TypedResults.Ok(PostResponse.From(p))))
+                GrainResults.RunAsync(() => act(grains.Reference<IPostGrain>(id), user.AccountId()), p => TypedResults.Ok(PostResponse.From(p))))
             .RequireAuthorization().WithName(char.ToUpperInvariant(action[0]) + action[1..] + "Post").WithSummary(summary)
             .Produces<PostResponse>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -163,9 +163,9 @@ public static class PostEndpoints
         var me = user.AccountId();
         return await GrainResults.RunAsync(async () =>
         {
-            var id = await grains.GetGrain<IPostGrain>(Guid.CreateVersion7()).CreateAsync(new NewPost(me, body.Text!, visibility, quote, idempotencyKey))
+            var id = await grains.Reference<IPostGrain>(Guid.CreateVersion7()).CreateAsync(new NewPost(me, body.Text!, visibility, quote, idempotencyKey))
                 .ConfigureAwait(false);
-            return await grains.GetGrain<IPostGrain>(id).GetAsync(me).ConfigureAwait(false) ?? throw new KeyNotFoundException("No such post.");
+            return await grains.Reference<IPostGrain>(id).GetAsync(me).ConfigureAwait(false) ?? throw new KeyNotFoundException("No such post.");
         }, p => TypedResults.Created($"/api/v1/posts/{p.Id}", PostResponse.From(p)), field: "quote_id").ConfigureAwait(false);
     }
 
@@ -176,7 +176,7 @@ public static class PostEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = [problem] }, title: "The post was not changed.");
         }
 
-        return await GrainResults.RunAsync(() => grains.GetGrain<IPostGrain>(id).EditAsync(user.AccountId(), body.Text!),
+        return await GrainResults.RunAsync(() => grains.Reference<IPostGrain>(id).EditAsync(user.AccountId(), body.Text!),
             p => TypedResults.Ok(PostResponse.From(p)), field: "text").ConfigureAwait(false);
     }
 
@@ -188,8 +188,8 @@ public static class PostEndpoints
         }
 
         var me = user.AccountId();
-        var rows = await grains.GetGrain<IUserGrain>(me).GetBookmarksAsync(query).ConfigureAwait(false);
-        var posts = await Task.WhenAll(rows.Select(r => grains.GetGrain<IPostGrain>(r.PostId).GetAsync(me))).ConfigureAwait(false);
+        var rows = await grains.Reference<IUserGrain>(me).GetBookmarksAsync(query).ConfigureAwait(false);
+        var posts = await Task.WhenAll(rows.Select(r => grains.Reference<IPostGrain>(r.PostId).GetAsync(me))).ConfigureAwait(false);
         page.WriteLinkHeader(http, rows, r => r.Cursor);
         return TypedResults.Ok(posts.OfType<PostView>().Select(PostResponse.From).ToArray());
     }

@@ -66,7 +66,7 @@ public sealed partial class PresenceReporter(IServiceProvider services, Presence
         try
         {
             // Resolved on use: a host without hub connections (an API-only test host) needs no grain factory.
-            await services.GetRequiredService<IGrainFactory>().GetGrain<IUserGrain>(user).ReportConnectionsAsync(report).ConfigureAwait(false);
+            await services.GetRequiredService<IGrainFactory>().Reference<IUserGrain>(user).ReportConnectionsAsync(report).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -57,31 +57,31 @@ public static class RelationshipEndpoints
         accounts.MapGet("/relationships", GetRelationshipsAsync).RequireAuthorization().WithName("Relationships")
             .WithSummary("How you stand with each account given as id (repeat id, at most 40).");
         accounts.MapGet("/{id:long}/followers", (long id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ListAsync(http, page => grains.GetGrain<IUserGrain>(id).GetFollowersAsync(user.ViewerId(), page)))
+                ListAsync(http, page => grains.Reference<IUserGrain>(id).GetFollowersAsync(user.ViewerId(), page)))
             .AllowAnonymous().WithName("Followers").WithSummary("Who follows the account (a private account's: only for it and its followers).")
             .Produces<PublicAccountResponse[]>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         accounts.MapGet("/{id:long}/following", (long id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ListAsync(http, page => grains.GetGrain<IUserGrain>(id).GetFollowingAsync(user.ViewerId(), page)))
+                ListAsync(http, page => grains.Reference<IUserGrain>(id).GetFollowingAsync(user.ViewerId(), page)))
             .AllowAnonymous().WithName("Following").WithSummary("Whom the account follows (a private account's: only for it and its followers).")
             .Produces<PublicAccountResponse[]>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
         var mine = api.MapGroup("").WithTags("Relationships").RequireAuthorization();
         mine.MapGet("/follow_requests", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ListAsync(http, page => grains.GetGrain<IUserGrain>(user.AccountId()).GetFollowRequestsAsync(page)))
+                ListAsync(http, page => grains.Reference<IUserGrain>(user.AccountId()).GetFollowRequestsAsync(page)))
             .WithName("FollowRequests").WithSummary("Accounts asking to follow you.").Produces<PublicAccountResponse[]>();
         mine.MapPost("/follow_requests/{id:long}/authorize", (long id, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => grains.GetGrain<IUserGrain>(user.AccountId()).AuthorizeFollowRequestAsync(id), r => TypedResults.Ok(RelationshipResponse.From(r))))
+                GrainResults.RunAsync(() => grains.Reference<IUserGrain>(user.AccountId()).AuthorizeFollowRequestAsync(id), r => TypedResults.Ok(RelationshipResponse.From(r))))
             .WithName("AuthorizeFollowRequest").WithSummary("Lets the account follow you.")
             .Produces<RelationshipResponse>().ProducesProblem(StatusCodes.Status404NotFound);
         mine.MapPost("/follow_requests/{id:long}/reject", (long id, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => grains.GetGrain<IUserGrain>(user.AccountId()).RejectFollowRequestAsync(id), r => TypedResults.Ok(RelationshipResponse.From(r))))
+                GrainResults.RunAsync(() => grains.Reference<IUserGrain>(user.AccountId()).RejectFollowRequestAsync(id), r => TypedResults.Ok(RelationshipResponse.From(r))))
             .WithName("RejectFollowRequest").WithSummary("Turns the follow request down.")
             .Produces<RelationshipResponse>().ProducesProblem(StatusCodes.Status404NotFound);
         mine.MapGet("/blocks", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ListAsync(http, page => grains.GetGrain<IUserGrain>(user.AccountId()).GetBlocksAsync(page)))
+                ListAsync(http, page => grains.Reference<IUserGrain>(user.AccountId()).GetBlocksAsync(page)))
             .WithName("Blocks").WithSummary("Accounts you block.").Produces<PublicAccountResponse[]>();
         mine.MapGet("/mutes", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ListAsync(http, page => grains.GetGrain<IUserGrain>(user.AccountId()).GetMutesAsync(page)))
+                ListAsync(http, page => grains.Reference<IUserGrain>(user.AccountId()).GetMutesAsync(page)))
             .WithName("Mutes").WithSummary("Accounts you mute, with when each mute ends.").Produces<PublicAccountResponse[]>();
         return api;
     }
@@ -103,7 +103,7 @@ public static class RelationshipEndpoints
                 }
 
                 TimeSpan? duration = body?.Duration is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null;
-                return await GrainResults.RunAsync(() => change(grains.GetGrain<IUserGrain>(me), id, duration), r => TypedResults.Ok(RelationshipResponse.From(r)))
+                return await GrainResults.RunAsync(() => change(grains.Reference<IUserGrain>(me), id, duration), r => TypedResults.Ok(RelationshipResponse.From(r)))
                     .ConfigureAwait(false);
             })
             .RequireAuthorization().WithName(char.ToUpperInvariant(action[0]) + action[1..]).WithSummary(summary)
@@ -113,7 +113,7 @@ public static class RelationshipEndpoints
 
     private static async Task<Results<Ok<PublicAccountResponse>, ProblemHttpResult>> GetAccountAsync(long id, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var account = await grains.GetGrain<IUserGrain>(id).GetAccountAsync(user.ViewerId()).ConfigureAwait(false);
+        var account = await grains.Reference<IUserGrain>(id).GetAccountAsync(user.ViewerId()).ConfigureAwait(false);
         return account is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such account.")
             : TypedResults.Ok(PublicAccountResponse.From(account));
@@ -132,7 +132,7 @@ public static class RelationshipEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["id"] = [$"Give 1 to {MaxRelationshipIds} account ids."] });
         }
 
-        var relationships = await grains.GetGrain<IUserGrain>(user.AccountId()).GetRelationshipsAsync([.. ids.Distinct()]).ConfigureAwait(false);
+        var relationships = await grains.Reference<IUserGrain>(user.AccountId()).GetRelationshipsAsync([.. ids.Distinct()]).ConfigureAwait(false);
         return TypedResults.Ok(relationships.Select(RelationshipResponse.From).ToArray());
     }
 
@@ -161,7 +161,7 @@ public static class RelationshipEndpoints
             return TypedResults.ValidationProblem(errors, title: "The search is invalid.");
         }
 
-        var found = await grains.GetGrain<IAccountSearchGrain>(0).SearchAsync(user.ViewerId(), query, limit ?? PageRequest.DefaultLimit, offset ?? 0)
+        var found = await grains.Reference<IAccountSearchGrain>(0).SearchAsync(user.ViewerId(), query, limit ?? PageRequest.DefaultLimit, offset ?? 0)
             .ConfigureAwait(false);
         return TypedResults.Ok(found.Select(a => PublicAccountResponse.From(a)).ToArray());
     }

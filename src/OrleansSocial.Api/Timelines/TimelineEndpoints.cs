@@ -45,21 +45,21 @@ public static class TimelineEndpoints
         ArgumentNullException.ThrowIfNull(api);
         var timelines = api.MapGroup("/timelines").WithTags("Timelines");
         timelines.MapGet("/home", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ServeAsync(http, page => grains.GetGrain<ITimelineGrain>(user.AccountId()).ReadAsync(page)))
+                ServeAsync(http, page => grains.Reference<ITimelineGrain>(user.AccountId()).ReadAsync(page)))
             .RequireAuthorization().WithName("HomeTimeline")
             .WithSummary("Posts and reposts of the accounts and hashtags you follow, and your own, newest first (cursor pagination).")
             .Produces<TimelineItemResponse[]>().ProducesValidationProblem();
         timelines.MapGet("/tag/{tag}", (string tag, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                WithTag(tag, name => ServeAsync(http, page => grains.GetGrain<IFeedGrain>(0).TagAsync(name, user.ViewerId(), page))))
+                WithTag(tag, name => ServeAsync(http, page => grains.Reference<IFeedGrain>(0).TagAsync(name, user.ViewerId(), page))))
             .AllowAnonymous().WithName("TagTimeline").WithSummary("Public posts with the hashtag, newest first.")
             .Produces<TimelineItemResponse[]>().ProducesValidationProblem();
         api.MapGet("/accounts/{id:long}/posts", (long id, bool? exclude_reposts, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ServeAsync(http, page => grains.GetGrain<IFeedGrain>(0).ProfileAsync(id, user.ViewerId(), page, exclude_reposts ?? false)))
+                ServeAsync(http, page => grains.Reference<IFeedGrain>(0).ProfileAsync(id, user.ViewerId(), page, exclude_reposts ?? false)))
             .AllowAnonymous().WithTags("Timelines").WithName("AccountPosts")
             .WithSummary("The account's posts and reposts you may see, newest first; exclude_reposts=true leaves reposts out. Replies are comments, listed under their post.")
             .Produces<TimelineItemResponse[]>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/posts/{id:guid}/context", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
-                GrainResults.RunAsync(() => grains.GetGrain<IFeedGrain>(0).ContextAsync(id, user.ViewerId()),
+                GrainResults.RunAsync(() => grains.Reference<IFeedGrain>(0).ContextAsync(id, user.ViewerId()),
                     c => TypedResults.Ok(new ContextResponse([.. c.Ancestors.Select(PostResponse.From)], [.. c.Descendants.Select(PostResponse.From)]))))
             .AllowAnonymous().WithTags("Timelines").WithName("PostContext")
             .WithSummary("The thread around a post: the quote chain above it and the posts quoting it (each only if you may see it).")
@@ -67,29 +67,29 @@ public static class TimelineEndpoints
 
         var tags = api.MapGroup("").WithTags("Timelines").RequireAuthorization();
         tags.MapPost("/tags/{tag}/follow", (string tag, ClaimsPrincipal user, IGrainFactory grains) =>
-                WithTag(tag, name => GrainResults.RunAsync(async () => { await grains.GetGrain<IUserGrain>(user.AccountId()).FollowTagAsync(name).ConfigureAwait(false); return name; },
+                WithTag(tag, name => GrainResults.RunAsync(async () => { await grains.Reference<IUserGrain>(user.AccountId()).FollowTagAsync(name).ConfigureAwait(false); return name; },
                     n => TypedResults.Ok(new TagResponse(n, 0)))))
             .WithName("FollowTag").WithSummary("Follows a hashtag: its public posts join your home timeline. Idempotent.")
             .Produces<TagResponse>().ProducesValidationProblem();
         tags.MapPost("/tags/{tag}/unfollow", (string tag, ClaimsPrincipal user, IGrainFactory grains) =>
-                WithTag(tag, name => GrainResults.RunAsync(async () => { await grains.GetGrain<IUserGrain>(user.AccountId()).UnfollowTagAsync(name).ConfigureAwait(false); return name; },
+                WithTag(tag, name => GrainResults.RunAsync(async () => { await grains.Reference<IUserGrain>(user.AccountId()).UnfollowTagAsync(name).ConfigureAwait(false); return name; },
                     n => TypedResults.Ok(new TagResponse(n, 0)))))
             .WithName("UnfollowTag").WithSummary("Stops following a hashtag. Idempotent.")
             .Produces<TagResponse>().ProducesValidationProblem();
         tags.MapGet("/followed_tags", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                PageRequest.ServeAsync(http, page => grains.GetGrain<IUserGrain>(user.AccountId()).GetFollowedTagsAsync(page), t => t.Cursor,
+                PageRequest.ServeAsync(http, page => grains.Reference<IUserGrain>(user.AccountId()).GetFollowedTagsAsync(page), t => t.Cursor,
                     t => new FollowedTagResponse(t.Cursor.ToString(CultureInfo.InvariantCulture), t.Tag)))
             .WithName("FollowedTags").WithSummary("The hashtags you follow, newest first.").Produces<FollowedTagResponse[]>();
 
         var trends = api.MapGroup("/trends").WithTags("Timelines").AllowAnonymous();
         trends.MapGet("/posts", (int? limit, int? offset, ClaimsPrincipal user, IGrainFactory grains) =>
-                WithWindow(limit, offset, 100, async (l, o) => TypedResults.Ok((await grains.GetGrain<IFeedGrain>(0).TrendingPostsAsync(user.ViewerId(), l, o)
+                WithWindow(limit, offset, 100, async (l, o) => TypedResults.Ok((await grains.Reference<IFeedGrain>(0).TrendingPostsAsync(user.ViewerId(), l, o)
                     .ConfigureAwait(false)).Select(PostResponse.From).ToArray())))
             .WithName("TrendingPosts")
             .WithSummary("Public posts of the last 7 days by (likes×2 + comments×3 + reposts×5) / (age in hours + 2)^1.5; limit 1-40, offset up to 100.")
             .Produces<PostResponse[]>().ProducesValidationProblem();
         trends.MapGet("/tags", (int? limit, IGrainFactory grains) =>
-                WithWindow(limit, 0, 0, async (l, _) => TypedResults.Ok((await grains.GetGrain<ITrendsGrain>(0).GetTagsAsync(l).ConfigureAwait(false))
+                WithWindow(limit, 0, 0, async (l, _) => TypedResults.Ok((await grains.Reference<ITrendsGrain>(0).GetTagsAsync(l).ConfigureAwait(false))
                     .Select(t => new TrendingTagResponse(t.Tag, t.Accounts, Math.Round(t.Baseline, 2))).ToArray())))
             .WithName("TrendingTags")
             .WithSummary("Hashtags used by at least two accounts in the last 24 hours, by how far that exceeds their daily average of the 6 days before.")
@@ -180,14 +180,14 @@ public static class TimelineEndpoints
         var count = limit ?? PageRequest.DefaultLimit;
         var viewer = user.ViewerId();
         var accounts = type is null or "accounts"
-            ? await grains.GetGrain<IAccountSearchGrain>(0).SearchAsync(viewer, query.TrimStart('@'), count, offset ?? 0).ConfigureAwait(false)
+            ? await grains.Reference<IAccountSearchGrain>(0).SearchAsync(viewer, query.TrimStart('@'), count, offset ?? 0).ConfigureAwait(false)
             : [];
         var posts = type is null or "posts"
-            ? await grains.GetGrain<IFeedGrain>(0).SearchPostsAsync(query, viewer, order == "relevance", pageQuery with { Limit = count }, offset ?? 0)
+            ? await grains.Reference<IFeedGrain>(0).SearchPostsAsync(query, viewer, order == "relevance", pageQuery with { Limit = count }, offset ?? 0)
                 .ConfigureAwait(false)
             : [];
         var hashtags = type is null or "hashtags"
-            ? await grains.GetGrain<IFeedGrain>(0).SearchTagsAsync(query.TrimStart('#').ToLowerInvariant(), viewer, count).ConfigureAwait(false)
+            ? await grains.Reference<IFeedGrain>(0).SearchTagsAsync(query.TrimStart('#').ToLowerInvariant(), viewer, count).ConfigureAwait(false)
             : [];
         if (type == "posts" && order != "relevance")
         {

@@ -348,7 +348,7 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     }
 
     // From the account's grain (in memory); usually empty.
-    private Task<long[]> BlockedEitherWayAsync(long accountId) => GrainFactory.GetGrain<IUserGrain>(accountId).GetBlockedEitherWayAsync();
+    private Task<long[]> BlockedEitherWayAsync(long accountId) => GrainFactory.Reference<IUserGrain>(accountId).GetBlockedEitherWayAsync();
 
     // Accounts a block stands between are never put in one group; the refusal does not say who.
     private async Task RefuseAcrossBlocksAsync(long[] joining, long[] everyone)
@@ -366,7 +366,7 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     // A block either way, or the recipient's dm_policy, refuses it (the same answer for both: the reason is theirs).
     private async Task RefuseUnlessAcceptedAsync(long sender, long recipient)
     {
-        if (!await GrainFactory.GetGrain<IUserGrain>(recipient).AcceptsMessagesFromAsync(sender))
+        if (!await GrainFactory.Reference<IUserGrain>(recipient).AcceptsMessagesFromAsync(sender))
         {
             throw new ActionRefusedException("This account does not accept messages from you.");
         }
@@ -375,7 +375,7 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     private async Task<ConversationView> ViewAsync(long viewerId)
     {
         var conversation = MemberOnly(viewerId);
-        var accounts = await Task.WhenAll(conversation.Members.Select(m => GrainFactory.GetGrain<IUserGrain>(m.Account).GetAccountAsync(0)));
+        var accounts = await Task.WhenAll(conversation.Members.Select(m => GrainFactory.Reference<IUserGrain>(m.Account).GetAccountAsync(0)));
         return conversation.ToView(conversation.Members.Zip(accounts, (m, a) => (m.Account, a)).ToDictionary(p => p.Account, p => p.a));
     }
 }

@@ -44,7 +44,7 @@ public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INo
     {
         ArgumentNullException.ThrowIfNull(request);
         await CountInAsync(notificationId);
-        if (await GrainFactory.GetGrain<IUserGrain>(request.ActorId).GetAccountAsync(0) is { } actor)
+        if (await GrainFactory.Reference<IUserGrain>(request.ActorId).GetAccountAsync(0) is { } actor)
         {
             await PushAsync(new NotificationView(notificationId, request.Type, actor, request.PostId, request.CommentId, createdAt, Read: false));
         }

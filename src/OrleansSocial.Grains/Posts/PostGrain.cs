@@ -64,7 +64,7 @@ public sealed class PostGrain(
     // Every view asks the author's grain: one reference per post (a post's author never changes).
     private IUserGrain? _author;
 
-    private IUserGrain Author(PostRecord post) => _author ??= GrainFactory.GetGrain<IUserGrain>(post.AuthorId);
+    private IUserGrain Author(PostRecord post) => _author ??= GrainFactory.Reference<IUserGrain>(post.AuthorId);
 
     private static readonly Task<PostView?> NoView = Task.FromResult<PostView?>(null);
 
@@ -122,7 +122,7 @@ public sealed class PostGrain(
             throw new ArgumentException("visibility is public, followers or private.", "visibility");
         }
 
-        if (post.QuoteOf is { } quoted && await GrainFactory.GetGrain<IPostGrain>(quoted).GetUnembeddedAsync(post.AuthorId) is null)
+        if (post.QuoteOf is { } quoted && await GrainFactory.Reference<IPostGrain>(quoted).GetUnembeddedAsync(post.AuthorId) is null)
         {
             throw new ArgumentException("The quoted post does not exist or you cannot see it.", "quote_id");
         }
@@ -140,7 +140,7 @@ public sealed class PostGrain(
         }
 
         Record = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions, seq);
-        await GrainFactory.GetGrain<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts!);
+        await GrainFactory.Reference<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts!);
         await FanOutAsync(Timelines.FanoutKind.Add, new TimelineEntry(seq, Id, post.AuthorId, null), started);
 
         // Mentioned accounts hear of it only if they may see the post (the inbox drops it if they block the author).
@@ -153,7 +153,7 @@ public sealed class PostGrain(
         }
 
         // The quoted author hears of the quote only if they may see the quoting post.
-        if (post.QuoteOf is { } quotedId && await GrainFactory.GetGrain<IPostGrain>(quotedId).GetUnembeddedAsync(post.AuthorId) is { } q
+        if (post.QuoteOf is { } quotedId && await GrainFactory.Reference<IPostGrain>(quotedId).GetUnembeddedAsync(post.AuthorId) is { } q
             && await ViewAsync(q.Author.Id, embedQuote: false) is not null)
         {
             await NotifyAsync(q.Author.Id, NotificationTypes.Quote, post.AuthorId, quotedId);
@@ -206,7 +206,7 @@ public sealed class PostGrain(
 
     public async Task<PostView?> GetPublishedAsync() =>
         Record is { Deleted: false } post && await Author(post).GetAccountAsync(0) is { } author
-            ? Plain(post, author, post.QuoteOf is { } q ? await GrainFactory.GetGrain<IPostGrain>(q).GetPublishedAsync() : null)
+            ? Plain(post, author, post.QuoteOf is { } q ? await GrainFactory.Reference<IPostGrain>(q).GetPublishedAsync() : null)
             : null;
 
     public async Task<long[]> AudienceAmongAsync(long[] accounts, bool leaveOutMuting)
@@ -242,14 +242,14 @@ public sealed class PostGrain(
         var post = Record!;
         var actor = entry.RepostedBy ?? post.AuthorId;
         var author = await Author(post).GetAccountAsync(0);
-        var actorAccount = actor == post.AuthorId ? author : await GrainFactory.GetGrain<IUserGrain>(actor).GetAccountAsync(0);
+        var actorAccount = actor == post.AuthorId ? author : await GrainFactory.Reference<IUserGrain>(actor).GetAccountAsync(0);
         switch (kind)
         {
             case Timelines.FanoutKind.Add:
-                await GrainFactory.GetGrain<IUserGrain>(actor).RecordEntryAsync(entry);
+                await GrainFactory.Reference<IUserGrain>(actor).RecordEntryAsync(entry);
                 break;
             case Timelines.FanoutKind.Remove:
-                await GrainFactory.GetGrain<IUserGrain>(actor).ForgetEntryAsync(post.Id, entry.RepostedBy is null ? null : entry.Key);
+                await GrainFactory.Reference<IUserGrain>(actor).ForgetEntryAsync(post.Id, entry.RepostedBy is null ? null : entry.Key);
                 break;
         }
 
@@ -444,7 +444,7 @@ public sealed class PostGrain(
 
             if (notification is not null)
             {
-                await GrainFactory.GetGrain<INotificationInboxGrain>(Record!.AuthorId)
+                await GrainFactory.Reference<INotificationInboxGrain>(Record!.AuthorId)
                     .DeliverAsync(notification.Id, new NotificationRequest(notify!, viewerId, Id), notification.CreatedAt);
             }
         }
@@ -459,7 +459,7 @@ public sealed class PostGrain(
     }
 
     private Task NotifyAsync(long recipient, string type, long actor, Guid? post = null, long? comment = null) =>
-        GrainFactory.GetGrain<INotificationInboxGrain>(recipient).NotifyAsync(new NotificationRequest(type, actor, post ?? Id, comment));
+        GrainFactory.Reference<INotificationInboxGrain>(recipient).NotifyAsync(new NotificationRequest(type, actor, post ?? Id, comment));
 
     private async Task<PostRecord> AuthorOnlyAsync(long editorId)
     {
@@ -496,7 +496,7 @@ public sealed class PostGrain(
 
         var flags = await FlagsAsync(viewerId);
         var quote = embedQuote && post.QuoteOf is { } quoted
-            ? await GrainFactory.GetGrain<IPostGrain>(quoted).GetUnembeddedAsync(viewerId)
+            ? await GrainFactory.Reference<IPostGrain>(quoted).GetUnembeddedAsync(viewerId)
             : null;
         return flags == default ? Plain(post, author, quote)
             : new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, Counts,
@@ -541,7 +541,7 @@ public sealed class PostGrain(
     }
 
     private Task<RelationFacts> RelationAsync(long viewerId, long otherId) =>
-        viewerId == 0 || viewerId == otherId ? Task.FromResult(RelationFacts.None) : GrainFactory.GetGrain<IUserGrain>(viewerId).GetRelationToAsync(otherId);
+        viewerId == 0 || viewerId == otherId ? Task.FromResult(RelationFacts.None) : GrainFactory.Reference<IUserGrain>(viewerId).GetRelationToAsync(otherId);
 
     // The counter columns at every flush (for SQL that ranks by them); the grain state when the activation ends, and only
     // then, after it, the mark that the stored figures are behind the rows is cleared with the columns.
@@ -570,7 +570,7 @@ public sealed class PostGrain(
             _trendsDirty = false;
             var eligible = !post.Deleted && post.Visibility == PostVisibility.Public
                 && await Author(post).GetAccountAsync(0) is { IsPrivate: false };
-            await GrainFactory.GetGrain<ITrendsGrain>(0)
+            await GrainFactory.Reference<ITrendsGrain>(0)
                 .ReportAsync(new TrendingCandidate(Id, post.CreatedAt, Counts.Likes, Counts.Comments, Counts.Reposts, eligible));
         }
     }

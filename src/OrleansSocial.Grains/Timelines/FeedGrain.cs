@@ -16,7 +16,7 @@ public sealed class FeedGrain(TimelineStore store) : Grain, IFeedGrain
     public async Task<IReadOnlyList<TimelineItem>> ProfileAsync(long accountId, long viewerId, PageQuery page, bool excludeReposts)
     {
         // Across a block either way the account is missing, as its profile is.
-        if (await GrainFactory.GetGrain<IUserGrain>(accountId).GetAccountAsync(viewerId) is null)
+        if (await GrainFactory.Reference<IUserGrain>(accountId).GetAccountAsync(viewerId) is null)
         {
             throw new KeyNotFoundException("No such account.");
         }
@@ -44,26 +44,26 @@ public sealed class FeedGrain(TimelineStore store) : Grain, IFeedGrain
 
     public async Task<IReadOnlyList<PostView>> TrendingPostsAsync(long viewerId, int limit, int offset)
     {
-        var ids = await GrainFactory.GetGrain<ITrendsGrain>(0).GetPostsAsync(limit, offset);
-        return (await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IPostGrain>(id).GetAsync(viewerId)))).OfType<PostView>().ToArray();
+        var ids = await GrainFactory.Reference<ITrendsGrain>(0).GetPostsAsync(limit, offset);
+        return (await Task.WhenAll(ids.Select(id => GrainFactory.Reference<IPostGrain>(id).GetAsync(viewerId)))).OfType<PostView>().ToArray();
     }
 
     public async Task<PostContext> ContextAsync(Guid postId, long viewerId)
     {
-        _ = await GrainFactory.GetGrain<IPostGrain>(postId).GetUnembeddedAsync(viewerId) ?? throw new KeyNotFoundException("No such post.");
+        _ = await GrainFactory.Reference<IPostGrain>(postId).GetUnembeddedAsync(viewerId) ?? throw new KeyNotFoundException("No such post.");
         var ancestors = new List<PostView>();
         var seen = new HashSet<Guid> { postId };
-        var quoted = await GrainFactory.GetGrain<IPostGrain>(postId).GetQuotedIdAsync();
+        var quoted = await GrainFactory.Reference<IPostGrain>(postId).GetQuotedIdAsync();
         while (quoted is { } next && ancestors.Count < MaxAncestors && seen.Add(next)
-               && await GrainFactory.GetGrain<IPostGrain>(next).GetUnembeddedAsync(viewerId) is { } ancestor)
+               && await GrainFactory.Reference<IPostGrain>(next).GetUnembeddedAsync(viewerId) is { } ancestor)
         {
             ancestors.Add(ancestor);
-            quoted = await GrainFactory.GetGrain<IPostGrain>(next).GetQuotedIdAsync();
+            quoted = await GrainFactory.Reference<IPostGrain>(next).GetQuotedIdAsync();
         }
 
         ancestors.Reverse();
         var quoting = await store.QuotesOfAsync(postId, MaxDescendants);
-        var descendants = (await Task.WhenAll(quoting.Select(id => GrainFactory.GetGrain<IPostGrain>(id).GetUnembeddedAsync(viewerId))))
+        var descendants = (await Task.WhenAll(quoting.Select(id => GrainFactory.Reference<IPostGrain>(id).GetUnembeddedAsync(viewerId))))
             .OfType<PostView>().ToArray();
         return new PostContext(ancestors, descendants);
     }

@@ -112,7 +112,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         var resumed = 0;
         foreach (var entry in await _store.ClaimUnfinishedAsync(now - SweepHorizon, now - SweepDelay, SweepBatch).ConfigureAwait(false))
         {
-            if (await _grains.GetGrain<IPostGrain>(entry.PostId).ResumeFanoutAsync(entry.RepostedBy, entry.Key).ConfigureAwait(false))
+            if (await _grains.Reference<IPostGrain>(entry.PostId).ResumeFanoutAsync(entry.RepostedBy, entry.Key).ConfigureAwait(false))
             {
                 resumed++;
             }
@@ -187,13 +187,13 @@ public sealed partial class TimelineFanout : IAsyncDisposable
     private async Task<FanoutResult> AddAsync(FanoutJob job)
     {
         var entry = job.Entry;
-        var post = await _grains.GetGrain<IPostGrain>(entry.PostId).GetPublishedAsync().ConfigureAwait(false);
+        var post = await _grains.Reference<IPostGrain>(entry.PostId).GetPublishedAsync().ConfigureAwait(false);
         if (post is null)
         {
             return Finish(job, 0, skipped: false);
         }
 
-        var reposter = entry.RepostedBy is { } r ? await _grains.GetGrain<IUserGrain>(r).GetAccountAsync(0).ConfigureAwait(false) : null;
+        var reposter = entry.RepostedBy is { } r ? await _grains.Reference<IUserGrain>(r).GetAccountAsync(0).ConfigureAwait(false) : null;
         var update = PostEvents.Of(post, p => UserEvents.Create(UserEventNames.Update, TimelineEvent.From(entry.Key, p, reposter)));
 
         // The actor's own timeline always has it.
@@ -247,7 +247,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
 
         // The rows have it; beyond them only timelines held in memory are told, and only live accounts sent the event.
         var audience = await SplitAsync(owners).ConfigureAwait(false);
-        await Task.WhenAll(audience.Loaded.Select(o => _grains.GetGrain<ITimelineGrain>(o).AddAsync(entry))).ConfigureAwait(false);
+        await Task.WhenAll(audience.Loaded.Select(o => _grains.Reference<ITimelineGrain>(o).AddAsync(entry))).ConfigureAwait(false);
         await PublishAsync(audience.Live, update).ConfigureAwait(false);
         Deliveries.Add(owners.Length);
         return owners.Length;
@@ -272,7 +272,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         var owners = await _store.RemoveAsync(entry.PostId, entry.RepostedBy).ConfigureAwait(false);
         var key = entry.RepostedBy is null ? (long?)null : entry.Key;
         var audience = owners.Length == 0 ? new AudienceSplit([], []) : await SplitAsync(owners).ConfigureAwait(false);
-        await Task.WhenAll(audience.Loaded.Select(o => _grains.GetGrain<ITimelineGrain>(o).RemoveAsync(entry.PostId, key))).ConfigureAwait(false);
+        await Task.WhenAll(audience.Loaded.Select(o => _grains.Reference<ITimelineGrain>(o).RemoveAsync(entry.PostId, key))).ConfigureAwait(false);
         var removed = UserEvents.Create(UserEventNames.Delete, new TimelineDeleteEvent(entry.PostId.ToString(), key?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         await PublishAsync(audience.Live, removed).ConfigureAwait(false);
         return Finish(job, owners.Length, skipped: false);
@@ -280,7 +280,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
 
     private async Task<FanoutResult> EditAsync(FanoutJob job)
     {
-        var post = await _grains.GetGrain<IPostGrain>(job.Entry.PostId).GetPublishedAsync().ConfigureAwait(false);
+        var post = await _grains.Reference<IPostGrain>(job.Entry.PostId).GetPublishedAsync().ConfigureAwait(false);
         if (post is null)
         {
             return Finish(job, 0, skipped: false);
@@ -290,7 +290,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         // still see the post, and who do not mute its author.
         var owners = await _store.OwnersAsync(job.Entry.PostId).ConfigureAwait(false);
         owners = owners.Length == 0 ? owners : (await SplitAsync(owners).ConfigureAwait(false)).Live;
-        owners = owners.Length == 0 ? owners : await _grains.GetGrain<IPostGrain>(job.Entry.PostId).AudienceAmongAsync(owners, leaveOutMuting: true).ConfigureAwait(false);
+        owners = owners.Length == 0 ? owners : await _grains.Reference<IPostGrain>(job.Entry.PostId).AudienceAmongAsync(owners, leaveOutMuting: true).ConfigureAwait(false);
         var updated = PostEvents.Of(post, p => UserEvents.Create(UserEventNames.PostUpdated, PostEvent.From(p)));
         await PublishAsync(owners, updated).ConfigureAwait(false);
         return Finish(job, owners.Length, skipped: false);
@@ -309,7 +309,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
             return;
         }
 
-        var allowed = await _grains.GetGrain<IPostGrain>(quoted).AudienceAmongAsync(owners, leaveOutMuting: false).ConfigureAwait(false);
+        var allowed = await _grains.Reference<IPostGrain>(quoted).AudienceAmongAsync(owners, leaveOutMuting: false).ConfigureAwait(false);
         var shown = allowed.ToHashSet();
         await Task.WhenAll(PublishAsync(allowed, events.WithQuote), PublishAsync([.. owners.Where(o => !shown.Contains(o))], events.WithoutQuote!))
             .ConfigureAwait(false);

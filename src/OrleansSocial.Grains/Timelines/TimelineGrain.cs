@@ -45,7 +45,7 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
 
         // Newest first: what fan-out wrote here, and what the followed celebrities posted lately.
         var all = await MergedAsync(now);
-        var reader = ReaderOf(await GrainFactory.GetGrain<IUserGrain>(Id).GetReaderFactsAsync());
+        var reader = ReaderOf(await GrainFactory.Reference<IUserGrain>(Id).GetReaderFactsAsync());
         var muting = reader.Muting;
         var limit = Math.Clamp(page.Limit, 1, 100);
         var items = new List<TimelineItem>(limit);
@@ -202,7 +202,7 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
         if (now - _celebritiesAt > CelebrityRefresh)
         {
             _celebritiesAt = now;
-            var followees = await GrainFactory.GetGrain<IUserGrain>(Id).GetFolloweesAsync();
+            var followees = await GrainFactory.Reference<IUserGrain>(Id).GetFolloweesAsync();
             _celebrities = await store.CelebritiesAsync(followees, options.CelebrityFollowers);
         }
 
@@ -212,7 +212,7 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
             return own;
         }
 
-        var recent = await Task.WhenAll(_celebrities.Select(c => GrainFactory.GetGrain<IUserGrain>(c).GetRecentEntriesAsync()));
+        var recent = await Task.WhenAll(_celebrities.Select(c => GrainFactory.Reference<IUserGrain>(c).GetRecentEntriesAsync()));
         return [.. own.Concat(recent.SelectMany(r => r)).DistinctBy(e => e.Key).OrderByDescending(e => e.Key)];
     }
 

@@ -93,14 +93,14 @@ internal static class TimelineRendering
 
     private static async ValueTask<TimelineItem?> RenderOneAsync(IGrainFactory grains, long viewer, TimelineEntry entry)
     {
-        var post = await grains.GetGrain<IPostGrain>(entry.PostId).GetAsync(viewer);
+        var post = await grains.Reference<IPostGrain>(entry.PostId).GetAsync(viewer);
         if (post is null)
         {
             return null;
         }
 
         PublicAccount? reposter = null;
-        if (entry.RepostedBy is { } by && (reposter = await grains.GetGrain<IUserGrain>(by).GetAccountAsync(viewer)) is null)
+        if (entry.RepostedBy is { } by && (reposter = await grains.Reference<IUserGrain>(by).GetAccountAsync(viewer)) is null)
         {
             return null;
         }

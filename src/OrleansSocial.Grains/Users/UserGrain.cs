@@ -199,7 +199,7 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
         return p.DmPolicy switch
         {
             DmPolicies.Everyone => true,
-            DmPolicies.Followers => (await GrainFactory.GetGrain<IUserGrain>(senderId).GetRelationToAsync(p.Id)).Following,
+            DmPolicies.Followers => (await GrainFactory.Reference<IUserGrain>(senderId).GetRelationToAsync(p.Id)).Following,
             _ => false,
         };
     }
@@ -271,7 +271,7 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
         var normal = OrleansSocial.Posts.TagRules.Normalize(tag);
         if (await timelines.FollowTagAsync(Id, normal))
         {
-            await GrainFactory.GetGrain<ITimelineGrain>(Id).MergeTagAsync(normal);
+            await GrainFactory.Reference<ITimelineGrain>(Id).MergeTagAsync(normal);
         }
     }
 
@@ -285,7 +285,7 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
         var members = rows.SelectMany(r => r.Conversation.Members).Select(m => m.Account).Distinct().ToArray();
 
         // This account's own entry from here: a call to this grain would wait for the call running it.
-        var found = await Task.WhenAll(members.Select(m => m == Id ? GetAccountAsync(0) : GrainFactory.GetGrain<IUserGrain>(m).GetAccountAsync(0)));
+        var found = await Task.WhenAll(members.Select(m => m == Id ? GetAccountAsync(0) : GrainFactory.Reference<IUserGrain>(m).GetAccountAsync(0)));
         var accounts = members.Zip(found).ToDictionary(p => p.First, p => p.Second);
         return [.. rows.Select(r => new OrleansSocial.Conversations.ConversationSummary(r.Cursor, r.Conversation.ToView(accounts), r.Last, r.Unread))];
     }
@@ -368,32 +368,32 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
         var result = await change;
         var other = result.Relationship.Id;
         ApplyRelationship(result.Relationship, result.Counts[Id]);
-        await GrainFactory.GetGrain<IUserGrain>(other).ApplyRelationshipAsync(result.Mirror, result.Counts[other]);
+        await GrainFactory.Reference<IUserGrain>(other).ApplyRelationshipAsync(result.Mirror, result.Counts[other]);
         if (result.Notify is { } type)
         {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(other).NotifyAsync(new NotificationRequest(type, Id));
+            await GrainFactory.Reference<INotificationInboxGrain>(other).NotifyAsync(new NotificationRequest(type, Id));
         }
 
         if (refreshInboxes)
         {
-            await GrainFactory.GetGrain<INotificationInboxGrain>(Id).RefreshAsync();
-            await GrainFactory.GetGrain<INotificationInboxGrain>(other).RefreshAsync();
+            await GrainFactory.Reference<INotificationInboxGrain>(Id).RefreshAsync();
+            await GrainFactory.Reference<INotificationInboxGrain>(other).RefreshAsync();
         }
 
         switch (timelines)
         {
             case Timeline.MergeIfFollowing when result.Relationship.Following:
-                await GrainFactory.GetGrain<ITimelineGrain>(Id).MergeAccountAsync(other);
+                await GrainFactory.Reference<ITimelineGrain>(Id).MergeAccountAsync(other);
                 break;
             case Timeline.MergeIntoOther when result.Mirror.Following:
-                await GrainFactory.GetGrain<ITimelineGrain>(other).MergeAccountAsync(Id);
+                await GrainFactory.Reference<ITimelineGrain>(other).MergeAccountAsync(Id);
                 break;
             case Timeline.Purge when !result.Relationship.Following:
-                await GrainFactory.GetGrain<ITimelineGrain>(Id).PurgeAccountAsync(other);
+                await GrainFactory.Reference<ITimelineGrain>(Id).PurgeAccountAsync(other);
                 break;
             case Timeline.PurgeBoth:
-                await GrainFactory.GetGrain<ITimelineGrain>(Id).PurgeAccountAsync(other);
-                await GrainFactory.GetGrain<ITimelineGrain>(other).PurgeAccountAsync(Id);
+                await GrainFactory.Reference<ITimelineGrain>(Id).PurgeAccountAsync(other);
+                await GrainFactory.Reference<ITimelineGrain>(other).PurgeAccountAsync(Id);
                 break;
         }
 
@@ -414,7 +414,7 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
             throw new KeyNotFoundException("No such account.");
         }
 
-        if (p.IsPrivate && (viewerId == 0 || !(await GrainFactory.GetGrain<IUserGrain>(viewerId).GetRelationToAsync(p.Id)).Following))
+        if (p.IsPrivate && (viewerId == 0 || !(await GrainFactory.Reference<IUserGrain>(viewerId).GetRelationToAsync(p.Id)).Following))
         {
             throw new ListHiddenException("This account is private: only its approved followers see whom it follows and who follows it.");
         }
