@@ -33,10 +33,7 @@ internal static class FeedsBenchmark
         var clock = Stopwatch.StartNew();
         var posts = (await (await http.PostAsync(new Uri(server.Api, $"/bench/posts?count={AuthorPosts}&authors={Authors}"), null))
             .Content.ReadFromJsonAsync<Guid[]>())!;
-        foreach (var post in posts.TakeLast(Authors))
-        {
-            await ResultAsync(http, server.Api, post);
-        }
+        await server.FannedOutAsync(posts, Authors);
 
         Console.Error.WriteLine($"[bench] {AuthorPosts} posts by {Authors} authors fanned out to {Readers} readers in {clock.Elapsed.TotalSeconds:F1} s");
 
@@ -54,8 +51,8 @@ internal static class FeedsBenchmark
         }
 
         // One post to 10,000 followers whose timeline grains are not active yet, then one more now that they are.
-        var cold = await ResultAsync(http, server.Api, (await PostAsync("to ten thousand followers")).Id);
-        var warm = await ResultAsync(http, server.Api, (await PostAsync("to ten thousand followers, again")).Id);
+        var cold = await server.FanoutResultAsync((await PostAsync("to ten thousand followers")).Id);
+        var warm = await server.FanoutResultAsync((await PostAsync("to ten thousand followers, again")).Id);
 
         var accept = new List<double>(AcceptSamples);
         Guid last = default;
@@ -69,7 +66,7 @@ internal static class FeedsBenchmark
         accept.Sort();
         var p99 = accept[(int)Math.Ceiling(accept.Count * 0.99) - 1];
         var backlog = Stopwatch.StartNew();
-        await ResultAsync(http, server.Api, last, TimeSpan.FromMinutes(5));
+        await server.FanoutResultAsync(last, TimeSpan.FromMinutes(5));
         Console.Error.WriteLine($"[bench] the fan-outs of {AcceptSamples} posts to {Followers} followers drained {backlog.Elapsed.TotalSeconds:F1} s after the last was accepted");
 
         var helloUri = new Uri(server.Hello, "/hello");
@@ -83,23 +80,5 @@ internal static class FeedsBenchmark
         Console.WriteLine($"http-hello-rps: {helloRps:F0}");
         Console.WriteLine($"post-accept-p99-ms: {p99:F1}     # {AcceptSamples} posts one after another while their fan-outs run (target <= 50)");
         return 0;
-    }
-
-    private static async Task<(int Deliveries, double Ms)> ResultAsync(HttpClient http, Uri api, Guid post, TimeSpan? timeout = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
-        {
-            using var response = await http.GetAsync(new Uri(api, $"/bench/fanout-result?post={post}"));
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                var result = await response.Content.ReadFromJsonAsync<JsonElement>();
-                return (result.GetProperty("deliveries").GetInt32(), result.GetProperty("ms").GetDouble());
-            }
-
-            await Task.Delay(20);
-        }
-
-        throw new TimeoutException($"The fan-out of post {post} did not finish.");
     }
 }

@@ -187,6 +187,37 @@ internal sealed class BenchServerProcess : IDisposable
         return request;
     }
 
+    /// <summary>How the fan-out of <paramref name="post"/> went (deliveries, milliseconds), once it has finished.</summary>
+    public async Task<(int Deliveries, double Ms)> FanoutResultAsync(Guid post, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
+        {
+            using var response = await Http.GetAsync(new Uri(Api, $"/bench/fanout-result?post={post}"));
+            if (response.StatusCode == System.Net.HttpStatusCode.OK)
+            {
+                var result = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+                return (result.GetProperty("deliveries").GetInt32(), result.GetProperty("ms").GetDouble());
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"The fan-out of post {post} did not finish.");
+    }
+
+    /// <summary>
+    /// Waits until the fan-outs of posts made by <c>/bench/posts</c> have finished: an author's posts fan out in the
+    /// order they were made, so the last post of each author is the last of that author's to finish.
+    /// </summary>
+    public async Task FannedOutAsync(Guid[] posts, int authors)
+    {
+        foreach (var post in posts.TakeLast(authors))
+        {
+            await FanoutResultAsync(post, TimeSpan.FromMinutes(5));
+        }
+    }
+
     /// <summary>Creates accounts on the server and returns their ids and access tokens.</summary>
     public async Task<BenchUsers> CreateUsersAsync(int count)
     {

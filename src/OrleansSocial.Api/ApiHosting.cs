@@ -69,6 +69,17 @@ public static class ApiHosting
     public static readonly string[] DroppedMeters =
         ["Microsoft.AspNetCore.Authentication", "Microsoft.AspNetCore.Authorization", "Microsoft.AspNetCore.Routing", "Microsoft.AspNetCore.MemoryPool"];
 
+    /// <summary>
+    /// Per-request instruments of the rate limiter dropped for the same reason: how long each request held its permit and
+    /// how many hold one now. Its decisions (<c>aspnetcore_rate_limiting_requests_total</c> by result) are kept.
+    /// </summary>
+    public static readonly string[] DroppedInstruments = ["aspnetcore.rate_limiting.request_lease.duration", "aspnetcore.rate_limiting.active_request_leases"];
+
+    private static MetricStreamConfiguration? DropPerRequestDetail(System.Diagnostics.Metrics.Instrument instrument) =>
+        DroppedMeters.Contains(instrument.Meter.Name, StringComparer.Ordinal) || DroppedInstruments.Contains(instrument.Name, StringComparer.Ordinal)
+            ? MetricStreamConfiguration.Drop
+            : null;
+
     public static WebApplicationBuilder AddOrleansSocialApi(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -123,7 +134,7 @@ public static class ApiHosting
             .AddMeter(ExportedMeters)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
-            .AddView(instrument => DroppedMeters.Contains(instrument.Meter.Name, StringComparer.Ordinal) ? MetricStreamConfiguration.Drop : null)
+            .AddView(DropPerRequestDetail)
             // Prometheus scrapes seldom (every 15 s or more): each scrape gets the figures of that moment.
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>

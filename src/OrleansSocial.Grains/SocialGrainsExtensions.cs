@@ -41,6 +41,7 @@ public static class SocialGrainsExtensions
         builder.AddMemoryStreams(UserEvents.Provider, ConfigureStreams);
         builder.Services.TryAddSingleton<StreamMetrics>();
         builder.Services.TryAddSingleton<Posts.LocalViews>();
+        builder.Services.TryAddSingleton<OrleansSocial.Posts.ILocalPostReader>(sp => sp.GetRequiredService<Posts.LocalViews>());
         if (string.IsNullOrWhiteSpace(postgresConnectionString))
         {
             builder.AddMemoryGrainStorageAsDefault().AddMemoryGrainStorage(PubSubStore).UseInMemoryReminderService();

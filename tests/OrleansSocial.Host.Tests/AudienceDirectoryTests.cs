@@ -173,4 +173,65 @@ public sealed class LocalViewsTests
         Assert.Empty(blocked);
         Assert.Empty(deleted);
     }
+
+    [Fact]
+    public async Task A_post_read_from_published_views_answers_what_its_grain_answers_through_each_change()
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase("localreads");
+        await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1);
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 4);
+        var (author, reader, fan, stranger) = (accounts[0], accounts[1], accounts[2], accounts[3]);
+        var reads = (OrleansSocial.Posts.ILocalPostReader)cluster.Silos[0].ServiceProvider.GetRequiredService<OrleansSocial.Grains.Posts.LocalViews>();
+        var id = Guid.CreateVersion7();
+        var post = cluster.Client.GetGrain<IPostGrain>(id);
+        await post.CreateAsync(new NewPost(author, "read me by id", PostVisibility.Public, null, null));
+        await cluster.Client.GetGrain<IUserGrain>(author).GetAccountAsync(0); // the author's grain publishes its account
+        var followersOnly = cluster.Client.GetGrain<IPostGrain>(Guid.CreateVersion7());
+        await followersOnly.CreateAsync(new NewPost(author, "followers only", PostVisibility.Followers, null, null));
+
+        // What the published views answer for a viewer next to what the grain answers them, once a reader with no flags of
+        // their own has made the grain publish its shared view.
+        async Task<(bool Answered, PostView? Local, PostView? Grain)> BothAsync(IPostGrain p, long viewer)
+        {
+            await p.GetAsync(0);
+            var grain = await p.GetAsync(viewer);
+            var answered = reads.TryRead(p.GetPrimaryKey(), viewer, out var local);
+            return (answered, local, grain);
+        }
+
+        var first = await BothAsync(post, reader);
+        var anonymous = await BothAsync(post, 0);
+        await post.LikeAsync(fan);
+        var liked = await BothAsync(post, reader);
+        await post.LikeAsync(reader);
+        var own = await BothAsync(post, reader);
+        await cluster.Client.GetGrain<IUserGrain>(author).BlockAsync(stranger);
+        await cluster.Client.GetGrain<IUserGrain>(author).GetAccountAsync(0); // published again, with the block
+        var blocked = await BothAsync(post, stranger);
+        await followersOnly.GetAsync(author); // its view is published once someone who may see it has read it
+        var audience = await BothAsync(followersOnly, reader);
+        await post.DeleteAsync(author);
+        var deleted = await BothAsync(post, reader);
+
+        // The grain's answers come through the test's client as copies: compared by what they say.
+        static string Said(PostView? view) => System.Text.Json.JsonSerializer.Serialize(view);
+        Assert.True(first.Answered);
+        Assert.Equal(Said(first.Grain), Said(first.Local));
+        Assert.True(anonymous.Answered);
+        Assert.Equal(Said(anonymous.Grain), Said(anonymous.Local));
+        Assert.True(liked.Answered);
+        Assert.Equal(1, liked.Local!.Counts.Likes);
+        Assert.False(liked.Local.Liked);
+        Assert.Equal(Said(liked.Grain), Said(liked.Local));
+        Assert.True(own.Answered);
+        Assert.True(own.Local!.Liked);
+        Assert.Equal(Said(own.Grain), Said(own.Local));
+        Assert.True(blocked.Answered);
+        Assert.Null(blocked.Grain);
+        Assert.Null(blocked.Local);
+        Assert.False(audience.Answered); // whether the reader follows the author is the reader's grain's to say
+        Assert.Null(audience.Grain);
+        Assert.False(deleted.Answered);
+        Assert.Null(deleted.Grain);
+    }
 }

@@ -102,3 +102,17 @@ public interface IPostGrain : IGrainWithGuidKey
 
     Task<CommentView> UnlikeCommentAsync(long viewerId, long commentId);
 }
+
+/// <summary>
+/// Post views a silo's grains published in this process, for a front end hosted with the silo (the <c>all</c> role): a
+/// read of a post whose grain is active here is answered as the grain would answer it, without a call. A front end on
+/// its own (the <c>frontend</c> role) has none registered and always asks the grain.
+/// </summary>
+public interface ILocalPostReader
+{
+    /// <summary>
+    /// True with what <see cref="IPostGrain.GetAsync"/> would return to <paramref name="viewerId"/> (null: no such post for
+    /// them); false when what is published here cannot tell, and the grain must be asked.
+    /// </summary>
+    bool TryRead(Guid postId, long viewerId, out PostView? view);
+}

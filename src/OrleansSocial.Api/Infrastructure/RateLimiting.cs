@@ -38,33 +38,47 @@ public static class RateLimiting
     public static IServiceCollection AddOrleansSocialRateLimiting(this IServiceCollection services, RateLimitOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // The partition of every API request is worked out per request: the keys are values (no string built) and the
+        // limiter factories are made once here (no closure per request).
+        var perUser = FixedWindow<PartitionKey>(options.PermitsPerMinutePerUser);
+        var perIp = FixedWindow<PartitionKey>(options.PermitsPerMinutePerIp);
+        var perIpSignIn = FixedWindow<string>(options.AuthPermitsPerMinutePerIp);
         return services.AddRateLimiter(limiter =>
         {
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, PartitionKey>(context =>
             {
                 if (!context.Request.Path.StartsWithSegments("/api"))
                 {
-                    return RateLimitPartition.GetNoLimiter("exempt");
+                    return RateLimitPartition.GetNoLimiter(default(PartitionKey));
                 }
 
                 var user = context.User.FindFirstValue("sub") ?? context.User.FindFirstValue(ClaimTypes.NameIdentifier);
                 return user is not null
-                    ? FixedWindow("user:" + user, options.PermitsPerMinutePerUser)
-                    : FixedWindow("ip:" + ClientAddress(context), options.PermitsPerMinutePerIp);
+                    ? RateLimitPartition.Get(new PartitionKey(PartitionKind.User, user), perUser)
+                    : RateLimitPartition.Get(new PartitionKey(PartitionKind.Address, ClientAddress(context)), perIp);
             });
-            limiter.AddPolicy(AuthPolicy, context => FixedWindow("auth:" + ClientAddress(context), options.AuthPermitsPerMinutePerIp));
+            limiter.AddPolicy(AuthPolicy, context => RateLimitPartition.Get(ClientAddress(context), perIpSignIn));
             limiter.OnRejected = (context, cancellationToken) => RejectAsync(context, cancellationToken);
         });
     }
 
-    private static RateLimitPartition<string> FixedWindow(string key, int permits) =>
-        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = permits,
-            Window = Window,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
+    private enum PartitionKind
+    {
+        Exempt,
+        User,
+        Address,
+    }
+
+    // Whose permits a request takes: a signed-in account's, or (anonymous) its client address's.
+    private readonly record struct PartitionKey(PartitionKind Kind, string? Value);
+
+    private static Func<TKey, RateLimiter> FixedWindow<TKey>(int permits) => _ => new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
+    {
+        PermitLimit = permits,
+        Window = Window,
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    });
 
     private static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 

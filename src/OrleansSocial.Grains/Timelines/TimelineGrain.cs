@@ -45,7 +45,8 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
 
         // Newest first: what fan-out wrote here, and what the followed celebrities posted lately.
         var all = await MergedAsync(now);
-        var reader = ReaderOf(await GrainFactory.Reference<IUserGrain>(Id).GetReaderFactsAsync());
+        // The reader's facts as their grain published them in this silo, or (not published here) from the grain.
+        var reader = ReaderOf(views.TryGetReader(Id, now, out var published) ? published : await GrainFactory.Reference<IUserGrain>(Id).GetReaderFactsAsync());
         var muting = reader.Muting;
         var limit = Math.Clamp(page.Limit, 1, 100);
         var items = new List<TimelineItem>(limit);

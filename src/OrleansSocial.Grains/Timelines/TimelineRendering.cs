@@ -125,27 +125,14 @@ internal sealed class LocalReader(long id, HashSet<long> muting, HashSet<long> b
 
     public LocalRendering? TryRender(TimelineEntry entry)
     {
-        if (!views.TryGet(entry.PostId, out var post) || post.QuoteOf is not null
-            || !views.TryGet(post.AuthorId, out var published) || published.Account is not { } author || !author.Equals(post.Plain.Author))
+        if (!views.TryView(entry.PostId, id, followees, out var view))
         {
             return null;
         }
 
-        var isAuthor = id == author.Id;
-        if (!isAuthor && blocked.Contains(author.Id))
+        if (view is null || (view.Author.Id != id && blocked.Contains(view.Author.Id)))
         {
             return new LocalRendering(null);
-        }
-
-        var follows = VisibilityPolicy.FollowingMatters(post.Plain.Visibility, author.IsPrivate, id, author.Id) && followees.Contains(author.Id);
-        if (!VisibilityPolicy.CanView(post.Plain.Visibility, false, new ViewerFacts(isAuthor, author.IsPrivate, follows, BlockedEitherWay: false)))
-        {
-            return new LocalRendering(null);
-        }
-
-        if (post.Likes.Has(id) is not { } liked || post.Reposts.Has(id) is not { } reposted || post.Bookmarks.Has(id) is not { } bookmarked)
-        {
-            return null;
         }
 
         PublicAccount? reposter = null;
@@ -164,7 +151,6 @@ internal sealed class LocalReader(long id, HashSet<long> muting, HashSet<long> b
             reposter = publishedReposter.Account;
         }
 
-        var view = liked || reposted || bookmarked ? post.Plain with { Liked = liked, Reposted = reposted, Bookmarked = bookmarked } : post.Plain;
         return new LocalRendering(new TimelineItem(entry.Key, view, reposter));
     }
 }

@@ -93,6 +93,13 @@ public sealed class RelationSummary
         return _muting.Value.Ids;
     }
 
+    /// <summary>Until when <see cref="Muting"/> answers what it answers at <paramref name="now"/> (the next mute to run out), barring changes.</summary>
+    public DateTimeOffset MutingValidUntil(DateTimeOffset now)
+    {
+        Muting(now);
+        return _muting!.Value.ValidUntil;
+    }
+
     /// <summary>Applies how this account stands with <see cref="Relationship.Id"/> after the change of <paramref name="version"/>.</summary>
     public void Apply(Relationship relationship, long version)
     {

@@ -226,11 +226,19 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
             return AfterRelationsLoadAsync(GetReaderFactsAsync);
         }
 
-        var (muting, blocked, followees) = (_relations.Muting(time.GetUtcNow()), _relations.BlockedEitherWay, _relations.FolloweeIds);
+        var now = time.GetUtcNow();
+        var (muting, blocked, followees) = (_relations.Muting(now), _relations.BlockedEitherWay, _relations.FolloweeIds);
         if (_readerFacts is not { } held || !ReferenceEquals(held.Muting, muting) || !ReferenceEquals(held.Blocked, blocked)
             || !ReferenceEquals(held.Followees, followees))
         {
             _readerFacts = held = (muting, blocked, followees, Task.FromResult(new ReaderFacts([.. muting], [.. blocked], [.. followees])));
+        }
+
+        // Published for the reader's timeline grain when it is in this silo (it then reads them without a call); withdrawn
+        // with the account on any relationship change, and running out with the next mute that does.
+        if (!views.TryGetReader(Id, now, out var published) || !ReferenceEquals(published, held.Facts.Result))
+        {
+            views.PublishReader(Id, held.Facts.Result, _relations.MutingValidUntil(now));
         }
 
         return held.Facts;
