@@ -155,6 +155,7 @@ public static class ApiHosting
         {
             var revocations = services.GetService<SessionRevocations>();
             o.MapInboundClaims = false;
+            o.SaveToken = false; // nothing reads the token back from the authentication properties: don't copy it there per request
             o.TokenHandlers.Clear();
             o.TokenHandlers.Add(new CachingTokenHandler(time, tokens.Keys) { MapInboundClaims = false });
             o.TokenValidationParameters = tokens.ValidationParameters;
