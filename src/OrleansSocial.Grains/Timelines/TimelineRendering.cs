@@ -113,9 +113,10 @@ internal static class TimelineRendering
 internal readonly record struct LocalRendering(TimelineItem? Item);
 
 /// <summary>
-/// A home timeline's reader, for rendering entries from this silo's <see cref="LocalViews"/>: the reader's muted,
-/// blocked-either-way and followed accounts (from its grain, once per read) decide what the post grain would decide —
-/// the same <see cref="VisibilityPolicy"/> — and the post's published view is the one the grain would return. Anything
+/// A home timeline's reader, for rendering entries from this silo's <see cref="LocalViews"/>: with the reader's muted,
+/// blocked-either-way (for reposters) and followed accounts (from its grain, once per read), <see cref="LocalViews.TryView"/>
+/// decides what the post grain would decide — the same <see cref="VisibilityPolicy"/> — and the post's published view is
+/// the one the grain would return. Anything
 /// the published views cannot settle (a post or account whose grain is not active here, a quote, flags the post grain
 /// does not hold) is left to the grains.
 /// </summary>
@@ -125,12 +126,13 @@ internal sealed class LocalReader(long id, HashSet<long> muting, HashSet<long> b
 
     public LocalRendering? TryRender(TimelineEntry entry)
     {
+        // Blocks between the reader and the author are decided there, from the author's published block set.
         if (!views.TryView(entry.PostId, id, followees, out var view))
         {
             return null;
         }
 
-        if (view is null || (view.Author.Id != id && blocked.Contains(view.Author.Id)))
+        if (view is null)
         {
             return new LocalRendering(null);
         }
