@@ -8,8 +8,11 @@
 #   ./build.sh bench social    likes over HTTP vs raw inserts, post reads vs a bare endpoint (about 2 minutes)
 #   ./build.sh bench feeds     fan-out to 10,000 followers, post accept p99, home timeline reads (about 3 minutes)
 #   ./build.sh bench messaging DM sends over HTTP, send-to-SignalR delivery p99 at 500 msg/s, hub Typing calls/s (about 2 minutes)
-#   ./build.sh keys list|rotate|retire <kid>   the access-token signing key ring of the embedded run (.data/keys)
 #   ./build.sh bench frontend  HTTP requests/s (bare Kestrel vs authenticated grain read) and SignalR fan-out latency (about 1 minute)
+#   ./build.sh bench failover  a silo killed under reads: time until its grains answer elsewhere (about 1 minute)
+#   ./build.sh bench mixed     sustained mixed load at 400 requests/s for 10 minutes, 1,000 SignalR connections, then rising
+#                              rates to find the highest whose fan-out keeps up (about 20 minutes; MIXED_MINUTES shortens it)
+#   ./build.sh keys list|rotate|retire <kid>   the access-token signing key ring of the embedded run (.data/keys)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -331,7 +334,7 @@ cmd_bench() {
   ensure_dotnet
   local suite="${1:-}"
   case "$suite" in
-    runtime|cluster|frontend|social|feeds|messaging|failover)
+    runtime|cluster|frontend|social|feeds|messaging|failover|mixed)
       if [ "$suite" != runtime ]; then ensure_packages; fi
       if [ "$suite" = frontend ] || [ "$suite" = messaging ]; then ensure_node_packages; fi
       if [ "$suite" = failover ] || [ "$suite" = frontend ]; then
@@ -343,7 +346,7 @@ cmd_bench() {
       dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll "$suite"
       ;;
     *)
-      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover" >&2
+      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed" >&2
       exit 2
       ;;
   esac
@@ -365,7 +368,7 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   keys) shift; cmd_keys "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover | keys list|rotate|retire <kid>" >&2
+    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed | keys list|rotate|retire <kid>" >&2
     exit 2
     ;;
 esac

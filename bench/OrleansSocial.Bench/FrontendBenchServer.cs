@@ -18,6 +18,9 @@ namespace OrleansSocial.Bench;
 /// <summary>Users the benchmark server created: their access tokens and ids, in the same order.</summary>
 public sealed record BenchUsers(List<string> Tokens, long[] Ids);
 
+/// <summary>Follow pairs: <c>Followers[i]</c> follows <c>Followees[i]</c>.</summary>
+public sealed record BenchFollows(long[] Followers, long[] Followees);
+
 /// <summary>Publishes one event on its user's stream, stamped with the time it was published (Unix ms).</summary>
 public interface IBenchNotifierGrain : IGrainWithIntegerKey
 {
@@ -118,6 +121,25 @@ internal static class FrontendBenchServer
             command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = readerIds });
             command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = authorIds });
             command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = perReader });
+            await command.ExecuteNonQueryAsync();
+            return TypedResults.NoContent();
+        });
+        app.MapPost("/bench/graph", async (BenchFollows graph) =>
+        {
+            // Follow pairs loaded in one statement, with the counters they imply (the mixed benchmark's social graph).
+            await using var db = Npgsql.NpgsqlDataSource.Create(postgres);
+            await using var command = db.CreateCommand("""
+                WITH inserted AS (
+                    INSERT INTO follows (follower_id, followee_id) SELECT * FROM unnest($1::bigint[], $2::bigint[])
+                    ON CONFLICT DO NOTHING RETURNING follower_id, followee_id),
+                following AS (SELECT follower_id AS id, count(*) AS n FROM inserted GROUP BY follower_id),
+                followers AS (SELECT followee_id AS id, count(*) AS n FROM inserted GROUP BY followee_id)
+                UPDATE accounts a SET following_count = following_count + coalesce((SELECT n FROM following f WHERE f.id = a.id), 0),
+                                      followers_count = followers_count + coalesce((SELECT n FROM followers f WHERE f.id = a.id), 0)
+                WHERE a.id IN (SELECT id FROM following UNION SELECT id FROM followers)
+                """);
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = graph.Followers });
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = graph.Followees });
             await command.ExecuteNonQueryAsync();
             return TypedResults.NoContent();
         });

@@ -168,6 +168,9 @@ internal sealed class BenchServerProcess : IDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The server's operating-system process id (for its resident memory).</summary>
+    public int ProcessId => _process.Id;
+
     public Uri Api { get; }
 
     public Uri Hello { get; }
@@ -226,13 +229,14 @@ internal sealed class BenchServerProcess : IDisposable
         return (await created.Content.ReadFromJsonAsync<BenchUsers>())!;
     }
 
+    /// <summary>Starts the server on a database of its own, with the product's default connection budget.</summary>
     public static async Task<BenchServerProcess> StartAsync(string database)
     {
         var postgres = PostgresServer.Instance.CreateDatabase(database);
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
         info.ArgumentList.Add(typeof(FrontendBenchmark).Assembly.Location);
         info.ArgumentList.Add("frontend-server");
-        info.Environment["ConnectionStrings__Postgres"] = postgres + ";Maximum Pool Size=32";
+        info.Environment["ConnectionStrings__Postgres"] = postgres;
         // The host project is a web project and so runs Server GC (ServerGarbageCollection); this console process is set to match.
         info.Environment["DOTNET_gcServer"] = "1";
         info.Environment["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));

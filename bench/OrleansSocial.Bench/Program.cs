@@ -9,12 +9,13 @@ return args.FirstOrDefault() switch
     "feeds" => await FeedsBenchmark.RunAsync(),
     "messaging" => await MessagingBenchmark.RunAsync(),
     "failover" => await FailoverBenchmark.RunAsync(),
+    "mixed" => await MixedBenchmark.RunAsync(),
     "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed");
     return 2;
 }
