@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using OrleansSocial.Storage;
 using OpenTelemetry.Metrics;
 using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Email;
@@ -51,8 +52,8 @@ public static class ApiHosting
     /// <summary>Health checks with this tag decide <c>/health/ready</c>.</summary>
     public const string ReadyTag = "ready";
 
-    /// <summary>Service key of the front end's PostgreSQL connection pool (accounts, sessions, readiness).</summary>
-    public const string PostgresKey = "api";
+    /// <summary>Service key of the process's PostgreSQL data source (accounts, sessions, readiness; shared with a co-hosted silo).</summary>
+    public const string PostgresKey = OrleansSocial.Storage.PostgresConnections.ServiceKey;
 
     /// <summary>
     /// Meters exported at <c>/metrics</c> besides ASP.NET Core's and the .NET runtime's: ours (<c>OrleansSocial.*</c>)
@@ -199,7 +200,7 @@ public static class ApiHosting
         var postgres = builder.Configuration.GetConnectionString("Postgres");
         if (!string.IsNullOrWhiteSpace(postgres))
         {
-            builder.Services.AddKeyedSingleton(PostgresKey, (_, _) => NpgsqlDataSource.Create(postgres));
+            builder.Services.AddPostgresDataSource(postgres);
             builder.Services.AddSingleton(sp => new AccountStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SessionRevocations>(sp, sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
@@ -250,7 +251,7 @@ public static class ApiHosting
             .WithName("Live").WithTags("Health").WithSummary("The process is up.")
             .Produces<HealthResponse>();
         app.MapGet("/health/ready", ReadyAsync).WithName("Ready").WithTags("Health")
-            .WithSummary("The process can serve: its silo is Active (or a silo is, for a front end) and its databases answer.")
+            .WithSummary("The process can serve: its silo is Active (or a silo is, for a front end) and its databases answer; 200 with status degraded while its fan-out lags.")
             .Produces<HealthResponse>().Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
         // Not public: only clients from Api:MetricsAllowedNetworks (default this machine), on Api:MetricsPort when set.
         var apiOptions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiOptions>>().Value;
@@ -283,10 +284,13 @@ public static class ApiHosting
     {
         var report = await health.CheckHealthAsync(c => c.Tags.Contains(ReadyTag), cancellationToken).ConfigureAwait(false);
         var checks = report.Entries.Select(e => new HealthCheckResponse(e.Key, e.Value.Status.ToString(), e.Value.Description)).ToArray();
-        var body = new HealthResponse(report.Status == HealthStatus.Healthy ? "ready" : "not_ready", checks);
-        return report.Status == HealthStatus.Healthy
-            ? TypedResults.Ok(body)
-            : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+        // Degraded still serves (a load balancer keeps sending requests); it is for operators and alerts.
+        return report.Status switch
+        {
+            HealthStatus.Healthy => (IResult)TypedResults.Ok(new HealthResponse("ready", checks)),
+            HealthStatus.Degraded => TypedResults.Ok(new HealthResponse("degraded", checks)),
+            _ => TypedResults.Json(new HealthResponse("not_ready", checks), statusCode: StatusCodes.Status503ServiceUnavailable),
+        };
     }
 
     private static Task SecurityHeadersAsync(HttpContext context, RequestDelegate next)

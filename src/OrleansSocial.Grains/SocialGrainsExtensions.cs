@@ -9,14 +9,15 @@ using Orleans.Runtime;
 using OrleansSocial.Grains.Storage;
 using OrleansSocial.Grains.Users;
 using OrleansSocial.Realtime;
+using OrleansSocial.Storage;
 
 namespace OrleansSocial.Grains;
 
 /// <summary>Hosts the OrleansSocial grains in a silo.</summary>
 public static class SocialGrainsExtensions
 {
-    /// <summary>Service key of the grains' PostgreSQL connection pool.</summary>
-    public const string PostgresKey = "grains";
+    /// <summary>Service key of the process's PostgreSQL data source (<see cref="PostgresConnections"/>).</summary>
+    public const string PostgresKey = PostgresConnections.ServiceKey;
 
     /// <summary>Name of the grain storage Orleans' stream pub-sub keeps its subscriptions in.</summary>
     public const string PubSubStore = "PubSubStore";
@@ -51,7 +52,7 @@ public static class SocialGrainsExtensions
             builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new SchemaMigration(
                 sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<ILogger<PostgresMigrator>>()));
             builder.AddSocialStorage(postgresConnectionString);
-            builder.Services.AddKeyedSingleton(PostgresKey, (_, _) => NpgsqlDataSource.Create(WithAutoPrepare(postgresConnectionString)));
+            builder.Services.AddPostgresDataSource(postgresConnectionString);
             builder.Services.AddSingleton(sp => new UserProfileStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.TryAddSingleton(TimeProvider.System);
             builder.Services.TryAddSingleton(new OrleansSocial.Posts.PostOptions());
@@ -73,29 +74,17 @@ public static class SocialGrainsExtensions
     }
 
     /// <summary>
-    /// Orleans' ADO.NET grain storage (default and <see cref="PubSubStore"/>) and reminder service on PostgreSQL. The
-    /// providers run the same few statements all the time with named parameters: Npgsql prepares them after their second
-    /// use on each connection (unless the connection string says otherwise), which saves PostgreSQL a parse and plan per write.
+    /// Orleans' ADO.NET grain storage (default and <see cref="PubSubStore"/>) and reminder service on PostgreSQL, with
+    /// their share of the process's connections (<see cref="PostgresConnections.ForOrleans"/>; statements prepared after
+    /// their second use on a connection).
     /// </summary>
     public static ISiloBuilder AddSocialStorage(this ISiloBuilder builder, string postgresConnectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var connectionString = WithAutoPrepare(postgresConnectionString);
+        var connectionString = PostgresConnections.ForOrleans(postgresConnectionString);
         void Storage(AdoNetGrainStorageOptions o) => (o.Invariant, o.ConnectionString) = (AdoNetInvariant, connectionString);
         builder.AddAdoNetGrainStorageAsDefault(Storage).AddAdoNetGrainStorage(PubSubStore, Storage);
         return builder.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (AdoNetInvariant, connectionString));
-    }
-
-    /// <summary>The connection string the grains and the providers use: the given one, with automatic preparation on if it is not set.</summary>
-    public static string WithAutoPrepare(string postgresConnectionString)
-    {
-        var settings = new NpgsqlConnectionStringBuilder(postgresConnectionString);
-        if (settings.MaxAutoPrepare == 0)
-        {
-            (settings.MaxAutoPrepare, settings.AutoPrepareMinUsages) = (16, 2);
-        }
-
-        return settings.ConnectionString;
     }
 
     /// <summary>The ADO.NET invariant of Npgsql, as Orleans' providers name it.</summary>

@@ -36,6 +36,22 @@ internal sealed class GatewayHealthCheck(IClusterClient client) : IHealthCheck
     }
 }
 
+/// <summary>
+/// Degraded while the silo's fan-out is further behind than <see cref="OrleansSocial.Timelines.TimelineOptions.FanoutLagDegradedSeconds"/>:
+/// requests are still answered, but new posts reach followers' timelines and live events late.
+/// </summary>
+internal sealed class FanoutHealthCheck(OrleansSocial.Grains.Timelines.TimelineFanout fanout, OrleansSocial.Timelines.TimelineOptions options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var lag = fanout.Lag;
+        var description = $"fan-out lag {lag.TotalSeconds:F1} s, {fanout.Queued} posts queued";
+        return Task.FromResult(lag.TotalSeconds > options.FanoutLagDegradedSeconds
+            ? HealthCheckResult.Degraded(description + $" (more than {options.FanoutLagDegradedSeconds:F0} s behind)")
+            : HealthCheckResult.Healthy(description));
+    }
+}
+
 /// <summary>Ready when PostgreSQL answers a query (through the front end's own connection pool).</summary>
 internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
 {

@@ -93,7 +93,7 @@ internal static class SocialHosting
         }
     }
 
-    /// <summary>Readiness: the cluster, and PostgreSQL and Redis when configured.</summary>
+    /// <summary>Readiness: the cluster, and PostgreSQL and Redis when configured; a silo's fan-out lag (degraded, not down).</summary>
     public static void AddSocialHealthChecks(this IServiceCollection services, bool isSilo, string? postgres, string? redis)
     {
         var health = services.AddHealthChecks();
@@ -103,6 +103,10 @@ internal static class SocialHosting
         {
             health.Add(new("postgres", sp => new PostgresHealthCheck(sp.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>(OrleansSocial.Api.ApiHosting.PostgresKey)),
                 null, [OrleansSocial.Api.ApiHosting.ReadyTag]));
+            if (isSilo)
+            {
+                health.Add(new("fanout", sp => ActivatorUtilities.CreateInstance<FanoutHealthCheck>(sp), null, [OrleansSocial.Api.ApiHosting.ReadyTag]));
+            }
         }
 
         if (!string.IsNullOrWhiteSpace(redis))

@@ -54,7 +54,7 @@ internal static partial class PrometheusText
 public sealed class MetricsTests(SocialFactory factory) : IClassFixture<SocialFactory>
 {
     // A request to /metrics from a client at <paramref name="remote"/> (null: no address, as through a Unix socket).
-    private static async Task<(HttpStatusCode Status, string? ContentType, string Body)> MetricsFromAsync(WebApplicationFactory<Program> host, IPAddress? remote)
+    internal static async Task<(HttpStatusCode Status, string? ContentType, string Body)> MetricsFromAsync(WebApplicationFactory<Program> host, IPAddress? remote)
     {
         var context = await host.Server.SendAsync(c =>
         {

@@ -47,10 +47,12 @@ public interface IPostGrain : IGrainWithGuidKey
     Task<Guid?> GetQuotedIdAsync();
 
     /// <summary>
-    /// Runs again the fan-out of this post (or of <paramref name="repostedBy"/>'s repost of it, timeline key
-    /// <paramref name="key"/>) that did not finish; false when there is nothing to fan out (the post is gone).
+    /// Queues again, in this grain's silo, the fan-out of this post (or of <paramref name="repostedBy"/>'s repost of it,
+    /// timeline key <paramref name="key"/>, accepted at <paramref name="acceptedAt"/>) that did not finish: true when
+    /// queued; false when that silo holds it already (queued or running) or its queue is full; null when there is nothing
+    /// to fan out (the post is gone).
     /// </summary>
-    Task<bool> ResumeFanoutAsync(long? repostedBy, long key);
+    Task<bool?> ResumeFanoutAsync(long? repostedBy, long key, DateTimeOffset acceptedAt);
 
     /// <summary>Replaces the text (author only; <see cref="ActionRefusedException"/> otherwise), keeping the old one in the history.</summary>
     Task<PostView> EditAsync(long editorId, string text);

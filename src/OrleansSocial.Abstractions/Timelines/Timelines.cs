@@ -35,6 +35,18 @@ public sealed class TimelineOptions
     public int FanoutBatch { get; set; } = 1_000;
 
     /// <summary>
+    /// New posts and reposts whose fan-out a silo holds in memory at most (queued or running). Beyond it a post's
+    /// fan-out waits in its row until the sweeper finds room. Default 2,000.
+    /// </summary>
+    public int FanoutQueue { get; set; } = 2_000;
+
+    /// <summary>
+    /// Readiness (<c>/health/ready</c>) reports the silo degraded while its fan-out lag — the oldest post it has not fanned
+    /// out — is older than this. Default 30 s.
+    /// </summary>
+    public double FanoutLagDegradedSeconds { get; set; } = 30;
+
+    /// <summary>
     /// How often a timeline grain holding its entries tells the audience directory again, and so how long after a
     /// directory partition restarted (its silo died) its entries may lack new posts before it reads them afresh. Default 30 s.
     /// </summary>

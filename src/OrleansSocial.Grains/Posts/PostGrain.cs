@@ -146,7 +146,7 @@ public sealed class PostGrain(
         var tags = PostText.Tags(text);
         var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(text));
         var now = time.GetUtcNow();
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
         var (id, counts, seq) = await store.InsertAsync(Id, post with { Text = text }, tags, mentions, now);
         if (id != Id)
         {
@@ -239,21 +239,22 @@ public sealed class PostGrain(
             && !(leaveOutMuting && f.Muting))];
     }
 
-    public async Task<bool> ResumeFanoutAsync(long? repostedBy, long key)
+    public async Task<bool?> ResumeFanoutAsync(long? repostedBy, long key, DateTimeOffset acceptedAt)
     {
         if (Record is not { Deleted: false } post)
         {
-            return false;
+            return null;
         }
 
-        await FanOutAsync(Timelines.FanoutKind.Add, new TimelineEntry(key, Id, post.AuthorId, repostedBy));
-        return true;
+        // Its lag counts from when it was accepted, not from now.
+        var started = time.GetTimestamp() - (long)((time.GetUtcNow() - acceptedAt).TotalSeconds * time.TimestampFrequency);
+        return await FanOutAsync(Timelines.FanoutKind.Add, new TimelineEntry(key, Id, post.AuthorId, repostedBy), started) == Timelines.FanoutQueued.Queued;
     }
 
     public Task<Guid?> GetQuotedIdAsync() => Task.FromResult(Record is { Deleted: false } p ? p.QuoteOf : null);
 
-    // Timelines change off this grain's turn: the job is queued and the call returns.
-    private async Task FanOutAsync(Timelines.FanoutKind kind, TimelineEntry entry, long? started = null)
+    // Timelines change off this grain's turn: the job is queued (or, the queue being full, left to the sweeper) and the call returns.
+    private async Task<Timelines.FanoutQueued> FanOutAsync(Timelines.FanoutKind kind, TimelineEntry entry, long? started = null)
     {
         var post = Record!;
         var actor = entry.RepostedBy ?? post.AuthorId;
@@ -269,8 +270,8 @@ public sealed class PostGrain(
                 break;
         }
 
-        fanout.Enqueue(new Timelines.FanoutJob(kind, entry, actor, post.Visibility, author?.IsPrivate ?? true, actorAccount?.FollowersCount ?? 0,
-            post.Tags, started ?? System.Diagnostics.Stopwatch.GetTimestamp()));
+        return fanout.TryEnqueue(new Timelines.FanoutJob(kind, entry, actor, post.Visibility, author?.IsPrivate ?? true, actorAccount?.FollowersCount ?? 0,
+            post.Tags, started ?? time.GetTimestamp()));
     }
 
     public async Task<IReadOnlyList<PostEdit>> GetHistoryAsync(long viewerId)
@@ -429,7 +430,7 @@ public sealed class PostGrain(
         if (held.Has(viewerId) != on) // known to be so already: nothing to write
         {
             string? notify = !on ? null : table switch { "likes" => NotificationTypes.Like, "reposts" => NotificationTypes.Repost, _ => null };
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var started = time.GetTimestamp();
             var (changed, notification, seq) = await reactions.WriteAsync(
                 new ReactionChange(table, Id, viewerId, on, notify is null ? null : Record!.AuthorId, notify, time.GetUtcNow()));
             if (changed && seq is { } repostKey)

@@ -27,10 +27,28 @@ public enum FanoutKind
 
 /// <summary>
 /// One fan-out: <see cref="Actor"/> is whose followers are the audience (the author, or the reposter); <see cref="Tags"/>
-/// the hashtags whose followers also get a public post.
+/// the hashtags whose followers also get a public post; <see cref="Started"/> when the post was accepted (a timestamp of
+/// the silo's <see cref="TimeProvider"/>).
 /// </summary>
 public sealed record FanoutJob(FanoutKind Kind, TimelineEntry Entry, long Actor, string Visibility, bool AuthorIsPrivate, long ActorFollowers,
     IReadOnlyList<string> Tags, long Started);
+
+/// <summary>What became of a job handed to <see cref="TimelineFanout.TryEnqueue"/>.</summary>
+public enum FanoutQueued
+{
+    /// <summary>Queued; it runs in turn.</summary>
+    Queued,
+
+    /// <summary>The same post's (or repost's) fan-out is queued or running in this silo already: nothing was added.</summary>
+    InFlight,
+
+    /// <summary>
+    /// The silo's queue is full: the job was not queued. A new post or repost stays marked unfinished in its row, and the
+    /// sweeper runs it once there is room; a removal or an edit is left to the rows (reads skip deleted posts and render
+    /// the current text).
+    /// </summary>
+    Full,
+}
 
 /// <summary>How one fan-out went: timelines written and the time from the post being accepted to the last of them.</summary>
 public sealed record FanoutResult(FanoutKind Kind, Guid PostId, long Key, long? RepostedBy, int Deliveries, bool Skipped, TimeSpan Duration);
@@ -46,23 +64,42 @@ public sealed record FanoutResult(FanoutKind Kind, Guid PostId, long Key, long? 
 /// followers' timelines merge their recent posts at read time.
 /// </summary>
 /// <remarks>
-/// Jobs live in memory, and a post or repost is marked fanned out when its job finished. A sweeper (every
-/// <see cref="SweepPeriod"/>, on every silo) claims those left unmarked for longer than <see cref="SweepDelay"/> — a silo
-/// died mid fan-out — and runs them again (rows are written idempotently), and removes from timelines the entries of
-/// posts deleted in the last day, in case a removal was lost.
+/// Jobs wait in a bounded queue in memory (<see cref="TimelineOptions.FanoutQueue"/> per silo); a post or repost is marked
+/// fanned out in its row when its job finished, so the rows are the durable queue behind the memory one. The silo knows
+/// which posts' fan-outs it holds (queued or running). A sweeper (every <see cref="SweepPeriod"/> on every silo, every
+/// <see cref="OverflowSweepPeriod"/> while its queue has overflowed) finds posts and reposts left unmarked for longer than
+/// <see cref="SweepDelay"/> — their silo died mid fan-out, the job failed, or the queue was full — and hands each back to
+/// its post grain, which queues it in its own silo unless that silo holds it already: work in flight is never run twice.
+/// The sweep also removes from timelines the entries of posts deleted in the last day, in case a removal was lost.
+/// <see cref="Lag"/> is the age of the oldest post whose fan-out this silo has not finished (metric
+/// <c>social.fanout.lag</c>; readiness degrades past <see cref="TimelineOptions.FanoutLagDegradedSeconds"/>).
 /// </remarks>
 public sealed partial class TimelineFanout : IAsyncDisposable
 {
     public static readonly TimeSpan SweepPeriod = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan OverflowSweepPeriod = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan SweepDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan SweepHorizon = TimeSpan.FromDays(1);
-    private const int SweepBatch = 100;
+    private const int SweepBatch = 500;
     private const int Workers = 2;
     private const int KeptResults = 1_000;
 
     private static readonly Meter Meter = new("OrleansSocial.Social");
     private static readonly Counter<long> Deliveries = Meter.CreateCounter<long>("social.timeline.deliveries", description: "Timeline entries written by fan-out");
     private static readonly Histogram<double> Durations = Meter.CreateHistogram<double>("social.fanout.duration", "ms", "Post accepted to last timeline written");
+    private static readonly Counter<long> Overflows = Meter.CreateCounter<long>("social.fanout.overflowed",
+        description: "New posts and reposts whose fan-out found the silo's queue full (left to the sweeper)");
+
+    // The fan-outs of this process's silos (one, except in tests), for the observable instruments.
+    private static readonly ConcurrentDictionary<TimelineFanout, byte> Running = new();
+
+    static TimelineFanout()
+    {
+        Meter.CreateObservableGauge("social.fanout.lag", () => Running.IsEmpty ? 0 : Running.Keys.Max(f => f.Lag.TotalMilliseconds), "ms",
+            "Age of the oldest new post or repost whose fan-out the silo has not finished (queued, running or overflowed)");
+        Meter.CreateObservableGauge("social.fanout.queued", () => Running.Keys.Sum(f => f._inFlight.Count),
+            description: "New posts and reposts whose fan-out is queued or running in the silo");
+    }
 
     private readonly TimelineStore _store;
     private readonly IGrainFactory _grains;
@@ -70,7 +107,12 @@ public sealed partial class TimelineFanout : IAsyncDisposable
     private readonly TimelineOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<TimelineFanout> _logger;
-    private readonly Channel<FanoutJob>[] _queues = [.. Enumerable.Range(0, Workers).Select(_ => Channel.CreateUnbounded<FanoutJob>())];
+    private readonly Channel<FanoutJob>[] _queues;
+    // New posts and reposts whose fan-out is queued or running here, with when each was accepted.
+    private readonly ConcurrentDictionary<(Guid PostId, long? RepostedBy), long> _inFlight = new();
+    // New posts and reposts accepted here whose fan-out a full queue turned away, with when each was accepted, until
+    // they are queued again (or the sweeper finds them done elsewhere).
+    private readonly ConcurrentDictionary<(Guid PostId, long? RepostedBy), long> _overflowed = new();
     private readonly ConcurrentDictionary<Guid, FanoutResult> _results = new();
     private readonly ConcurrentQueue<Guid> _resultOrder = new();
     private readonly Task[] _loops;
@@ -81,6 +123,9 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         ILogger<TimelineFanout> logger)
     {
         (_store, _grains, _services, _options, _time, _logger) = (store, grains, services, options, time, logger);
+        var capacity = Math.Max(1, options.FanoutQueue / Workers);
+        _queues = [.. Enumerable.Range(0, Workers).Select(_ => Channel.CreateBounded<FanoutJob>(new BoundedChannelOptions(capacity) { SingleReader = true }))];
+        Running[this] = 0;
         // Often first resolved inside a grain call: the loops must not inherit that call's context (its call chain).
         using (ExecutionContext.SuppressFlow())
         {
@@ -89,42 +134,104 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         }
     }
 
-    public void Enqueue(FanoutJob job)
+    /// <summary>
+    /// Queues the job unless this silo holds the same post's fan-out already or its queue is full; never waits (it runs in
+    /// the post grain's turn, and the fan-out calls that grain).
+    /// </summary>
+    public FanoutQueued TryEnqueue(FanoutJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        // One worker per actor: an author's entries reach timelines in the order they were posted.
-        if (!_queues[(int)((ulong)job.Actor % Workers)].Writer.TryWrite(job))
+        var tracked = job.Kind == FanoutKind.Add;
+        var key = (job.Entry.PostId, job.Entry.RepostedBy);
+        if (tracked && !_inFlight.TryAdd(key, job.Started))
         {
-            throw new ObjectDisposedException(nameof(TimelineFanout));
+            return FanoutQueued.InFlight;
+        }
+
+        // One worker per actor: an author's entries reach timelines in the order they were posted.
+        if (_queues[(int)((ulong)job.Actor % Workers)].Writer.TryWrite(job))
+        {
+            _overflowed.TryRemove(key, out _);
+            return FanoutQueued.Queued;
+        }
+
+        if (tracked)
+        {
+            _inFlight.TryRemove(key, out _);
+            _overflowed.TryAdd(key, job.Started);
+            Overflows.Add(1);
+        }
+
+        return FanoutQueued.Full;
+    }
+
+    /// <summary>
+    /// How far behind the fan-out is: the age of the oldest new post or repost accepted in this silo whose fan-out has not
+    /// finished — queued, running, or turned away by a full queue and not yet picked up by the sweeper. Zero when idle.
+    /// </summary>
+    public TimeSpan Lag
+    {
+        get
+        {
+            var oldest = long.MaxValue;
+            foreach (var started in _inFlight.Values.Concat(_overflowed.Values))
+            {
+                oldest = Math.Min(oldest, started);
+            }
+
+            return oldest == long.MaxValue ? TimeSpan.Zero : _time.GetElapsedTime(oldest);
         }
     }
+
+    /// <summary>New posts and reposts whose fan-out is queued or running in this silo.</summary>
+    public int Queued => _inFlight.Count;
 
     /// <summary>How the fan-out of a new post went, once it finished (the last <c>1,000</c> are kept).</summary>
     public FanoutResult? ResultOf(Guid postId) => _results.TryGetValue(postId, out var result) ? result : null;
 
     /// <summary>
-    /// Runs again the fan-outs that did not finish (posts and reposts older than <see cref="SweepDelay"/>, up to a day old)
-    /// and removes the entries of recently deleted posts; returns how many fan-outs were resumed.
+    /// Hands the fan-outs that did not finish (posts and reposts older than <see cref="SweepDelay"/>, up to a day old) back
+    /// to their post grains, as many as this silo's queue has room for; returns how many were queued again (those a silo
+    /// still holds are not).
     /// </summary>
     public async Task<int> SweepAsync()
     {
         var now = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
+        var room = Math.Max(0, _options.FanoutQueue - _inFlight.Count);
         var resumed = 0;
-        foreach (var entry in await _store.ClaimUnfinishedAsync(now - SweepHorizon, now - SweepDelay, SweepBatch).ConfigureAwait(false))
+        var unfinished = room == 0 ? [] : await _store.UnfinishedAsync(now - SweepHorizon, now - SweepDelay, Math.Min(SweepBatch, room)).ConfigureAwait(false);
+        foreach (var (entry, at) in unfinished)
         {
-            if (await _grains.Reference<IPostGrain>(entry.PostId).ResumeFanoutAsync(entry.RepostedBy, entry.Key).ConfigureAwait(false))
+            switch (await _grains.Reference<IPostGrain>(entry.PostId).ResumeFanoutAsync(entry.RepostedBy, entry.Key, at).ConfigureAwait(false))
             {
-                resumed++;
-            }
-            else
-            {
-                await _store.MarkFannedOutAsync(entry.PostId, entry.RepostedBy).ConfigureAwait(false);
+                case null:
+                    await _store.MarkFannedOutAsync(entry.PostId, entry.RepostedBy).ConfigureAwait(false);
+                    break;
+                case true:
+                    resumed++;
+                    break;
             }
         }
 
-        await _store.PurgeDeletedAsync(now - SweepHorizon).ConfigureAwait(false);
+        // The sweep saw every unfinished post older than its delay: turned-away posts that old which it did not find (and
+        // so did not queue here) were fanned out by another silo.
+        if (room > 0 && unfinished.Count < Math.Min(SweepBatch, room))
+        {
+            foreach (var (key, accepted) in _overflowed)
+            {
+                if (_time.GetElapsedTime(accepted, started) > SweepDelay)
+                {
+                    _overflowed.TryRemove(key, out _);
+                }
+            }
+        }
+
         return resumed;
     }
+
+    /// <summary>Removes from timelines the entries of posts deleted in the last day (in case a removal was lost).</summary>
+    public Task PurgeDeletedAsync() => _store.PurgeDeletedAsync(_time.GetUtcNow() - SweepHorizon);
 
     private async Task SweepLoopAsync()
     {
@@ -136,13 +243,14 @@ public sealed partial class TimelineFanout : IAsyncDisposable
                 try
                 {
                     await SweepAsync().ConfigureAwait(false);
+                    await PurgeDeletedAsync().ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     LogSweepFailed(_logger, e);
                 }
 
-                await Task.Delay(SweepPeriod, _time, _stopping.Token).ConfigureAwait(false);
+                await Task.Delay(_overflowed.IsEmpty ? SweepPeriod : OverflowSweepPeriod, _time, _stopping.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -152,6 +260,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Running.TryRemove(this, out _);
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _sweeper.ConfigureAwait(false);
         _stopping.Dispose();
@@ -180,6 +289,14 @@ public sealed partial class TimelineFanout : IAsyncDisposable
             catch (Exception e)
             {
                 LogFanoutFailed(_logger, e, job.Kind, job.Entry.PostId);
+            }
+            finally
+            {
+                // Done or failed: either way no longer held here (a failed one is left unmarked for the sweeper).
+                if (job.Kind == FanoutKind.Add)
+                {
+                    _inFlight.TryRemove((job.Entry.PostId, job.Entry.RepostedBy), out _);
+                }
             }
         }
     }
@@ -317,7 +434,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
 
     private FanoutResult Finish(FanoutJob job, int deliveries, bool skipped)
     {
-        var elapsed = Stopwatch.GetElapsedTime(job.Started);
+        var elapsed = _time.GetElapsedTime(job.Started);
         if (job.Kind == FanoutKind.Add)
         {
             Durations.Record(elapsed.TotalMilliseconds);

@@ -415,36 +415,28 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time)
     }
 
     /// <summary>
-    /// Claims posts and reposts made between <paramref name="from"/> and <paramref name="until"/> whose fan-out did not
-    /// finish and that nobody claimed in the last five minutes (rows locked by another claimer are skipped).
+    /// Posts and reposts made between <paramref name="from"/> and <paramref name="until"/> whose fan-out did not finish,
+    /// oldest first, with when each was made.
     /// </summary>
-    public async Task<IReadOnlyList<TimelineEntry>> ClaimUnfinishedAsync(DateTimeOffset from, DateTimeOffset until, int limit)
+    public async Task<IReadOnlyList<(TimelineEntry Entry, DateTimeOffset At)>> UnfinishedAsync(DateTimeOffset from, DateTimeOffset until, int limit)
     {
         await using var command = db.CreateCommand("""
-            WITH p AS (
-                UPDATE posts SET fanout_claimed_at = $3 WHERE id IN (
-                    SELECT id FROM posts WHERE NOT fanned_out AND created_at > $1 AND created_at < $2
-                      AND (fanout_claimed_at IS NULL OR fanout_claimed_at < $3 - interval '5 minutes')
-                    ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-                RETURNING seq, id, author_id),
-            r AS (
-                UPDATE reposts SET fanout_claimed_at = $3 WHERE id IN (
-                    SELECT id FROM reposts WHERE NOT fanned_out AND created_at > $1 AND created_at < $2
-                      AND (fanout_claimed_at IS NULL OR fanout_claimed_at < $3 - interval '5 minutes')
-                    ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-                RETURNING seq, post_id, account_id)
-            SELECT seq, id, author_id, NULL::bigint FROM p
-            UNION ALL SELECT r.seq, r.post_id, x.author_id, r.account_id FROM r JOIN posts x ON x.id = r.post_id
+            SELECT * FROM (
+                (SELECT seq, id, author_id, NULL::bigint, created_at FROM posts
+                 WHERE NOT fanned_out AND created_at > $1 AND created_at < $2 ORDER BY created_at LIMIT $3)
+                UNION ALL
+                (SELECT r.seq, r.post_id, p.author_id, r.account_id, r.created_at FROM reposts r JOIN posts p ON p.id = r.post_id
+                 WHERE NOT r.fanned_out AND r.created_at > $1 AND r.created_at < $2 ORDER BY r.created_at LIMIT $3)) u
+            ORDER BY created_at LIMIT $3
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = from });
         command.Parameters.Add(new NpgsqlParameter { Value = until });
-        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        var entries = new List<TimelineEntry>();
+        var entries = new List<(TimelineEntry, DateTimeOffset)>();
         while (await r.ReadAsync().ConfigureAwait(false))
         {
-            entries.Add(ReadEntry(r, 0));
+            entries.Add((ReadEntry(r, 0), r.GetFieldValue<DateTimeOffset>(4)));
         }
 
         return entries;
