@@ -50,6 +50,8 @@ internal static class FrontendBenchServer
         builder.Configuration["Api:RateLimit:PermitsPerMinutePerUser"] = "100000000";
         builder.Configuration["Api:RateLimit:PermitsPerMinutePerIp"] = "100000000";
         builder.Configuration["Api:RateLimit:AuthPermitsPerMinutePerIp"] = "100000000";
+        // The load clients keep the tokens they were given for the whole run (a real client refreshes them every 15 minutes).
+        builder.Configuration["Auth:AccessTokenLifetime"] = "02:00:00";
         var ports = ServerProcess.FreePorts(2);
         builder.UseOrleans(silo => silo.UseLocalhostClustering(ports[0], ports[1]).AddSocialGrains(postgres));
         builder.AddOrleansSocialApi();

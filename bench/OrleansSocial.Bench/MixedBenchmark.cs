@@ -56,8 +56,11 @@ internal static class MixedBenchmark
         await sampler.StartAsync();
         var rssStart = sampler.RssMb();
 
-        var load = new LoadRun(server, users, followers, conversations, events, [.. seeded.Select(p => p.ToString())]);
+        var load = new LoadRun(server, users, followers, conversations, events, [.. seeded.Select(p => p.ToString())], sampler.RssMb);
+        var cpuStart = (Server: sampler.ServerCpuSeconds(), Postgres: sampler.PostgresCpuSeconds, At: Stopwatch.GetTimestamp());
         var main = await load.RunAsync(rate, duration, "main");
+        var cpuSeconds = Stopwatch.GetElapsedTime(cpuStart.At).TotalSeconds;
+        var (serverCpu, postgresCpu) = ((sampler.ServerCpuSeconds() - cpuStart.Server) / cpuSeconds, (sampler.PostgresCpuSeconds - cpuStart.Postgres) / cpuSeconds);
         await events.DrainAsync(main.Posts, Drain);
         var rssEnd = sampler.RssMb();
 
@@ -92,12 +95,14 @@ internal static class MixedBenchmark
         foreach (var minute in main.Minutes)
         {
             var lag = events.Lag(main.Posts.Where(p => p.Minute == minute.Index));
-            Console.WriteLine($"mixed-minute-{minute.Index + 1}: p50 {minute.P50:F1} ms, p99 {minute.P99:F1} ms, {minute.Count} requests, fan-out lag p99 {lag.P99:F0} ms");
+            Console.WriteLine($"mixed-minute-{minute.Index + 1}: p50 {minute.P50:F1} ms, p99 {minute.P99:F1} ms, slowest {minute.Max:F0} ms, {minute.Count} requests, fan-out lag p99 {lag.P99:F0} ms, server {main.RssByMinute.ElementAtOrDefault(minute.Index):F0} MB");
         }
 
         Console.WriteLine($"fanout-lag-p99-ms: {mainLag.P99:F0}     # p50 {mainLag.P50:F0} ms, {main.Posts.Count} posts; sent -> every follower's update event (target <= 5000, not growing)");
         Console.WriteLine($"hub-events-missed: {mainLag.Missed + events.MessagesMissed}     # update events of posts not received {Drain.TotalSeconds:F0} s after the run, and message events (target 0)");
-        Console.WriteLine($"pg-connections-max: {sampler.MaxConnections}     # connections of the server's database, sampled twice a second (target <= 30)");
+        Console.WriteLine($"pg-connections-max: {sampler.MaxConnections}     # client connections to the server's database (autovacuum workers are not), sampled twice a second: {sampler.AtMax} (target <= 30)");
+        Console.WriteLine($"server-cpu-percent: {serverCpu * 100:F0}     # of one core, during the main run");
+        Console.WriteLine($"postgres-cpu-percent: {postgresCpu * 100:F0}     # of one core, every PostgreSQL process of the benchmark's server, during the main run");
         Console.WriteLine($"rss-mb-start: {rssStart:F0}");
         Console.WriteLine($"rss-mb-end: {rssEnd:F0}");
         Console.WriteLine($"mixed-max-rps: {maxRps:F0}     # the highest rate of {string.Join(", ", steps)} whose fan-out kept up for {step.TotalSeconds:F0} s (target >= 600)");
@@ -250,14 +255,14 @@ internal static class MixedBenchmark
 
     internal sealed record SentPost(string Id, long SentAt, int Expected, int Minute);
 
-    internal sealed record MinuteFigures(int Index, double P50, double P99, int Count);
+    internal sealed record MinuteFigures(int Index, double P50, double P99, double Max, int Count);
 
     internal sealed record RunFigures(double Achieved, double P50, double P99, double Max, long Errors, string ErrorsByOperation,
-        List<MinuteFigures> Minutes, List<SentPost> Posts, string ByOperation);
+        List<MinuteFigures> Minutes, List<SentPost> Posts, string ByOperation, List<double> RssByMinute);
 
     /// <summary>The open-loop load: requests issued at their due times whatever the server does.</summary>
     private sealed class LoadRun(BenchServerProcess server, BenchUsers users, List<int>[] followers, string[] conversations, HubEvents events,
-        List<string> posts)
+        List<string> posts, Func<double> rssOf)
     {
         private static readonly string[] Operations = ["home", "post", "like", "new-post", "comment", "dm", "notifications"];
         private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
@@ -271,6 +276,7 @@ internal static class MixedBenchmark
         public async Task<RunFigures> RunAsync(double rate, TimeSpan duration, string name)
         {
             var samples = new ConcurrentBag<(int Minute, double Ms, int Operation, bool Ok)>();
+            var rss = new List<double>();
             var sent = new ConcurrentBag<SentPost>();
             var tasks = new List<Task>();
             var start = Stopwatch.GetTimestamp();
@@ -289,6 +295,7 @@ internal static class MixedBenchmark
                 var minute = (int)due.TotalMinutes;
                 if (minute > lastReport)
                 {
+                    rss.Add(rssOf());
                     lastReport = minute;
                     Report(name, samples, minute - 1);
                 }
@@ -297,6 +304,7 @@ internal static class MixedBenchmark
             }
 
             await Task.WhenAll(tasks);
+            rss.Add(rssOf());
             var elapsed = Stopwatch.GetElapsedTime(start);
             var all = samples.ToList();
             var latencies = all.Select(s => s.Ms).Order().ToList();
@@ -304,7 +312,7 @@ internal static class MixedBenchmark
             var minutes = all.GroupBy(s => s.Minute).OrderBy(g => g.Key).Select(g =>
             {
                 var ms = g.Select(s => s.Ms).Order().ToList();
-                return new MinuteFigures(g.Key, Percentile(ms, 0.5), Percentile(ms, 0.99), ms.Count);
+                return new MinuteFigures(g.Key, Percentile(ms, 0.5), Percentile(ms, 0.99), ms[^1], ms.Count);
             }).ToList();
             var byOperation = string.Join(", ", all.GroupBy(s => s.Operation).OrderBy(g => g.Key).Select(g =>
             {
@@ -312,7 +320,7 @@ internal static class MixedBenchmark
                 return $"{Operations[g.Key]} p50 {Percentile(ms, 0.5):F1} p99 {Percentile(ms, 0.99):F0} max {ms[^1]:F0}";
             }));
             return new RunFigures(all.Count(s => s.Ok) / elapsed.TotalSeconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies.Count == 0 ? 0 : latencies[^1],
-                all.Count(s => !s.Ok), errors.Count == 0 ? "none" : string.Join(", ", errors), minutes, [.. sent], byOperation);
+                all.Count(s => !s.Ok), errors.Count == 0 ? "none" : string.Join(", ", errors), minutes, [.. sent], byOperation, rss);
         }
 
         private void Report(string name, ConcurrentBag<(int Minute, double Ms, int Operation, bool Ok)> samples, int minute)
@@ -396,6 +404,9 @@ internal static class MixedBenchmark
 
         public long MaxConnections { get; private set; }
 
+        /// <summary>The connections by application name when there were most.</summary>
+        public string AtMax { get; private set; } = "";
+
         public async Task StartAsync()
         {
             var connection = new NpgsqlConnection(server.ConnectionString);
@@ -404,11 +415,29 @@ internal static class MixedBenchmark
             {
                 await using (connection)
                 {
-                    await using var command = new NpgsqlCommand(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", connection);
+                    await using var command = new NpgsqlCommand("""
+                        SELECT application_name, count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+                        GROUP BY 1 ORDER BY 1
+                        """, connection);
                     while (!_stop.IsCancellationRequested)
                     {
-                        MaxConnections = Math.Max(MaxConnections, (long)(await command.ExecuteScalarAsync())!);
+                        var (total, names) = (0L, new List<string>());
+                        await using (var reader = await command.ExecuteReaderAsync())
+                        {
+                            while (await reader.ReadAsync())
+                            {
+                                total += reader.GetInt64(1);
+                                names.Add($"{(reader.GetString(0) is { Length: > 0 } name ? name : "unnamed")} {reader.GetInt64(1)}");
+                            }
+                        }
+
+                        if (total > MaxConnections)
+                        {
+                            (MaxConnections, AtMax) = (total, string.Join(", ", names));
+                        }
+
+                        SamplePostgresCpu();
+
                         try
                         {
                             await Task.Delay(500, _stop.Token);
@@ -425,6 +454,72 @@ internal static class MixedBenchmark
         {
             var line = File.ReadLines($"/proc/{server.ProcessId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
             return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        }
+
+        /// <summary>CPU time the server process used so far (user and system).</summary>
+        public double ServerCpuSeconds() => CpuSeconds(server.ProcessId);
+
+        // Per PostgreSQL process: its CPU time when first seen and when last seen (a process born while sampling counts from 0).
+        private readonly Dictionary<int, (double First, double Last)> _postgres = [];
+        private bool _sampledOnce;
+
+        /// <summary>
+        /// CPU time PostgreSQL's processes used since sampling began, from their figures sampled twice a second (a
+        /// connection that closes loses at most its last half second).
+        /// </summary>
+        public double PostgresCpuSeconds
+        {
+            get
+            {
+                lock (_postgres)
+                {
+                    return _postgres.Values.Sum(p => p.Last - p.First);
+                }
+            }
+        }
+
+        private void SamplePostgresCpu()
+        {
+            var running = Directory.EnumerateDirectories("/proc")
+                .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+                .Where(pid => pid > 0 && IsPostgres(pid))
+                .Select(pid => (Pid: pid, Cpu: CpuSeconds(pid)));
+            lock (_postgres)
+            {
+                foreach (var (pid, cpu) in running)
+                {
+                    _postgres[pid] = _postgres.TryGetValue(pid, out var known) ? (known.First, cpu) : (_sampledOnce ? 0 : cpu, cpu);
+                }
+
+                _sampledOnce = true;
+            }
+        }
+
+        private static bool IsPostgres(int pid)
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{pid}/comm").Trim() == "postgres";
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+
+        // utime and stime (fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name), in clock ticks.
+        private static double CpuSeconds(int pid)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
         }
 
         public async Task StopAsync()

@@ -98,8 +98,24 @@ public static class SocialGrainsExtensions
         return builder.AddMemoryStreams(UserEvents.Provider);
     }
 
-    private static void ConfigureStreams(ISiloMemoryStreamConfigurator streams) =>
+    /// <summary>
+    /// How long a delivered event stays in the memory streams' queue cache: at least <see cref="StreamCacheMinTime"/>, and
+    /// it goes once the cache spans more than <see cref="StreamCacheMaxAge"/>. Orleans' defaults (5 and 30 minutes) are
+    /// for providers whose consumers rewind; ours never do (delivery is at most once), and under a sustained load the
+    /// default kept every event of the last 5–30 minutes — every fanned-out <c>update</c> to every connected follower —
+    /// in memory: the server grew by about 140 MB a minute (`./build.sh bench mixed`, 2026-12-05). A subscriber more
+    /// than this far behind misses events, as one that is offline does.
+    /// </summary>
+    public static readonly TimeSpan StreamCacheMinTime = TimeSpan.FromSeconds(15);
+
+    /// <inheritdoc cref="StreamCacheMinTime"/>
+    public static readonly TimeSpan StreamCacheMaxAge = TimeSpan.FromSeconds(30);
+
+    private static void ConfigureStreams(ISiloMemoryStreamConfigurator streams)
+    {
         streams.ConfigurePullingAgent(o => o.Configure(a => a.GetQueueMsgsTimerPeriod = StreamPollPeriod));
+        streams.ConfigureCacheEviction(o => o.Configure(e => (e.DataMinTimeInCache, e.DataMaxAgeInCache) = (StreamCacheMinTime, StreamCacheMaxAge)));
+    }
 
     /// <summary>Applies pending migrations before anything else in the silo starts.</summary>
     private sealed class SchemaMigration(NpgsqlDataSource dataSource, ILogger<PostgresMigrator> logger) : ILifecycleParticipant<ISiloLifecycle>

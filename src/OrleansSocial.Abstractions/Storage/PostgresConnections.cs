@@ -37,11 +37,11 @@ public static class PostgresConnections
     public static string ForStores(string connectionString)
     {
         var budget = Budget(connectionString);
-        return Settings(connectionString, Math.Max(1, budget - OrleansShare(budget)));
+        return Settings(connectionString, Math.Max(1, budget - OrleansShare(budget)), "orleans-social");
     }
 
     /// <summary>The connection string Orleans' ADO.NET providers get: their share of the budget.</summary>
-    public static string ForOrleans(string connectionString) => Settings(connectionString, OrleansShare(Budget(connectionString)));
+    public static string ForOrleans(string connectionString) => Settings(connectionString, OrleansShare(Budget(connectionString)), "orleans-social/orleans");
 
     /// <summary>Registers the process's data source unless it is registered already.</summary>
     public static IServiceCollection AddPostgresDataSource(this IServiceCollection services, string connectionString)
@@ -53,9 +53,11 @@ public static class PostgresConnections
 
     // The same few statements run all the time: Npgsql prepares them after their second use on each connection (unless
     // the connection string says otherwise), which saves PostgreSQL a parse and plan per statement.
-    private static string Settings(string connectionString, int poolSize)
+    // Each pool names itself to PostgreSQL (pg_stat_activity.application_name) unless the connection string names the application.
+    private static string Settings(string connectionString, int poolSize, string application)
     {
         var settings = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = poolSize };
+        settings.ApplicationName ??= application;
         settings.MinPoolSize = Math.Min(settings.MinPoolSize, poolSize);
         if (settings.MaxAutoPrepare == 0)
         {

@@ -66,10 +66,11 @@ public sealed record FanoutResult(FanoutKind Kind, Guid PostId, long Key, long? 
 /// <remarks>
 /// Jobs wait in a bounded queue in memory (<see cref="TimelineOptions.FanoutQueue"/> per silo); a post or repost is marked
 /// fanned out in its row when its job finished, so the rows are the durable queue behind the memory one. The silo knows
-/// which posts' fan-outs it holds (queued or running). A sweeper (every <see cref="SweepPeriod"/> on every silo, every
-/// <see cref="OverflowSweepPeriod"/> while its queue has overflowed) finds posts and reposts left unmarked for longer than
-/// <see cref="SweepDelay"/> — their silo died mid fan-out, the job failed, or the queue was full — and hands each back to
-/// its post grain, which queues it in its own silo unless that silo holds it already: work in flight is never run twice.
+/// which posts' fan-outs it holds (queued or running) and which its full queue turned away. A sweeper (every
+/// <see cref="SweepPeriod"/> on every silo, every <see cref="OverflowSweepPeriod"/> while posts it turned away are owed)
+/// hands back to their post grains, as the queue has room, first the posts it turned away, then any post or repost left
+/// unmarked for longer than <see cref="SweepDelay"/> — its silo died mid fan-out, or the job failed; a grain queues the
+/// fan-out in its own silo unless that silo holds it already: work in flight is never run twice.
 /// The sweep also removes from timelines the entries of posts deleted in the last day, in case a removal was lost.
 /// <see cref="Lag"/> is the age of the oldest post whose fan-out this silo has not finished (metric
 /// <c>social.fanout.lag</c>; readiness degrades past <see cref="TimelineOptions.FanoutLagDegradedSeconds"/>).
@@ -77,7 +78,7 @@ public sealed record FanoutResult(FanoutKind Kind, Guid PostId, long Key, long? 
 public sealed partial class TimelineFanout : IAsyncDisposable
 {
     public static readonly TimeSpan SweepPeriod = TimeSpan.FromMinutes(1);
-    public static readonly TimeSpan OverflowSweepPeriod = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan OverflowSweepPeriod = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan SweepDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan SweepHorizon = TimeSpan.FromDays(1);
     private const int SweepBatch = 500;
@@ -196,34 +197,55 @@ public sealed partial class TimelineFanout : IAsyncDisposable
     /// </summary>
     public async Task<int> SweepAsync()
     {
+        // This silo's own turned-away posts first: it knows them, so they need not wait for the sweep delay.
+        var resumed = _overflowed.IsEmpty ? 0 : await ResumeOverflowedAsync().ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        var started = _time.GetTimestamp();
-        var room = Math.Max(0, _options.FanoutQueue - _inFlight.Count);
+        var room = Room;
+        if (room > 0)
+        {
+            resumed += await ResumeAsync(await _store.UnfinishedAsync(now - SweepHorizon, now - SweepDelay, Math.Min(SweepBatch, room)).ConfigureAwait(false))
+                .ConfigureAwait(false);
+        }
+
+        return resumed;
+    }
+
+    private int Room => Math.Max(0, _options.FanoutQueue - _inFlight.Count);
+
+    // The oldest turned-away posts, as many as there is room for: those still unfinished go back to their grains; the
+    // others were fanned out since (by another silo, their grain having moved) or are gone, and are owed no longer.
+    private async Task<int> ResumeOverflowedAsync()
+    {
+        var keys = _overflowed.OrderBy(o => o.Value).Take(Math.Min(SweepBatch, Room)).Select(o => o.Key).ToHashSet();
+        if (keys.Count == 0)
+        {
+            return 0;
+        }
+
+        var unfinished = (await _store.UnfinishedAmongAsync([.. keys.Select(k => k.PostId).Distinct()]).ConfigureAwait(false))
+            .Where(u => keys.Contains((u.Entry.PostId, u.Entry.RepostedBy))).ToList();
+        foreach (var done in keys.Except(unfinished.Select(u => (u.Entry.PostId, u.Entry.RepostedBy))))
+        {
+            _overflowed.TryRemove(done, out _);
+        }
+
+        return await ResumeAsync(unfinished).ConfigureAwait(false);
+    }
+
+    private async Task<int> ResumeAsync(IEnumerable<(TimelineEntry Entry, DateTimeOffset At)> unfinished)
+    {
         var resumed = 0;
-        var unfinished = room == 0 ? [] : await _store.UnfinishedAsync(now - SweepHorizon, now - SweepDelay, Math.Min(SweepBatch, room)).ConfigureAwait(false);
         foreach (var (entry, at) in unfinished)
         {
             switch (await _grains.Reference<IPostGrain>(entry.PostId).ResumeFanoutAsync(entry.RepostedBy, entry.Key, at).ConfigureAwait(false))
             {
                 case null:
                     await _store.MarkFannedOutAsync(entry.PostId, entry.RepostedBy).ConfigureAwait(false);
+                    _overflowed.TryRemove((entry.PostId, entry.RepostedBy), out _);
                     break;
                 case true:
                     resumed++;
                     break;
-            }
-        }
-
-        // The sweep saw every unfinished post older than its delay: turned-away posts that old which it did not find (and
-        // so did not queue here) were fanned out by another silo.
-        if (room > 0 && unfinished.Count < Math.Min(SweepBatch, room))
-        {
-            foreach (var (key, accepted) in _overflowed)
-            {
-                if (_time.GetElapsedTime(accepted, started) > SweepDelay)
-                {
-                    _overflowed.TryRemove(key, out _);
-                }
             }
         }
 

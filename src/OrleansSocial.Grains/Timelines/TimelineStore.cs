@@ -414,6 +414,20 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time)
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
+    /// <summary>The unfinished posts among <paramref name="postIds"/>, and unfinished reposts of them, with when each was made.</summary>
+    public async Task<IReadOnlyList<(TimelineEntry Entry, DateTimeOffset At)>> UnfinishedAmongAsync(Guid[] postIds)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT seq, id, author_id, NULL::bigint, created_at FROM posts WHERE id = ANY($1) AND NOT fanned_out
+            UNION ALL
+            SELECT r.seq, r.post_id, p.author_id, r.account_id, r.created_at FROM reposts r JOIN posts p ON p.id = r.post_id
+            WHERE r.post_id = ANY($1) AND NOT r.fanned_out
+            ORDER BY created_at
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = postIds });
+        return await UnfinishedFromAsync(command).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Posts and reposts made between <paramref name="from"/> and <paramref name="until"/> whose fan-out did not finish,
     /// oldest first, with when each was made.
@@ -432,6 +446,11 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time)
         command.Parameters.Add(new NpgsqlParameter { Value = from });
         command.Parameters.Add(new NpgsqlParameter { Value = until });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        return await UnfinishedFromAsync(command).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<(TimelineEntry Entry, DateTimeOffset At)>> UnfinishedFromAsync(NpgsqlCommand command)
+    {
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var entries = new List<(TimelineEntry, DateTimeOffset)>();
         while (await r.ReadAsync().ConfigureAwait(false))
