@@ -83,6 +83,20 @@ trx_counts() {
   echo "${total:-0} ${passed:-0} ${failed:-0} ${skipped:-0}"
 }
 
+# Prints each failed test of a .trx file with the first lines of its message, so the end of a run says what failed.
+trx_failures() {
+  awk '
+    /<UnitTestResult / {
+      failed = ($0 ~ /outcome="Failed"/)
+      if (failed) { name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name); print "FAILED " name }
+      lines = 0
+    }
+    failed && /<Message>/ { inmsg = 1 }
+    failed && inmsg && lines < 6 { line = $0; gsub(/<\/?Message>/, "", line); print "    " line; lines++ }
+    /<\/Message>/ { inmsg = 0 }
+  ' "$1" | sed 's/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' >&2
+}
+
 cmd_test() {
   ensure_dotnet
   ensure_packages
@@ -127,6 +141,9 @@ cmd_test() {
   done
 
   failed=$((failed + broken))
+  if [ "$failed" -gt 0 ]; then
+    for trx in "$results"/*.trx; do trx_failures "$trx"; done
+  fi
   if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
   else
