@@ -59,6 +59,35 @@ public sealed class PostFailoverTests
 
         Assert.Equal(30, stored);
     }
+
+    [Fact]
+    public async Task An_accounts_counters_come_back_from_the_rows_after_its_silo_is_killed_with_changes_it_never_stored()
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase("accountfailover");
+        await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1);
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 8);
+        var (star, fans) = (accounts[0], accounts[1..]);
+        var user = cluster.Client.GetGrain<OrleansSocial.Users.IUserGrain>(star);
+        await cluster.Client.GetGrain<IPostGrain>(Guid.CreateVersion7()).CreateAsync(new NewPost(star, "before the crash", PostVisibility.Public, null, null));
+        await cluster.DeactivateAsync(user); // figures stored: 0 followers, 1 post
+        foreach (var fan in fans)
+        {
+            await cluster.Client.GetGrain<OrleansSocial.Users.IUserGrain>(fan).FollowAsync(star);
+        }
+
+        await cluster.Client.GetGrain<OrleansSocial.Users.IUserGrain>(fans[0]).UnfollowAsync(star);
+        var beforeCrash = await user.GetAccountAsync(0);
+
+        // The silo dies with the grain's figures unstored (it never deactivated); its successor finds them open.
+        var original = cluster.Silos[0];
+        var survivor = await cluster.StartAdditionalSiloAsync();
+        await cluster.KillSiloAsync(original);
+        await cluster.WaitForLivenessToStabilizeAsync();
+        var afterCrash = await survivor.Grains().GetGrain<OrleansSocial.Users.IUserGrain>(star).GetAccountAsync(0);
+
+        Assert.Equal((fans.Length - 1L, 1L), (beforeCrash!.FollowersCount, beforeCrash.PostsCount));
+        Assert.Equal((fans.Length - 1L, 0L, 1L), (afterCrash!.FollowersCount, afterCrash.FollowingCount, afterCrash.PostsCount));
+    }
 }
 
 /// <summary>Hot state the grains keep in Orleans' grain storage (ADO.NET on PostgreSQL).</summary>
@@ -77,6 +106,71 @@ public sealed class GrainStateTests
     private static Task<(bool Exists, OrleansSocial.Grains.Storage.StoredFigures<PostCounts> State)> StoredAsync(
         Orleans.TestingHost.InProcessTestCluster cluster, Guid post) =>
         StoredAsync<OrleansSocial.Grains.Storage.StoredFigures<PostCounts>>(cluster, "counters", GrainId.Create("post", post.ToString("N")));
+
+    private static async Task<(bool Open, long Followers, long Following, long Posts)> AccountRowAsync(string connectionString, long account)
+    {
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var command = db.CreateCommand("SELECT counts_open, followers_count, following_count, posts_count FROM accounts WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = account });
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetBoolean(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+    }
+
+    [Fact]
+    public async Task An_accounts_counters_are_stored_in_its_grain_state_when_it_deactivates_and_follows_and_posts_change_only_a_mark_on_its_row()
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase("accounthot");
+        await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1);
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 5);
+        var (star, fans) = (accounts[0], accounts[1..]);
+        var user = cluster.Client.GetGrain<OrleansSocial.Users.IUserGrain>(star);
+        var grainId = user.GetGrainId();
+        await user.GetAccountAsync(0);
+        await cluster.DeactivateAsync(user); // a new account's first activation counts its rows and stores them
+        var rowAtRest = await AccountRowAsync(connectionString, star);
+
+        foreach (var fan in fans[..3])
+        {
+            await cluster.Client.GetGrain<OrleansSocial.Users.IUserGrain>(fan).FollowAsync(star);
+        }
+
+        await user.FollowAsync(fans[3]);
+        await cluster.Client.GetGrain<IPostGrain>(Guid.CreateVersion7()).CreateAsync(new NewPost(star, "counted in the grain", PostVisibility.Public, null, null));
+        var live = await user.GetAccountAsync(0);
+        var rowWhileActive = await AccountRowAsync(connectionString, star);
+        var storedWhileActive = await StoredAsync<StoredFigures<OrleansSocial.Users.AccountCounts>>(cluster, "counters", grainId);
+        await cluster.DeactivateAsync(user);
+        var stored = await StoredAsync<StoredFigures<OrleansSocial.Users.AccountCounts>>(cluster, "counters", grainId);
+        var rowAfter = await AccountRowAsync(connectionString, star);
+
+        // A follow row removed behind the grain's back after it stored its figures: the next activation trusts them.
+        await using (var db = NpgsqlDataSource.Create(connectionString))
+        {
+            await using var remove = db.CreateCommand("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2");
+            remove.Parameters.Add(new NpgsqlParameter { Value = fans[0] });
+            remove.Parameters.Add(new NpgsqlParameter { Value = star });
+            Assert.Equal(1, await remove.ExecuteNonQueryAsync());
+        }
+
+        var trusted = await user.GetAccountAsync(0);
+
+        // A follow through the grains opens the figures again; the deactivation after it counts the rows (two followers).
+        await cluster.Client.GetGrain<OrleansSocial.Users.IUserGrain>(fans[2]).UnfollowAsync(star);
+        var reopened = await AccountRowAsync(connectionString, star);
+        await cluster.DeactivateAsync(user);
+        var recounted = await user.GetAccountAsync(0);
+
+        Assert.Equal((false, 0L, 0L, 0L), rowAtRest);
+        Assert.Equal((3L, 1L, 1L), (live!.FollowersCount, live.FollowingCount, live.PostsCount));
+        Assert.True(rowWhileActive.Open); // set by the follows' and the post's own transactions, nothing else
+        Assert.Equal(new OrleansSocial.Users.AccountCounts(0, 0, 0), storedWhileActive.State.Value);
+        Assert.Equal(new OrleansSocial.Users.AccountCounts(3, 1, 1), stored.State.Value);
+        Assert.Equal((false, 3L, 1L, 1L), rowAfter);
+        Assert.Equal(3L, trusted!.FollowersCount);
+        Assert.True(reopened.Open);
+        Assert.Equal((1L, 1L, 1L), (recounted!.FollowersCount, recounted.FollowingCount, recounted.PostsCount));
+    }
 
     private static async Task<bool> CountsOpenAsync(string connectionString, Guid post)
     {

@@ -96,11 +96,11 @@ public interface IUserGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// A relationship change another account's grain made with this one: <paramref name="relationship"/> is how this
-    /// account now stands with it, <paramref name="counts"/> this account's counters with the version of that change
-    /// (changes older than what the grain holds are ignored).
+    /// account now stands with it, <paramref name="change"/> what it did to this account's counters, with the version of
+    /// that change (facts older than what the grain holds are ignored; a change is counted once).
     /// </summary>
     [AlwaysInterleave]
-    Task ApplyRelationshipAsync(Relationship relationship, AccountCounts counts);
+    Task ApplyRelationshipAsync(Relationship relationship, CountsChange change);
 
     /// <summary>
     /// Whether <paramref name="senderId"/> may message this account: no block either way, and its <c>dm_policy</c> lets
@@ -157,9 +157,9 @@ public interface IUserGrain : IGrainWithIntegerKey
     [ReadOnly]
     Task<long> GetUnreadMessagesAsync();
 
-    /// <summary>New counters from a change another grain made; older versions than the ones held are ignored.</summary>
+    /// <summary>What a change another grain made (a post written or deleted) did to this account's counters; counted once.</summary>
     [AlwaysInterleave]
-    Task ApplyCountsAsync(AccountCounts counts);
+    Task ApplyCountsAsync(CountsChange change);
 
     /// <summary>
     /// A front end reports how many live connections this account has on it (the absolute number, so a report can be

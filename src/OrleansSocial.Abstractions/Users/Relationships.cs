@@ -20,9 +20,26 @@ public sealed record RelationFacts([property: Id(0)] bool Following, [property: 
     public bool BlockedEitherWay => Blocking || BlockedBy;
 }
 
-/// <summary>An account's followers, following and posts counts; <see cref="Version"/> orders concurrent updates.</summary>
+/// <summary>An account's followers, following and posts counts.</summary>
 [GenerateSerializer, Immutable, Alias("social.AccountCounts")]
-public sealed record AccountCounts([property: Id(0)] long Followers, [property: Id(1)] long Following, [property: Id(2)] long Posts, [property: Id(3)] long Version);
+public sealed record AccountCounts([property: Id(0)] long Followers, [property: Id(1)] long Following, [property: Id(2)] long Posts)
+{
+    public static AccountCounts Zero { get; } = new(0, 0, 0);
+
+    public AccountCounts Add(CountsChange change) => change is null || change.IsEmpty ? this
+        : new(Followers + change.Followers, Following + change.Following, Posts + change.Posts);
+}
+
+/// <summary>
+/// What one change to the rows did to an account's counts (+1, −1 or 0 each), with the version of that change: a number
+/// from <c>account_versions</c> taken while the change held the account's lock, so it is unique and grows with every
+/// change touching the account. The grain adds each change once, and only if it is newer than the rows it counted.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("social.CountsChange")]
+public sealed record CountsChange([property: Id(0)] long Followers, [property: Id(1)] long Following, [property: Id(2)] long Posts, [property: Id(3)] long Version)
+{
+    public bool IsEmpty => Followers == 0 && Following == 0 && Posts == 0;
+}
 
 /// <summary>An account as anyone who may see it sees it.</summary>
 [GenerateSerializer, Immutable, Alias("social.PublicAccount")]

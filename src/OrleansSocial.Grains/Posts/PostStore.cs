@@ -29,7 +29,7 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// Inserts the post (and its entities), bumping the author's posts counter, unless the author already created one
     /// with the same idempotency key: then nothing is written and that post's id is returned.
     /// </summary>
-    public async Task<(Guid Id, AccountCounts? Counts, long Seq)> InsertAsync(Guid id, NewPost post, IReadOnlyList<string> tags, IReadOnlyList<Mention> mentions,
+    public async Task<(Guid Id, CountsChange? Counts, long Seq)> InsertAsync(Guid id, NewPost post, IReadOnlyList<string> tags, IReadOnlyList<Mention> mentions,
         DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(post);
@@ -61,7 +61,7 @@ public sealed class PostStore(NpgsqlDataSource db)
         }
 
         await WriteEntitiesAsync(connection, tx, id, seq, tags, mentions).ConfigureAwait(false);
-        var counts = await BumpPostsAsync(connection, tx, post.AuthorId, 1).ConfigureAwait(false);
+        var counts = await MovePostsCountAsync(connection, tx, post.AuthorId, 1).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
         return (id, counts, seq);
     }
@@ -192,7 +192,7 @@ public sealed class PostStore(NpgsqlDataSource db)
     }
 
     /// <summary>Soft-deletes the post and lowers the author's posts counter; null when it was already deleted.</summary>
-    public async Task<AccountCounts?> DeleteAsync(Guid id, long authorId, DateTimeOffset now)
+    public async Task<CountsChange?> DeleteAsync(Guid id, long authorId, DateTimeOffset now)
     {
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
@@ -204,7 +204,7 @@ public sealed class PostStore(NpgsqlDataSource db)
             return null;
         }
 
-        var counts = await BumpPostsAsync(connection, tx, authorId, -1).ConfigureAwait(false);
+        var counts = await MovePostsCountAsync(connection, tx, authorId, -1).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
         return counts;
     }
@@ -279,16 +279,19 @@ public sealed class PostStore(NpgsqlDataSource db)
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    private static async Task<AccountCounts> BumpPostsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long authorId, int delta)
+    // The author's posts count moves by delta: the grain keeps the figure; the row only hears that its stored figures are
+    // behind (counts_open), under the author's lock, shared with the author's other posts (see Users.AccountLocks).
+    private static async Task<CountsChange> MovePostsCountAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long authorId, int delta)
     {
-        await using var command = new NpgsqlCommand("""
-            UPDATE accounts SET posts_count = posts_count + $2, counts_version = counts_version + 1 WHERE id = $1
-            RETURNING followers_count, following_count, posts_count, counts_version
-            """, connection, tx);
-        command.Parameters.Add(new NpgsqlParameter { Value = authorId });
-        command.Parameters.Add(new NpgsqlParameter { Value = (long)delta });
-        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var open = new NpgsqlBatchCommand($"""
+            WITH opened AS ({Users.AccountLocks.OpenCounts} RETURNING 1)
+            SELECT {Users.AccountLocks.NextVersion} FROM (SELECT count(*) FROM opened) AS o
+            """);
+        open.Parameters.Add(new NpgsqlParameter { Value = new[] { authorId } });
+        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { Users.AccountLocks.Lock(shared: true, authorId), open } };
+        await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        await r.NextResultAsync().ConfigureAwait(false); // past the lock
         await r.ReadAsync().ConfigureAwait(false);
-        return new AccountCounts(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3));
+        return new CountsChange(0, 0, delta, r.GetInt64(0));
     }
 }

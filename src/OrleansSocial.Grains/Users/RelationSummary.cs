@@ -7,7 +7,7 @@ namespace OrleansSocial.Grains.Users;
 /// mutes (and until when). Followers are not held — a popular account has too many; they stay in the table.
 /// </summary>
 /// <remarks>
-/// Every relationship change bumps both accounts' <c>counts_version</c> in the transaction that makes it, so facts
+/// Every relationship change takes a version while it holds both accounts' locks (<see cref="AccountLocks"/>), so facts
 /// carry the version of the change that produced them. A change is applied only if it is newer than what is held for
 /// that pair and than the snapshot the summary was loaded from; that makes late or reordered pushes harmless, and
 /// pushes that arrive while the summary is still loading are kept and merged.

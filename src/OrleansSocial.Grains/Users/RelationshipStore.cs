@@ -6,17 +6,17 @@ namespace OrleansSocial.Grains.Users;
 
 /// <summary>
 /// The outcome of a relationship change: how the actor now stands with the other account and the other with the actor,
-/// and both accounts' counters, versioned by the change. <see cref="Notify"/> is the notification the change causes for
-/// the other account (a new follow, request or approval).
+/// and what the change did to each account's counters, with its version. <see cref="Notify"/> is the notification the
+/// change causes for the other account (a new follow, request or approval).
 /// </summary>
-public sealed record RelationshipChange(Relationship Relationship, Relationship Mirror, IReadOnlyDictionary<long, AccountCounts> Counts, string? Notify = null);
+public sealed record RelationshipChange(Relationship Relationship, Relationship Mirror, IReadOnlyDictionary<long, CountsChange> Counts, string? Notify = null);
 
 /// <summary>
-/// The <c>follows</c>, <c>follow_requests</c>, <c>blocks</c> and <c>mutes</c> tables and the counters on
-/// <c>accounts</c>. Every change runs in one transaction that first locks both accounts rows in id order, so changes
-/// to the same pair are serialized, two opposite changes cannot deadlock, and counters always match the rows. Every
-/// change bumps both accounts' <c>counts_version</c>: the grains holding counters and relationship summaries use it to
-/// order what they are told.
+/// The <c>follows</c>, <c>follow_requests</c>, <c>blocks</c> and <c>mutes</c> tables. Every change runs in one
+/// transaction that first takes both accounts' locks (<see cref="AccountLocks"/>), so changes to the same pair are
+/// serialized and two opposite changes cannot deadlock, and takes a version the grains use to order what they are told.
+/// The accounts' counters are not written here: the user grains keep them (a follow sets <c>counts_open</c>, see
+/// <see cref="UserProfileStore"/>).
 /// </summary>
 public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
 {
@@ -26,76 +26,76 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
     public Task<RelationshipChange> FollowAsync(long actor, long target)
     {
         string? notify = null;
-        return ChangeAsync(actor, target, async (tx, accounts) =>
+        return ChangeAsync(actor, target, async change =>
     {
-        await RefuseAcrossBlockAsync(tx, actor, target, "You cannot follow this account.").ConfigureAwait(false);
-        if (await ExistsAsync(tx, "SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2", actor, target).ConfigureAwait(false))
+        await RefuseAcrossBlockAsync(change.Tx, actor, target, "You cannot follow this account.").ConfigureAwait(false);
+        if (await ExistsAsync(change.Tx, "SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2", actor, target).ConfigureAwait(false))
         {
             return;
         }
 
-        if (accounts[target])
+        if (change.IsPrivate[target])
         {
-            notify = await ExecuteAsync(tx, "INSERT INTO follow_requests (requester_id, target_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", actor, target)
+            notify = await ExecuteAsync(change.Tx, "INSERT INTO follow_requests (requester_id, target_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", actor, target)
                 .ConfigureAwait(false) == 1 ? "follow_request" : null;
             return;
         }
 
-        notify = await AddFollowAsync(tx, actor, target).ConfigureAwait(false) ? "follow" : null;
+        notify = await change.AddFollowAsync(actor, target).ConfigureAwait(false) ? "follow" : null;
     }, () => notify);
     }
 
-    public Task<RelationshipChange> UnfollowAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
+    public Task<RelationshipChange> UnfollowAsync(long actor, long target) => ChangeAsync(actor, target, async change =>
     {
-        await ExecuteAsync(tx, "DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2", actor, target).ConfigureAwait(false);
-        await RemoveFollowAsync(tx, actor, target).ConfigureAwait(false);
+        await ExecuteAsync(change.Tx, "DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2", actor, target).ConfigureAwait(false);
+        await change.RemoveFollowAsync(actor, target).ConfigureAwait(false);
     });
 
-    public Task<RelationshipChange> BlockAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
+    public Task<RelationshipChange> BlockAsync(long actor, long target) => ChangeAsync(actor, target, async change =>
     {
-        await ExecuteAsync(tx, "INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", actor, target).ConfigureAwait(false);
-        await ExecuteAsync(tx, "DELETE FROM follow_requests WHERE (requester_id = $1 AND target_id = $2) OR (requester_id = $2 AND target_id = $1)",
+        await ExecuteAsync(change.Tx, "INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", actor, target).ConfigureAwait(false);
+        await ExecuteAsync(change.Tx, "DELETE FROM follow_requests WHERE (requester_id = $1 AND target_id = $2) OR (requester_id = $2 AND target_id = $1)",
             actor, target).ConfigureAwait(false);
-        await RemoveFollowAsync(tx, actor, target).ConfigureAwait(false);
-        await RemoveFollowAsync(tx, target, actor).ConfigureAwait(false);
+        await change.RemoveFollowAsync(actor, target).ConfigureAwait(false);
+        await change.RemoveFollowAsync(target, actor).ConfigureAwait(false);
     });
 
-    public Task<RelationshipChange> UnblockAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
+    public Task<RelationshipChange> UnblockAsync(long actor, long target) => ChangeAsync(actor, target, async change =>
     {
-        await ExecuteAsync(tx, "DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2", actor, target).ConfigureAwait(false);
+        await ExecuteAsync(change.Tx, "DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2", actor, target).ConfigureAwait(false);
     });
 
-    public Task<RelationshipChange> MuteAsync(long actor, long target, TimeSpan? duration) => ChangeAsync(actor, target, async (tx, _) =>
+    public Task<RelationshipChange> MuteAsync(long actor, long target, TimeSpan? duration) => ChangeAsync(actor, target, async change =>
     {
         await using var command = new NpgsqlCommand("""
             INSERT INTO mutes (muter_id, muted_id, expires_at) VALUES ($1, $2, $3)
             ON CONFLICT (muter_id, muted_id) DO UPDATE SET expires_at = excluded.expires_at
-            """, tx.Connection, tx);
+            """, change.Tx.Connection, change.Tx);
         command.Parameters.Add(new NpgsqlParameter { Value = actor });
         command.Parameters.Add(new NpgsqlParameter { Value = target });
         command.Parameters.Add(new NpgsqlParameter { Value = duration is { } d ? time.GetUtcNow() + d : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     });
 
-    public Task<RelationshipChange> UnmuteAsync(long actor, long target) => ChangeAsync(actor, target, async (tx, _) =>
+    public Task<RelationshipChange> UnmuteAsync(long actor, long target) => ChangeAsync(actor, target, async change =>
     {
-        await ExecuteAsync(tx, "DELETE FROM mutes WHERE muter_id = $1 AND muted_id = $2", actor, target).ConfigureAwait(false);
+        await ExecuteAsync(change.Tx, "DELETE FROM mutes WHERE muter_id = $1 AND muted_id = $2", actor, target).ConfigureAwait(false);
     });
 
     /// <summary>The actor approves <paramref name="requester"/>'s request; <see cref="KeyNotFoundException"/> when there is none.</summary>
-    public Task<RelationshipChange> AuthorizeAsync(long actor, long requester) => ChangeAsync(actor, requester, async (tx, _) =>
+    public Task<RelationshipChange> AuthorizeAsync(long actor, long requester) => ChangeAsync(actor, requester, async change =>
     {
-        if (await ExecuteAsync(tx, "DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2", requester, actor).ConfigureAwait(false) == 0)
+        if (await ExecuteAsync(change.Tx, "DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2", requester, actor).ConfigureAwait(false) == 0)
         {
             throw new KeyNotFoundException("No follow request from this account.");
         }
 
-        await AddFollowAsync(tx, requester, actor).ConfigureAwait(false);
+        await change.AddFollowAsync(requester, actor).ConfigureAwait(false);
     }, () => "follow_approved");
 
-    public Task<RelationshipChange> RejectAsync(long actor, long requester) => ChangeAsync(actor, requester, async (tx, _) =>
+    public Task<RelationshipChange> RejectAsync(long actor, long requester) => ChangeAsync(actor, requester, async change =>
     {
-        if (await ExecuteAsync(tx, "DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2", requester, actor).ConfigureAwait(false) == 0)
+        if (await ExecuteAsync(change.Tx, "DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2", requester, actor).ConfigureAwait(false) == 0)
         {
             throw new KeyNotFoundException("No follow request from this account.");
         }
@@ -177,8 +177,7 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         r.GetInt64(at), r.GetString(at + 1), r.GetString(at + 2), r.GetString(at + 3), r.GetString(at + 4), r.GetBoolean(at + 5),
         r.GetFieldValue<DateTimeOffset>(at + 6), r.GetInt64(at + 7), r.GetInt64(at + 8), r.GetInt64(at + 9));
 
-    private async Task<RelationshipChange> ChangeAsync(long actor, long other,
-        Func<NpgsqlTransaction, Dictionary<long, bool>, Task> change, Func<string?>? notify = null)
+    private async Task<RelationshipChange> ChangeAsync(long actor, long other, Func<Change, Task> change, Func<string?>? notify = null)
     {
         if (actor == other)
         {
@@ -187,11 +186,12 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
 
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await AccountLocks.LockAsync(tx, shared: false, actor, other).ConfigureAwait(false);
         var accounts = new Dictionary<long, bool>();
-        await using (var lockRows = new NpgsqlCommand("SELECT id, is_private FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", connection, tx))
+        await using (var read = new NpgsqlCommand("SELECT id, is_private FROM accounts WHERE id = ANY($1)", connection, tx))
         {
-            lockRows.Parameters.Add(new NpgsqlParameter { Value = new[] { actor, other } });
-            await using var reader = await lockRows.ExecuteReaderAsync().ConfigureAwait(false);
+            read.Parameters.Add(new NpgsqlParameter { Value = new[] { actor, other } });
+            await using var reader = await read.ExecuteReaderAsync().ConfigureAwait(false);
             while (await reader.ReadAsync().ConfigureAwait(false))
             {
                 accounts[reader.GetInt64(0)] = reader.GetBoolean(1);
@@ -203,25 +203,68 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
             throw new KeyNotFoundException("No such account.");
         }
 
-        await change(tx, accounts).ConfigureAwait(false);
-        var counts = new Dictionary<long, AccountCounts>();
-        await using (var bump = new NpgsqlCommand("""
-            UPDATE accounts SET counts_version = counts_version + 1 WHERE id = ANY($1)
-            RETURNING id, followers_count, following_count, posts_count, counts_version
-            """, connection, tx))
+        var made = new Change(tx, accounts);
+        await change(made).ConfigureAwait(false);
+        var moved = made.Moves.Where(m => m.Value != (0, 0)).Select(m => m.Key).ToArray();
+        if (moved.Length > 0)
         {
-            bump.Parameters.Add(new NpgsqlParameter { Value = new[] { actor, other } });
-            await using var reader = await bump.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false))
-            {
-                counts[reader.GetInt64(0)] = new AccountCounts(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
-            }
+            await using var open = new NpgsqlCommand(AccountLocks.OpenCounts, connection, tx);
+            open.Parameters.Add(new NpgsqlParameter { Value = moved });
+            await open.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        long version;
+        await using (var next = new NpgsqlCommand($"SELECT {AccountLocks.NextVersion}", connection, tx))
+        {
+            version = (long)(await next.ExecuteScalarAsync().ConfigureAwait(false))!;
         }
 
         var relationship = (await RelationshipsAsync(connection, tx, actor, [other], CancellationToken.None).ConfigureAwait(false))[0];
         var mirror = (await RelationshipsAsync(connection, tx, other, [actor], CancellationToken.None).ConfigureAwait(false))[0];
         await tx.CommitAsync().ConfigureAwait(false);
+        var counts = new[] { actor, other }.ToDictionary(id => id, id =>
+        {
+            var (followers, following) = made.Moves.GetValueOrDefault(id);
+            return new CountsChange(followers, following, 0, version);
+        });
         return new RelationshipChange(relationship, mirror, counts, notify?.Invoke());
+    }
+
+    // A change in progress: its transaction, whether each account is private, and how it moved each one's counters.
+    private sealed class Change(NpgsqlTransaction tx, Dictionary<long, bool> isPrivate)
+    {
+        public NpgsqlTransaction Tx { get; } = tx;
+
+        public Dictionary<long, bool> IsPrivate { get; } = isPrivate;
+
+        public Dictionary<long, (long Followers, long Following)> Moves { get; } = [];
+
+        public async Task<bool> AddFollowAsync(long follower, long followee)
+        {
+            if (await ExecuteAsync(Tx, "INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", follower, followee)
+                    .ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+
+            Move(follower, followee, 1);
+            return true;
+        }
+
+        public async Task RemoveFollowAsync(long follower, long followee)
+        {
+            if (await ExecuteAsync(Tx, "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2", follower, followee).ConfigureAwait(false) == 1)
+            {
+                Move(follower, followee, -1);
+            }
+        }
+
+        private void Move(long follower, long followee, int delta)
+        {
+            var (a, b) = (Moves.GetValueOrDefault(follower), Moves.GetValueOrDefault(followee));
+            Moves[follower] = (a.Followers, a.Following + delta);
+            Moves[followee] = (b.Followers + delta, b.Following);
+        }
     }
 
     private static async Task RefuseAcrossBlockAsync(NpgsqlTransaction tx, long actor, long target, string message)
@@ -233,47 +276,16 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         }
     }
 
-    private static async Task<bool> AddFollowAsync(NpgsqlTransaction tx, long follower, long followee)
-    {
-        if (await ExecuteAsync(tx, "INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", follower, followee)
-                .ConfigureAwait(false) == 0)
-        {
-            return false;
-        }
-
-        await MoveCountersAsync(tx, follower, followee, 1).ConfigureAwait(false);
-        return true;
-    }
-
-    private static async Task RemoveFollowAsync(NpgsqlTransaction tx, long follower, long followee)
-    {
-        if (await ExecuteAsync(tx, "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2", follower, followee).ConfigureAwait(false) == 1)
-        {
-            await MoveCountersAsync(tx, follower, followee, -1).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task MoveCountersAsync(NpgsqlTransaction tx, long follower, long followee, int delta)
-    {
-        await using var command = new NpgsqlCommand("""
-            UPDATE accounts SET following_count = following_count + CASE WHEN id = $1 THEN $3 ELSE 0 END,
-                                followers_count = followers_count + CASE WHEN id = $2 THEN $3 ELSE 0 END
-            WHERE id IN ($1, $2)
-            """, tx.Connection, tx);
-        command.Parameters.Add(new NpgsqlParameter { Value = follower });
-        command.Parameters.Add(new NpgsqlParameter { Value = followee });
-        command.Parameters.Add(new NpgsqlParameter { Value = (long)delta });
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-    }
-
     /// <summary>
     /// Everything <paramref name="account"/>'s relationship summary holds (followees, blocks both ways, current mutes)
-    /// and the account's <c>counts_version</c>, read in one statement and so from one snapshot; null for no account.
+    /// and the version it is current to (<see cref="AccountLocks"/>), read under the account's lock; null for no account.
     /// </summary>
     public async Task<(long Version, IReadOnlyList<RelationRow> Rows)?> LoadSummaryAsync(long account, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
-            SELECT a.counts_version, r.kind, r.other, r.until
+        await using var connection = await db.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var read = new NpgsqlBatchCommand($"""
+            SELECT {AccountLocks.CurrentVersion}, r.kind, r.other, r.until
             FROM accounts a
             LEFT JOIN LATERAL (
                 SELECT 0 AS kind, followee_id AS other, NULL::timestamptz AS until FROM follows WHERE follower_id = a.id
@@ -283,20 +295,25 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
             ) r ON true
             WHERE a.id = $1
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = account });
-        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        read.Parameters.Add(new NpgsqlParameter { Value = account });
+        read.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { AccountLocks.Lock(shared: false, account), read } };
         long? version = null;
         var rows = new List<RelationRow>();
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        await using (var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
-            version = reader.GetInt64(0);
-            if (!reader.IsDBNull(1))
+            await reader.NextResultAsync(ct).ConfigureAwait(false); // past the lock
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                rows.Add(new RelationRow((RelationKind)reader.GetInt32(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
+                version = reader.GetInt64(0);
+                if (!reader.IsDBNull(1))
+                {
+                    rows.Add(new RelationRow((RelationKind)reader.GetInt32(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
+                }
             }
         }
 
+        await tx.CommitAsync(ct).ConfigureAwait(false);
         return version is { } v ? (v, rows) : null;
     }
 

@@ -4,6 +4,7 @@ using OrleansSocial.Realtime;
 using Orleans;
 using Orleans.Runtime;
 using Orleans.Storage;
+using OrleansSocial.Grains.Storage;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 
@@ -12,17 +13,40 @@ namespace OrleansSocial.Grains.Users;
 /// <summary>
 /// An account's hot state. The profile is read from its row when the grain activates, served from memory, and
 /// written back with a version check; a conflicting write means another activation or process changed the row, so
-/// the grain re-reads it and the caller gets <see cref="InconsistentStateException"/> to retry. The counters and the
-/// relationship summary (followees, blocks both ways, mutes) are hot too: loaded from the tables, then kept current by
-/// the versioned results of every relationship change, whichever of the two accounts' grains made it.
+/// the grain re-reads it and the caller gets <see cref="InconsistentStateException"/> to retry. The relationship summary
+/// (followees, blocks both ways, mutes) is hot too: loaded from the tables, then kept current by the versioned results of
+/// every relationship change, whichever of the two accounts' grains made it.
 /// </summary>
-public sealed partial class UserGrain(UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
-    Conversations.ConversationStore conversations, Posts.LocalViews views, TimeProvider time) : Grain, IUserGrain
+/// <remarks>
+/// The counters (followers, following, posts) live here and in the grain's Orleans state (<c>counters</c>): the rows
+/// they count (follows, posts) change without touching the account's row beyond marking its stored figures open, and
+/// each change tells this grain what it moved, with its version; the grain adds every change newer than the figures it
+/// loaded, once. At activation it takes its stored figures, or counts the rows when the mark says they are behind; when
+/// it deactivates after changes it counts the rows under the account's lock, stores those figures and clears the mark
+/// (<see cref="UserProfileStore.BeginCloseCountsAsync"/>) — so a change whose news never reached the grain is counted then.
+/// The row's counter columns are a copy written at most <see cref="FlushPeriod"/> after a change, and at once when the
+/// followers count crosses <see cref="TimelineOptions.CelebrityFollowers"/> (home timelines pick the accounts they merge
+/// rather than receive by that column).
+/// </remarks>
+public sealed partial class UserGrain(
+    [PersistentState("counters")] IPersistentState<StoredFigures<AccountCounts>> counters,
+    UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
+    Conversations.ConversationStore conversations, Posts.LocalViews views, TimelineOptions timelineOptions, TimeProvider time) : Grain, IUserGrain
 {
+    public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(2);
+
+    // Changes remembered as counted, against a retried notice (a change is told to a grain once, barring retries).
+    private const int CountedChangesRemembered = 4_096;
 
     private UserProfile? _profile;
     private long _version;
-    private AccountCounts _counts = new(0, 0, 0, -1);
+    private AccountCounts _counts = AccountCounts.Zero;
+    private long _countsVersion = long.MaxValue; // no change is counted before the figures are loaded
+    private readonly HashSet<long> _counted = [];
+    private readonly Queue<long> _countedOrder = new();
+    private WriteBehind<AccountCounts>? _hot;
+    private bool _copyDirty;
+    private IGrainTimer? _flushTimer;
     private readonly RelationSummary _relations = new();
     private Task? _relationsLoading;
     private List<TimelineEntry>? _recent;
@@ -30,13 +54,57 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
     private static readonly Task<PublicAccount?> NoAccount = Task.FromResult<PublicAccount?>(null);
     private const int RecentEntries = 100;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _hot = new WriteBehind<AccountCounts>(counters, () => Task.FromResult(_counts));
+        var stored = _hot.Stored;
+        var loaded = await store.LoadAsync(Id, count: stored is null, cancellationToken);
+        (_profile, _version) = loaded is { } l ? (l.Profile, l.ProfileVersion) : (null, 0);
+        if (loaded is not null)
+        {
+            _counts = loaded.Counted || stored is null ? loaded.Counts : stored;
+            _countsVersion = loaded.CountsVersion;
+            if (loaded.Counted)
+            {
+                _hot.MarkDirty(); // stored (and the mark cleared) when this activation ends, so the next need not count
+                _copyDirty = true;
+                FlushLater();
+            }
+        }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+        views.Withdraw(Id);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         views.Withdraw(Id);
-        return Task.CompletedTask;
+        if (_hot is { Dirty: true } hot && _profile is not null)
+        {
+            await using var closing = await store.BeginCloseCountsAsync(Id);
+            if (closing is not null)
+            {
+                _counts = closing.Counted; // what a conflicting write's recount returns: these were counted under the lock
+                await closing.CompleteAsync(await hot.WriteAsync(_counts));
+            }
+        }
+        else if (_copyDirty && _profile is not null)
+        {
+            await store.WriteCountsAsync(Id, _counts);
+        }
     }
+
+    // The row's copy of the counters goes out at most FlushPeriod after the first change, by a one-shot timer armed then.
+    private void FlushLater() =>
+        _flushTimer ??= this.RegisterGrainTimer(async _ =>
+        {
+            _flushTimer?.Dispose();
+            _flushTimer = null;
+            if (_copyDirty && _profile is not null)
+            {
+                _copyDirty = false;
+                await store.WriteCountsAsync(Id, _counts);
+            }
+        }, new GrainTimerCreationOptions(FlushPeriod, Timeout.InfiniteTimeSpan) { KeepAlive = false });
 
     public Task<UserProfile?> GetProfileAsync() => Task.FromResult(_profile);
 
@@ -82,13 +150,9 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        var row = await store.GetAsync(this.GetPrimaryKeyLong(), ct);
+        var row = await store.GetAsync(Id, ct);
         (_profile, _version) = row is { } r ? (r.Profile, r.Version) : (null, 0);
         views.Withdraw(Id);
-        if (row is { } loaded)
-        {
-            Apply(loaded.Counts);
-        }
     }
 
     // Every post view asks for its author's account: answered from memory, without an allocation once the relations
@@ -175,11 +239,7 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
     public async Task<IReadOnlyList<BookmarkRow>> GetBookmarksAsync(PageQuery page) =>
         (await posts.BookmarksAsync(Id, page)).Select(r => new BookmarkRow(r.Cursor, r.PostId)).ToArray();
 
-    public Task ApplyCountsAsync(AccountCounts counts)
-    {
-        Apply(counts);
-        return Task.CompletedTask;
-    }
+    public Task ApplyCountsAsync(CountsChange change) => Apply(change) ? WriteCopyAsync() : Task.CompletedTask;
 
     public Task<RelationFacts> GetRelationToAsync(long otherId) => RelationToAsync(otherId);
 
@@ -300,18 +360,17 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
 
     public Task<long> GetUnreadMessagesAsync() => conversations.UnreadAsync(Id);
 
-    public Task ApplyRelationshipAsync(Relationship relationship, AccountCounts counts)
-    {
-        ApplyRelationship(relationship, counts);
-        return Task.CompletedTask;
-    }
+    public Task ApplyRelationshipAsync(Relationship relationship, CountsChange change) =>
+        ApplyRelationship(relationship, change) ? WriteCopyAsync() : Task.CompletedTask;
 
-    private void ApplyRelationship(Relationship relationship, AccountCounts counts)
+    // Whether the row's copy of the counters must be written at once.
+    private bool ApplyRelationship(Relationship relationship, CountsChange change)
     {
-        ArgumentNullException.ThrowIfNull(counts);
-        Apply(counts);
-        _relations.Apply(relationship, counts.Version);
+        ArgumentNullException.ThrowIfNull(change);
+        var urgent = Apply(change);
+        _relations.Apply(relationship, change.Version);
         views.Withdraw(Id); // the block set may have changed
+        return urgent;
     }
 
     private async Task<RelationFacts> RelationToAsync(long otherId)
@@ -352,12 +411,40 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
 
     private long Id => this.GetPrimaryKeyLong();
 
-    private void Apply(AccountCounts counts)
+    // A change is counted once, and only if the figures held were loaded before it. Returns whether the row's copy must
+    // be written at once (the followers count crossed the celebrity threshold).
+    private bool Apply(CountsChange change)
     {
-        if (counts.Version > _counts.Version)
+        if (change.IsEmpty || change.Version <= _countsVersion || !_counted.Add(change.Version))
         {
-            _counts = counts;
-            views.Withdraw(Id);
+            return false;
+        }
+
+        _countedOrder.Enqueue(change.Version);
+        if (_countedOrder.Count > CountedChangesRemembered)
+        {
+            _counted.Remove(_countedOrder.Dequeue());
+        }
+
+        var before = _counts;
+        _counts = _counts.Add(change);
+        views.Withdraw(Id);
+        _hot?.MarkDirty();
+        _copyDirty = true;
+        FlushLater();
+        var threshold = timelineOptions.CelebrityFollowers;
+        return before.Followers > threshold != _counts.Followers > threshold;
+    }
+
+    private async Task WriteCopyAsync()
+    {
+        var written = _counts;
+        _copyDirty = false;
+        await store.WriteCountsAsync(Id, written);
+        if (!ReferenceEquals(written, _counts))
+        {
+            _copyDirty = true; // changed while writing (the call interleaves): the timer writes the newer figures
+            FlushLater();
         }
     }
 
@@ -375,7 +462,11 @@ public sealed partial class UserGrain(UserProfileStore store, RelationshipStore 
     {
         var result = await change;
         var other = result.Relationship.Id;
-        ApplyRelationship(result.Relationship, result.Counts[Id]);
+        if (ApplyRelationship(result.Relationship, result.Counts[Id]))
+        {
+            await WriteCopyAsync();
+        }
+
         await GrainFactory.Reference<IUserGrain>(other).ApplyRelationshipAsync(result.Mirror, result.Counts[other]);
         if (result.Notify is { } type)
         {

@@ -3,29 +3,145 @@ using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Users;
 
-/// <summary>The profile columns of the <c>accounts</c> table, read and written by <see cref="UserGrain"/>.</summary>
+/// <summary>An account's profile as its grain loads it at activation, with its counters and the version they are current to.</summary>
+public sealed record LoadedAccount(UserProfile Profile, long ProfileVersion, AccountCounts Counts, bool Counted, long CountsVersion);
+
+/// <summary>
+/// The profile columns of the <c>accounts</c> table, read and written by <see cref="UserGrain"/>, and the account's
+/// counters: kept by the grain (its Orleans state), with a copy in the row's <c>*_count</c> columns for SQL that reads
+/// them. Rows they count change without writing the account's row beyond setting <c>counts_open</c> (see
+/// <see cref="AccountLocks"/>); the grain clears it after storing figures counted under the account's lock.
+/// </summary>
 public sealed class UserProfileStore(NpgsqlDataSource db)
 {
-    /// <summary>The profile, its version and the account's counters, or null when there is no such account.</summary>
-    public async Task<(UserProfile Profile, long Version, AccountCounts Counts)?> GetAsync(long id, CancellationToken ct)
+    private const string ProfileColumns =
+        "id, username, email, email_verified_at IS NOT NULL, display_name, bio, website, is_private, role, created_at, profile_version, dm_policy";
+
+    // The rows an account's counters count.
+    private const string CountFollowers = "(SELECT count(*) FROM follows WHERE followee_id = a.id)";
+    private const string CountFollowing = "(SELECT count(*) FROM follows WHERE follower_id = a.id)";
+    private const string CountPosts = "(SELECT count(*) FROM posts WHERE author_id = a.id AND deleted_at IS NULL)";
+
+    /// <summary>The profile and its version, or null when there is no such account.</summary>
+    public async Task<(UserProfile Profile, long Version)?> GetAsync(long id, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("""
-            SELECT id, username, email, email_verified_at IS NOT NULL, display_name, bio, website, is_private, role, created_at, profile_version,
-                   followers_count, following_count, posts_count, counts_version, dm_policy
-            FROM accounts WHERE id = $1
-            """);
+        await using var command = db.CreateCommand($"SELECT {ProfileColumns} FROM accounts a WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+        return await reader.ReadAsync(ct).ConfigureAwait(false) ? (ReadProfile(reader), reader.GetInt64(10)) : null;
+    }
+
+    /// <summary>
+    /// The profile and the counters, under the account's lock, with the version they are current to. The counters are
+    /// counted from the rows when <paramref name="count"/> is set (the grain has no stored figures) or the row says the
+    /// stored figures are behind (<c>counts_open</c>); otherwise the row's copy is returned, which equals the figures the
+    /// grain stored when it cleared the mark. Null when there is no such account.
+    /// </summary>
+    public async Task<LoadedAccount?> LoadAsync(long id, bool count, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var read = new NpgsqlBatchCommand($"""
+            SELECT {ProfileColumns}, counts_open OR $2,
+                   CASE WHEN counts_open OR $2 THEN {CountFollowers} ELSE followers_count END,
+                   CASE WHEN counts_open OR $2 THEN {CountFollowing} ELSE following_count END,
+                   CASE WHEN counts_open OR $2 THEN {CountPosts} ELSE posts_count END,
+                   {AccountLocks.CurrentVersion}
+            FROM accounts a WHERE id = $1
+            """);
+        read.Parameters.Add(new NpgsqlParameter { Value = id });
+        read.Parameters.Add(new NpgsqlParameter { Value = count });
+        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { AccountLocks.Lock(shared: false, id), read } };
+        LoadedAccount? loaded = null;
+        await using (var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
-            return null;
+            await reader.NextResultAsync(ct).ConfigureAwait(false); // past the lock
+            if (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                loaded = new LoadedAccount(ReadProfile(reader), reader.GetInt64(10),
+                    new AccountCounts(reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15)), reader.GetBoolean(12), reader.GetInt64(16));
+            }
         }
 
-        var profile = new UserProfile(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3), reader.GetString(4),
-            reader.GetString(5), reader.GetString(6), reader.GetBoolean(7), reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(9),
-            reader.GetString(15));
-        return (profile, reader.GetInt64(10), new AccountCounts(reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14)));
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return loaded;
     }
+
+    /// <summary>
+    /// Counts the account's rows under its lock, which the returned closing holds until disposed: the grain stores the
+    /// figures in its state, then <see cref="CountsClosing.CompleteAsync"/> copies them to the row and clears
+    /// <c>counts_open</c> — in that order, so a failure in between leaves the mark set and the next activation counts
+    /// again. No change to the counted rows commits meanwhile (they wait for the lock). Null when the account is gone.
+    /// </summary>
+    public async Task<CountsClosing?> BeginCloseCountsAsync(long id)
+    {
+        var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        try
+        {
+            var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+            var read = new NpgsqlBatchCommand($"SELECT {CountFollowers}, {CountFollowing}, {CountPosts} FROM accounts a WHERE id = $1");
+            read.Parameters.Add(new NpgsqlParameter { Value = id });
+            await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { AccountLocks.Lock(shared: false, id), read } };
+            await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+            await reader.NextResultAsync().ConfigureAwait(false); // past the lock
+            if (!await reader.ReadAsync().ConfigureAwait(false))
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                return null;
+            }
+
+            return new CountsClosing(connection, tx, id, new AccountCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Figures counted under the account's lock, held until this is completed or disposed (which rolls back).</summary>
+    public sealed class CountsClosing(NpgsqlConnection connection, NpgsqlTransaction tx, long id, AccountCounts counted) : IAsyncDisposable
+    {
+        public AccountCounts Counted { get; } = counted;
+
+        /// <summary>The grain stored <paramref name="stored"/>: the row gets them and its mark is cleared.</summary>
+        public async Task CompleteAsync(AccountCounts stored)
+        {
+            await WriteCountsAsync(connection, tx, id, stored, close: true).ConfigureAwait(false);
+            await tx.CommitAsync().ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await tx.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Copies the counters to the row's columns (for SQL that reads them); the mark stays as it is.</summary>
+    public async Task WriteCountsAsync(long id, AccountCounts counts)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await WriteCountsAsync(connection, null, id, counts, close: false).ConfigureAwait(false);
+    }
+
+    private static async Task WriteCountsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long id, AccountCounts counts, bool close)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        await using var command = new NpgsqlCommand("""
+            UPDATE accounts SET followers_count = $2, following_count = $3, posts_count = $4, counts_open = counts_open AND NOT $5
+            WHERE id = $1 AND ((followers_count, following_count, posts_count) IS DISTINCT FROM ($2, $3, $4) OR ($5 AND counts_open))
+            """, connection, tx);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = counts.Followers });
+        command.Parameters.Add(new NpgsqlParameter { Value = counts.Following });
+        command.Parameters.Add(new NpgsqlParameter { Value = counts.Posts });
+        command.Parameters.Add(new NpgsqlParameter { Value = close });
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    private static UserProfile ReadProfile(NpgsqlDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetString(4),
+        r.GetString(5), r.GetString(6), r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetString(11));
 
     /// <summary>
     /// Writes the editable columns if the row is still at <paramref name="expectedVersion"/>; returns the new version, or
