@@ -145,6 +145,7 @@ internal static class FrontendBenchServer
             await command.ExecuteNonQueryAsync();
             return TypedResults.NoContent();
         });
+        app.MapGet("/bench/fanout-idle", (OrleansSocial.Grains.Timelines.TimelineFanout fanout) => fanout.Lag == TimeSpan.Zero);
         app.MapGet("/bench/fanout-result", (Guid post, OrleansSocial.Grains.Timelines.TimelineFanout fanout) =>
             fanout.ResultOf(post) is { } result ? Results.Ok(new { deliveries = result.Deliveries, ms = result.Duration.TotalMilliseconds }) : Results.NotFound());
 

@@ -210,14 +210,28 @@ internal sealed class BenchServerProcess : IDisposable
     }
 
     /// <summary>
-    /// Waits until the fan-outs of posts made by <c>/bench/posts</c> have finished: an author's posts fan out in the
-    /// order they were made, so the last post of each author is the last of that author's to finish.
+    /// Waits until every fan-out the server accepted has finished (none queued, running or turned away by the full queue):
+    /// with the queue bounded, posts that overflow are fanned out later than newer ones, so no single post's result says
+    /// that all are done.
     /// </summary>
-    public async Task FannedOutAsync(Guid[] posts, int authors)
+    public async Task FannedOutAsync()
     {
-        foreach (var post in posts.TakeLast(authors))
+        var deadline = Stopwatch.StartNew();
+        while (true)
         {
-            await FanoutResultAsync(post, TimeSpan.FromMinutes(5));
+            using var response = await Http.GetAsync(new Uri(Api, "/bench/fanout-idle"));
+            response.EnsureSuccessStatusCode();
+            if (await response.Content.ReadFromJsonAsync<bool>())
+            {
+                return;
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException("The server's fan-outs did not finish within five minutes.");
+            }
+
+            await Task.Delay(50);
         }
     }
 
@@ -227,6 +241,24 @@ internal sealed class BenchServerProcess : IDisposable
         var created = await Http.PostAsync(new Uri(Api, $"/bench/users?count={count}"), null);
         created.EnsureSuccessStatusCode();
         return (await created.Content.ReadFromJsonAsync<BenchUsers>())!;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="count"/> direct conversations over the API: conversation i is started by user 2i with user
+    /// 2i + 1. Returns their ids in that order.
+    /// </summary>
+    public async Task<string[]> CreateConversationsAsync(BenchUsers users, int count, int parallelism)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        var conversations = new string[count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
+        {
+            using var response = await Http.SendAsync(Authorized(HttpMethod.Post, "/api/v1/conversations", users.Tokens[2 * i],
+                new { participant_ids = new[] { users.Ids[2 * i + 1].ToString(CultureInfo.InvariantCulture) } }), ct);
+            response.EnsureSuccessStatusCode();
+            conversations[i] = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("id").GetString()!;
+        });
+        return conversations;
     }
 
     /// <summary>Starts the server on a database of its own, with the product's default connection budget.</summary>

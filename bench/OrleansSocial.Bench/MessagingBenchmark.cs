@@ -26,14 +26,7 @@ internal static class MessagingBenchmark
         var http = server.Http;
         var users = await server.CreateUsersAsync(Conversations * 2);
         // Conversation i is between users 2i (who sends) and 2i + 1.
-        var conversations = new string[Conversations];
-        await Parallel.ForEachAsync(Enumerable.Range(0, Conversations), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
-        {
-            using var response = await http.SendAsync(server.Authorized(HttpMethod.Post, "/api/v1/conversations", users.Tokens[2 * i],
-                new { participant_ids = new[] { users.Ids[2 * i + 1].ToString(CultureInfo.InvariantCulture) } }), ct);
-            response.EnsureSuccessStatusCode();
-            conversations[i] = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
-        });
+        var conversations = await server.CreateConversationsAsync(users, Conversations, parallelism: 32);
 
         HttpRequestMessage Send(int i, string text) => server.Authorized(HttpMethod.Post, $"/api/v1/conversations/{conversations[i % Conversations]}/messages",
             users.Tokens[2 * (i % Conversations)], new { client_id = Guid.NewGuid().ToString("N"), text });

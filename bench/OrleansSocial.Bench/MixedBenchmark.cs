@@ -45,8 +45,8 @@ internal static class MixedBenchmark
         var followers = await FollowAsync(server, users.Ids);
         var seeded = (await (await server.Http.PostAsync(new Uri(server.Api, $"/bench/posts?count={SeedPosts}&authors={Accounts}"), null))
             .Content.ReadFromJsonAsync<Guid[]>())!;
-        await server.FannedOutAsync(seeded, Accounts);
-        var conversations = await ConversationsAsync(server, users);
+        await server.FannedOutAsync();
+        var conversations = await server.CreateConversationsAsync(users, Conversations, parallelism: 16);
         Console.Error.WriteLine($"[bench] {Accounts} accounts, {followers.Sum(f => f.Count)} follows, {SeedPosts} posts fanned out, {Conversations} conversations in {setup.Elapsed.TotalSeconds:F0} s");
 
         var events = new HubEvents();
@@ -152,19 +152,6 @@ internal static class MixedBenchmark
     }
 
     // Conversation i is between accounts 2i and 2i + 1.
-    private static async Task<string[]> ConversationsAsync(BenchServerProcess server, BenchUsers users)
-    {
-        var conversations = new string[Conversations];
-        await Parallel.ForEachAsync(Enumerable.Range(0, Conversations), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
-        {
-            using var response = await server.Http.SendAsync(server.Authorized(HttpMethod.Post, "/api/v1/conversations", users.Tokens[2 * i],
-                new { participant_ids = new[] { users.Ids[2 * i + 1].ToString(CultureInfo.InvariantCulture) } }), ct);
-            response.EnsureSuccessStatusCode();
-            conversations[i] = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
-        });
-        return conversations;
-    }
-
     private static async Task<List<HubConnection>> ConnectAsync(BenchServerProcess server, BenchUsers users, HubEvents events)
     {
         var hubs = new HubConnection[users.Tokens.Count];

@@ -30,7 +30,7 @@ internal static class SocialBenchmark
         Console.Error.WriteLine($"[bench] {Posts} posts created through their grains in {clock.Elapsed.TotalSeconds:F1} s");
         // Their fan-outs (to their authors' profile timelines) run after the posts are accepted: the measurements start
         // once they are done, so that what is measured is reads and likes, not the rest of the setup.
-        await server.FannedOutAsync(posts, Authors);
+        await server.FannedOutAsync();
         Console.Error.WriteLine($"[bench] and fanned out {clock.Elapsed.TotalSeconds:F1} s after the first was created");
 
         var helloUri = new Uri(server.Hello, "/hello");

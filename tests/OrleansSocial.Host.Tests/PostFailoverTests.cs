@@ -26,13 +26,14 @@ public sealed class PostFailoverTests
         await cluster.Client.GetGrain<IPostGrain>(post).CreateAsync(new NewPost(author, "survive this", PostVisibility.Public, null, null));
         await Task.WhenAll(fans.Select(f => cluster.Client.GetGrain<IPostGrain>(post).LikeAsync(f)));
         await cluster.Client.GetGrain<IPostGrain>(post).RepostAsync(fans[0]);
+        await cluster.Client.GetGrain<IPostGrain>(post).AddCommentAsync(fans[1], "still here after the crash", null);
         var original = cluster.Silos[0];
 
         // The counts column as a crash inside the write-behind window would leave it: not yet written.
         await Task.Delay(PostGrainFlushWait);
         await using (var db0 = NpgsqlDataSource.Create(connectionString))
         {
-            await using var stale = db0.CreateCommand("UPDATE posts SET likes_count = 0, reposts_count = 0 WHERE id = $1");
+            await using var stale = db0.CreateCommand("UPDATE posts SET likes_count = 0, reposts_count = 0, comments_count = 0 WHERE id = $1");
             stale.Parameters.Add(new NpgsqlParameter { Value = post });
             await stale.ExecuteNonQueryAsync();
         }
@@ -47,6 +48,7 @@ public sealed class PostFailoverTests
         Assert.NotNull(view);
         Assert.Equal(30, view.Counts.Likes);
         Assert.Equal(1, view.Counts.Reposts);
+        Assert.Equal(1, view.Counts.Comments);
         await using var db = NpgsqlDataSource.Create(connectionString);
         long stored = -1;
         for (var i = 0; i < 100 && stored != 30; i++)
@@ -204,7 +206,7 @@ public sealed class GrainStateTests
     }
 
     [Fact]
-    public async Task A_posts_counters_are_stored_in_its_grain_state_when_it_deactivates_and_read_back_from_there_unless_reactions_changed_since()
+    public async Task A_posts_counters_are_stored_in_its_grain_state_when_it_deactivates_and_read_back_from_there_unless_reactions_or_comments_changed_since()
     {
         var connectionString = PostgresServer.Instance.CreateDatabase("posthot");
         await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1);
@@ -218,6 +220,8 @@ public sealed class GrainStateTests
         await post.LikeAsync(fans[0]);
         await post.LikeAsync(fans[1]);
         await post.BookmarkAsync(fans[2]);
+        var comment = await post.AddCommentAsync(fans[0], "a comment", null);
+        await post.AddCommentAsync(fans[1], "a reply to it", comment.Id);
         var whileActive = await StoredAsync(cluster, id);
         var openWhileActive = await CountsOpenAsync(connectionString, id); // set in the reactions' own transaction
         await cluster.DeactivateAsync(post);
@@ -244,7 +248,7 @@ public sealed class GrainStateTests
         Assert.False(whileActive.Exists);
         Assert.True(openWhileActive);
         Assert.True(written.Exists);
-        Assert.Equal(new PostCounts(2, 0, 1, 0), written.State.Value);
+        Assert.Equal(new PostCounts(2, 0, 1, 2), written.State.Value);
         Assert.False(openAfter);
         Assert.Equal((2L, 1L), (trusted!.Counts.Likes, trusted.Counts.Bookmarks));
         Assert.True(reopened);

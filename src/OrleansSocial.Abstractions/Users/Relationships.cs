@@ -34,10 +34,14 @@ public sealed record AccountCounts([property: Id(0)] long Followers, [property: 
 /// What one change to the rows did to an account's counts (+1, −1 or 0 each), with the version of that change: a number
 /// from <c>account_versions</c> taken while the change held the account's lock, so it is unique and grows with every
 /// change touching the account. The grain adds each change once, and only if it is newer than the rows it counted.
+/// <see cref="Recount"/> is set when a follow, unfollow or block found its rows already as asked — most likely a retry of
+/// a change whose notice was lost with its caller — so the grain counts its rows afresh.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("social.CountsChange")]
 public sealed record CountsChange([property: Id(0)] long Followers, [property: Id(1)] long Following, [property: Id(2)] long Posts, [property: Id(3)] long Version)
 {
+    [Id(4)] public bool Recount { get; init; }
+
     public bool IsEmpty => Followers == 0 && Following == 0 && Posts == 0;
 }
 

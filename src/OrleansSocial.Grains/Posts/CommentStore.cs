@@ -11,7 +11,8 @@ public sealed record CommentRecord(long Id, Guid PostId, long AuthorId, long? Pa
 
 /// <summary>
 /// The <c>comments</c> and <c>comment_likes</c> tables. Adding, deleting and liking change the counted rows and their
-/// counters (<c>replies_count</c>, <c>likes_count</c>, the post's <c>comments_count</c>) in one transaction.
+/// counters (<c>replies_count</c>, <c>likes_count</c>) in one transaction; the post's comments are counted by its grain
+/// (the transaction sets the post's <c>counts_open</c>, see <see cref="PostGrain"/>).
 /// </summary>
 public sealed class CommentStore(NpgsqlDataSource db)
 {
@@ -148,10 +149,11 @@ public sealed class CommentStore(NpgsqlDataSource db)
 
     private static async Task CountAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid postId, long? parentId, long delta)
     {
-        await using (var post = new NpgsqlCommand("UPDATE posts SET comments_count = comments_count + $2 WHERE id = $1", connection, tx))
+        // The post's comments are counted by its grain: the row only hears that the stored figures are behind (a write only
+        // when the mark was clear), as with likes.
+        await using (var post = new NpgsqlCommand("UPDATE posts SET counts_open = true WHERE id = $1 AND NOT counts_open", connection, tx))
         {
             post.Parameters.Add(new NpgsqlParameter { Value = postId });
-            post.Parameters.Add(new NpgsqlParameter { Value = delta });
             await post.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
 

@@ -10,8 +10,8 @@ using OrleansSocial.Users;
 namespace OrleansSocial.Grains.Posts;
 
 /// <summary>
-/// A post and its counters, hot. Likes, reposts and bookmarks are rows written at once (the truth), in a transaction that
-/// marks the post's stored figures open (<c>posts.counts_open</c>); the counters are kept here and in the grain's Orleans
+/// A post and its counters, hot. Likes, reposts, bookmarks and comments are rows written at once (the truth), in a
+/// transaction that marks the post's stored figures open (<c>posts.counts_open</c>); the counters are kept here and in the grain's Orleans
 /// state (<c>counters</c>, <see cref="WriteBehind{T}"/>), written when the grain deactivates — then the mark is cleared —
 /// and read back at activation, unless the mark says an activation died before writing them: then the rows are counted.
 /// The posts row's counter columns are a copy written at most <see cref="FlushPeriod"/> after a change, for SQL that
@@ -81,15 +81,15 @@ public sealed class PostGrain(
         var stored = _hot.Stored;
         if (await store.LoadAsync(Id, options.ReactionsHeldInMemory, count: stored is null) is { } loaded)
         {
-            // Stored figures are trusted unless reactions changed since they were written (the rows were counted then).
-            // Comments are counted in the row, in the transaction that adds one: that figure is always the row's.
+            // Stored figures are trusted unless reactions or comments changed since they were written (the rows were
+            // counted then).
             var trusted = loaded.CountsOpen ? null : stored;
-            Counts = trusted is null ? loaded.Counts : trusted with { Comments = loaded.Counts.Comments };
+            Counts = trusted ?? loaded.Counts;
             (Record, _countsDirty) = (loaded.Post, loaded.Stale || (trusted is not null && loaded.Counts != Counts));
             (_likes, _reposts, _bookmarks) = (loaded.Likes, loaded.Reposts, loaded.Bookmarks);
 
             // Counted afresh: stored (and the mark cleared) when this activation ends, so the next need not count.
-            if (trusted is null && (loaded.CountsOpen || Counts.Likes + Counts.Reposts + Counts.Bookmarks > 0))
+            if (trusted is null && (loaded.CountsOpen || Counts.Likes + Counts.Reposts + Counts.Bookmarks + Counts.Comments > 0))
             {
                 _hot.MarkDirty();
             }
@@ -335,7 +335,8 @@ public sealed class PostGrain(
 
         var id = await comments.InsertAsync(Id, viewerId, parentId, text.Trim(), time.GetUtcNow());
         Counts = Counts with { Comments = Counts.Comments + 1 };
-        _trendsDirty = true;
+        (_countsDirty, _trendsDirty) = (true, true);
+        _hot!.MarkDirty();
         FlushLater();
         if (replyTo is not null)
         {
@@ -390,7 +391,8 @@ public sealed class PostGrain(
         if (await comments.DeleteAsync(comment, time.GetUtcNow()))
         {
             Counts = Counts with { Comments = Counts.Comments - 1 };
-            _trendsDirty = true;
+            (_countsDirty, _trendsDirty) = (true, true);
+            _hot!.MarkDirty();
             FlushLater();
         }
     }

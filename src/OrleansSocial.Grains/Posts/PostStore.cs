@@ -25,6 +25,9 @@ public sealed record StoredNotification(long Id, DateTimeOffset CreatedAt);
 /// <summary>The <c>posts</c> table and the tables of what people do with posts.</summary>
 public sealed class PostStore(NpgsqlDataSource db)
 {
+    // A post's live comments, replies included: what its comments count counts.
+    private const string CountComments = "(SELECT count(*) FROM comments WHERE post_id = p.id AND deleted_at IS NULL)";
+
     /// <summary>
     /// Inserts the post (and its entities), bumping the author's posts counter, unless the author already created one
     /// with the same idempotency key: then nothing is written and that post's id is returned.
@@ -70,12 +73,11 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// The post, or null; up to <paramref name="held"/> accounts per kind are read so the grain can answer "did this viewer
     /// like it" from memory (beyond that it asks the rows). Likes, reposts and bookmarks are counted from the rows (the
     /// truth) when <paramref name="count"/> is set or the row says its figures are open (<c>counts_open</c>); otherwise the
-    /// written-behind columns are returned as they are (the grain has stored figures of its own). Comments are counted
-    /// in the row, in the transaction that adds them.
+    /// written-behind columns are returned as they are (the grain has stored figures of its own). Comments likewise.
     /// </summary>
     public async Task<LoadedPost?> LoadAsync(Guid id, int held, bool count = true)
     {
-        await using var command = db.CreateCommand("""
+        await using var command = db.CreateCommand($"""
             SELECT p.author_id, p.text, p.visibility, p.quote_of, p.created_at, p.edited_at, p.deleted_at IS NOT NULL,
                    ARRAY(SELECT tag FROM post_tags WHERE post_id = p.id ORDER BY tag),
                    ARRAY(SELECT m.account_id FROM post_mentions m WHERE m.post_id = p.id ORDER BY m.account_id),
@@ -83,8 +85,8 @@ public sealed class PostStore(NpgsqlDataSource db)
                    CASE WHEN $3 OR p.counts_open THEN (SELECT count(*) FROM likes WHERE post_id = p.id) ELSE p.likes_count END,
                    CASE WHEN $3 OR p.counts_open THEN (SELECT count(*) FROM reposts WHERE post_id = p.id) ELSE p.reposts_count END,
                    CASE WHEN $3 OR p.counts_open THEN (SELECT count(*) FROM bookmarks WHERE post_id = p.id) ELSE p.bookmarks_count END,
-                   p.comments_count,
-                   p.likes_count, p.reposts_count, p.bookmarks_count,
+                   CASE WHEN $3 OR p.counts_open THEN {CountComments} ELSE p.comments_count END,
+                   p.likes_count, p.reposts_count, p.bookmarks_count, p.comments_count,
                    ARRAY(SELECT account_id FROM likes WHERE post_id = p.id LIMIT $2),
                    ARRAY(SELECT account_id FROM reposts WHERE post_id = p.id LIMIT $2),
                    ARRAY(SELECT account_id FROM bookmarks WHERE post_id = p.id LIMIT $2),
@@ -104,19 +106,19 @@ public sealed class PostStore(NpgsqlDataSource db)
         var mentionNames = r.GetFieldValue<string[]>(9);
         var post = new PostRecord(id, r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetGuid(3),
             r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.GetBoolean(6),
-            r.GetFieldValue<string[]>(7), mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray(), r.GetInt64(20));
+            r.GetFieldValue<string[]>(7), mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray(), r.GetInt64(21));
         var counts = new PostCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13));
-        var stored = new PostCounts(r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), counts.Comments);
-        return new LoadedPost(post, counts, stored != counts, r.GetBoolean(21),
-            Engagement.From(r.GetFieldValue<long[]>(17), held), Engagement.From(r.GetFieldValue<long[]>(18), held), Engagement.From(r.GetFieldValue<long[]>(19), held));
+        var stored = new PostCounts(r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), r.GetInt64(17));
+        return new LoadedPost(post, counts, stored != counts, r.GetBoolean(22),
+            Engagement.From(r.GetFieldValue<long[]>(18), held), Engagement.From(r.GetFieldValue<long[]>(19), held), Engagement.From(r.GetFieldValue<long[]>(20), held));
     }
 
     /// <summary>The post's counters counted from the rows (the truth), or null if there is no such post.</summary>
     public async Task<PostCounts?> CountAsync(Guid id)
     {
-        await using var command = db.CreateCommand("""
+        await using var command = db.CreateCommand($"""
             SELECT (SELECT count(*) FROM likes WHERE post_id = p.id), (SELECT count(*) FROM reposts WHERE post_id = p.id),
-                   (SELECT count(*) FROM bookmarks WHERE post_id = p.id), p.comments_count
+                   (SELECT count(*) FROM bookmarks WHERE post_id = p.id), {CountComments}
             FROM posts p WHERE p.id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -232,13 +234,15 @@ public sealed class PostStore(NpgsqlDataSource db)
     {
         ArgumentNullException.ThrowIfNull(counts);
         await using var command = db.CreateCommand("""
-            UPDATE posts SET likes_count = $2, reposts_count = $3, bookmarks_count = $4, counts_open = counts_open AND NOT $5 WHERE id = $1
+            UPDATE posts SET likes_count = $2, reposts_count = $3, bookmarks_count = $4, comments_count = $6, counts_open = counts_open AND NOT $5
+            WHERE id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = counts.Likes });
         command.Parameters.Add(new NpgsqlParameter { Value = counts.Reposts });
         command.Parameters.Add(new NpgsqlParameter { Value = counts.Bookmarks });
         command.Parameters.Add(new NpgsqlParameter { Value = close });
+        command.Parameters.Add(new NpgsqlParameter { Value = counts.Comments });
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 

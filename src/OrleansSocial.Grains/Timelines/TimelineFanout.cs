@@ -67,11 +67,12 @@ public sealed record FanoutResult(FanoutKind Kind, Guid PostId, long Key, long? 
 /// Jobs wait in a bounded queue in memory (<see cref="TimelineOptions.FanoutQueue"/> per silo); a post or repost is marked
 /// fanned out in its row when its job finished, so the rows are the durable queue behind the memory one. The silo knows
 /// which posts' fan-outs it holds (queued or running) and which its full queue turned away. A sweeper (every
-/// <see cref="SweepPeriod"/> on every silo, every <see cref="OverflowSweepPeriod"/> while posts it turned away are owed)
+/// <see cref="SweepPeriod"/> on every silo; within <see cref="OverflowSweepPeriod"/> of a post being turned away, and then
+/// every <see cref="OverflowSweepPeriod"/> while such posts are owed)
 /// hands back to their post grains, as the queue has room, first the posts it turned away, then any post or repost left
 /// unmarked for longer than <see cref="SweepDelay"/> — its silo died mid fan-out, or the job failed; a grain queues the
 /// fan-out in its own silo unless that silo holds it already: work in flight is never run twice.
-/// The sweep also removes from timelines the entries of posts deleted in the last day, in case a removal was lost.
+/// The slow sweep also removes from timelines the entries of posts deleted in the last day, in case a removal was lost.
 /// <see cref="Lag"/> is the age of the oldest post whose fan-out this silo has not finished (metric
 /// <c>social.fanout.lag</c>; readiness degrades past <see cref="TimelineOptions.FanoutLagDegradedSeconds"/>).
 /// </remarks>
@@ -118,6 +119,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
     private readonly ConcurrentQueue<Guid> _resultOrder = new();
     private readonly Task[] _loops;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _overflowSignal = new(0, 1);
     private readonly Task _sweeper;
 
     public TimelineFanout(TimelineStore store, IGrainFactory grains, IServiceProvider services, TimelineOptions options, TimeProvider time,
@@ -161,6 +163,16 @@ public sealed partial class TimelineFanout : IAsyncDisposable
             _inFlight.TryRemove(key, out _);
             _overflowed.TryAdd(key, job.Started);
             Overflows.Add(1);
+            if (_overflowSignal.CurrentCount == 0)
+            {
+                try
+                {
+                    _overflowSignal.Release(); // the sweep loop hands it back within OverflowSweepPeriod, not at its next slow sweep
+                }
+                catch (SemaphoreFullException)
+                {
+                }
+            }
         }
 
         return FanoutQueued.Full;
@@ -255,28 +267,52 @@ public sealed partial class TimelineFanout : IAsyncDisposable
     /// <summary>Removes from timelines the entries of posts deleted in the last day (in case a removal was lost).</summary>
     public Task PurgeDeletedAsync() => _store.PurgeDeletedAsync(_time.GetUtcNow() - SweepHorizon);
 
+    // Sweeps every SweepPeriod (the first after SweepDelay), and within OverflowSweepPeriod of a post being turned away:
+    // then every OverflowSweepPeriod while such posts are owed. Deleted posts' entries are purged at the slow pace only.
     private async Task SweepLoopAsync()
     {
         try
         {
-            await Task.Delay(SweepDelay, _time, _stopping.Token).ConfigureAwait(false);
+            var purgeDue = _time.GetTimestamp() + (long)(SweepDelay.TotalSeconds * _time.TimestampFrequency);
+            await WaitAsync(SweepDelay).ConfigureAwait(false);
             while (!_stopping.IsCancellationRequested)
             {
                 try
                 {
                     await SweepAsync().ConfigureAwait(false);
-                    await PurgeDeletedAsync().ConfigureAwait(false);
+                    if (_time.GetTimestamp() >= purgeDue)
+                    {
+                        purgeDue = _time.GetTimestamp() + (long)(SweepPeriod.TotalSeconds * _time.TimestampFrequency);
+                        await PurgeDeletedAsync().ConfigureAwait(false);
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     LogSweepFailed(_logger, e);
                 }
 
-                await Task.Delay(_overflowed.IsEmpty ? SweepPeriod : OverflowSweepPeriod, _time, _stopping.Token).ConfigureAwait(false);
+                await WaitAsync(_overflowed.IsEmpty ? SweepPeriod : OverflowSweepPeriod).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    // Waits the period, or less when a post is turned away meanwhile: then OverflowSweepPeriod more, for the queue to drain.
+    private async Task WaitAsync(TimeSpan period)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var delay = Task.Delay(period, _time, either.Token);
+        var overflow = _overflowSignal.WaitAsync(either.Token);
+        var first = await Task.WhenAny(delay, overflow).ConfigureAwait(false);
+        await either.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(delay, overflow).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+            .ConfigureAwait(false); // observe the cancelled one
+        _stopping.Token.ThrowIfCancellationRequested();
+        if (first == overflow && period > OverflowSweepPeriod)
+        {
+            await Task.Delay(OverflowSweepPeriod, _time, _stopping.Token).ConfigureAwait(false);
         }
     }
 
@@ -286,6 +322,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _sweeper.ConfigureAwait(false);
         _stopping.Dispose();
+        _overflowSignal.Dispose();
         foreach (var queue in _queues)
         {
             queue.Writer.TryComplete();

@@ -23,8 +23,10 @@ public abstract record FanoutAudience
 /// The <c>timeline_entries</c> table (home timelines filled on write, trimmed by their grains, rebuilt for returning
 /// accounts) and the queries of the other feeds: profile, hashtag, search, thread.
 /// </summary>
-public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time)
+public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time) : IAsyncDisposable
 {
+    private readonly FannedOutWriter _fannedOut = new(db);
+
     private const string EntryColumns = "seq, post_id, author_id, reposted_by";
 
     /// <summary>The newest entries of an account's timeline and when the account was last active; null for no account.</summary>
@@ -403,16 +405,13 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time)
         return tags;
     }
 
-    /// <summary>Marks a post's (or a repost's) fan-out finished.</summary>
-    public async Task MarkFannedOutAsync(Guid postId, long? repostedBy)
-    {
-        await using var command = db.CreateCommand(repostedBy is null
-            ? "UPDATE posts SET fanned_out = true WHERE id = $1"
-            : "UPDATE reposts SET fanned_out = true WHERE post_id = $1 AND account_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = postId });
-        command.Parameters.Add(new NpgsqlParameter { Value = repostedBy ?? 0L });
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-    }
+    /// <summary>
+    /// Marks a post's (or a repost's) fan-out finished; fan-outs finishing together are marked in one statement (group
+    /// commit), and the task completes once the mark is committed.
+    /// </summary>
+    public Task MarkFannedOutAsync(Guid postId, long? repostedBy) => _fannedOut.MarkAsync(postId, repostedBy);
+
+    public ValueTask DisposeAsync() => _fannedOut.DisposeAsync();
 
     /// <summary>The unfinished posts among <paramref name="postIds"/>, and unfinished reposts of them, with when each was made.</summary>
     public async Task<IReadOnlyList<(TimelineEntry Entry, DateTimeOffset At)>> UnfinishedAmongAsync(Guid[] postIds)

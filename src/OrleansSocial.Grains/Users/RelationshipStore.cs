@@ -31,6 +31,7 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         await RefuseAcrossBlockAsync(change.Tx, actor, target, "You cannot follow this account.").ConfigureAwait(false);
         if (await ExistsAsync(change.Tx, "SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2", actor, target).ConfigureAwait(false))
         {
+            change.Repeated = true;
             return;
         }
 
@@ -225,7 +226,7 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         var counts = new[] { actor, other }.ToDictionary(id => id, id =>
         {
             var (followers, following) = made.Moves.GetValueOrDefault(id);
-            return new CountsChange(followers, following, 0, version);
+            return new CountsChange(followers, following, 0, version) { Recount = made.Repeated && (followers, following) == (0, 0) };
         });
         return new RelationshipChange(relationship, mirror, counts, notify?.Invoke());
     }
@@ -239,11 +240,15 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
 
         public Dictionary<long, (long Followers, long Following)> Moves { get; } = [];
 
+        // A follow or unfollow found its row already as asked (a retry, most likely, whose first notice may be lost).
+        public bool Repeated { get; set; }
+
         public async Task<bool> AddFollowAsync(long follower, long followee)
         {
             if (await ExecuteAsync(Tx, "INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", follower, followee)
                     .ConfigureAwait(false) == 0)
             {
+                Repeated = true;
                 return false;
             }
 
@@ -256,6 +261,10 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
             if (await ExecuteAsync(Tx, "DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2", follower, followee).ConfigureAwait(false) == 1)
             {
                 Move(follower, followee, -1);
+            }
+            else
+            {
+                Repeated = true;
             }
         }
 

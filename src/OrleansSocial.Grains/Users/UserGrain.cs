@@ -24,9 +24,11 @@ namespace OrleansSocial.Grains.Users;
 /// loaded, once. At activation it takes its stored figures, or counts the rows when the mark says they are behind; when
 /// it deactivates after changes it counts the rows under the account's lock, stores those figures and clears the mark
 /// (<see cref="UserProfileStore.BeginCloseCountsAsync"/>) — so a change whose news never reached the grain is counted then.
-/// The row's counter columns are a copy written at most <see cref="FlushPeriod"/> after a change, and at once when the
-/// followers count crosses <see cref="TimelineOptions.CelebrityFollowers"/> (home timelines pick the accounts they merge
-/// rather than receive by that column).
+/// At most <see cref="FlushPeriod"/> after a change the grain counts the rows again (under the lock, with the version that
+/// count is current to, keeping the changes told since) and writes the row's counter columns, a copy for SQL — at once
+/// when the followers count crosses <see cref="TimelineOptions.CelebrityFollowers"/> (home timelines pick the accounts
+/// they merge rather than receive by that column) or a follow finds its row already there (a retry, whose first notice
+/// may have died with its caller). A notice lost for good is so counted within the flush period of the next change.
 /// </remarks>
 public sealed partial class UserGrain(
     [PersistentState("counters")] IPersistentState<StoredFigures<AccountCounts>> counters,
@@ -35,15 +37,12 @@ public sealed partial class UserGrain(
 {
     public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(2);
 
-    // Changes remembered as counted, against a retried notice (a change is told to a grain once, barring retries).
-    private const int CountedChangesRemembered = 4_096;
-
     private UserProfile? _profile;
     private long _version;
     private AccountCounts _counts = AccountCounts.Zero;
     private long _countsVersion = long.MaxValue; // no change is counted before the figures are loaded
-    private readonly HashSet<long> _counted = [];
-    private readonly Queue<long> _countedOrder = new();
+    // The changes counted since the figures were counted from the rows, by version (each is counted once).
+    private readonly SortedDictionary<long, CountsChange> _sinceCounted = [];
     private WriteBehind<AccountCounts>? _hot;
     private bool _copyDirty;
     private IGrainTimer? _flushTimer;
@@ -87,24 +86,58 @@ public sealed partial class UserGrain(
                 await closing.CompleteAsync(await hot.WriteAsync(_counts));
             }
         }
-        else if (_copyDirty && _profile is not null)
+        else if (_copyDirty)
         {
-            await store.WriteCountsAsync(Id, _counts);
+            await RecountAsync();
         }
     }
 
-    // The row's copy of the counters goes out at most FlushPeriod after the first change, by a one-shot timer armed then.
+    // At most FlushPeriod after the first change (a one-shot timer armed then) the rows are counted again and the row's copy
+    // written: a change whose notice never arrived (its caller died after committing) is counted then.
     private void FlushLater() =>
         _flushTimer ??= this.RegisterGrainTimer(async _ =>
         {
             _flushTimer?.Dispose();
             _flushTimer = null;
-            if (_copyDirty && _profile is not null)
+            if (_copyDirty)
             {
-                _copyDirty = false;
-                await store.WriteCountsAsync(Id, _counts);
+                await RecountAsync();
             }
         }, new GrainTimerCreationOptions(FlushPeriod, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+
+    // The figures counted from the rows, plus the changes told since that the count did not see (this call interleaves).
+    private async Task RecountAsync()
+    {
+        if (_profile is null)
+        {
+            return;
+        }
+
+        _copyDirty = false;
+        if (await store.RecountAsync(Id) is not { } fresh || fresh.Version < _countsVersion)
+        {
+            return;
+        }
+
+        foreach (var seen in _sinceCounted.Keys.TakeWhile(v => v <= fresh.Version).ToArray())
+        {
+            _sinceCounted.Remove(seen);
+        }
+
+        var counts = _sinceCounted.Values.Aggregate(fresh.Counts, (sum, change) => sum.Add(change));
+        _countsVersion = fresh.Version;
+        if (counts != _counts)
+        {
+            _counts = counts;
+            views.Withdraw(Id);
+        }
+
+        if (_sinceCounted.Count > 0)
+        {
+            _copyDirty = true; // the copy lacks them
+            FlushLater();
+        }
+    }
 
     public Task<UserProfile?> GetProfileAsync() => Task.FromResult(_profile);
 
@@ -239,7 +272,7 @@ public sealed partial class UserGrain(
     public async Task<IReadOnlyList<BookmarkRow>> GetBookmarksAsync(PageQuery page) =>
         (await posts.BookmarksAsync(Id, page)).Select(r => new BookmarkRow(r.Cursor, r.PostId)).ToArray();
 
-    public Task ApplyCountsAsync(CountsChange change) => Apply(change) ? WriteCopyAsync() : Task.CompletedTask;
+    public Task ApplyCountsAsync(CountsChange change) => Apply(change) ? RecountAsync() : Task.CompletedTask;
 
     public Task<RelationFacts> GetRelationToAsync(long otherId) => RelationToAsync(otherId);
 
@@ -361,9 +394,9 @@ public sealed partial class UserGrain(
     public Task<long> GetUnreadMessagesAsync() => conversations.UnreadAsync(Id);
 
     public Task ApplyRelationshipAsync(Relationship relationship, CountsChange change) =>
-        ApplyRelationship(relationship, change) ? WriteCopyAsync() : Task.CompletedTask;
+        ApplyRelationship(relationship, change) ? RecountAsync() : Task.CompletedTask;
 
-    // Whether the row's copy of the counters must be written at once.
+    // Whether the rows must be counted again (and the row's copy written) at once.
     private bool ApplyRelationship(Relationship relationship, CountsChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
@@ -411,19 +444,19 @@ public sealed partial class UserGrain(
 
     private long Id => this.GetPrimaryKeyLong();
 
-    // A change is counted once, and only if the figures held were loaded before it. Returns whether the row's copy must
-    // be written at once (the followers count crossed the celebrity threshold).
+    // A change is counted once, and only if the figures held were counted before it. Returns whether the rows must be
+    // counted again at once: the change found its rows already as asked (a retry whose first notice may be lost), or the
+    // followers count crossed the celebrity threshold (the row's copy decides who merges rather than receives).
     private bool Apply(CountsChange change)
     {
-        if (change.IsEmpty || change.Version <= _countsVersion || !_counted.Add(change.Version))
+        if (change.Recount && _profile is not null)
         {
-            return false;
+            return true;
         }
 
-        _countedOrder.Enqueue(change.Version);
-        if (_countedOrder.Count > CountedChangesRemembered)
+        if (change.IsEmpty || change.Version <= _countsVersion || !_sinceCounted.TryAdd(change.Version, change))
         {
-            _counted.Remove(_countedOrder.Dequeue());
+            return false;
         }
 
         var before = _counts;
@@ -436,17 +469,6 @@ public sealed partial class UserGrain(
         return before.Followers > threshold != _counts.Followers > threshold;
     }
 
-    private async Task WriteCopyAsync()
-    {
-        var written = _counts;
-        _copyDirty = false;
-        await store.WriteCountsAsync(Id, written);
-        if (!ReferenceEquals(written, _counts))
-        {
-            _copyDirty = true; // changed while writing (the call interleaves): the timer writes the newer figures
-            FlushLater();
-        }
-    }
 
     // The rows and counters change in one transaction; the results are then pushed to the grains holding them hot.
     private enum Timeline
@@ -464,7 +486,7 @@ public sealed partial class UserGrain(
         var other = result.Relationship.Id;
         if (ApplyRelationship(result.Relationship, result.Counts[Id]))
         {
-            await WriteCopyAsync();
+            await RecountAsync();
         }
 
         await GrainFactory.Reference<IUserGrain>(other).ApplyRelationshipAsync(result.Mirror, result.Counts[other]);

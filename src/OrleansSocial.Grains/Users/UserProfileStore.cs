@@ -9,7 +9,7 @@ public sealed record LoadedAccount(UserProfile Profile, long ProfileVersion, Acc
 /// <summary>
 /// The profile columns of the <c>accounts</c> table, read and written by <see cref="UserGrain"/>, and the account's
 /// counters: kept by the grain (its Orleans state), with a copy in the row's <c>*_count</c> columns for SQL that reads
-/// them. Rows they count change without writing the account's row beyond setting <c>counts_open</c> (see
+/// them, written with a recount. Rows they count change without writing the account's row beyond setting <c>counts_open</c> (see
 /// <see cref="AccountLocks"/>); the grain clears it after storing figures counted under the account's lock.
 /// </summary>
 public sealed class UserProfileStore(NpgsqlDataSource db)
@@ -118,11 +118,32 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
         }
     }
 
-    /// <summary>Copies the counters to the row's columns (for SQL that reads them); the mark stays as it is.</summary>
-    public async Task WriteCountsAsync(long id, AccountCounts counts)
+    /// <summary>
+    /// Counts the account's rows under its lock, with the version the figures are current to, and copies them to the row's
+    /// columns (for SQL that reads them; the mark stays as it is). Null when the account is gone.
+    /// </summary>
+    public async Task<(AccountCounts Counts, long Version)?> RecountAsync(long id)
     {
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
-        await WriteCountsAsync(connection, null, id, counts, close: false).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        var read = new NpgsqlBatchCommand($"SELECT {CountFollowers}, {CountFollowing}, {CountPosts}, {AccountLocks.CurrentVersion} FROM accounts a WHERE id = $1");
+        read.Parameters.Add(new NpgsqlParameter { Value = id });
+        (AccountCounts Counts, long Version) counted;
+        await using (var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { AccountLocks.Lock(shared: false, id), read } })
+        await using (var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            await reader.NextResultAsync().ConfigureAwait(false); // past the lock
+            if (!await reader.ReadAsync().ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            counted = (new AccountCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), reader.GetInt64(3));
+        }
+
+        await WriteCountsAsync(connection, tx, id, counted.Counts, close: false).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return counted;
     }
 
     private static async Task WriteCountsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long id, AccountCounts counts, bool close)
