@@ -306,9 +306,7 @@ public sealed partial class TimelineFanout : IAsyncDisposable
         var delay = Task.Delay(period, _time, either.Token);
         var overflow = _overflowSignal.WaitAsync(either.Token);
         var first = await Task.WhenAny(delay, overflow).ConfigureAwait(false);
-        await either.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(delay, overflow).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
-            .ConfigureAwait(false); // observe the cancelled one
+        await either.CancelAsync().ConfigureAwait(false); // the other ends cancelled (a signal it took meanwhile is lost: the 1 s sweeps go on)
         _stopping.Token.ThrowIfCancellationRequested();
         if (first == overflow && period > OverflowSweepPeriod)
         {

@@ -33,6 +33,22 @@ internal static class AccountLocks
         return command;
     }
 
+    /// <summary>
+    /// Takes <paramref name="account"/>'s lock (exclusive) in <paramref name="tx"/>, then runs <paramref name="read"/> in the
+    /// same round trip (its own statement, so it reads what committed before the lock was granted) and hands its result to
+    /// <paramref name="consume"/>.
+    /// </summary>
+    public static async Task<T> ReadLockedAsync<T>(NpgsqlTransaction tx, long account, NpgsqlBatchCommand read,
+        Func<NpgsqlDataReader, CancellationToken, Task<T>> consume, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(consume);
+        await using var batch = new NpgsqlBatch(tx.Connection, tx) { BatchCommands = { Lock(shared: false, account), read } };
+        await using var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await reader.NextResultAsync(ct).ConfigureAwait(false); // past the lock
+        return await consume(reader, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Takes the locks on its own (see <see cref="Lock"/>).</summary>
     public static async Task LockAsync(NpgsqlTransaction tx, bool shared, params long[] accounts)
     {

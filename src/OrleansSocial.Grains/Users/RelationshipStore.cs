@@ -306,13 +306,11 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
             """);
         read.Parameters.Add(new NpgsqlParameter { Value = account });
         read.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { AccountLocks.Lock(shared: false, account), read } };
         long? version = null;
         var rows = new List<RelationRow>();
-        await using (var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        await AccountLocks.ReadLockedAsync(tx, account, read, async (reader, token) =>
         {
-            await reader.NextResultAsync(ct).ConfigureAwait(false); // past the lock
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
                 version = reader.GetInt64(0);
                 if (!reader.IsDBNull(1))
@@ -320,8 +318,9 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
                     rows.Add(new RelationRow((RelationKind)reader.GetInt32(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3)));
                 }
             }
-        }
 
+            return true;
+        }, ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return version is { } v ? (v, rows) : null;
     }

@@ -51,18 +51,10 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
             """);
         read.Parameters.Add(new NpgsqlParameter { Value = id });
         read.Parameters.Add(new NpgsqlParameter { Value = count });
-        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { AccountLocks.Lock(shared: false, id), read } };
-        LoadedAccount? loaded = null;
-        await using (var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
-        {
-            await reader.NextResultAsync(ct).ConfigureAwait(false); // past the lock
-            if (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                loaded = new LoadedAccount(ReadProfile(reader), reader.GetInt64(10),
-                    new AccountCounts(reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15)), reader.GetBoolean(12), reader.GetInt64(16));
-            }
-        }
-
+        var loaded = await AccountLocks.ReadLockedAsync(tx, id, read, async (reader, token) => await reader.ReadAsync(token).ConfigureAwait(false)
+            ? new LoadedAccount(ReadProfile(reader), reader.GetInt64(10),
+                new AccountCounts(reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15)), reader.GetBoolean(12), reader.GetInt64(16))
+            : null, ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return loaded;
     }
@@ -79,18 +71,13 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
         try
         {
             var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
-            var read = new NpgsqlBatchCommand($"SELECT {CountFollowers}, {CountFollowing}, {CountPosts} FROM accounts a WHERE id = $1");
-            read.Parameters.Add(new NpgsqlParameter { Value = id });
-            await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { AccountLocks.Lock(shared: false, id), read } };
-            await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
-            await reader.NextResultAsync().ConfigureAwait(false); // past the lock
-            if (!await reader.ReadAsync().ConfigureAwait(false))
+            if (await CountLockedAsync(tx, id).ConfigureAwait(false) is { } counted)
             {
-                await connection.DisposeAsync().ConfigureAwait(false);
-                return null;
+                return new CountsClosing(connection, tx, id, counted.Counts);
             }
 
-            return new CountsClosing(connection, tx, id, new AccountCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return null;
         }
         catch
         {
@@ -126,24 +113,24 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
-        var read = new NpgsqlBatchCommand($"SELECT {CountFollowers}, {CountFollowing}, {CountPosts}, {AccountLocks.CurrentVersion} FROM accounts a WHERE id = $1");
-        read.Parameters.Add(new NpgsqlParameter { Value = id });
-        (AccountCounts Counts, long Version) counted;
-        await using (var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { AccountLocks.Lock(shared: false, id), read } })
-        await using (var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false))
+        if (await CountLockedAsync(tx, id).ConfigureAwait(false) is not { } counted)
         {
-            await reader.NextResultAsync().ConfigureAwait(false); // past the lock
-            if (!await reader.ReadAsync().ConfigureAwait(false))
-            {
-                return null;
-            }
-
-            counted = (new AccountCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), reader.GetInt64(3));
+            return null;
         }
 
         await WriteCountsAsync(connection, tx, id, counted.Counts, close: false).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
         return counted;
+    }
+
+    // The account's rows counted under its lock, with the version the count is current to; null for no account.
+    private static Task<(AccountCounts Counts, long Version)?> CountLockedAsync(NpgsqlTransaction tx, long id)
+    {
+        var read = new NpgsqlBatchCommand($"SELECT {CountFollowers}, {CountFollowing}, {CountPosts}, {AccountLocks.CurrentVersion} FROM accounts a WHERE id = $1");
+        read.Parameters.Add(new NpgsqlParameter { Value = id });
+        return AccountLocks.ReadLockedAsync<(AccountCounts, long)?>(tx, id, read, async (reader, ct) => await reader.ReadAsync(ct).ConfigureAwait(false)
+            ? (new AccountCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), reader.GetInt64(3))
+            : null);
     }
 
     private static async Task WriteCountsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long id, AccountCounts counts, bool close)
