@@ -24,9 +24,9 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages the tests need: PostgreSQL (data, grain state; private test servers) and Redis (Orleans membership
 # of multi-process tests). Tests start their own servers from these binaries on loopback ports. The embedded run
-# needs only PostgreSQL (RUN_PACKAGES).
-DEBIAN_PACKAGES=(postgresql redis-server)
-RUN_PACKAGES=(postgresql)
+# needs PostgreSQL and ffmpeg (RUN_PACKAGES). ffmpeg/ffprobe identify video, make posters and turn animated GIFs into MP4.
+DEBIAN_PACKAGES=(postgresql redis-server ffmpeg)
+RUN_PACKAGES=(postgresql ffmpeg)
 
 log() { printf '[build] %s\n' "$*" >&2; }
 
@@ -257,7 +257,7 @@ cmd_cluster() {
   fi
   shift
   ensure_dotnet
-  ensure_packages postgresql redis-server
+  ensure_packages postgresql redis-server ffmpeg
   local redis_port="${ORLEANSSOCIAL_REDIS_PORT:-56379}"
   local silo_port="${ORLEANSSOCIAL_SILO_PORT:-21111}"
   local gateway_port="${ORLEANSSOCIAL_GATEWAY_PORT:-31000}"

@@ -23,6 +23,7 @@ using OrleansSocial.Api.Posts;
 using OrleansSocial.Api.Timelines;
 using OrleansSocial.Api.Conversations;
 using OrleansSocial.Api.Relationships;
+using OrleansSocial.Api.Media;
 
 namespace OrleansSocial.Api;
 
@@ -209,9 +210,37 @@ public static class ApiHosting
             builder.Services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), auth, sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton(sp => new EmailTokenStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             AddEmail(builder);
+            AddMedia(builder);
             builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Admin").Get<AdminOptions>() ?? new AdminOptions());
             builder.Services.AddHostedService<AdminBootstrap>();
         }
+    }
+
+    // Uploads are checked and processed here, in the front end that received them; blobs go to the configured store.
+    private static void AddMedia(WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection("Media").Get<OrleansSocial.Media.MediaOptions>() ?? new OrleansSocial.Media.MediaOptions();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(sp => new OrleansSocial.Media.MediaRepository(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
+        builder.Services.AddSingleton<OrleansSocial.Media.ImageProcessor>();
+        builder.Services.AddSingleton<OrleansSocial.Media.VideoProcessor>();
+        builder.Services.AddSingleton<Media.MediaAccessCache>();
+        // Restricted media URLs are signed with keys derived from the access-token ring every front end shares.
+        builder.Services.AddSingleton(sp =>
+        {
+            var ring = sp.GetRequiredService<TokenService>().Keys;
+            return new OrleansSocial.Media.MediaUrlSigner(() => ring.Current is var key ? (key.KeyId, key.Key) : default,
+                kid => ring.Resolve(kid).OfType<Microsoft.IdentityModel.Tokens.SymmetricSecurityKey>().FirstOrDefault()?.Key,
+                sp.GetRequiredService<TimeProvider>(), options.SignedUrlLifetime);
+        });
+        builder.Services.AddSingleton<OrleansSocial.Media.IMediaStore>(sp => options.Store.Equals("s3", StringComparison.OrdinalIgnoreCase)
+            ? new OrleansSocial.Media.S3MediaStore(options, sp.GetRequiredService<TimeProvider>())
+            : new OrleansSocial.Media.LocalMediaStore(options, sp.GetRequiredService<OrleansSocial.Media.MediaUrlSigner>(), options.PublicBaseUrl));
+        builder.Services.AddSingleton<OrleansSocial.Media.MediaService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OrleansSocial.Media.MediaService>());
+        builder.Services.AddSingleton<OrleansSocial.Media.MediaSweeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OrleansSocial.Media.MediaSweeper>());
+        builder.Services.AddHostedService<Media.MediaStoreStartup>();
     }
 
     private static void AddEmail(WebApplicationBuilder builder)
@@ -232,6 +261,17 @@ public static class ApiHosting
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        if (app.Services.GetService<OrleansSocial.Media.IMediaStore>() is { } store)
+        {
+            // Media URLs in responses are made by this front end's store (and signed with its keys).
+            OrleansSocial.Media.MediaLinks.Use(store);
+            app.Use((context, next) =>
+            {
+                OrleansSocial.Media.MediaLinks.Current = store;
+                return next(context);
+            });
+        }
+
         app.Use(SecurityHeadersAsync);
         app.UseCors();
         app.UseAuthentication();
@@ -268,13 +308,17 @@ public static class ApiHosting
         }
 
         app.MapHub<EventsHub>("/hubs/events");
+        if (app.Services.GetService<OrleansSocial.Media.IMediaStore>() is not null)
+        {
+            app.MapMediaFiles();
+        }
 
         // Accounts live in PostgreSQL: without it (the in-memory development mode) there are none to serve.
         var api = app.MapGroup("/api/v1").CheckClientText();
         if (app.Services.GetService<AccountStore>() is not null)
         {
             api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints()
-                .MapTimelineEndpoints().MapConversationEndpoints();
+                .MapTimelineEndpoints().MapConversationEndpoints().MapMediaEndpoints();
         }
 
         return app;

@@ -9,7 +9,7 @@ public sealed class GeneratedJsonResultTests
 {
     private static PublicAccountResponse Account(long id, string bio) =>
         new(id.ToString(System.Globalization.CultureInfo.InvariantCulture), "user" + id, "User " + id, bio, "", false,
-            DateTimeOffset.UnixEpoch, 1, 2, 3);
+            DateTimeOffset.UnixEpoch, 1, 2, 3, "/media/default/avatar.png", "/media/default/avatar.png", "/media/default/header.png");
 
     private static async Task<(long? ContentLength, byte[] Body)> WriteAsync(PublicAccountResponse[] accounts)
     {

@@ -54,8 +54,12 @@ public interface IPostGrain : IGrainWithGuidKey
     /// </summary>
     Task<bool?> ResumeFanoutAsync(long? repostedBy, long key, DateTimeOffset acceptedAt);
 
-    /// <summary>Replaces the text (author only; <see cref="ActionRefusedException"/> otherwise), keeping the old one in the history.</summary>
-    Task<PostView> EditAsync(long editorId, string text);
+    /// <summary>
+    /// Replaces the text and, when <see cref="PostChange.MediaIds"/> is given, the attachments; sets alt texts
+    /// (<see cref="PostChange.Descriptions"/>). Author only (<see cref="ActionRefusedException"/> otherwise); the version
+    /// before goes to the history. <see cref="OrleansSocial.Media.MediaRefusedException"/> for media it cannot take.
+    /// </summary>
+    Task<PostView> EditAsync(long editorId, PostChange change);
 
     /// <summary>Deletes the post (author only): it disappears from every read, list and count.</summary>
     Task DeleteAsync(long editorId);

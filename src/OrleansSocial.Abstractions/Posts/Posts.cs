@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Orleans;
+using OrleansSocial.Media;
 using OrleansSocial.Text;
 using OrleansSocial.Users;
 
@@ -16,9 +17,17 @@ public static class PostVisibility
     public static bool IsValid(string? value) => value is Public or Followers or Private;
 }
 
-/// <summary>A post to create. <see cref="IdempotencyKey"/> makes a retried create return the first post.</summary>
+/// <summary>
+/// A post to create. <see cref="IdempotencyKey"/> makes a retried create return the first post. <see cref="MediaIds"/>
+/// are the author's own processed, unattached uploads, in the order the post shows them.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("social.NewPost")]
-public sealed record NewPost([property: Id(0)] long AuthorId, [property: Id(1)] string Text, [property: Id(2)] string Visibility, [property: Id(3)] Guid? QuoteOf, [property: Id(4)] string? IdempotencyKey);
+public sealed record NewPost([property: Id(0)] long AuthorId, [property: Id(1)] string Text, [property: Id(2)] string Visibility, [property: Id(3)] Guid? QuoteOf, [property: Id(4)] string? IdempotencyKey,
+    [property: Id(5)] IReadOnlyList<Guid>? MediaIds = null);
+
+/// <summary>An edit of a post: its new text, its attachments (null: unchanged) and alt texts by attachment id.</summary>
+[GenerateSerializer, Immutable, Alias("social.PostChange")]
+public sealed record PostChange([property: Id(0)] string Text, [property: Id(1)] IReadOnlyList<Guid>? MediaIds = null, [property: Id(2)] IReadOnlyDictionary<Guid, string>? Descriptions = null);
 
 [GenerateSerializer, Immutable, Alias("social.Mention")]
 public sealed record Mention([property: Id(0)] long Id, [property: Id(1)] string Username);
@@ -44,15 +53,27 @@ public static class SharedPostViews
     public static StrongBox<object?>? MadeFrom(PostView view) => Kept.TryGetValue(view, out var made) ? made : null;
 }
 
-/// <summary>A post as one viewer sees it, with that viewer's liked / reposted / bookmarked flags.</summary>
+/// <summary>A post as one viewer sees it, with that viewer's liked / reposted / bookmarked flags and its attachments in order.</summary>
 [GenerateSerializer, Immutable, Alias("social.PostView")]
 public sealed record PostView(
     [property: Id(0)] Guid Id, [property: Id(1)] PublicAccount Author, [property: Id(2)] string Text, [property: Id(3)] string Visibility, [property: Id(4)] PostView? Quote, [property: Id(5)] IReadOnlyList<string> Tags, [property: Id(6)] IReadOnlyList<Mention> Mentions,
-    [property: Id(7)] DateTimeOffset CreatedAt, [property: Id(8)] DateTimeOffset? EditedAt, [property: Id(9)] PostCounts Counts, [property: Id(10)] bool Liked, [property: Id(11)] bool Reposted, [property: Id(12)] bool Bookmarked);
+    [property: Id(7)] DateTimeOffset CreatedAt, [property: Id(8)] DateTimeOffset? EditedAt, [property: Id(9)] PostCounts Counts, [property: Id(10)] bool Liked, [property: Id(11)] bool Reposted, [property: Id(12)] bool Bookmarked,
+    [property: Id(13)] IReadOnlyList<MediaAttachment>? Media = null)
+{
+    /// <summary>
+    /// Whether the post's media may be linked by stable URLs: it is public and so is its author. Otherwise clients get
+    /// time-limited ones (only those who may see the post are handed them).
+    /// </summary>
+    public bool MediaPublic => Visibility == PostVisibility.Public && !Author.IsPrivate;
+}
 
-/// <summary>An earlier text of an edited post.</summary>
+/// <summary>An earlier text of an edited post, with the attachments it had (their ids and alt texts then).</summary>
 [GenerateSerializer, Immutable, Alias("social.PostEdit")]
-public sealed record PostEdit([property: Id(0)] string Text, [property: Id(1)] DateTimeOffset EditedAt);
+public sealed record PostEdit([property: Id(0)] string Text, [property: Id(1)] DateTimeOffset EditedAt, [property: Id(2)] IReadOnlyList<EditedMedia>? Media = null);
+
+/// <summary>An attachment as an earlier version of a post had it.</summary>
+[GenerateSerializer, Immutable, Alias("social.EditedMedia")]
+public sealed record EditedMedia([property: Id(0)] Guid Id, [property: Id(1)] string Description);
 
 /// <summary>What the viewer is to the author of a post: the facts the visibility policy decides on.</summary>
 [GenerateSerializer, Immutable, Alias("social.ViewerFacts")]
@@ -107,9 +128,9 @@ public static partial class PostText
     public static IReadOnlyList<string> MentionedUsernames(string text) =>
         MentionPattern().Matches(text).Select(m => m.Groups[1].Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Take(30).ToArray();
 
-    /// <summary>Why the text is refused, or null.</summary>
-    public static string? Problem(string? text, int maxLength) =>
-        string.IsNullOrWhiteSpace(text) ? "The post needs some text."
+    /// <summary>Why the text is refused, or null. A post with attachments may have no text.</summary>
+    public static string? Problem(string? text, int maxLength, bool hasMedia = false) =>
+        string.IsNullOrWhiteSpace(text) ? (hasMedia ? null : "The post needs some text.")
         : text.Trim().Length > maxLength ? $"A post is at most {maxLength} characters."
         : ClientText.Problem(text, longText: true) is { } problem ? problem
         : null;
@@ -165,4 +186,7 @@ public sealed class PostOptions
     /// viewer's liked / reposted / bookmarked flags without a query. A post with more asks the rows. Default 10,000.
     /// </summary>
     public int ReactionsHeldInMemory { get; set; } = 10_000;
+
+    /// <summary>Most attachments on a post (images; a video or GIF goes alone). Default 4.</summary>
+    public int MaxAttachments { get; set; } = 4;
 }

@@ -21,6 +21,13 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// </summary>
     Task<UserProfile> UpdateProfileAsync(ProfileUpdate update);
 
+    /// <summary>
+    /// Makes <paramref name="mediaId"/> (a processed upload of this account for <paramref name="purpose"/>, <c>avatar</c> or
+    /// <c>header</c>; null: back to the default) the account's picture, tells its other connections, and returns the
+    /// profile with the blob token of the picture it replaced (the caller deletes those blobs).
+    /// </summary>
+    Task<ProfileImageChange> SetProfileImageAsync(string purpose, Guid? mediaId);
+
     /// <summary>Re-reads the row after a change made outside the grain (email verified, role granted).</summary>
     Task<UserProfile?> ReloadAsync();
 

@@ -49,7 +49,8 @@ public sealed record CountsChange([property: Id(0)] long Followers, [property: I
 [GenerateSerializer, Immutable, Alias("social.PublicAccount")]
 public sealed record PublicAccount(
     [property: Id(0)] long Id, [property: Id(1)] string Username, [property: Id(2)] string DisplayName, [property: Id(3)] string Bio, [property: Id(4)] string Website, [property: Id(5)] bool IsPrivate, [property: Id(6)] DateTimeOffset CreatedAt,
-    [property: Id(7)] long FollowersCount, [property: Id(8)] long FollowingCount, [property: Id(9)] long PostsCount);
+    [property: Id(7)] long FollowersCount, [property: Id(8)] long FollowingCount, [property: Id(9)] long PostsCount,
+    [property: Id(10)] string? AvatarKey = null, [property: Id(11)] string? HeaderKey = null);
 
 /// <summary>One page of a list in the cursor convention: ids are the rows' sequence numbers, newest first.</summary>
 [GenerateSerializer, Immutable, Alias("social.PageQuery")]

@@ -6,7 +6,8 @@ namespace OrleansSocial.Users;
 [GenerateSerializer, Immutable, Alias("social.UserProfile")]
 public sealed record UserProfile(
     [property: Id(0)] long Id, [property: Id(1)] string Username, [property: Id(2)] string Email, [property: Id(3)] bool EmailVerified, [property: Id(4)] string DisplayName, [property: Id(5)] string Bio, [property: Id(6)] string Website,
-    [property: Id(7)] bool IsPrivate, [property: Id(8)] string Role, [property: Id(9)] DateTimeOffset CreatedAt, [property: Id(10)] string DmPolicy = DmPolicies.Everyone);
+    [property: Id(7)] bool IsPrivate, [property: Id(8)] string Role, [property: Id(9)] DateTimeOffset CreatedAt, [property: Id(10)] string DmPolicy = DmPolicies.Everyone,
+    [property: Id(11)] string? AvatarKey = null, [property: Id(12)] string? HeaderKey = null);
 
 /// <summary>Who may message an account (<c>dm_policy</c>).</summary>
 public static class DmPolicies
@@ -24,3 +25,7 @@ public static class DmPolicies
 /// <summary>A profile edit: null fields are left unchanged, an empty string clears a text field.</summary>
 [GenerateSerializer, Immutable, Alias("social.ProfileUpdate")]
 public sealed record ProfileUpdate([property: Id(0)] string? DisplayName = null, [property: Id(1)] string? Bio = null, [property: Id(2)] string? Website = null, [property: Id(3)] bool? IsPrivate = null, [property: Id(4)] string? DmPolicy = null);
+
+/// <summary>An avatar or header changed: the profile now, and the blob token of the picture replaced (null: none).</summary>
+[GenerateSerializer, Immutable, Alias("social.ProfileImageChange")]
+public sealed record ProfileImageChange([property: Id(0)] UserProfile Profile, [property: Id(1)] string? ReleasedToken);

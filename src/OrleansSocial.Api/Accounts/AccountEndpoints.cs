@@ -23,10 +23,15 @@ public sealed record TokenRequest(string? Token);
 
 /// <summary>An account as its owner sees it.</summary>
 public sealed record AccountResponse(string Id, string Username, string Email, bool EmailVerified, string DisplayName, string Bio, string Website,
-    bool IsPrivate, string Role, DateTimeOffset CreatedAt, string DmPolicy)
+    bool IsPrivate, string Role, DateTimeOffset CreatedAt, string DmPolicy, string Avatar, string AvatarStatic, string Header)
 {
-    public static AccountResponse From(UserProfile p) => new(p.Id.ToString(CultureInfo.InvariantCulture), p.Username, p.Email, p.EmailVerified,
-        p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.Role, p.CreatedAt, p.DmPolicy);
+    public static AccountResponse From(UserProfile p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        var avatar = Media.AccountImages.Avatar(p.AvatarKey);
+        return new(p.Id.ToString(CultureInfo.InvariantCulture), p.Username, p.Email, p.EmailVerified, p.DisplayName, p.Bio, p.Website, p.IsPrivate, p.Role,
+            p.CreatedAt, p.DmPolicy, avatar, avatar, Media.AccountImages.Header(p.HeaderKey));
+    }
 }
 
 /// <summary>Registration, the signed-in account's profile, and email verification.</summary>
@@ -42,6 +47,16 @@ public static class AccountEndpoints
             .Produces<AccountResponse>().Produces(StatusCodes.Status404NotFound);
         accounts.MapPatch("/me", UpdateMeAsync).RequireAuthorization().WithName("UpdateMe")
             .WithSummary("Edits the display name, bio, website or privacy of the signed-in account.");
+        accounts.MapPatch("/me", Media.ProfileImageEndpoints.UpdateMeWithImagesAsync).RequireAuthorization().RequireRateLimiting(RateLimiting.UploadPolicy)
+            .Accepts<Media.ProfileForm>("multipart/form-data").WithName("UpdateMeWithImages")
+            .WithSummary("As UpdateMe, as multipart/form-data, with avatar (cropped to 400×400) and header (1500×500) image files.")
+            .Produces<AccountResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        accounts.MapDelete("/me/avatar", (ClaimsPrincipal user, IGrainFactory grains, IServiceProvider services) =>
+                Media.ProfileImageEndpoints.RemoveAsync(user, grains, services, Media.ProfileImageEndpoints.Avatar))
+            .RequireAuthorization().WithName("RemoveAvatar").WithSummary("Back to the default avatar; the old picture is deleted.").Produces<AccountResponse>();
+        accounts.MapDelete("/me/header", (ClaimsPrincipal user, IGrainFactory grains, IServiceProvider services) =>
+                Media.ProfileImageEndpoints.RemoveAsync(user, grains, services, Media.ProfileImageEndpoints.Header))
+            .RequireAuthorization().WithName("RemoveHeader").WithSummary("Back to the default header; the old picture is deleted.").Produces<AccountResponse>();
         accounts.MapPost("/verify_email", VerifyEmailAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
             .WithName("VerifyEmail").WithSummary("Confirms an email address with the token from the verification email (single use, 24 h).");
         accounts.MapPost("/me/verify_email", ResendVerificationAsync).RequireAuthorization().RequireRateLimiting(RateLimiting.AuthPolicy)
@@ -94,10 +109,14 @@ public static class AccountEndpoints
         return profile is null ? TypedResults.NotFound() : ApiResults.Ok(AccountResponse.From(profile));
     }
 
-    private static async Task<Results<Ok<AccountResponse>, ValidationProblem, NotFound, ProblemHttpResult>> UpdateMeAsync(
-        UpdateProfileRequest body, ClaimsPrincipal user, IGrainFactory grains)
+    private static Task<Results<Ok<AccountResponse>, ValidationProblem, NotFound, ProblemHttpResult>> UpdateMeAsync(
+        UpdateProfileRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+        UpdateProfileAsync(new ProfileUpdate(body.DisplayName, body.Bio, body.Website, body.IsPrivate, body.DmPolicy), user, grains);
+
+    /// <summary>Applies <paramref name="update"/> to the signed-in account's profile (validated first).</summary>
+    internal static async Task<Results<Ok<AccountResponse>, ValidationProblem, NotFound, ProblemHttpResult>> UpdateProfileAsync(
+        ProfileUpdate update, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var update = new ProfileUpdate(body.DisplayName, body.Bio, body.Website, body.IsPrivate, body.DmPolicy);
         var errors = ProfileRules.Validate(update);
         if (errors.Count > 0)
         {

@@ -29,6 +29,14 @@ public static class GrainResults
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: e.Message);
         }
+        catch (OrleansSocial.Media.MediaRefusedException e)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["media_ids"] = [e.Message] })
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "The media cannot go on this post.",
+            });
+        }
         catch (ArgumentException e) when (e is not ArgumentNullException) // a null argument is our bug, not the caller's: a 500
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.ParamName ?? field] = [StripParameter(e)] });

@@ -20,6 +20,9 @@ public sealed class RateLimitOptions
 
     /// <summary>Requests per minute per IP address to sign-up, login and password endpoints. Default 10.</summary>
     public int AuthPermitsPerMinutePerIp { get; set; } = 10;
+
+    /// <summary>Media uploads (attachments, avatars, headers) a signed-in user may make per minute. Default 30.</summary>
+    public int UploadsPerMinutePerUser { get; set; } = 30;
 }
 
 /// <summary>
@@ -33,6 +36,9 @@ public static class RateLimiting
     /// <summary>The policy for sign-up, login and password endpoints.</summary>
     public const string AuthPolicy = "auth";
 
+    /// <summary>The policy for media uploads, per user.</summary>
+    public const string UploadPolicy = "upload";
+
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     public static IServiceCollection AddOrleansSocialRateLimiting(this IServiceCollection services, RateLimitOptions options)
@@ -43,6 +49,7 @@ public static class RateLimiting
         var perUser = FixedWindow<PartitionKey>(options.PermitsPerMinutePerUser);
         var perIp = FixedWindow<PartitionKey>(options.PermitsPerMinutePerIp);
         var perIpSignIn = FixedWindow<string>(options.AuthPermitsPerMinutePerIp);
+        var uploads = FixedWindow<string>(options.UploadsPerMinutePerUser);
         return services.AddRateLimiter(limiter =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, PartitionKey>(context =>
@@ -58,6 +65,7 @@ public static class RateLimiting
                     : RateLimitPartition.Get(new PartitionKey(PartitionKind.Address, ClientAddress(context)), perIp);
             });
             limiter.AddPolicy(AuthPolicy, context => RateLimitPartition.Get(ClientAddress(context), perIpSignIn));
+            limiter.AddPolicy(UploadPolicy, context => RateLimitPartition.Get(context.User.FindFirstValue("sub") ?? ClientAddress(context), uploads));
             limiter.OnRejected = (context, cancellationToken) => RejectAsync(context, cancellationToken);
         });
     }

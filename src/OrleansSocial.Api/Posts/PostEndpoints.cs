@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Infrastructure;
+using OrleansSocial.Api.Media;
 using OrleansSocial.Api.Relationships;
 using OrleansSocial.Posts;
 using Orleans;
@@ -15,21 +16,30 @@ using OrleansSocial.Users;
 
 namespace OrleansSocial.Api.Posts;
 
-/// <summary>Body of <c>POST /api/v1/posts</c>.</summary>
-public sealed record CreatePostRequest([property: LongText] string? Text, string? Visibility, string? QuoteId);
+/// <summary>Body of <c>POST /api/v1/posts</c>: text (optional with media), visibility, a quoted post, and up to four uploads in order.</summary>
+public sealed record CreatePostRequest([property: LongText] string? Text, string? Visibility, string? QuoteId, IReadOnlyList<string>? MediaIds = null);
 
-/// <summary>Body of <c>PATCH /api/v1/posts/{id}</c>.</summary>
-public sealed record EditPostRequest([property: LongText] string? Text);
+/// <summary>Alt text of one attachment, in an edit.</summary>
+public sealed record MediaAttributeRequest(string? Id, [property: LongText] string? Description);
+
+/// <summary>
+/// Body of <c>PATCH /api/v1/posts/{id}</c>: the new text; <c>media_ids</c> replaces the attachments (absent: kept), and
+/// <c>media_attributes</c> changes alt texts.
+/// </summary>
+public sealed record EditPostRequest([property: LongText] string? Text, IReadOnlyList<string>? MediaIds = null, IReadOnlyList<MediaAttributeRequest>? MediaAttributes = null);
 
 public sealed record MentionResponse(string Id, string Username);
 
-public sealed record PostEditResponse(string Text, DateTimeOffset EditedAt);
+/// <summary>An earlier version of a post: its text and the attachments it had (ids and alt texts then).</summary>
+public sealed record PostEditResponse(string Text, DateTimeOffset EditedAt, IReadOnlyList<EditedMediaResponse> Media);
+
+public sealed record EditedMediaResponse(string Id, string Description);
 
 /// <summary>A post as the signed-in user (or an anonymous reader) sees it.</summary>
 public sealed record PostResponse(
     string Id, PublicAccountResponse Author, string Text, string Visibility, PostResponse? Quote, IReadOnlyList<string> Tags,
     IReadOnlyList<MentionResponse> Mentions, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, long LikesCount, long RepostsCount,
-    long BookmarksCount, long CommentsCount, bool Liked, bool Reposted, bool Bookmarked)
+    long BookmarksCount, long CommentsCount, bool Liked, bool Reposted, bool Bookmarked, IReadOnlyList<MediaAttachmentResponse> MediaAttachments)
 {
     // A post grain of this process hands the same view object to every reader with no flags set, until something it
     // shows changes (SharedPostViews): the response made from such a view is kept in its slot, and the response's JSON
@@ -39,7 +49,8 @@ public sealed record PostResponse(
     public static PostResponse From(PostView p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        if (SharedPostViews.MadeFrom(p) is not { } made)
+        // Time-limited media URLs are made for each response, never kept.
+        if (SharedPostViews.MadeFrom(p) is not { } made || !HasStableUrls(p))
         {
             return Render(p);
         }
@@ -64,9 +75,13 @@ public sealed record PostResponse(
         return response;
     }
 
+    private static bool HasStableUrls(PostView p) =>
+        (p.Media is not { Count: > 0 } || (p.MediaPublic && OrleansSocial.Media.MediaLinks.PublicUrlsStable)) && (p.Quote is null || HasStableUrls(p.Quote));
+
     private static PostResponse Render(PostView p) => new(p.Id.ToString(), PublicAccountResponse.From(p.Author), p.Text, p.Visibility,
         p.Quote is null ? null : From(p.Quote), p.Tags, p.Mentions.Select(m => new MentionResponse(m.Id.ToString(CultureInfo.InvariantCulture), m.Username)).ToArray(),
-        p.CreatedAt, p.EditedAt, p.Counts.Likes, p.Counts.Reposts, p.Counts.Bookmarks, p.Counts.Comments, p.Liked, p.Reposted, p.Bookmarked);
+        p.CreatedAt, p.EditedAt, p.Counts.Likes, p.Counts.Reposts, p.Counts.Bookmarks, p.Counts.Comments, p.Liked, p.Reposted, p.Bookmarked,
+        MediaAttachmentResponse.List(p.Media, restricted: !p.MediaPublic));
 }
 
 /// <summary>Posts: create (idempotently), read, edit with history, delete; likes, reposts and bookmarks.</summary>
@@ -94,7 +109,8 @@ public static class PostEndpoints
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         posts.MapGet("/{id:guid}/history", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => grains.Reference<IPostGrain>(id).GetHistoryAsync(user.ViewerId()),
-                    h => TypedResults.Ok(h.Select(e => new PostEditResponse(e.Text, e.EditedAt)).ToArray())))
+                    h => TypedResults.Ok(h.Select(e => new PostEditResponse(e.Text, e.EditedAt,
+                        [.. (e.Media ?? []).Select(m => new EditedMediaResponse(m.Id.ToString(), m.Description))])).ToArray())))
             .AllowAnonymous().WithName("PostHistory").WithSummary("Earlier texts of an edited post, oldest first.")
             .Produces<PostEditResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
         Action(posts, "like", "Likes the post. Idempotent.", (g, me) => g.LikeAsync(me));
@@ -142,7 +158,8 @@ public static class PostEndpoints
         ClaimsPrincipal user, IGrainFactory grains, PostOptions options)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (PostText.Problem(body.Text, options.MaxLength) is { } problem)
+        var media = MediaIds(body.MediaIds, options, errors);
+        if (PostText.Problem(body.Text, options.MaxLength, hasMedia: media is { Length: > 0 }) is { } problem)
         {
             errors["text"] = [problem];
         }
@@ -179,7 +196,7 @@ public static class PostEndpoints
         var me = user.AccountId();
         return await GrainResults.RunAsync(async () =>
         {
-            var id = await grains.Reference<IPostGrain>(Guid.CreateVersion7()).CreateAsync(new NewPost(me, body.Text!, visibility, quote, idempotencyKey))
+            var id = await grains.Reference<IPostGrain>(Guid.CreateVersion7()).CreateAsync(new NewPost(me, body.Text ?? "", visibility, quote, idempotencyKey, media))
                 .ConfigureAwait(false);
             return await grains.Reference<IPostGrain>(id).GetAsync(me).ConfigureAwait(false) ?? throw new KeyNotFoundException("No such post.");
         }, p => TypedResults.Created($"/api/v1/posts/{p.Id}", PostResponse.From(p)), field: "quote_id").ConfigureAwait(false);
@@ -187,13 +204,65 @@ public static class PostEndpoints
 
     private static async Task<IResult> EditAsync(Guid id, EditPostRequest body, ClaimsPrincipal user, IGrainFactory grains, PostOptions options)
     {
-        if (PostText.Problem(body.Text, options.MaxLength) is { } problem)
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var media = MediaIds(body.MediaIds, options, errors);
+        Dictionary<Guid, string>? descriptions = null;
+        foreach (var attribute in body.MediaAttributes ?? [])
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = [problem] }, title: "The post was not changed.");
+            if (!Guid.TryParse(attribute?.Id, out var mediaId))
+            {
+                errors["media_attributes"] = ["Each of media_attributes has the id of an attachment."];
+            }
+            else if ((attribute.Description ?? "").Length > OrleansSocial.Media.MediaDescription.MaxLength)
+            {
+                errors["media_attributes"] = [$"An alt text is at most {OrleansSocial.Media.MediaDescription.MaxLength} characters."];
+            }
+            else
+            {
+                (descriptions ??= [])[mediaId] = attribute.Description ?? "";
+            }
         }
 
-        return await GrainResults.RunAsync(() => grains.Reference<IPostGrain>(id).EditAsync(user.AccountId(), body.Text!),
+        // Without media_ids the post keeps its attachments: whether it may then lack text is the grain's to say.
+        if (PostText.Problem(body.Text, options.MaxLength, hasMedia: media is null || media.Length > 0) is { } problem)
+        {
+            errors["text"] = [problem];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The post was not changed.");
+        }
+
+        return await GrainResults.RunAsync(() => grains.Reference<IPostGrain>(id).EditAsync(user.AccountId(), new PostChange(body.Text ?? "", media, descriptions)),
             p => TypedResults.Ok(PostResponse.From(p)), field: "text").ConfigureAwait(false);
+    }
+
+    // media_ids as upload ids: null when absent; an error (and null) when any is not an id or there are too many.
+    private static Guid[]? MediaIds(IReadOnlyList<string>? ids, PostOptions options, Dictionary<string, string[]> errors)
+    {
+        if (ids is null)
+        {
+            return null;
+        }
+
+        if (ids.Count > options.MaxAttachments)
+        {
+            errors["media_ids"] = [$"A post has at most {options.MaxAttachments} attachments."];
+            return null;
+        }
+
+        var parsed = new Guid[ids.Count];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (!Guid.TryParse(ids[i], out parsed[i]))
+            {
+                errors["media_ids"] = ["media_ids lists upload ids."];
+                return null;
+            }
+        }
+
+        return parsed;
     }
 
     private static async Task<IResult> BookmarksAsync(ClaimsPrincipal user, IGrainFactory grains, HttpContext http)

@@ -23,10 +23,16 @@ public sealed record RelationshipResponse(string Id, bool Following, bool Follow
 
 /// <summary>An account as others see it.</summary>
 public sealed record PublicAccountResponse(string Id, string Username, string DisplayName, string Bio, string Website, bool IsPrivate,
-    DateTimeOffset CreatedAt, long FollowersCount, long FollowingCount, long PostsCount, DateTimeOffset? MuteExpiresAt = null)
+    DateTimeOffset CreatedAt, long FollowersCount, long FollowingCount, long PostsCount, string Avatar, string AvatarStatic, string Header,
+    DateTimeOffset? MuteExpiresAt = null)
 {
-    public static PublicAccountResponse From(PublicAccount a, DateTimeOffset? muteExpiresAt = null) => new(a.Id.ToString(CultureInfo.InvariantCulture),
-        a.Username, a.DisplayName, a.Bio, a.Website, a.IsPrivate, a.CreatedAt, a.FollowersCount, a.FollowingCount, a.PostsCount, muteExpiresAt);
+    public static PublicAccountResponse From(PublicAccount a, DateTimeOffset? muteExpiresAt = null)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var avatar = Media.AccountImages.Avatar(a.AvatarKey);
+        return new(a.Id.ToString(CultureInfo.InvariantCulture), a.Username, a.DisplayName, a.Bio, a.Website, a.IsPrivate, a.CreatedAt, a.FollowersCount,
+            a.FollowingCount, a.PostsCount, avatar, avatar, Media.AccountImages.Header(a.HeaderKey), muteExpiresAt);
+    }
 }
 
 /// <summary>Body of <c>POST /api/v1/accounts/{id}/mute</c>: how long, in seconds (absent or 0: until unmuted).</summary>

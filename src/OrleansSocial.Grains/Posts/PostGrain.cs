@@ -127,7 +127,7 @@ public sealed class PostGrain(
             return Record.Id;
         }
 
-        if (PostText.Problem(post.Text, options.MaxLength) is { } problem)
+        if (PostText.Problem(post.Text, options.MaxLength, hasMedia: post.MediaIds is { Count: > 0 }) is { } problem)
         {
             throw new ArgumentException(problem, "text");
         }
@@ -147,14 +147,14 @@ public sealed class PostGrain(
         var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(text));
         var now = time.GetUtcNow();
         var started = time.GetTimestamp();
-        var (id, counts, seq) = await store.InsertAsync(Id, post with { Text = text }, tags, mentions, now);
+        var (id, counts, seq, media) = await store.InsertAsync(Id, post with { Text = text }, tags, mentions, now, options.MaxAttachments);
         if (id != Id)
         {
             DeactivateOnIdle(); // a retried create: the first post is the answer and this id stays unused
             return id;
         }
 
-        Record = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions, seq);
+        Record = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions, seq, media);
         await GrainFactory.Reference<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts!);
         await FanOutAsync(Timelines.FanoutKind.Add, new TimelineEntry(seq, Id, post.AuthorId, null), started);
 
@@ -187,20 +187,22 @@ public sealed class PostGrain(
         : _plain is { } plain && ReferenceEquals(plain.Result, shown) ? plain
         : Task.FromResult<PostView?>(shown);
 
-    public async Task<PostView> EditAsync(long editorId, string text)
+    public async Task<PostView> EditAsync(long editorId, PostChange change)
     {
+        ArgumentNullException.ThrowIfNull(change);
         var post = await AuthorOnlyAsync(editorId);
-        if (PostText.Problem(text, options.MaxLength) is { } problem)
+        var hasMedia = (change.MediaIds ?? [.. post.Media.Select(m => m.Id)]).Count > 0;
+        if (PostText.Problem(change.Text, options.MaxLength, hasMedia) is { } problem)
         {
             throw new ArgumentException(problem, "text");
         }
 
-        var trimmed = text.Trim();
+        var trimmed = change.Text.Trim();
         var tags = PostText.Tags(trimmed);
         var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(trimmed));
         var now = time.GetUtcNow();
-        await store.EditAsync(Id, post.Seq, post.Text, post.EditedAt ?? post.CreatedAt, trimmed, tags, mentions, now);
-        Record = post with { Text = trimmed, EditedAt = now, Tags = tags, Mentions = mentions };
+        var media = await store.EditAsync(post, trimmed, tags, mentions, change.MediaIds, change.Descriptions, now, options.MaxAttachments);
+        Record = post with { Text = trimmed, EditedAt = now, Tags = tags, Mentions = mentions, Media = media };
         await FanOutAsync(Timelines.FanoutKind.Edit, new TimelineEntry(post.Seq, Id, post.AuthorId, null));
         return await RequireViewAsync(editorId);
     }
@@ -522,7 +524,7 @@ public sealed class PostGrain(
             : null;
         return flags == default ? Plain(post, author, quote)
             : new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, Counts,
-                flags.Liked, flags.Reposted, flags.Bookmarked);
+                flags.Liked, flags.Reposted, flags.Bookmarked, post.Media);
     }
 
     private PostView Plain(PostRecord post, PublicAccount author, PostView? quote)
@@ -540,7 +542,7 @@ public sealed class PostGrain(
         }
 
         var plain = new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, Counts,
-            Liked: false, Reposted: false, Bookmarked: false);
+            Liked: false, Reposted: false, Bookmarked: false, post.Media);
         (_plain, _plainOf) = (Task.FromResult<PostView?>(plain), post);
         SharedPostViews.Keep(plain);
         Publish(plain, post);

@@ -1,4 +1,5 @@
 using Npgsql;
+using OrleansSocial.Media;
 using OrleansSocial.Posts;
 using OrleansSocial.Users;
 
@@ -7,7 +8,7 @@ namespace OrleansSocial.Grains.Posts;
 /// <summary>A post row with its entities.</summary>
 public sealed record PostRecord(
     Guid Id, long AuthorId, string Text, string Visibility, Guid? QuoteOf, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, bool Deleted,
-    IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions, long Seq);
+    IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions, long Seq, IReadOnlyList<MediaAttachment> Media);
 
 /// <summary>
 /// A post as its grain loads it: the row, its counters, and who liked, reposted, bookmarked it. <c>Stale</c> says the
@@ -30,10 +31,11 @@ public sealed class PostStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Inserts the post (and its entities), bumping the author's posts counter, unless the author already created one
-    /// with the same idempotency key: then nothing is written and that post's id is returned.
+    /// with the same idempotency key: then nothing is written and that post's id is returned. The post's media are
+    /// attached in the same transaction (<see cref="MediaRefusedException"/>, and nothing written, when any cannot be).
     /// </summary>
-    public async Task<(Guid Id, CountsChange? Counts, long Seq)> InsertAsync(Guid id, NewPost post, IReadOnlyList<string> tags, IReadOnlyList<Mention> mentions,
-        DateTimeOffset now)
+    public async Task<(Guid Id, CountsChange? Counts, long Seq, IReadOnlyList<MediaAttachment> Media)> InsertAsync(Guid id, NewPost post, IReadOnlyList<string> tags, IReadOnlyList<Mention> mentions,
+        DateTimeOffset now, int maxAttachments)
     {
         ArgumentNullException.ThrowIfNull(post);
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
@@ -57,16 +59,91 @@ public sealed class PostStore(NpgsqlDataSource db)
                 await using var existing = new NpgsqlCommand("SELECT id FROM posts WHERE author_id = $1 AND idempotency_key = $2", connection, tx);
                 existing.Parameters.Add(new NpgsqlParameter { Value = post.AuthorId });
                 existing.Parameters.Add(new NpgsqlParameter { Value = post.IdempotencyKey! });
-                return ((Guid)(await existing.ExecuteScalarAsync().ConfigureAwait(false))!, null, 0);
+                return ((Guid)(await existing.ExecuteScalarAsync().ConfigureAwait(false))!, null, 0, []);
             }
 
             seq = inserted;
         }
 
+        var media = await AttachAsync(connection, tx, id, post.AuthorId, post.MediaIds ?? [], maxAttachments).ConfigureAwait(false);
         await WriteEntitiesAsync(connection, tx, id, seq, tags, mentions).ConfigureAwait(false);
         var counts = await MovePostsCountAsync(connection, tx, post.AuthorId, 1).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
-        return (id, counts, seq);
+        return (id, counts, seq, media);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="mediaIds"/> the post's attachments, in that order: each must be the author's processed upload,
+    /// unattached or already this post's; images only, or one video or gifv alone. Attachments of the post not listed
+    /// are deleted (their blobs go with the media sweep). <see cref="MediaRefusedException"/> otherwise.
+    /// </summary>
+    private static async Task<IReadOnlyList<MediaAttachment>> AttachAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid postId, long authorId,
+        IReadOnlyList<Guid> mediaIds, int maxAttachments)
+    {
+        if (mediaIds.Distinct().Count() != mediaIds.Count)
+        {
+            throw new MediaRefusedException("media_ids lists an upload twice.");
+        }
+
+        if (mediaIds.Count > maxAttachments)
+        {
+            throw new MediaRefusedException($"A post has at most {maxAttachments} attachments.");
+        }
+
+        await using (var drop = new NpgsqlCommand("""
+            UPDATE media SET deleted_at = now() WHERE post_id = $1 AND deleted_at IS NULL AND NOT (id = ANY($2))
+            """, connection, tx))
+        {
+            drop.Parameters.Add(new NpgsqlParameter { Value = postId });
+            drop.Parameters.Add(new NpgsqlParameter { Value = mediaIds.ToArray() });
+            await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        if (mediaIds.Count == 0)
+        {
+            return [];
+        }
+
+        await using var attach = new NpgsqlCommand($"""
+            UPDATE media m SET post_id = $1, position = array_position($3::uuid[], m.id) - 1
+            WHERE m.id = ANY($3) AND m.account_id = $2 AND m.purpose = 'attachment' AND m.status = 'ready' AND m.deleted_at IS NULL
+              AND (m.post_id IS NULL OR m.post_id = $1)
+            RETURNING {MediaColumns.Attachment}, m.position
+            """, connection, tx);
+        attach.Parameters.Add(new NpgsqlParameter { Value = postId });
+        attach.Parameters.Add(new NpgsqlParameter { Value = authorId });
+        attach.Parameters.Add(new NpgsqlParameter { Value = mediaIds.ToArray() });
+        var attached = new List<(short Position, MediaAttachment Media)>();
+        await using (var r = await attach.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            while (await r.ReadAsync().ConfigureAwait(false))
+            {
+                attached.Add((r.GetInt16(14), MediaColumns.ReadAttachment(r)));
+            }
+        }
+
+        if (attached.Count != mediaIds.Count)
+        {
+            throw new MediaRefusedException("media_ids names an upload that is not yours, not processed yet, or already on another post.");
+        }
+
+        var media = attached.OrderBy(a => a.Position).Select(a => a.Media).ToArray();
+        return MediaTypes.MixProblem([.. media.Select(m => m.Type)], maxAttachments) is { } problem ? throw new MediaRefusedException(problem) : media;
+    }
+
+    /// <summary>The post's live attachments, in order.</summary>
+    public async Task<IReadOnlyList<MediaAttachment>> MediaAsync(Guid postId)
+    {
+        await using var command = db.CreateCommand($"SELECT {MediaColumns.Attachment} FROM media m WHERE m.post_id = $1 AND m.deleted_at IS NULL ORDER BY m.position");
+        command.Parameters.Add(new NpgsqlParameter { Value = postId });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var media = new List<MediaAttachment>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            media.Add(MediaColumns.ReadAttachment(r));
+        }
+
+        return media;
     }
 
     /// <summary>
@@ -77,7 +154,8 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// </summary>
     public async Task<LoadedPost?> LoadAsync(Guid id, int held, bool count = true)
     {
-        await using var command = db.CreateCommand($"""
+        await using var batch = db.CreateBatch();
+        var command = new NpgsqlBatchCommand($"""
             SELECT p.author_id, p.text, p.visibility, p.quote_of, p.created_at, p.edited_at, p.deleted_at IS NOT NULL,
                    ARRAY(SELECT tag FROM post_tags WHERE post_id = p.id ORDER BY tag),
                    ARRAY(SELECT m.account_id FROM post_mentions m WHERE m.post_id = p.id ORDER BY m.account_id),
@@ -96,7 +174,11 @@ public sealed class PostStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = held + 1 });
         command.Parameters.Add(new NpgsqlParameter { Value = count });
-        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var media = new NpgsqlBatchCommand($"SELECT {MediaColumns.Attachment} FROM media m WHERE m.post_id = $1 AND m.deleted_at IS NULL ORDER BY m.position");
+        media.Parameters.Add(new NpgsqlParameter { Value = id });
+        batch.BatchCommands.Add(command);
+        batch.BatchCommands.Add(media);
+        await using var r = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         if (!await r.ReadAsync().ConfigureAwait(false))
         {
             return null;
@@ -104,13 +186,24 @@ public sealed class PostStore(NpgsqlDataSource db)
 
         var mentionIds = r.GetFieldValue<long[]>(8);
         var mentionNames = r.GetFieldValue<string[]>(9);
-        var post = new PostRecord(id, r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetGuid(3),
-            r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.GetBoolean(6),
-            r.GetFieldValue<string[]>(7), mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray(), r.GetInt64(21));
         var counts = new PostCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13));
         var stored = new PostCounts(r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), r.GetInt64(17));
-        return new LoadedPost(post, counts, stored != counts, r.GetBoolean(22),
-            Engagement.From(r.GetFieldValue<long[]>(18), held), Engagement.From(r.GetFieldValue<long[]>(19), held), Engagement.From(r.GetFieldValue<long[]>(20), held));
+        var (author, text, visibility) = (r.GetInt64(0), r.GetString(1), r.GetString(2));
+        var quoteOf = r.IsDBNull(3) ? (Guid?)null : r.GetGuid(3);
+        var (createdAt, editedAt, deleted) = (r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(5), r.GetBoolean(6));
+        var tags = r.GetFieldValue<string[]>(7);
+        var (likes, reposts, bookmarks) = (r.GetFieldValue<long[]>(18), r.GetFieldValue<long[]>(19), r.GetFieldValue<long[]>(20));
+        var (seq, open) = (r.GetInt64(21), r.GetBoolean(22));
+        var attachments = new List<MediaAttachment>();
+        await r.NextResultAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            attachments.Add(MediaColumns.ReadAttachment(r));
+        }
+
+        var post = new PostRecord(id, author, text, visibility, quoteOf, createdAt, editedAt, deleted, tags,
+            mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray(), seq, attachments);
+        return new LoadedPost(post, counts, stored != counts, open, Engagement.From(likes, held), Engagement.From(reposts, held), Engagement.From(bookmarks, held));
     }
 
     /// <summary>The post's counters counted from the rows (the truth), or null if there is no such post.</summary>
@@ -161,18 +254,43 @@ public sealed class PostStore(NpgsqlDataSource db)
         return found;
     }
 
-    public async Task EditAsync(Guid id, long seq, string previousText, DateTimeOffset previousAt, string text, IReadOnlyList<string> tags,
-        IReadOnlyList<Mention> mentions, DateTimeOffset now)
+    /// <summary>
+    /// Replaces the post's text (and its entities) and, when <paramref name="mediaIds"/> is given, its attachments (as
+    /// <see cref="AttachAsync"/>); <paramref name="descriptions"/> sets alt texts of attachments by id. The version before
+    /// goes to the history, attachments with it. Returns the attachments now.
+    /// </summary>
+    public async Task<IReadOnlyList<MediaAttachment>> EditAsync(PostRecord previous, string text, IReadOnlyList<string> tags,
+        IReadOnlyList<Mention> mentions, IReadOnlyList<Guid>? mediaIds, IReadOnlyDictionary<Guid, string>? descriptions, DateTimeOffset now, int maxAttachments)
     {
+        ArgumentNullException.ThrowIfNull(previous);
+        var (id, seq) = (previous.Id, previous.Seq);
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
-        await using (var history = new NpgsqlCommand("INSERT INTO post_edits (post_id, text, edited_at) VALUES ($1, $2, $3)", connection, tx))
+        await using (var history = new NpgsqlCommand(
+            "INSERT INTO post_edits (post_id, text, edited_at, media_ids, media_descriptions) VALUES ($1, $2, $3, $4, $5)", connection, tx))
         {
             history.Parameters.Add(new NpgsqlParameter { Value = id });
-            history.Parameters.Add(new NpgsqlParameter { Value = previousText });
-            history.Parameters.Add(new NpgsqlParameter { Value = previousAt });
+            history.Parameters.Add(new NpgsqlParameter { Value = previous.Text });
+            history.Parameters.Add(new NpgsqlParameter { Value = previous.EditedAt ?? previous.CreatedAt });
+            history.Parameters.Add(new NpgsqlParameter { Value = previous.Media.Select(m => m.Id).ToArray() });
+            history.Parameters.Add(new NpgsqlParameter { Value = previous.Media.Select(m => m.Description).ToArray() });
             await history.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
+
+        if (descriptions is { Count: > 0 })
+        {
+            await using var describe = new NpgsqlCommand("""
+                UPDATE media m SET description = d.description FROM unnest($3::uuid[], $4::text[]) AS d(id, description)
+                WHERE m.id = d.id AND m.deleted_at IS NULL AND (m.post_id = $1 OR (m.post_id IS NULL AND m.account_id = $2 AND m.purpose = 'attachment'))
+                """, connection, tx);
+            describe.Parameters.Add(new NpgsqlParameter { Value = id });
+            describe.Parameters.Add(new NpgsqlParameter { Value = previous.AuthorId });
+            describe.Parameters.Add(new NpgsqlParameter { Value = descriptions.Keys.ToArray() });
+            describe.Parameters.Add(new NpgsqlParameter { Value = descriptions.Values.ToArray() });
+            await describe.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        var media = await AttachAsync(connection, tx, id, previous.AuthorId, mediaIds ?? [.. previous.Media.Select(m => m.Id)], maxAttachments).ConfigureAwait(false);
 
         await using (var update = new NpgsqlCommand("UPDATE posts SET text = $2, edited_at = $3 WHERE id = $1", connection, tx))
         {
@@ -191,9 +309,13 @@ public sealed class PostStore(NpgsqlDataSource db)
 
         await WriteEntitiesAsync(connection, tx, id, seq, tags, mentions).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
+        return media;
     }
 
-    /// <summary>Soft-deletes the post and lowers the author's posts counter; null when it was already deleted.</summary>
+    /// <summary>
+    /// Soft-deletes the post and lowers the author's posts counter; its media are marked deleted (their blobs go with the
+    /// media sweep). Null when it was already deleted.
+    /// </summary>
     public async Task<CountsChange?> DeleteAsync(Guid id, long authorId, DateTimeOffset now)
     {
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
@@ -206,6 +328,13 @@ public sealed class PostStore(NpgsqlDataSource db)
             return null;
         }
 
+        await using (var media = new NpgsqlCommand("UPDATE media SET deleted_at = $2 WHERE post_id = $1 AND deleted_at IS NULL", connection, tx))
+        {
+            media.Parameters.Add(new NpgsqlParameter { Value = id });
+            media.Parameters.Add(new NpgsqlParameter { Value = now });
+            await media.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
         var counts = await MovePostsCountAsync(connection, tx, authorId, -1).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
         return counts;
@@ -213,13 +342,14 @@ public sealed class PostStore(NpgsqlDataSource db)
 
     public async Task<IReadOnlyList<PostEdit>> HistoryAsync(Guid id)
     {
-        await using var command = db.CreateCommand("SELECT text, edited_at FROM post_edits WHERE post_id = $1 ORDER BY id");
+        await using var command = db.CreateCommand("SELECT text, edited_at, media_ids, media_descriptions FROM post_edits WHERE post_id = $1 ORDER BY id");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var edits = new List<PostEdit>();
         while (await r.ReadAsync().ConfigureAwait(false))
         {
-            edits.Add(new PostEdit(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1)));
+            var media = r.IsDBNull(2) ? [] : r.GetFieldValue<Guid[]>(2).Zip(r.GetFieldValue<string[]>(3), (m, d) => new EditedMedia(m, d)).ToArray();
+            edits.Add(new PostEdit(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), media));
         }
 
         return edits;

@@ -169,6 +169,23 @@ public sealed partial class UserGrain(
         return next;
     }
 
+    public async Task<ProfileImageChange> SetProfileImageAsync(string purpose, Guid? mediaId)
+    {
+        var current = _profile ?? throw new KeyNotFoundException($"Account {this.GetPrimaryKeyLong()} does not exist.");
+        if (await store.SetImageAsync(current.Id, purpose, mediaId, _version, CancellationToken.None) is not { } set)
+        {
+            await LoadAsync(CancellationToken.None);
+            throw new InconsistentStateException($"The profile of account {current.Id} was changed elsewhere; it has been re-read, try again.");
+        }
+
+        // The new key is read back with the row: the upload's blob key is the store's to name.
+        await LoadAsync(CancellationToken.None);
+        var next = _profile!;
+        views.Withdraw(Id);
+        await PublishAsync(next);
+        return new ProfileImageChange(next, set.ReleasedToken);
+    }
+
     public async Task<UserProfile?> ReloadAsync()
     {
         var before = _profile;
@@ -213,7 +230,7 @@ public sealed partial class UserGrain(
         if (_account is not { } account || !ReferenceEquals(account.Profile, p) || !ReferenceEquals(account.Counts, _counts))
         {
             _account = account = (p, _counts, Task.FromResult<PublicAccount?>(new PublicAccount(p.Id, p.Username, p.DisplayName, p.Bio, p.Website,
-                p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts)));
+                p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts, p.AvatarKey, p.HeaderKey)));
         }
 
         // Published with the block set it is decided by, once that is loaded; withdrawn when either changes.

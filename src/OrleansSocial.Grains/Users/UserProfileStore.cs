@@ -14,8 +14,10 @@ public sealed record LoadedAccount(UserProfile Profile, long ProfileVersion, Acc
 /// </summary>
 public sealed class UserProfileStore(NpgsqlDataSource db)
 {
-    private const string ProfileColumns =
-        "id, username, email, email_verified_at IS NOT NULL, display_name, bio, website, is_private, role, created_at, profile_version, dm_policy";
+    private const string ProfileColumns = """
+        id, username, email, email_verified_at IS NOT NULL, display_name, bio, website, is_private, role, created_at, profile_version, dm_policy,
+        (SELECT original_key FROM media WHERE id = a.avatar_media), (SELECT original_key FROM media WHERE id = a.header_media)
+        """;
 
     // The rows an account's counters count.
     private const string CountFollowers = "(SELECT count(*) FROM follows WHERE followee_id = a.id)";
@@ -53,7 +55,7 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
         read.Parameters.Add(new NpgsqlParameter { Value = count });
         var loaded = await AccountLocks.ReadLockedAsync(tx, id, read, async (reader, token) => await reader.ReadAsync(token).ConfigureAwait(false)
             ? new LoadedAccount(ReadProfile(reader), reader.GetInt64(10),
-                new AccountCounts(reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15)), reader.GetBoolean(12), reader.GetInt64(16))
+                new AccountCounts(reader.GetInt64(15), reader.GetInt64(16), reader.GetInt64(17)), reader.GetBoolean(14), reader.GetInt64(18))
             : null, ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return loaded;
@@ -149,7 +151,63 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
     }
 
     private static UserProfile ReadProfile(NpgsqlDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetString(4),
-        r.GetString(5), r.GetString(6), r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetString(11));
+        r.GetString(5), r.GetString(6), r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetString(11),
+        r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13));
+
+    /// <summary>
+    /// Makes <paramref name="mediaId"/> (a processed upload of the account for that purpose; null: none) the account's
+    /// avatar or header if the row is still at <paramref name="expectedVersion"/>; the one it replaces is marked deleted.
+    /// Returns the new version and the replaced upload's blob token; null when someone else wrote in between.
+    /// <see cref="ArgumentException"/> when the upload is not one the account may use.
+    /// </summary>
+    public async Task<(long Version, string? ReleasedToken)?> SetImageAsync(long id, string purpose, Guid? mediaId, long expectedVersion, CancellationToken ct)
+    {
+        var column = purpose switch
+        {
+            "avatar" => "avatar_media",
+            "header" => "header_media",
+            _ => throw new ArgumentException("An account image is an avatar or a header.", nameof(purpose)),
+        };
+        await using var connection = await db.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        if (mediaId is { } media)
+        {
+            await using var check = new NpgsqlCommand(
+                "SELECT 1 FROM media WHERE id = $1 AND account_id = $2 AND purpose = $3 AND status = 'ready' AND deleted_at IS NULL", connection, tx);
+            check.Parameters.Add(new NpgsqlParameter { Value = media });
+            check.Parameters.Add(new NpgsqlParameter { Value = id });
+            check.Parameters.Add(new NpgsqlParameter { Value = purpose });
+            if (await check.ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
+            {
+                throw new ArgumentException($"That upload cannot be your {purpose}.", purpose);
+            }
+        }
+
+        await using var set = new NpgsqlCommand($"""
+            WITH old AS (SELECT {column} AS previous FROM accounts WHERE id = $1 AND profile_version = $3 FOR UPDATE),
+                 changed AS (UPDATE accounts SET {column} = $2, profile_version = profile_version + 1
+                             WHERE id = $1 AND profile_version = $3 RETURNING profile_version),
+                 released AS (UPDATE media SET deleted_at = now()
+                              WHERE id = (SELECT previous FROM old) AND id IS DISTINCT FROM $2 RETURNING token)
+            SELECT (SELECT profile_version FROM changed), (SELECT token FROM released)
+            """, connection, tx);
+        set.Parameters.Add(new NpgsqlParameter { Value = id });
+        set.Parameters.Add(new NpgsqlParameter { Value = (object?)mediaId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        set.Parameters.Add(new NpgsqlParameter { Value = expectedVersion });
+        await using (var r = await set.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            await r.ReadAsync(ct).ConfigureAwait(false);
+            if (r.IsDBNull(0))
+            {
+                return null;
+            }
+
+            var result = (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1));
+            await r.DisposeAsync().ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+            return result;
+        }
+    }
 
     /// <summary>
     /// Writes the editable columns if the row is still at <paramref name="expectedVersion"/>; returns the new version, or
