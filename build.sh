@@ -59,7 +59,8 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# The SignalR tests drive the real @microsoft/signalr client under node (versions pinned in its package-lock.json).
+# The SignalR tests drive the real @microsoft/signalr client under node, and the S3 media tests run s3rver, a real S3
+# protocol peer, under node (versions pinned in each package-lock.json).
 ensure_node_packages() {
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     DEBIAN_PACKAGES+=(nodejs npm)
@@ -68,6 +69,10 @@ ensure_node_packages() {
   if [ ! -d tests/signalr-client/node_modules/@microsoft/signalr ]; then
     log "installing the SignalR JavaScript client for the tests"
     npm ci --prefix tests/signalr-client --no-audit --no-fund --loglevel=error >&2
+  fi
+  if [ ! -f tests/s3-server/node_modules/s3rver/bin/s3rver.js ]; then
+    log "installing s3rver (an S3 protocol peer) for the tests"
+    npm ci --prefix tests/s3-server --no-audit --no-fund --loglevel=error >&2
   fi
 }
 
