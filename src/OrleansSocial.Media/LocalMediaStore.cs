@@ -52,10 +52,14 @@ public sealed class LocalMediaStore(MediaOptions options, MediaUrlSigner signer,
             throw new ArgumentException("Not a media token.", nameof(token));
         }
 
+        // Idempotent: another sweep (of this front end or another) may be deleting the same files at the same moment.
         var directory = Path.Combine(_root, token);
-        if (Directory.Exists(directory))
+        try
         {
             Directory.Delete(directory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
 
         return Task.CompletedTask;

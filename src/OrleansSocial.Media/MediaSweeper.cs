@@ -6,7 +6,9 @@ namespace OrleansSocial.Media;
 /// <summary>
 /// Every <see cref="MediaOptions.SweepInterval"/>: deletes the blobs, then the rows, of media nothing needs any more —
 /// deleted (a deleted post's, a replaced avatar's), unattached for longer than <see cref="MediaOptions.UnattachedLifetime"/>,
-/// failed, or stuck processing because their process died. Front ends all sweep; deletes are idempotent.
+/// failed, or stuck processing because their process died. Front ends all sweep; deletes are idempotent. A front end that
+/// has just deleted a post or detached its media calls <see cref="Wake"/>, so the blobs go within moments rather than at
+/// the next interval.
 /// </summary>
 public sealed partial class MediaSweeper(MediaOptions options, MediaRepository repository, IMediaStore store, TimeProvider time, ILogger<MediaSweeper> logger)
     : BackgroundService
@@ -14,10 +16,29 @@ public sealed partial class MediaSweeper(MediaOptions options, MediaRepository r
     /// <summary>Uploads still processing after this long belong to a process that died.</summary>
     public static readonly TimeSpan StuckAfter = TimeSpan.FromHours(1);
 
+    private readonly SemaphoreSlim _sweeping = new(1, 1);
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Runs a sweep now (or right after the one running), instead of at the next interval.</summary>
+    public void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
     /// <summary>Sweeps until nothing is left to sweep; returns how many uploads went.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        await _sweeping.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await SweepAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sweeping.Release();
+        }
+    }
+
+    private async Task<int> SweepAllAsync(CancellationToken cancellationToken)
+    {
         var swept = 0;
         while (true)
         {
@@ -41,6 +62,9 @@ public sealed partial class MediaSweeper(MediaOptions options, MediaRepository r
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            // A wake during this sweep completes the fresh signal, so the wait below ends at once and sweeps again.
+            Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            var woken = Volatile.Read(ref _wake).Task;
             try
             {
                 if (await SweepAsync(stoppingToken).ConfigureAwait(false) is > 0 and var swept)
@@ -55,7 +79,8 @@ public sealed partial class MediaSweeper(MediaOptions options, MediaRepository r
 
             try
             {
-                await Task.Delay(options.SweepInterval, time, stoppingToken).ConfigureAwait(false);
+                await Task.WhenAny(Task.Delay(options.SweepInterval, time, stoppingToken), woken).ConfigureAwait(false);
+                stoppingToken.ThrowIfCancellationRequested();
             }
             catch (OperationCanceledException)
             {

@@ -4,13 +4,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Media;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Api.Media;
 
 /// <summary>The multipart form of <c>PATCH /api/v1/accounts/me</c> (for the API description).</summary>
-public sealed record ProfileForm(string? DisplayName, string? Bio, string? Website, bool? IsPrivate, string? DmPolicy, IFormFile? Avatar, IFormFile? Header);
+public sealed record ProfileForm(string? DisplayName, [property: LongText] string? Bio, string? Website, bool? IsPrivate, string? DmPolicy, IFormFile? Avatar, IFormFile? Header);
 
 /// <summary>Avatars and headers: uploaded with the profile form, processed at once, the replaced picture's blobs deleted.</summary>
 public static class ProfileImageEndpoints
@@ -40,6 +41,14 @@ public static class ProfileImageEndpoints
             if (unknown is not null)
             {
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [unknown] = [$"{unknown} is not a profile field."] });
+            }
+
+            // The text rule every JSON body gets from ClientInput, for the form's fields: only the bio takes line breaks.
+            var refused = form.Fields.Select(f => (f.Key, Problem: OrleansSocial.Text.ClientText.Problem(f.Value, longText: f.Key == "bio")))
+                .Where(f => f.Problem is not null).ToDictionary(f => f.Key, f => new[] { f.Problem! }, StringComparer.Ordinal);
+            if (refused.Count > 0)
+            {
+                return TypedResults.ValidationProblem(refused, title: "Some text in the request is not accepted.");
             }
 
             var update = new ProfileUpdate(form.Fields.GetValueOrDefault("display_name"), form.Fields.GetValueOrDefault("bio"), form.Fields.GetValueOrDefault("website"),

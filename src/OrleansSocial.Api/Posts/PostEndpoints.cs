@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Media;
@@ -102,9 +103,13 @@ public static class PostEndpoints
         posts.MapPatch("/{id:guid}", EditAsync).RequireAuthorization().WithName("EditPost")
             .WithSummary("Replaces the text of your post; the old text goes to its history.")
             .Produces<PostResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
-        posts.MapDelete("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
+        posts.MapDelete("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains, IServiceProvider services) =>
                 GrainResults.RunAsync(async () => { await grains.Reference<IPostGrain>(id).DeleteAsync(user.AccountId()).ConfigureAwait(false); return true; },
-                    _ => TypedResults.NoContent()))
+                    _ =>
+                    {
+                        services.GetService<OrleansSocial.Media.MediaSweeper>()?.Wake(); // the post's media blobs go now
+                        return TypedResults.NoContent();
+                    }))
             .RequireAuthorization().WithName("DeletePost").WithSummary("Deletes your post everywhere.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         posts.MapGet("/{id:guid}/history", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
@@ -202,7 +207,7 @@ public static class PostEndpoints
         }, p => TypedResults.Created($"/api/v1/posts/{p.Id}", PostResponse.From(p)), field: "quote_id").ConfigureAwait(false);
     }
 
-    private static async Task<IResult> EditAsync(Guid id, EditPostRequest body, ClaimsPrincipal user, IGrainFactory grains, PostOptions options)
+    private static async Task<IResult> EditAsync(Guid id, EditPostRequest body, ClaimsPrincipal user, IGrainFactory grains, PostOptions options, IServiceProvider services)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var media = MediaIds(body.MediaIds, options, errors);
@@ -235,7 +240,15 @@ public static class PostEndpoints
         }
 
         return await GrainResults.RunAsync(() => grains.Reference<IPostGrain>(id).EditAsync(user.AccountId(), new PostChange(body.Text ?? "", media, descriptions)),
-            p => TypedResults.Ok(PostResponse.From(p)), field: "text").ConfigureAwait(false);
+            p =>
+            {
+                if (media is not null)
+                {
+                    services.GetService<OrleansSocial.Media.MediaSweeper>()?.Wake(); // detached media's blobs go now
+                }
+
+                return TypedResults.Ok(PostResponse.From(p));
+            }, field: "text").ConfigureAwait(false);
     }
 
     // media_ids as upload ids: null when absent; an error (and null) when any is not an id or there are too many.
