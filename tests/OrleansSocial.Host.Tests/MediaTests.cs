@@ -426,6 +426,47 @@ public sealed class MediaTests(MediaFactory factory) : IClassFixture<MediaFactor
     }
 
     [Fact]
+    public async Task The_media_tab_lists_only_the_accounts_own_posts_with_attachments_that_the_viewer_may_see()
+    {
+        using var client = factory.CreateClient();
+        var author = await client.NewUserAsync("md");
+        var follower = await client.NewUserAsync("md");
+        var stranger = await client.NewUserAsync("md");
+        var other = await client.NewUserAsync("md");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: follower.AccessToken);
+        async Task<string> PostAsync(TestUser who, string text, string visibility, bool photo)
+        {
+            var ids = photo ? new[] { (await client.UploadProcessedAsync(who.AccessToken, TestMedia.Png(10, 10))).GetProperty("id").GetString() } : null;
+            var created = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text, visibility, media_ids = ids }, who.AccessToken);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            return (await created.JsonAsync()).GetProperty("id").GetString()!;
+        }
+
+        async Task<string[]> MediaTabAsync(TestUser viewer) =>
+            [.. (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{author.Id}/posts?only_media=true", token: viewer.AccessToken)).JsonAsync())
+                .EnumerateArray().Select(i => i.GetProperty("post").GetProperty("id").GetString()!)];
+
+        await PostAsync(author, "words only", "public", photo: false);
+        var publicPhoto = await PostAsync(author, "a public photo", "public", photo: true);
+        var privatePhoto = await PostAsync(author, "a photo for followers", "followers", photo: true);
+        var othersPhoto = await PostAsync(other, "someone else's photo", "public", photo: true);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{othersPhoto}/repost", token: author.AccessToken);
+
+        var followers = await MediaTabAsync(follower);
+        var strangers = await MediaTabAsync(stranger);
+        var all = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{author.Id}/posts", token: follower.AccessToken)).JsonAsync();
+        var edited = await client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/posts/{publicPhoto}", new { text = "the photo is gone", media_ids = Array.Empty<string>() },
+            author.AccessToken);
+        var afterEdit = await MediaTabAsync(stranger);
+
+        Assert.Equal([privatePhoto, publicPhoto], followers);
+        Assert.Equal([publicPhoto], strangers);
+        Assert.Equal(4, all.GetArrayLength()); // the whole profile: words, two photos and the repost
+        Assert.Equal(HttpStatusCode.OK, edited.StatusCode);
+        Assert.Empty(afterEdit);
+    }
+
+    [Fact]
     public async Task Another_users_upload_or_a_mix_of_video_and_images_is_refused_with_422_and_no_post_is_made()
     {
         using var client = factory.CreateClient();

@@ -93,8 +93,11 @@ public interface ITimelineGrain : IGrainWithIntegerKey
 [Alias("social.IFeedGrain")]
 public interface IFeedGrain : IGrainWithIntegerKey
 {
-    /// <summary>Posts (and reposts unless excluded) of <paramref name="accountId"/>; <see cref="KeyNotFoundException"/> across a block.</summary>
-    Task<IReadOnlyList<TimelineItem>> ProfileAsync(long accountId, long viewerId, PageQuery page, bool excludeReposts);
+    /// <summary>
+    /// Posts (and reposts unless excluded) of <paramref name="accountId"/>, or with <paramref name="onlyMedia"/> only its own posts
+    /// with attachments; <see cref="KeyNotFoundException"/> across a block.
+    /// </summary>
+    Task<IReadOnlyList<TimelineItem>> ProfileAsync(long accountId, long viewerId, PageQuery page, bool excludeReposts, bool onlyMedia);
 
     /// <summary>Public posts carrying <paramref name="tag"/>, newest first.</summary>
     Task<IReadOnlyList<TimelineItem>> TagAsync(string tag, long viewerId, PageQuery page);

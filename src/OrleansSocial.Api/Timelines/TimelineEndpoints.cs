@@ -53,10 +53,10 @@ public static class TimelineEndpoints
                 WithTag(tag, name => ServeAsync(http, page => grains.Reference<IFeedGrain>(0).TagAsync(name, user.ViewerId(), page))))
             .AllowAnonymous().WithName("TagTimeline").WithSummary("Public posts with the hashtag, newest first.")
             .Produces<TimelineItemResponse[]>().ProducesValidationProblem();
-        api.MapGet("/accounts/{id:long}/posts", (long id, bool? exclude_reposts, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ServeAsync(http, page => grains.Reference<IFeedGrain>(0).ProfileAsync(id, user.ViewerId(), page, exclude_reposts ?? false)))
+        api.MapGet("/accounts/{id:long}/posts", (long id, bool? exclude_reposts, bool? only_media, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                ServeAsync(http, page => grains.Reference<IFeedGrain>(0).ProfileAsync(id, user.ViewerId(), page, exclude_reposts ?? false, only_media ?? false)))
             .AllowAnonymous().WithTags("Timelines").WithName("AccountPosts")
-            .WithSummary("The account's posts and reposts you may see, newest first; exclude_reposts=true leaves reposts out. Replies are comments, listed under their post.")
+            .WithSummary("The account's posts and reposts you may see, newest first; exclude_reposts=true leaves reposts out; only_media=true lists only its own posts with attachments (the media tab). Replies are comments, listed under their post.")
             .Produces<TimelineItemResponse[]>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/posts/{id:guid}/context", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => grains.Reference<IFeedGrain>(0).ContextAsync(id, user.ViewerId()),

@@ -90,13 +90,23 @@ public sealed class PostStore(NpgsqlDataSource db)
             throw new MediaRefusedException($"A post has at most {maxAttachments} attachments.");
         }
 
+        int dropped;
         await using (var drop = new NpgsqlCommand("""
             UPDATE media SET deleted_at = now() WHERE post_id = $1 AND deleted_at IS NULL AND NOT (id = ANY($2))
             """, connection, tx))
         {
             drop.Parameters.Add(new NpgsqlParameter { Value = postId });
             drop.Parameters.Add(new NpgsqlParameter { Value = mediaIds.ToArray() });
-            await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
+            dropped = await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        if (mediaIds.Count > 0 || dropped > 0)
+        {
+            // The profile's media tab reads posts by this count (sql/0025).
+            await using var count = new NpgsqlCommand("UPDATE posts SET media_count = $2 WHERE id = $1", connection, tx);
+            count.Parameters.Add(new NpgsqlParameter { Value = postId });
+            count.Parameters.Add(new NpgsqlParameter { Value = (short)mediaIds.Count });
+            await count.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
 
         if (mediaIds.Count == 0)

@@ -13,7 +13,7 @@ public sealed class FeedGrain(TimelineStore store) : Grain, IFeedGrain
     private const int MaxAncestors = 20;
     private const int MaxDescendants = 40;
 
-    public async Task<IReadOnlyList<TimelineItem>> ProfileAsync(long accountId, long viewerId, PageQuery page, bool excludeReposts)
+    public async Task<IReadOnlyList<TimelineItem>> ProfileAsync(long accountId, long viewerId, PageQuery page, bool excludeReposts, bool onlyMedia)
     {
         // Across a block either way the account is missing, as its profile is.
         if (await GrainFactory.Reference<IUserGrain>(accountId).GetAccountAsync(viewerId) is null)
@@ -21,7 +21,7 @@ public sealed class FeedGrain(TimelineStore store) : Grain, IFeedGrain
             throw new KeyNotFoundException("No such account.");
         }
 
-        return await TimelineRendering.PageAsync(GrainFactory, viewerId, page, q => store.AccountEntriesAsync(accountId, q, excludeReposts));
+        return await TimelineRendering.PageAsync(GrainFactory, viewerId, page, q => store.AccountEntriesAsync(accountId, q, excludeReposts, onlyMedia));
     }
 
     public Task<IReadOnlyList<TimelineItem>> TagAsync(string tag, long viewerId, PageQuery page) =>

@@ -266,14 +266,19 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time) : IAsy
     }
 
     /// <summary>An account's posts and (unless excluded) reposts, newest first, keyset on the entry key.</summary>
-    public async Task<List<TimelineEntry>> AccountEntriesAsync(long account, PageQuery page, bool excludeReposts)
+    public async Task<List<TimelineEntry>> AccountEntriesAsync(long account, PageQuery page, bool excludeReposts, bool onlyMedia = false)
     {
         ArgumentNullException.ThrowIfNull(page);
         await using var command = new NpgsqlCommand();
         var id = Keyset.Parameter(command, account);
         var sql = new StringBuilder("SELECT * FROM (SELECT seq, id AS post_id, author_id, NULL::bigint AS reposted_by FROM posts WHERE author_id = ")
             .Append(id).Append(" AND deleted_at IS NULL");
-        if (!excludeReposts)
+        if (onlyMedia)
+        {
+            sql.Append(" AND media_count > 0"); // the media tab: the account's own posts with attachments (posts_author_media)
+        }
+
+        if (!excludeReposts && !onlyMedia)
         {
             sql.Append(" UNION ALL SELECT r.seq, r.post_id, p.author_id, r.account_id FROM reposts r JOIN posts p ON p.id = r.post_id AND p.deleted_at IS NULL WHERE r.account_id = ")
                 .Append(id);
