@@ -30,7 +30,20 @@ public sealed partial class MediaService : BackgroundService
     private readonly ILogger<MediaService> _logger;
     private readonly Channel<Job> _queue;
 
-    private sealed record Job(Guid Id, string Token, SniffedFormat Format, bool Animated, Upload Upload, TaskCompletionSource<MediaRow> Done);
+    private static int _activeInProcess;
+
+    private int _active;
+
+    private sealed record Job(Guid Id, string Token, SniffedFormat Format, bool Animated, Upload Upload, ImagePurpose Purpose, TaskCompletionSource<MediaRow> Done);
+
+    static MediaService()
+    {
+        Meter.CreateObservableGauge("social_media_processing", () => Volatile.Read(ref _activeInProcess),
+            description: "Uploads being processed in this process now (at most Media:ProcessingConcurrency per service).");
+    }
+
+    /// <summary>Uploads this service is processing now: never more than <see cref="MediaOptions.ProcessingConcurrency"/>.</summary>
+    public int Active => Volatile.Read(ref _active);
 
     public MediaService(MediaOptions options, MediaRepository repository, IMediaStore store, ImageProcessor images, VideoProcessor videos, TimeProvider time,
         ILogger<MediaService> logger)
@@ -71,7 +84,7 @@ public sealed partial class MediaService : BackgroundService
             var token = MediaKeys.NewToken();
             await _repository.InsertAsync(id, accountId, MediaPurposes.Attachment, type, token, upload.Description, upload.FocusX, upload.FocusY,
                 _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            job = new Job(id, token, format, animated, upload, new TaskCompletionSource<MediaRow>(TaskCreationOptions.RunContinuationsAsynchronously));
+            job = new Job(id, token, format, animated, upload, ImagePurpose.Attachment, new TaskCompletionSource<MediaRow>(TaskCreationOptions.RunContinuationsAsynchronously));
             if (!_queue.Writer.TryWrite(job))
             {
                 await _repository.RemoveAsync(id, CancellationToken.None).ConfigureAwait(false);
@@ -111,6 +124,7 @@ public sealed partial class MediaService : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(upload);
         Guid? inserted = null;
+        var queued = false;
         try
         {
             var (format, _, _) = await CheckAsync(upload, cancellationToken).ConfigureAwait(false);
@@ -124,27 +138,44 @@ public sealed partial class MediaService : BackgroundService
             await _repository.InsertAsync(id, accountId, purpose, MediaTypes.Image, token, "", upload.FocusX, upload.FocusY, _time.GetUtcNow(), cancellationToken)
                 .ConfigureAwait(false);
             inserted = id;
-            var job = new Job(id, token, format, false, upload, new TaskCompletionSource<MediaRow>(TaskCreationOptions.RunContinuationsAsynchronously));
-            return await ProcessAsync(job, purpose == MediaPurposes.Avatar ? ImagePurpose.Avatar : ImagePurpose.Header, cancellationToken).ConfigureAwait(false);
+
+            // Decoded by the same bounded workers as attachments (so memory stays bounded however many arrive at once);
+            // the request waits for it.
+            var job = new Job(id, token, format, false, upload, purpose == MediaPurposes.Avatar ? ImagePurpose.Avatar : ImagePurpose.Header,
+                new TaskCompletionSource<MediaRow>(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (!_queue.Writer.TryWrite(job))
+            {
+                throw new MediaBusyException("Too many uploads are being processed; try again shortly.");
+            }
+
+            queued = true;
+            return await job.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (MediaRejectedException e) when (e.Field != purpose)
         {
             // The form field of a profile image is its purpose (avatar or header), not the upload API's "file".
-            if (inserted is { } id)
-            {
-                await _repository.RemoveAsync(id, CancellationToken.None).ConfigureAwait(false);
-            }
-
+            await RemoveQuietlyAsync(inserted).ConfigureAwait(false);
             throw new MediaRejectedException(e.Message, purpose, e.StatusCode, e);
         }
-        catch (MediaRejectedException) when (inserted is { } id)
+        catch (Exception e) when (e is MediaRejectedException or MediaBusyException)
         {
-            await _repository.RemoveAsync(id, CancellationToken.None).ConfigureAwait(false);
+            await RemoveQuietlyAsync(inserted).ConfigureAwait(false);
             throw;
         }
         finally
         {
-            File.Delete(upload.TempPath);
+            if (!queued)
+            {
+                File.Delete(upload.TempPath); // a queued upload's file is the worker's to delete
+            }
+        }
+    }
+
+    private async Task RemoveQuietlyAsync(Guid? id)
+    {
+        if (id is { } inserted)
+        {
+            await _repository.RemoveAsync(inserted, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -257,9 +288,11 @@ public sealed partial class MediaService : BackgroundService
         {
             await foreach (var job in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
+                Interlocked.Increment(ref _active);
+                Interlocked.Increment(ref _activeInProcess);
                 try
                 {
-                    job.Done.TrySetResult(await ProcessAsync(job, ImagePurpose.Attachment, stoppingToken).ConfigureAwait(false));
+                    job.Done.TrySetResult(await ProcessAsync(job, stoppingToken).ConfigureAwait(false));
                 }
                 catch (MediaRejectedException e)
                 {
@@ -275,6 +308,8 @@ public sealed partial class MediaService : BackgroundService
                 finally
                 {
                     File.Delete(job.Upload.TempPath);
+                    Interlocked.Decrement(ref _activeInProcess);
+                    Interlocked.Decrement(ref _active);
                 }
             }
         }
@@ -307,12 +342,12 @@ public sealed partial class MediaService : BackgroundService
         }
     }
 
-    private async Task<MediaRow> ProcessAsync(Job job, ImagePurpose purpose, CancellationToken cancellationToken)
+    private async Task<MediaRow> ProcessAsync(Job job, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var type = job.Animated ? MediaTypes.Gifv : MediaSniffer.IsVideo(job.Format) ? MediaTypes.Video : MediaTypes.Image;
         var (originalKey, previewKey, meta, blurhash) = type == MediaTypes.Image
-            ? await ProcessImageAsync(job, purpose, cancellationToken).ConfigureAwait(false)
+            ? await ProcessImageAsync(job, job.Purpose, cancellationToken).ConfigureAwait(false)
             : await ProcessVideoAsync(job, type, cancellationToken).ConfigureAwait(false);
         if (!await _repository.CompleteAsync(job.Id, type, originalKey, previewKey, meta, blurhash, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {

@@ -199,6 +199,47 @@ public sealed class MediaTests(MediaFactory factory) : IClassFixture<MediaFactor
         Assert.Equal(640, media.GetProperty("meta").GetProperty("small").GetProperty("width").GetInt32());
     }
 
+    [Fact]
+    public async Task Twenty_large_uploads_at_once_are_all_accepted_and_decoded_no_more_than_the_configured_few_at_a_time()
+    {
+        using var client = factory.CreateClient();
+        var user = await client.NewUserAsync("md");
+        var service = factory.Services.GetRequiredService<MediaService>();
+        var concurrency = factory.Services.GetRequiredService<MediaOptions>().ProcessingConcurrency;
+        var photo = TestMedia.Jpeg(4000, 3000, image => image.Mutate(x => x.GaussianBlur(0.1f))); // 12 megapixels
+
+        var most = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                most = Math.Max(most, service.Active);
+                await Task.Delay(2);
+            }
+        });
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.UploadAsync(user.AccessToken, photo, "big.jpg", "image/jpeg")));
+        var ids = new List<string>();
+        foreach (var response in responses)
+        {
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+            ids.Add((await response.JsonAsync()).GetProperty("id").GetString()!);
+        }
+
+        var processed = new List<JsonElement>();
+        foreach (var id in ids)
+        {
+            processed.Add(await PollAsync(client, user.AccessToken, id));
+        }
+
+        await sampling.CancelAsync();
+        await sampler;
+
+        Assert.All(processed, media => Assert.Equal(1920, media.GetProperty("meta").GetProperty("original").GetProperty("width").GetInt32()));
+        Assert.InRange(most, 1, concurrency);
+        Assert.Empty(Directory.EnumerateFiles(factory.TempRoot)); // every upload's temporary file is gone
+    }
+
     private static async Task<JsonElement> PollAsync(HttpClient client, string token, string id)
     {
         for (var i = 0; i < 600; i++)

@@ -105,9 +105,17 @@ public static class MediaEndpoints
         }
         catch (MediaBusyException e)
         {
-            http.Response.Headers.RetryAfter = "5";
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: e.Message);
+            return Busy(http, e);
         }
+    }
+
+    /// <summary>503 with Retry-After: the processing queue is full.</summary>
+    public static IResult Busy(HttpContext http, MediaBusyException e)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(e);
+        http.Response.Headers.RetryAfter = "5";
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: e.Message);
     }
 
     /// <summary>The problem for a refused upload: 413 for size, 422 (or what it says) for content, naming the field.</summary>

@@ -78,6 +78,10 @@ public static class ProfileImageEndpoints
         {
             return MediaEndpoints.Rejected(e);
         }
+        catch (MediaBusyException e)
+        {
+            return MediaEndpoints.Busy(http, e);
+        }
         catch (Orleans.Storage.InconsistentStateException)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The profile was changed at the same time; read it and try again.");
