@@ -154,6 +154,15 @@ internal static class FrontendBenchServer
         helloBuilder.Logging.ClearProviders();
         var hello = helloBuilder.Build();
         hello.MapGet("/hello", () => "hello");
+        if (Environment.GetEnvironmentVariable("Bench__StaticRoot") is { Length: > 0 } staticRoot)
+        {
+            // The media benchmark's yardstick: ASP.NET Core's own static files over the local media store's directory.
+            hello.UseStaticFiles(new StaticFileOptions
+            {
+                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(staticRoot),
+                RequestPath = "/static",
+            });
+        }
 
         await app.StartAsync();
         await hello.StartAsync();

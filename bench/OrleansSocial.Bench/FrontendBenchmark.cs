@@ -261,8 +261,18 @@ internal sealed class BenchServerProcess : IDisposable
         return conversations;
     }
 
-    /// <summary>Starts the server on a database of its own, with the product's default connection budget.</summary>
-    public static async Task<BenchServerProcess> StartAsync(string database)
+    /// <summary>The server's resident memory now, in MB.</summary>
+    public double RssMb()
+    {
+        var line = File.ReadLines($"/proc/{ProcessId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    /// <summary>
+    /// Starts the server on a database of its own, with the product's default connection budget; <paramref name="settings"/>
+    /// are more configuration, as environment variables.
+    /// </summary>
+    public static async Task<BenchServerProcess> StartAsync(string database, IReadOnlyDictionary<string, string>? settings = null)
     {
         var postgres = PostgresServer.Instance.CreateDatabase(database);
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
@@ -272,6 +282,11 @@ internal sealed class BenchServerProcess : IDisposable
         // The host project is a web project and so runs Server GC (ServerGarbageCollection); this console process is set to match.
         info.Environment["DOTNET_gcServer"] = "1";
         info.Environment["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = Process.Start(info)!;
         ServerProcess.CleanUpAfterExit($"kill -9 {process.Id} 2>/dev/null");
         // Logs may come first: the server announces itself with "ready <api> <hello>".

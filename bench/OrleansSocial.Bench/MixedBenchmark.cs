@@ -437,11 +437,7 @@ internal static class MixedBenchmark
             });
         }
 
-        public double RssMb()
-        {
-            var line = File.ReadLines($"/proc/{server.ProcessId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-        }
+        public double RssMb() => server.RssMb();
 
         /// <summary>CPU time the server process used so far (user and system).</summary>
         public double ServerCpuSeconds() => CpuSeconds(server.ProcessId);

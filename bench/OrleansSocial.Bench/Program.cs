@@ -10,12 +10,13 @@ return args.FirstOrDefault() switch
     "messaging" => await MessagingBenchmark.RunAsync(),
     "failover" => await FailoverBenchmark.RunAsync(),
     "mixed" => await MixedBenchmark.RunAsync(),
+    "media" => await MediaBenchmark.RunAsync(),
     "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media");
     return 2;
 }
