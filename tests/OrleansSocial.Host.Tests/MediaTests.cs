@@ -448,9 +448,13 @@ public sealed class MediaTests(MediaFactory factory) : IClassFixture<MediaFactor
         var stranger = await client.NewUserAsync("md");
         await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: follower.AccessToken);
         var media = await client.UploadProcessedAsync(author.AccessToken, TestMedia.Png(20, 20));
+        var word = "w" + Guid.NewGuid().ToString("N")[..10];
         var post = await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts",
-            new { text = "friends only", visibility = "followers", media_ids = new[] { media.GetProperty("id").GetString() } }, author.AccessToken)).JsonAsync();
+            new { text = "friends only " + word, visibility = "followers", media_ids = new[] { media.GetProperty("id").GetString() } }, author.AccessToken)).JsonAsync();
         var postId = post.GetProperty("id").GetString();
+        var followersSearch = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/search?q={word}&type=posts", token: follower.AccessToken)).JsonAsync();
+        var strangersSearch = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/search?q={word}&type=posts", token: stranger.AccessToken)).JsonAsync();
+        var strangersProfile = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{author.Id}/posts?only_media=true", token: stranger.AccessToken)).JsonAsync();
 
         var seen = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{postId}", token: follower.AccessToken)).JsonAsync();
         var url = seen.GetProperty("media_attachments")[0].GetProperty("url").GetString()!;
@@ -464,6 +468,9 @@ public sealed class MediaTests(MediaFactory factory) : IClassFixture<MediaFactor
         Assert.Equal(HttpStatusCode.OK, signed.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, bare.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, tampered.StatusCode);
+        Assert.Contains("signature=", followersSearch.GetProperty("posts")[0].GetProperty("post").GetProperty("media_attachments")[0].GetProperty("url").GetString()!, StringComparison.Ordinal);
+        Assert.Equal(0, strangersSearch.GetProperty("posts").GetArrayLength());
+        Assert.Equal(0, strangersProfile.GetArrayLength());
     }
 
     [Fact]
@@ -505,6 +512,45 @@ public sealed class MediaTests(MediaFactory factory) : IClassFixture<MediaFactor
         Assert.Equal(4, all.GetArrayLength()); // the whole profile: words, two photos and the repost
         Assert.Equal(HttpStatusCode.OK, edited.StatusCode);
         Assert.Empty(afterEdit);
+    }
+
+    [Fact]
+    public async Task A_notification_about_a_photo_post_carries_the_post_with_its_media_and_nothing_once_it_is_deleted()
+    {
+        using var client = factory.CreateClient();
+        var author = await client.NewUserAsync("md");
+        var fan = await client.NewUserAsync("md");
+        var media = await client.UploadProcessedAsync(author.AccessToken, TestMedia.Png(12, 12), "a small square");
+        var post = await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts",
+            new { text = "like this", media_ids = new[] { media.GetProperty("id").GetString() } }, author.AccessToken)).JsonAsync();
+        var postId = post.GetProperty("id").GetString();
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{postId}/like", token: fan.AccessToken);
+
+        JsonElement liked = default;
+        for (var i = 0; i < 100 && liked.ValueKind == JsonValueKind.Undefined; i++)
+        {
+            var list = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications?types=like", token: author.AccessToken)).JsonAsync();
+            if (list.GetArrayLength() > 0)
+            {
+                liked = list[0];
+            }
+            else
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        var grouped = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications?grouped=true", token: author.AccessToken)).JsonAsync();
+        await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/posts/{postId}", token: author.AccessToken);
+        var afterDelete = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications?types=like", token: author.AccessToken)).JsonAsync();
+
+        var attachment = liked.GetProperty("post").GetProperty("media_attachments")[0];
+        Assert.Equal(postId, liked.GetProperty("post").GetProperty("id").GetString());
+        Assert.Equal("a small square", attachment.GetProperty("description").GetString());
+        Assert.True(Blurhash.IsValid(attachment.GetProperty("blurhash").GetString()));
+        Assert.Equal(media.GetProperty("id").GetString(), grouped[0].GetProperty("post").GetProperty("media_attachments")[0].GetProperty("id").GetString());
+        // A deleted post's notifications go with it; any still listed would carry no post.
+        Assert.All(afterDelete.EnumerateArray(), n => Assert.Equal(JsonValueKind.Null, n.GetProperty("post").ValueKind));
     }
 
     [Fact]

@@ -6,21 +6,27 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Infrastructure;
+using OrleansSocial.Api.Posts;
 using OrleansSocial.Api.Relationships;
 using OrleansSocial.Notifications;
+using OrleansSocial.Posts;
 using Orleans;
 
 namespace OrleansSocial.Api.Notifications;
 
-public sealed record NotificationResponse(string Id, string Type, PublicAccountResponse Actor, string? PostId, string? CommentId, DateTimeOffset CreatedAt, bool Read)
+/// <summary>A notification; <c>post</c> is the post it is about as the reader sees it now (null when there is none or it is gone).</summary>
+public sealed record NotificationResponse(string Id, string Type, PublicAccountResponse Actor, string? PostId, string? CommentId, DateTimeOffset CreatedAt, bool Read,
+    PostResponse? Post = null)
 {
-    public static NotificationResponse From(NotificationView n) => new(n.Id.ToString(CultureInfo.InvariantCulture), n.Type, PublicAccountResponse.From(n.Actor),
-        n.PostId?.ToString(), n.CommentId?.ToString(CultureInfo.InvariantCulture), n.CreatedAt, n.Read);
+    public static NotificationResponse From(NotificationView n) => From(n, null);
+
+    public static NotificationResponse From(NotificationView n, PostResponse? post) => new(n.Id.ToString(CultureInfo.InvariantCulture), n.Type,
+        PublicAccountResponse.From(n.Actor), n.PostId?.ToString(), n.CommentId?.ToString(CultureInfo.InvariantCulture), n.CreatedAt, n.Read, post);
 }
 
 /// <summary>A grouped notification: "A, B and 3 others liked your post".</summary>
 public sealed record NotificationGroupResponse(string Id, string Type, string? PostId, string? CommentId, IReadOnlyList<PublicAccountResponse> SampleActors,
-    long ActorsCount, long NotificationsCount, DateTimeOffset LatestAt, bool Read);
+    long ActorsCount, long NotificationsCount, DateTimeOffset LatestAt, bool Read, PostResponse? Post = null);
 
 public sealed record UnreadCountResponse(long Count);
 
@@ -92,14 +98,24 @@ public static class NotificationEndpoints
         if (grouped == true)
         {
             var groups = await Inbox(grains, user).ListGroupedAsync(filter, query).ConfigureAwait(false);
+            var groupPosts = await PostsAsync(grains, user.AccountId(), groups.Select(g => g.PostId)).ConfigureAwait(false);
             page.WriteLinkHeader(http, groups, g => g.Cursor);
             return TypedResults.Ok(groups.Select(g => new NotificationGroupResponse(g.Cursor.ToString(CultureInfo.InvariantCulture), g.Type, g.PostId?.ToString(),
                 g.CommentId?.ToString(CultureInfo.InvariantCulture), g.SampleActors.Select(a => PublicAccountResponse.From(a)).ToArray(), g.ActorsCount,
-                g.NotificationsCount, g.LatestAt, g.Read)).ToArray());
+                g.NotificationsCount, g.LatestAt, g.Read, g.PostId is { } id ? groupPosts.GetValueOrDefault(id) : null)).ToArray());
         }
 
         var list = await Inbox(grains, user).ListAsync(filter, query).ConfigureAwait(false);
+        var posts = await PostsAsync(grains, user.AccountId(), list.Select(n => n.PostId)).ConfigureAwait(false);
         page.WriteLinkHeader(http, list, n => n.Id);
-        return TypedResults.Ok(list.Select(NotificationResponse.From).ToArray());
+        return TypedResults.Ok(list.Select(n => NotificationResponse.From(n, n.PostId is { } id ? posts.GetValueOrDefault(id) : null)).ToArray());
+    }
+
+    // The page's posts as the reader may see them now (with their media), one grain call per distinct post, at once.
+    private static async Task<Dictionary<Guid, PostResponse>> PostsAsync(IGrainFactory grains, long reader, IEnumerable<Guid?> ids)
+    {
+        var distinct = ids.OfType<Guid>().Distinct().ToArray();
+        var views = await Task.WhenAll(distinct.Select(id => grains.Reference<IPostGrain>(id).GetAsync(reader))).ConfigureAwait(false);
+        return views.OfType<PostView>().ToDictionary(v => v.Id, PostResponse.From);
     }
 }
