@@ -8,6 +8,8 @@ COPY sql/ sql/
 RUN dotnet publish src/OrleansSocial.Host/OrleansSocial.Host.csproj -c Release -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+# ffmpeg/ffprobe: the front end probes uploaded video, makes posters and turns animated GIFs into MP4.
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
 ENV Urls=http://0.0.0.0:8080 \
