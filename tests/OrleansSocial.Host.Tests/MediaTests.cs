@@ -147,6 +147,23 @@ internal static class TestMedia
         return media;
     }
 
+    /// <summary>The first attachment of the newest post in the reader's home timeline, once the fan-out has put one there.</summary>
+    public static async Task<JsonElement> FirstHomeAttachmentAsync(this HttpClient client, string token)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var home = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/timelines/home", token: token)).JsonAsync();
+            if (home.GetArrayLength() > 0)
+            {
+                return home[0].GetProperty("post").GetProperty("media_attachments")[0];
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("No post reached the home timeline within ten seconds.");
+    }
+
     public static Task<HttpResponseMessage> GetRawAsync(this HttpClient client, string url) => client.GetAsync(new Uri(url, UriKind.RelativeOrAbsolute));
 }
 
@@ -413,19 +430,7 @@ public sealed class MediaTests(MediaFactory factory) : IClassFixture<MediaFactor
 
         var created = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "look", media_ids = new[] { media.GetProperty("id").GetString() } },
             author.AccessToken);
-        JsonElement attachment = default;
-        for (var i = 0; i < 100 && attachment.ValueKind == JsonValueKind.Undefined; i++)
-        {
-            var home = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/timelines/home", token: follower.AccessToken)).JsonAsync();
-            if (home.GetArrayLength() > 0)
-            {
-                attachment = home[0].GetProperty("post").GetProperty("media_attachments")[0];
-            }
-            else
-            {
-                await Task.Delay(100);
-            }
-        }
+        var attachment = await client.FirstHomeAttachmentAsync(follower.AccessToken);
 
         var original = await client.GetRawAsync(attachment.GetProperty("url").GetString()!);
         var small = await client.GetRawAsync(attachment.GetProperty("preview_url").GetString()!);

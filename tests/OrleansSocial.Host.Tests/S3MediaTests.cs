@@ -130,19 +130,7 @@ public sealed class S3MediaTests(S3MediaFactory factory) : IClassFixture<S3Media
             new { text = "stored in a bucket", media_ids = new[] { media.GetProperty("id").GetString() } }, author.AccessToken);
         var postId = (await created.JsonAsync()).GetProperty("id").GetString();
 
-        JsonElement attachment = default;
-        for (var i = 0; i < 100 && attachment.ValueKind == JsonValueKind.Undefined; i++)
-        {
-            var home = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/timelines/home", token: follower.AccessToken)).JsonAsync();
-            if (home.GetArrayLength() > 0)
-            {
-                attachment = home[0].GetProperty("post").GetProperty("media_attachments")[0];
-            }
-            else
-            {
-                await Task.Delay(100);
-            }
-        }
+        var attachment = await client.FirstHomeAttachmentAsync(follower.AccessToken);
 
         var original = await Http.GetAsync(new Uri(attachment.GetProperty("url").GetString()!));
         var small = await Http.GetAsync(new Uri(attachment.GetProperty("preview_url").GetString()!));
