@@ -117,6 +117,30 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
     }
 
     [Fact]
+    public async Task A_live_update_of_a_photo_post_carries_its_attachments_with_blurhash_and_size_but_no_url()
+    {
+        using var http = _factory.CreateClient();
+        var (authorId, authorToken) = await SignUpAsync(http);
+        var (_, followerToken) = await SignUpAsync(http);
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{authorId}/follow", token: followerToken);
+        var media = await http.UploadProcessedAsync(authorToken, TestMedia.Png(30, 20), "a small red field");
+        using var updates = StartJsClient(followerToken, "update", 1);
+        Assert.Equal("connected", await updates.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        await http.SendJsonAsync(HttpMethod.Post, "/api/v1/posts",
+            new { text = "a picture for followers", visibility = "followers", media_ids = new[] { media.GetProperty("id").GetString() } }, authorToken);
+        var update = await updates.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(update is not null, await updates.StandardError.ReadToEndAsync());
+        var attachment = JsonDocument.Parse(update).RootElement.GetProperty("post").GetProperty("media_attachments")[0];
+        Assert.Equal(media.GetProperty("id").GetString(), attachment.GetProperty("id").GetString());
+        Assert.Equal((30, 20), (attachment.GetProperty("width").GetInt32(), attachment.GetProperty("height").GetInt32()));
+        Assert.Equal("a small red field", attachment.GetProperty("description").GetString());
+        Assert.Equal(media.GetProperty("blurhash").GetString(), attachment.GetProperty("blurhash").GetString());
+        Assert.False(attachment.TryGetProperty("url", out _)); // URLs (signed for followers-only media) come with the post's REST read
+    }
+
+    [Fact]
     public async Task A_hashtag_followers_javascript_client_gets_a_public_quote_of_a_followers_only_post_without_the_quoted_text()
     {
         using var http = _factory.CreateClient();

@@ -544,14 +544,22 @@ internal sealed record PostEvents(UserEvent WithQuote, UserEvent? WithoutQuote, 
 /// <summary>The payload of <c>delete</c>: the post gone from timelines, or (with a key) one repost of it.</summary>
 public sealed record TimelineDeleteEvent(string PostId, string? Key);
 
-/// <summary>A post in an event, shaped like the REST post (without the reader's own flags).</summary>
+/// <summary>
+/// A post in an event, shaped like the REST post (without the reader's own flags). Its attachments come without URLs
+/// (a silo cannot sign them, and followers-only media need signed ones): id, type, sizes, alt text and blurhash, enough
+/// to lay the post out with placeholders; the client reads the post or its timeline for the URLs.
+/// </summary>
 public sealed record PostEvent(string Id, ActorEvent Author, string Text, string Visibility, PostEvent? Quote, IReadOnlyList<string> Tags,
-    DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, long LikesCount, long RepostsCount, long CommentsCount)
+    DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, long LikesCount, long RepostsCount, long CommentsCount, IReadOnlyList<MediaEvent> MediaAttachments)
 {
     public static PostEvent From(PostView p)
     {
         ArgumentNullException.ThrowIfNull(p);
         return new(p.Id.ToString(), ActorEvent.From(p.Author), p.Text, p.Visibility, p.Quote is null ? null : From(p.Quote), p.Tags, p.CreatedAt,
-            p.EditedAt, p.Counts.Likes, p.Counts.Reposts, p.Counts.Comments);
+            p.EditedAt, p.Counts.Likes, p.Counts.Reposts, p.Counts.Comments,
+            p.Media is not { Count: > 0 } media ? [] : [.. media.Select(m => new MediaEvent(m.Id.ToString(), m.Type, m.Meta.Original.Width, m.Meta.Original.Height, m.Description, m.Blurhash))]);
     }
 }
+
+/// <summary>An attachment in a live event: what a client needs to reserve its place and show its blurhash.</summary>
+public sealed record MediaEvent(string Id, string Type, int Width, int Height, string Description, string Blurhash);
