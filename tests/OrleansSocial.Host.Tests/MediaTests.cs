@@ -344,7 +344,7 @@ public sealed class MediaTests(MediaFactory factory) : IClassFixture<MediaFactor
     };
 
     [Theory]
-    [MemberData(nameof(Refused))]
+    [MemberData(nameof(Refused), DisableDiscoveryEnumeration = true)] // built when run: a 17 MB row is not serialized at discovery
     public async Task Bad_uploads_get_a_clear_4xx_naming_the_file_and_nothing_is_stored(string what, byte[] file, string? contentType, int status)
     {
         using var client = factory.CreateClient();
