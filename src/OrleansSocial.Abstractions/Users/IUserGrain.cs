@@ -90,6 +90,19 @@ public interface IUserGrain : IGrainWithIntegerKey
     [ReadOnly]
     Task<IReadOnlyList<AccountListItem>> GetMutesAsync(PageQuery page);
 
+    /// <summary>This account's close-friends list, newest first: its owner's alone (the API serves it only under <c>/me</c>).</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<AccountListItem>> GetCloseFriendsAsync(PageQuery page);
+
+    /// <summary>
+    /// Puts accounts on the close-friends list (idempotent); how many were new. <see cref="ArgumentException"/> for this
+    /// account itself, an account that does not exist or is blocked either way, or past <see cref="CloseFriends.Capacity"/>.
+    /// </summary>
+    Task<int> AddCloseFriendsAsync(long[] accountIds);
+
+    /// <summary>Takes accounts off the close-friends list (idempotent); how many were on it.</summary>
+    Task<int> RemoveCloseFriendsAsync(long[] accountIds);
+
     /// <summary>This account's bookmarks, newest first (the posts are read through their grains).</summary>
     [ReadOnly]
     Task<IReadOnlyList<BookmarkRow>> GetBookmarksAsync(PageQuery page);

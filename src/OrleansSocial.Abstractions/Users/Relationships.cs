@@ -104,3 +104,13 @@ public sealed class ListHiddenException : Exception
     {
     }
 }
+
+/// <summary>Limits of the close-friends list (the audience of close-friends stories).</summary>
+public static class CloseFriends
+{
+    /// <summary>Most accounts on one list.</summary>
+    public const int Capacity = 1000;
+
+    /// <summary>Most accounts one request adds or removes.</summary>
+    public const int MaxPerRequest = 100;
+}

@@ -89,6 +89,7 @@ public static class RelationshipEndpoints
         mine.MapGet("/mutes", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
                 ListAsync(http, page => grains.Reference<IUserGrain>(user.AccountId()).GetMutesAsync(page)))
             .WithName("Mutes").WithSummary("Accounts you mute, with when each mute ends.").Produces<PublicAccountResponse[]>();
+        api.MapCloseFriendsEndpoints();
         return api;
     }
 

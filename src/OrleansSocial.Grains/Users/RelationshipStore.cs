@@ -59,6 +59,8 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
             actor, target).ConfigureAwait(false);
         await change.RemoveFollowAsync(actor, target).ConfigureAwait(false);
         await change.RemoveFollowAsync(target, actor).ConfigureAwait(false);
+        await ExecuteAsync(change.Tx, "DELETE FROM close_friends WHERE (owner_id = $1 AND friend_id = $2) OR (owner_id = $2 AND friend_id = $1)",
+            actor, target).ConfigureAwait(false);
     });
 
     public Task<RelationshipChange> UnblockAsync(long actor, long target) => ChangeAsync(actor, target, async change =>
@@ -172,6 +174,76 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         }
 
         return Keyset.NewestFirst(rows, page);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="friends"/> on <paramref name="owner"/>'s close-friends list (those already on it stay): each must
+    /// be another existing account with no block between them, and the list holds at most <paramref name="capacity"/>.
+    /// <see cref="ArgumentException"/> naming <c>account_ids</c> otherwise, and nothing is added. The owner's grain calls
+    /// this one call at a time, so the capacity check and the insert cannot interleave with another of the owner's.
+    /// </summary>
+    public async Task<int> AddCloseFriendsAsync(long owner, long[] friends, int capacity, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(friends);
+        await using var connection = await db.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using (var check = new NpgsqlCommand("""
+            SELECT w.id,
+                   w.id = $1 AS own,
+                   NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = w.id) AS missing,
+                   EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $1 AND b.blocked_id = w.id) OR (b.blocker_id = w.id AND b.blocked_id = $1)) AS blocked
+            FROM unnest($2::bigint[]) w(id)
+            """, connection, tx))
+        {
+            check.Parameters.Add(new NpgsqlParameter { Value = owner });
+            check.Parameters.Add(new NpgsqlParameter { Value = friends });
+            await using var r = await check.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var id = r.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (r.GetBoolean(1))
+                {
+                    throw new ArgumentException("You cannot put yourself on your close friends list.", "account_ids");
+                }
+
+                if (r.GetBoolean(2) || r.GetBoolean(3))
+                {
+                    throw new ArgumentException($"There is no account {id} you can put on your close friends list.", "account_ids");
+                }
+            }
+        }
+
+        await using var insert = new NpgsqlCommand("""
+            WITH added AS (
+                INSERT INTO close_friends (owner_id, friend_id) SELECT $1, id FROM unnest($2::bigint[]) f(id) ON CONFLICT DO NOTHING RETURNING 1)
+            SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM close_friends WHERE owner_id = $1) + (SELECT count(*) FROM added)
+            """, connection, tx);
+        insert.Parameters.Add(new NpgsqlParameter { Value = owner });
+        insert.Parameters.Add(new NpgsqlParameter { Value = friends });
+        int added;
+        long total;
+        await using (var r = await insert.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            await r.ReadAsync(ct).ConfigureAwait(false);
+            (added, total) = ((int)r.GetInt64(0), r.GetInt64(1));
+        }
+
+        if (total > capacity)
+        {
+            throw new ArgumentException($"A close friends list holds at most {capacity} accounts.", "account_ids");
+        }
+
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return added;
+    }
+
+    /// <summary>Takes <paramref name="friends"/> off <paramref name="owner"/>'s close-friends list; how many were on it.</summary>
+    public async Task<int> RemoveCloseFriendsAsync(long owner, long[] friends, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("DELETE FROM close_friends WHERE owner_id = $1 AND friend_id = ANY($2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = owner });
+        command.Parameters.Add(new NpgsqlParameter { Value = friends });
+        return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     internal static PublicAccount ReadPublic(NpgsqlDataReader r, int at) => new(

@@ -286,6 +286,14 @@ public sealed partial class UserGrain(
     public Task<IReadOnlyList<AccountListItem>> GetMutesAsync(PageQuery page) =>
         relationships.ListAsync("mutes", "muter_id", "muted_id", Id, Id, page, default, "(r.expires_at IS NULL OR r.expires_at > @now)");
 
+    public Task<IReadOnlyList<AccountListItem>> GetCloseFriendsAsync(PageQuery page) =>
+        relationships.ListAsync("close_friends", "owner_id", "friend_id", Id, Id, page, default);
+
+    public Task<int> AddCloseFriendsAsync(long[] accountIds) =>
+        relationships.AddCloseFriendsAsync(Id, [.. accountIds.Distinct()], CloseFriends.Capacity, default);
+
+    public Task<int> RemoveCloseFriendsAsync(long[] accountIds) => relationships.RemoveCloseFriendsAsync(Id, [.. accountIds.Distinct()], default);
+
     public async Task<IReadOnlyList<BookmarkRow>> GetBookmarksAsync(PageQuery page) =>
         (await posts.BookmarksAsync(Id, page)).Select(r => new BookmarkRow(r.Cursor, r.PostId)).ToArray();
 
