@@ -248,9 +248,6 @@ public sealed class MediaAccessCache(MediaRepository repository, TimeProvider ti
         _known[token] = (access.Public, now + (long)(Lifetime.TotalSeconds * time.TimestampFrequency));
         return access.Public;
     }
-
-    /// <summary>Forgets what is known of <paramref name="token"/> (its post or account just changed).</summary>
-    public void Forget(string token) => _known.TryRemove(token, out _);
 }
 
 /// <summary>Readies the blob store at start: the S3 bucket is created when configured to be (development, tests).</summary>
