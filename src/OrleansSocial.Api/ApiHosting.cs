@@ -20,6 +20,7 @@ using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Realtime;
 using OrleansSocial.Api.Notifications;
 using OrleansSocial.Api.Posts;
+using OrleansSocial.Api.Stories;
 using OrleansSocial.Api.Timelines;
 using OrleansSocial.Api.Conversations;
 using OrleansSocial.Api.Relationships;
@@ -106,6 +107,7 @@ public static class ApiHosting
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Posts").Get<OrleansSocial.Posts.PostOptions>() ?? new OrleansSocial.Posts.PostOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Timelines").Get<OrleansSocial.Timelines.TimelineOptions>() ?? new OrleansSocial.Timelines.TimelineOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Stories").Get<OrleansSocial.Stories.StoryOptions>() ?? new OrleansSocial.Stories.StoryOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Conversations").Get<OrleansSocial.Conversations.ConversationOptions>() ?? new OrleansSocial.Conversations.ConversationOptions());
         AddAccounts(builder);
         builder.Services.AddOrleansSocialRateLimiting(builder.Configuration.GetSection("Api:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions());
@@ -318,7 +320,7 @@ public static class ApiHosting
         if (app.Services.GetService<AccountStore>() is not null)
         {
             api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints()
-                .MapTimelineEndpoints().MapConversationEndpoints().MapMediaEndpoints();
+                .MapTimelineEndpoints().MapConversationEndpoints().MapMediaEndpoints().MapStoryEndpoints();
         }
 
         return app;

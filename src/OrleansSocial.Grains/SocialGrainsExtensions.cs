@@ -67,6 +67,8 @@ public static class SocialGrainsExtensions
             builder.Services.AddSingleton(sp => new Posts.CommentStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new Notifications.NotificationStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton(sp => new AccountSearchStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
+            builder.Services.TryAddSingleton(new OrleansSocial.Stories.StoryOptions());
+            builder.Services.AddSingleton(sp => new Stories.StoryStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new RelationshipStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
         }
 

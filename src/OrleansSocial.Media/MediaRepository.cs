@@ -102,7 +102,7 @@ public sealed class MediaRepository(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand($"""
             UPDATE media SET description = coalesce($3, description), focus_x = coalesce($4, focus_x), focus_y = coalesce($5, focus_y)
-            WHERE id = $1 AND account_id = $2 AND purpose = 'attachment' AND post_id IS NULL AND deleted_at IS NULL
+            WHERE id = $1 AND account_id = $2 AND purpose = 'attachment' AND post_id IS NULL AND story_id IS NULL AND deleted_at IS NULL
             RETURNING {Columns}
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -146,7 +146,7 @@ public sealed class MediaRepository(NpgsqlDataSource db)
         await using var command = db.CreateCommand("""
             SELECT id, token FROM media m
             WHERE m.deleted_at IS NOT NULL
-               OR (m.purpose = 'attachment' AND m.post_id IS NULL AND m.created_at < $1)
+               OR (m.purpose = 'attachment' AND m.post_id IS NULL AND m.story_id IS NULL AND m.created_at < $1)
                OR (m.status = 'processing' AND m.created_at < $2)
                OR (m.status = 'failed' AND m.created_at < $2)
                OR (m.purpose <> 'attachment' AND m.created_at < $2

@@ -15,7 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OrleansSocial.Host.Tests;
 
 /// <summary>A front end whose media live in a directory of their own, with uploads' temporary files in another.</summary>
-public sealed class MediaFactory : AccountsFactory
+public class MediaFactory : AccountsFactory
 {
     public string MediaRoot { get; } = Directory.CreateTempSubdirectory("social-media-").FullName;
 

@@ -103,6 +103,20 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// <summary>Takes accounts off the close-friends list (idempotent); how many were on it.</summary>
     Task<int> RemoveCloseFriendsAsync(long[] accountIds);
 
+    /// <summary>Whether <paramref name="accountId"/> is on this account's close-friends list (for the audience of its stories).</summary>
+    [ReadOnly]
+    Task<bool> IsCloseFriendAsync(long accountId);
+
+    /// <summary>This account's live stories, oldest first (held by the grain: a tray reads one call per account).</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<OrleansSocial.Stories.LiveStory>> GetLiveStoriesAsync();
+
+    /// <summary>A story of this account went live (its grain tells).</summary>
+    Task AddLiveStoryAsync(OrleansSocial.Stories.LiveStory story);
+
+    /// <summary>A story of this account ended (expired or deleted); idempotent.</summary>
+    Task RemoveLiveStoryAsync(Guid storyId);
+
     /// <summary>This account's bookmarks, newest first (the posts are read through their grains).</summary>
     [ReadOnly]
     Task<IReadOnlyList<BookmarkRow>> GetBookmarksAsync(PageQuery page);

@@ -13,7 +13,11 @@ public static class GrainResults
     private static string StripParameter(ArgumentException e) =>
         e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
-    public static async Task<IResult> RunAsync<T>(Func<Task<T>> call, Func<T, IResult> ok, string field = "id")
+    /// <summary>
+    /// Runs a grain call and maps what it throws to problems: 404, 403, 422 for refused media (naming
+    /// <paramref name="mediaField"/>), 400 for a refused argument (naming its parameter, else <paramref name="field"/>).
+    /// </summary>
+    public static async Task<IResult> RunAsync<T>(Func<Task<T>> call, Func<T, IResult> ok, string field = "id", string mediaField = "media_ids")
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(ok);
@@ -31,10 +35,10 @@ public static class GrainResults
         }
         catch (OrleansSocial.Media.MediaRefusedException e)
         {
-            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["media_ids"] = [e.Message] })
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [mediaField] = [e.Message] })
             {
                 Status = StatusCodes.Status422UnprocessableEntity,
-                Title = "The media cannot go on this post.",
+                Title = "The media cannot be used here.",
             });
         }
         catch (ArgumentException e) when (e is not ArgumentNullException) // a null argument is our bug, not the caller's: a 500

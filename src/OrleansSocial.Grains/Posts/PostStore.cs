@@ -117,7 +117,7 @@ public sealed class PostStore(NpgsqlDataSource db)
         await using var attach = new NpgsqlCommand($"""
             UPDATE media m SET post_id = $1, position = array_position($3::uuid[], m.id) - 1
             WHERE m.id = ANY($3) AND m.account_id = $2 AND m.purpose = 'attachment' AND m.status = 'ready' AND m.deleted_at IS NULL
-              AND (m.post_id IS NULL OR m.post_id = $1)
+              AND m.story_id IS NULL AND (m.post_id IS NULL OR m.post_id = $1)
             RETURNING {MediaColumns.Attachment}, m.position
             """, connection, tx);
         attach.Parameters.Add(new NpgsqlParameter { Value = postId });

@@ -237,6 +237,15 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         return added;
     }
 
+    /// <summary>Whether <paramref name="friend"/> is on <paramref name="owner"/>'s close-friends list.</summary>
+    public async Task<bool> IsCloseFriendAsync(long owner, long friend, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("SELECT 1 FROM close_friends WHERE owner_id = $1 AND friend_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = owner });
+        command.Parameters.Add(new NpgsqlParameter { Value = friend });
+        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null;
+    }
+
     /// <summary>Takes <paramref name="friends"/> off <paramref name="owner"/>'s close-friends list; how many were on it.</summary>
     public async Task<int> RemoveCloseFriendsAsync(long owner, long[] friends, CancellationToken ct)
     {

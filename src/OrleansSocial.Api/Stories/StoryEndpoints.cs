@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Orleans;
+using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Infrastructure;
+using OrleansSocial.Api.Media;
+using OrleansSocial.Api.Relationships;
+using OrleansSocial.Media;
+using OrleansSocial.Stories;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Api.Stories;
+
+/// <summary>Body of <c>POST /api/v1/stories</c>.</summary>
+public sealed record CreateStoryRequest(string? MediaId, [property: LongText] string? Caption, string? LinkUrl, string? Audience);
+
+/// <summary>A live story. Its media URLs are always signed: a story is never for everyone who might guess a link.</summary>
+public sealed record StoryResponse(string Id, PublicAccountResponse Account, MediaAttachmentResponse Media, string Caption, string? LinkUrl, string Audience,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt)
+{
+    public static StoryResponse From(StoryView s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return new(s.Id.ToString(), PublicAccountResponse.From(s.Author), MediaAttachmentResponse.From(s.Media, restricted: true), s.Caption, s.LinkUrl,
+            s.Audience, s.CreatedAt, s.ExpiresAt);
+    }
+}
+
+/// <summary>Stories: 24-hour posts of one photo or short video, each a <c>StoryGrain</c> that ends itself by reminder.</summary>
+public static class StoryEndpoints
+{
+    public static RouteGroupBuilder MapStoryEndpoints(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var stories = api.MapGroup("/stories").WithTags("Stories").RequireAuthorization();
+        stories.MapPost("/", CreateAsync).WithName("CreateStory")
+            .WithSummary("Posts a story: media_id (your processed upload: an image, or a video up to a minute), caption, link_url, audience (followers, close_friends, public).")
+            .Produces<StoryResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        stories.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => await grains.GetGrain<IStoryGrain>(id).GetAsync(user.AccountId()).ConfigureAwait(false)
+                    ?? throw new KeyNotFoundException("No such story."), s => TypedResults.Ok(StoryResponse.From(s))))
+            .WithName("GetStory").WithSummary("A live story you may see; 404 otherwise (ended, not for you, or across a block).")
+            .Produces<StoryResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+        stories.MapDelete("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => { await grains.GetGrain<IStoryGrain>(id).DeleteAsync(user.AccountId()).ConfigureAwait(false); return true; },
+                    _ => TypedResults.NoContent()))
+            .WithName("DeleteStory").WithSummary("Ends your story at once; 404 for anyone else's.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/accounts/{id:long}/stories", AccountStoriesAsync).RequireAuthorization().WithTags("Stories").WithName("AccountStories")
+            .WithSummary("The account's live stories you may see, oldest first; 404 across a block.")
+            .Produces<StoryResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    private static async Task<IResult> CreateAsync(CreateStoryRequest body, ClaimsPrincipal user, IGrainFactory grains, StoryOptions options, HttpContext http)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (!Guid.TryParse(body.MediaId, out var mediaId))
+        {
+            errors["media_id"] = ["media_id is the id of your processed upload."];
+        }
+
+        var caption = (body.Caption ?? "").Trim();
+        if (caption.Length > options.MaxCaptionLength)
+        {
+            errors["caption"] = [$"A caption is at most {options.MaxCaptionLength} characters."];
+        }
+
+        var link = string.IsNullOrWhiteSpace(body.LinkUrl) ? null : body.LinkUrl.Trim();
+        if (link is not null && (link.Length > 2000 || !Uri.TryCreate(link, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            errors["link_url"] = ["link_url is an http or https URL of at most 2000 characters."];
+        }
+
+        var audience = body.Audience ?? StoryAudience.Followers;
+        if (!StoryAudience.IsKnown(audience))
+        {
+            errors["audience"] = ["audience is followers, close_friends or public."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The story was not posted.");
+        }
+
+        try
+        {
+            return await GrainResults.RunAsync(() => grains.GetGrain<IStoryGrain>(Guid.CreateVersion7()).CreateAsync(new NewStory(user.AccountId(), mediaId, caption, link, audience)),
+                s => TypedResults.Created($"/api/v1/stories/{s.Id}", StoryResponse.From(s)), field: "audience", mediaField: "media_id").ConfigureAwait(false);
+        }
+        catch (StoryLimitException e)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: e.Message);
+        }
+    }
+
+    private static async Task<IResult> AccountStoriesAsync(long id, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var viewer = user.AccountId();
+        var author = grains.GetGrain<IUserGrain>(id);
+        if (await author.GetAccountAsync(viewer).ConfigureAwait(false) is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such account.");
+        }
+
+        var live = await author.GetLiveStoriesAsync().ConfigureAwait(false);
+        var views = await Task.WhenAll(live.Select(s => grains.GetGrain<IStoryGrain>(s.Id).GetAsync(viewer))).ConfigureAwait(false);
+        return TypedResults.Ok(views.OfType<StoryView>().Select(StoryResponse.From).ToArray());
+    }
+}

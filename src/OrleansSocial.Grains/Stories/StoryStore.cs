@@ -1,0 +1,156 @@
+using Npgsql;
+using OrleansSocial.Media;
+using OrleansSocial.Stories;
+
+namespace OrleansSocial.Grains.Stories;
+
+/// <summary>A story's row and the attachment it shows.</summary>
+public sealed record StoryRecord(Guid Id, long AuthorId, MediaAttachment Media, string Caption, string? LinkUrl, string Audience, DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt, DateTimeOffset? EndedAt)
+{
+    public bool LiveAt(DateTimeOffset now) => EndedAt is null && ExpiresAt > now;
+}
+
+/// <summary>The <c>stories</c> table (sql/0027) and the story's hold on its media row.</summary>
+public sealed class StoryStore(NpgsqlDataSource db)
+{
+    // Key pair (2, hashint8(author)): one author's story inserts run one at a time, so the limits hold.
+    private const string LockAuthor = "SELECT pg_advisory_xact_lock(2, hashint8($1))";
+
+    /// <summary>
+    /// Inserts the story and makes its media the story's, in one transaction under the author's story lock: the media
+    /// must be the author's processed, unused upload (a video at most <see cref="StoryOptions.MaxVideoSeconds"/> long), and
+    /// the author within <see cref="StoryOptions.MaxLive"/> live stories and <see cref="StoryOptions.MaxPerHour"/> an hour.
+    /// </summary>
+    public async Task<MediaAttachment> InsertAsync(Guid id, NewStory story, DateTimeOffset now, DateTimeOffset expiresAt, StoryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(story);
+        ArgumentNullException.ThrowIfNull(options);
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var lockAuthor = new NpgsqlCommand(LockAuthor, connection, tx))
+        {
+            lockAuthor.Parameters.Add(new NpgsqlParameter { Value = story.AuthorId });
+            await lockAuthor.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await using (var limits = new NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM stories WHERE author_id = $1 AND ended_at IS NULL AND expires_at > $2),
+                   (SELECT count(*) FROM stories WHERE author_id = $1 AND created_at > $2 - interval '1 hour'),
+                   (SELECT min(created_at) FROM stories WHERE author_id = $1 AND created_at > $2 - interval '1 hour')
+            """, connection, tx))
+        {
+            limits.Parameters.Add(new NpgsqlParameter { Value = story.AuthorId });
+            limits.Parameters.Add(new NpgsqlParameter { Value = now });
+            await using var r = await limits.ExecuteReaderAsync().ConfigureAwait(false);
+            await r.ReadAsync().ConfigureAwait(false);
+            if (r.GetInt64(0) >= options.MaxLive)
+            {
+                throw new StoryLimitException($"An account has at most {options.MaxLive} live stories.", TimeSpan.FromMinutes(10));
+            }
+
+            if (r.GetInt64(1) >= options.MaxPerHour)
+            {
+                var oldest = r.GetFieldValue<DateTimeOffset>(2);
+                throw new StoryLimitException($"An account posts at most {options.MaxPerHour} stories an hour.", oldest.AddHours(1) - now);
+            }
+        }
+
+        MediaAttachment? media = null;
+        await using (var attach = new NpgsqlCommand($"""
+            UPDATE media m SET story_id = $1
+            WHERE m.id = $2 AND m.account_id = $3 AND m.purpose = 'attachment' AND m.status = 'ready' AND m.deleted_at IS NULL
+              AND m.post_id IS NULL AND m.story_id IS NULL AND (m.type = 'image' OR coalesce(m.duration, 0) <= $4)
+            RETURNING {MediaColumns.Attachment}
+            """, connection, tx))
+        {
+            attach.Parameters.Add(new NpgsqlParameter { Value = id });
+            attach.Parameters.Add(new NpgsqlParameter { Value = story.MediaId });
+            attach.Parameters.Add(new NpgsqlParameter { Value = story.AuthorId });
+            attach.Parameters.Add(new NpgsqlParameter { Value = options.MaxVideoSeconds });
+            await using var r = await attach.ExecuteReaderAsync().ConfigureAwait(false);
+            if (await r.ReadAsync().ConfigureAwait(false))
+            {
+                media = MediaColumns.ReadAttachment(r);
+            }
+        }
+
+        if (media is null)
+        {
+            throw new MediaRefusedException(
+                $"media_id names an upload that is not yours, not processed yet, already used, or a video over {options.MaxVideoSeconds:0} seconds.");
+        }
+
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO stories (id, author_id, media_id, caption, link_url, audience, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """, connection, tx))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = id });
+            insert.Parameters.Add(new NpgsqlParameter { Value = story.AuthorId });
+            insert.Parameters.Add(new NpgsqlParameter { Value = story.MediaId });
+            insert.Parameters.Add(new NpgsqlParameter { Value = story.Caption });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)story.LinkUrl ?? DBNull.Value });
+            insert.Parameters.Add(new NpgsqlParameter { Value = story.Audience });
+            insert.Parameters.Add(new NpgsqlParameter { Value = now });
+            insert.Parameters.Add(new NpgsqlParameter { Value = expiresAt });
+            await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync().ConfigureAwait(false);
+        return media;
+    }
+
+    /// <summary>The story with its media, or null when there is no such story.</summary>
+    public async Task<StoryRecord?> LoadAsync(Guid id)
+    {
+        await using var command = db.CreateCommand($"""
+            SELECT s.author_id, s.caption, s.link_url, s.audience, s.created_at, s.expires_at, s.ended_at, {MediaColumns.Attachment}
+            FROM stories s JOIN media m ON m.id = s.media_id
+            WHERE s.id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        if (!await r.ReadAsync().ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new StoryRecord(id, r.GetInt64(0), MediaColumns.ReadAttachment(r, 7), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3),
+            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6));
+    }
+
+    /// <summary>
+    /// Ends the story (expired or deleted) and marks its media deleted, so the media sweep removes the blobs; idempotent.
+    /// The story's row stays (replies and highlights refer to it).
+    /// </summary>
+    public async Task EndAsync(Guid id, DateTimeOffset now)
+    {
+        await using var batch = db.CreateBatch();
+        var end = new NpgsqlBatchCommand("UPDATE stories SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL");
+        end.Parameters.Add(new NpgsqlParameter { Value = id });
+        end.Parameters.Add(new NpgsqlParameter { Value = now });
+        batch.BatchCommands.Add(end);
+        var media = new NpgsqlBatchCommand("UPDATE media SET deleted_at = $2 WHERE story_id = $1 AND deleted_at IS NULL");
+        media.Parameters.Add(new NpgsqlParameter { Value = id });
+        media.Parameters.Add(new NpgsqlParameter { Value = now });
+        batch.BatchCommands.Add(media);
+        await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The author's live stories, oldest first.</summary>
+    public async Task<List<LiveStory>> LiveAsync(long authorId, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT id, created_at, expires_at FROM stories WHERE author_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY created_at, id");
+        command.Parameters.Add(new NpgsqlParameter { Value = authorId });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var live = new List<LiveStory>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            live.Add(new LiveStory(r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return live;
+    }
+}
