@@ -165,6 +165,45 @@ public sealed class StoryTests(MediaFactory factory) : IClassFixture<MediaFactor
     }
 
     [Fact]
+    public async Task Views_count_once_per_viewer_even_sent_at_once_and_only_the_author_sees_the_count_and_who_viewed()
+    {
+        using var client = factory.CreateClient();
+        var author = await client.NewUserAsync("st");
+        var first = await client.NewUserAsync("st");
+        var second = await client.NewUserAsync("st");
+        var stranger = await client.NewUserAsync("st");
+        foreach (var user in new[] { first, second })
+        {
+            await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: user.AccessToken);
+        }
+
+        var id = await client.NewStoryAsync(author);
+        var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{id}/view", token: first.AccessToken)));
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{id}/view", token: second.AccessToken);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{id}/view", token: author.AccessToken);
+        var strangersView = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{id}/view", token: stranger.AccessToken);
+
+        var asAuthor = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/stories/{id}", token: author.AccessToken)).JsonAsync();
+        var asViewer = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/stories/{id}", token: first.AccessToken)).JsonAsync();
+        var viewers = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/stories/{id}/viewers", token: author.AccessToken);
+        var page = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/stories/{id}/viewers?limit=1", token: author.AccessToken);
+        var byViewer = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/stories/{id}/viewers", token: first.AccessToken);
+        var byStranger = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/stories/{id}/viewers", token: stranger.AccessToken);
+
+        Assert.All(burst, r => Assert.Equal(HttpStatusCode.NoContent, r.StatusCode));
+        Assert.Equal(HttpStatusCode.NotFound, strangersView.StatusCode);
+        Assert.Equal(2, asAuthor.GetProperty("views_count").GetInt64());
+        Assert.Equal(JsonValueKind.Null, asViewer.GetProperty("views_count").ValueKind);
+        Assert.Equal(2, await factory.ScalarAsync("SELECT count(*) FROM story_views WHERE story_id = $1", Guid.Parse(id)));
+        Assert.Equal([second.Username, first.Username],
+            (await viewers.JsonAsync()).EnumerateArray().Select(a => a.GetProperty("username").GetString()!).ToArray());
+        Assert.Single((await page.JsonAsync()).EnumerateArray());
+        Assert.Contains("max_id=", page.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, byViewer.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, byStranger.StatusCode);
+    }
+
+    [Fact]
     public async Task Deleting_a_story_ends_it_at_once_for_everyone_and_only_its_author_can()
     {
         using var client = factory.CreateClient();

@@ -1,4 +1,5 @@
 using Orleans;
+using Orleans.Concurrency;
 using OrleansSocial.Media;
 using OrleansSocial.Users;
 
@@ -39,11 +40,12 @@ public static class StoryAudience
 public sealed record NewStory([property: Id(0)] long AuthorId, [property: Id(1)] Guid MediaId, [property: Id(2)] string Caption, [property: Id(3)] string? LinkUrl,
     [property: Id(4)] string Audience);
 
-/// <summary>A live story as a reader may see it.</summary>
+/// <summary>A live story as a reader may see it; <see cref="ViewsCount"/> only for its author.</summary>
 [GenerateSerializer, Immutable, Alias("social.StoryView")]
 public sealed record StoryView(
     [property: Id(0)] Guid Id, [property: Id(1)] PublicAccount Author, [property: Id(2)] MediaAttachment Media, [property: Id(3)] string Caption,
-    [property: Id(4)] string? LinkUrl, [property: Id(5)] string Audience, [property: Id(6)] DateTimeOffset CreatedAt, [property: Id(7)] DateTimeOffset ExpiresAt);
+    [property: Id(4)] string? LinkUrl, [property: Id(5)] string Audience, [property: Id(6)] DateTimeOffset CreatedAt, [property: Id(7)] DateTimeOffset ExpiresAt,
+    [property: Id(8)] long? ViewsCount = null);
 
 /// <summary>A live story of an account, as its user grain lists them (oldest first).</summary>
 [GenerateSerializer, Immutable, Alias("social.LiveStory")]
@@ -67,6 +69,16 @@ public interface IStoryGrain : IGrainWithGuidKey
 
     /// <summary>Ends the story now (the author only; 404 for anyone else, as if it did not exist).</summary>
     Task DeleteAsync(long actorId);
+
+    /// <summary>
+    /// Records that <paramref name="viewerId"/> viewed the story, once however often it is called; the author's own views
+    /// are not recorded. <see cref="KeyNotFoundException"/> when the viewer may not see it.
+    /// </summary>
+    Task ViewAsync(long viewerId);
+
+    /// <summary>Who viewed the story, newest first: for its author alone (<see cref="KeyNotFoundException"/> for anyone else).</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<AccountListItem>> GetViewersAsync(long actorId, PageQuery page);
 }
 
 /// <summary>Past the author's story limits (live stories, or stories per hour): 429, with when to try again.</summary>

@@ -18,14 +18,15 @@ namespace OrleansSocial.Api.Stories;
 public sealed record CreateStoryRequest(string? MediaId, [property: LongText] string? Caption, string? LinkUrl, string? Audience);
 
 /// <summary>A live story. Its media URLs are always signed: a story is never for everyone who might guess a link.</summary>
+/// <remarks><c>views_count</c> is the author's alone (null for everyone else).</remarks>
 public sealed record StoryResponse(string Id, PublicAccountResponse Account, MediaAttachmentResponse Media, string Caption, string? LinkUrl, string Audience,
-    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt)
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, long? ViewsCount)
 {
     public static StoryResponse From(StoryView s)
     {
         ArgumentNullException.ThrowIfNull(s);
         return new(s.Id.ToString(), PublicAccountResponse.From(s.Author), MediaAttachmentResponse.From(s.Media, restricted: true), s.Caption, s.LinkUrl,
-            s.Audience, s.CreatedAt, s.ExpiresAt);
+            s.Audience, s.CreatedAt, s.ExpiresAt, s.ViewsCount);
     }
 }
 
@@ -50,6 +51,14 @@ public static class StoryEndpoints
                     _ => TypedResults.NoContent()))
             .WithName("DeleteStory").WithSummary("Ends your story at once; 404 for anyone else's.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        stories.MapPost("/{id:guid}/view", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => { await grains.GetGrain<IStoryGrain>(id).ViewAsync(user.AccountId()).ConfigureAwait(false); return true; },
+                    _ => TypedResults.NoContent()))
+            .WithName("ViewStory").WithSummary("Records that you viewed the story (once, however often you call it).")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        stories.MapGet("/{id:guid}/viewers", ViewersAsync).WithName("StoryViewers")
+            .WithSummary("Who viewed your story, newest first (cursor pagination); 404 for anyone but its author, as if it did not exist.")
+            .Produces<PublicAccountResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/accounts/{id:long}/stories", AccountStoriesAsync).RequireAuthorization().WithTags("Stories").WithName("AccountStories")
             .WithSummary("The account's live stories you may see, oldest first; 404 across a block.")
             .Produces<StoryResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -96,6 +105,18 @@ public static class StoryEndpoints
         {
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: e.Message);
+        }
+    }
+
+    private static async Task<IResult> ViewersAsync(Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
+    {
+        try
+        {
+            return await RelationshipEndpoints.ListAsync(http, page => grains.GetGrain<IStoryGrain>(id).GetViewersAsync(user.AccountId(), page)).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: e.Message);
         }
     }
 

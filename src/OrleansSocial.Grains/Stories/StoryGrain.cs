@@ -14,7 +14,8 @@ namespace OrleansSocial.Grains.Stories;
 /// for the media sweep, the author's live list told — and the grain deactivates. The reminder repeats every minute
 /// until the ending has been recorded, so a failure or a silo crash on the way delays the end but never loses it.
 /// </summary>
-public sealed partial class StoryGrain(StoryStore store, StoryOptions options, TimeProvider time, ILogger<StoryGrain> logger) : Grain, IStoryGrain, IRemindable
+public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore relationships, StoryOptions options, TimeProvider time, ILogger<StoryGrain> logger)
+    : Grain, IStoryGrain, IRemindable
 {
     private const string ExpiryReminder = "expire";
 
@@ -67,9 +68,24 @@ public sealed partial class StoryGrain(StoryStore store, StoryOptions options, T
         var closeFriend = !isAuthor && story.Audience == StoryAudience.CloseFriends
             && await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).IsCloseFriendAsync(viewerId);
         return StoryAudience.CanView(story.Audience, isAuthor, author.IsPrivate, follows, closeFriend)
-            ? new StoryView(Id, author, story.Media, story.Caption, story.LinkUrl, story.Audience, story.CreatedAt, story.ExpiresAt)
+            ? new StoryView(Id, author, story.Media, story.Caption, story.LinkUrl, story.Audience, story.CreatedAt, story.ExpiresAt, isAuthor ? story.Views : null)
             : null;
     }
+
+    public async Task ViewAsync(long viewerId)
+    {
+        _ = await GetAsync(viewerId) ?? throw new KeyNotFoundException("No such story.");
+        var story = _record!;
+        if (viewerId != story.AuthorId && await store.RecordViewAsync(Id, viewerId, time.GetUtcNow()))
+        {
+            _record = story with { Views = story.Views + 1 };
+        }
+    }
+
+    public Task<IReadOnlyList<AccountListItem>> GetViewersAsync(long actorId, PageQuery page) =>
+        _record is { } story && story.AuthorId == actorId && story.LiveAt(time.GetUtcNow())
+            ? relationships.ListAsync("story_views", "story_id", "viewer_id", Id, actorId, page, default)
+            : throw new KeyNotFoundException("No such story.");
 
     public async Task DeleteAsync(long actorId)
     {

@@ -6,7 +6,7 @@ namespace OrleansSocial.Grains.Stories;
 
 /// <summary>A story's row and the attachment it shows.</summary>
 public sealed record StoryRecord(Guid Id, long AuthorId, MediaAttachment Media, string Caption, string? LinkUrl, string Audience, DateTimeOffset CreatedAt,
-    DateTimeOffset ExpiresAt, DateTimeOffset? EndedAt)
+    DateTimeOffset ExpiresAt, DateTimeOffset? EndedAt, long Views = 0)
 {
     public bool LiveAt(DateTimeOffset now) => EndedAt is null && ExpiresAt > now;
 }
@@ -104,7 +104,8 @@ public sealed class StoryStore(NpgsqlDataSource db)
     public async Task<StoryRecord?> LoadAsync(Guid id)
     {
         await using var command = db.CreateCommand($"""
-            SELECT s.author_id, s.caption, s.link_url, s.audience, s.created_at, s.expires_at, s.ended_at, {MediaColumns.Attachment}
+            SELECT s.author_id, s.caption, s.link_url, s.audience, s.created_at, s.expires_at, s.ended_at,
+                   (SELECT count(*) FROM story_views v WHERE v.story_id = s.id), {MediaColumns.Attachment}
             FROM stories s JOIN media m ON m.id = s.media_id
             WHERE s.id = $1
             """);
@@ -115,8 +116,8 @@ public sealed class StoryStore(NpgsqlDataSource db)
             return null;
         }
 
-        return new StoryRecord(id, r.GetInt64(0), MediaColumns.ReadAttachment(r, 7), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3),
-            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6));
+        return new StoryRecord(id, r.GetInt64(0), MediaColumns.ReadAttachment(r, 8), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3),
+            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), r.GetInt64(7));
     }
 
     /// <summary>
@@ -135,6 +136,16 @@ public sealed class StoryStore(NpgsqlDataSource db)
         media.Parameters.Add(new NpgsqlParameter { Value = now });
         batch.BatchCommands.Add(media);
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Records a view of the story by <paramref name="viewer"/>; false when they had viewed it already.</summary>
+    public async Task<bool> RecordViewAsync(Guid story, long viewer, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("INSERT INTO story_views (story_id, viewer_id, viewed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+        command.Parameters.Add(new NpgsqlParameter { Value = story });
+        command.Parameters.Add(new NpgsqlParameter { Value = viewer });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
     }
 
     /// <summary>The author's live stories, oldest first.</summary>
