@@ -204,6 +204,50 @@ public sealed class StoryTests(MediaFactory factory) : IClassFixture<MediaFactor
     }
 
     [Fact]
+    public async Task The_tray_lists_followed_accounts_with_stories_for_the_reader_unseen_first_then_latest_with_what_was_seen()
+    {
+        using var client = factory.CreateClient();
+        var reader = await client.NewUserAsync("tr");
+        var (a, b, c, muted, unfollowed) = (await client.NewUserAsync("tr"), await client.NewUserAsync("tr"), await client.NewUserAsync("tr"),
+            await client.NewUserAsync("tr"), await client.NewUserAsync("tr"));
+        foreach (var account in new[] { a, b, c, muted })
+        {
+            await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{account.Id}/follow", token: reader.AccessToken);
+        }
+
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{muted.Id}/mute", token: reader.AccessToken);
+        await client.SendJsonAsync(HttpMethod.Put, "/api/v1/lists/close_friends/accounts",
+            new { account_ids = new[] { reader.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } }, a.AccessToken);
+        var a1 = await client.NewStoryAsync(a);
+        var a2 = await client.NewStoryAsync(a, "close_friends"); // the reader is on a's list
+        var b1 = await client.NewStoryAsync(b);
+        var b2 = await client.NewStoryAsync(b);
+        await client.NewStoryAsync(c, "close_friends"); // the reader is not on c's list
+        await client.NewStoryAsync(muted);
+        await client.NewStoryAsync(unfollowed, "public");
+
+        async Task<JsonElement> TrayAsync() => await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/stories/tray", token: reader.AccessToken)).JsonAsync();
+        var before = await TrayAsync();
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{b1}/view", token: reader.AccessToken);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{b2}/view", token: reader.AccessToken);
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{a1}/view", token: reader.AccessToken);
+        var after = await TrayAsync();
+
+        static string[] Accounts(JsonElement tray) => [.. tray.EnumerateArray().Select(e => e.GetProperty("account").GetProperty("username").GetString()!)];
+        static string[] Stories(JsonElement entry) => [.. entry.GetProperty("stories").EnumerateArray().Select(s => s.GetProperty("id").GetString()!)];
+        static bool[] Seen(JsonElement entry) => [.. entry.GetProperty("stories").EnumerateArray().Select(s => s.GetProperty("seen").GetBoolean())];
+
+        Assert.Equal([b.Username, a.Username], Accounts(before)); // both unseen: b's latest story is newer
+        Assert.Equal([b1, b2], Stories(before[0]));
+        Assert.Equal([a1, a2], Stories(before[1]));
+        Assert.Equal([a.Username, b.Username], Accounts(after)); // a still has an unseen story; b has none
+        Assert.True(after[0].GetProperty("has_unseen").GetBoolean());
+        Assert.Equal([true, false], Seen(after[0]));
+        Assert.False(after[1].GetProperty("has_unseen").GetBoolean());
+        Assert.Equal([true, true], Seen(after[1]));
+    }
+
+    [Fact]
     public async Task Deleting_a_story_ends_it_at_once_for_everyone_and_only_its_author_can()
     {
         using var client = factory.CreateClient();

@@ -47,9 +47,36 @@ public sealed record StoryView(
     [property: Id(4)] string? LinkUrl, [property: Id(5)] string Audience, [property: Id(6)] DateTimeOffset CreatedAt, [property: Id(7)] DateTimeOffset ExpiresAt,
     [property: Id(8)] long? ViewsCount = null);
 
-/// <summary>A live story of an account, as its user grain lists them (oldest first).</summary>
+/// <summary>
+/// A live story of an account as its user grain holds them (oldest first): enough to show it in a tray without asking
+/// the story's grain.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("social.LiveStory")]
-public sealed record LiveStory([property: Id(0)] Guid Id, [property: Id(1)] DateTimeOffset CreatedAt, [property: Id(2)] DateTimeOffset ExpiresAt);
+public sealed record LiveStory([property: Id(0)] Guid Id, [property: Id(1)] DateTimeOffset CreatedAt, [property: Id(2)] DateTimeOffset ExpiresAt,
+    [property: Id(3)] string Audience, [property: Id(4)] MediaAttachment Media, [property: Id(5)] string Caption, [property: Id(6)] string? LinkUrl);
+
+/// <summary>One account in a reader's story tray: its live stories the reader may see, in order, each with whether they saw it.</summary>
+[GenerateSerializer, Immutable, Alias("social.TrayEntry")]
+public sealed record TrayEntry([property: Id(0)] PublicAccount Account, [property: Id(1)] IReadOnlyList<StoryView> Stories, [property: Id(2)] IReadOnlyList<bool> Seen)
+{
+    public bool HasUnseen => Seen.Contains(false);
+
+    public DateTimeOffset Latest => Stories[^1].CreatedAt;
+}
+
+/// <summary>
+/// Builds story trays: a stateless worker (any silo serves it) that asks each account the reader follows for its live
+/// stories the reader may see — one call per account — and reads which of them the reader has seen in one query.
+/// </summary>
+[Alias("social.IStoryTrayGrain")]
+public interface IStoryTrayGrain : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// Accounts <paramref name="viewerId"/> follows that have live stories for them, unseen first, then by latest story;
+    /// muted and blocked accounts never appear.
+    /// </summary>
+    Task<IReadOnlyList<TrayEntry>> GetTrayAsync(long viewerId);
+}
 
 /// <summary>
 /// One story, a grain keyed by a time-ordered Guid: its row (the truth) held in memory, audience checks against the

@@ -107,9 +107,17 @@ public interface IUserGrain : IGrainWithIntegerKey
     [ReadOnly]
     Task<bool> IsCloseFriendAsync(long accountId);
 
-    /// <summary>This account's live stories, oldest first (held by the grain: a tray reads one call per account).</summary>
+    /// <summary>This account's live stories, oldest first (held by the grain).</summary>
     [ReadOnly]
     Task<IReadOnlyList<OrleansSocial.Stories.LiveStory>> GetLiveStoriesAsync();
+
+    /// <summary>
+    /// This account's live stories <paramref name="viewerId"/> may see, oldest first, for a reader who follows this
+    /// account (the tray lists only those): followers and public stories, and close-friends ones when the reader is on the
+    /// list; none across a block. One call per account in a tray.
+    /// </summary>
+    [ReadOnly]
+    Task<IReadOnlyList<OrleansSocial.Stories.StoryView>> GetStoriesForFollowerAsync(long viewerId);
 
     /// <summary>A story of this account went live (its grain tells).</summary>
     Task AddLiveStoryAsync(OrleansSocial.Stories.LiveStory story);

@@ -18,15 +18,27 @@ namespace OrleansSocial.Api.Stories;
 public sealed record CreateStoryRequest(string? MediaId, [property: LongText] string? Caption, string? LinkUrl, string? Audience);
 
 /// <summary>A live story. Its media URLs are always signed: a story is never for everyone who might guess a link.</summary>
-/// <remarks><c>views_count</c> is the author's alone (null for everyone else).</remarks>
+/// <remarks><c>views_count</c> is the author's alone (null for everyone else); <c>seen</c> is set in trays (whether you viewed it).</remarks>
 public sealed record StoryResponse(string Id, PublicAccountResponse Account, MediaAttachmentResponse Media, string Caption, string? LinkUrl, string Audience,
-    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, long? ViewsCount)
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, long? ViewsCount, bool? Seen = null)
 {
-    public static StoryResponse From(StoryView s)
+    public static StoryResponse From(StoryView s) => From(s, null);
+
+    public static StoryResponse From(StoryView s, bool? seen)
     {
         ArgumentNullException.ThrowIfNull(s);
         return new(s.Id.ToString(), PublicAccountResponse.From(s.Author), MediaAttachmentResponse.From(s.Media, restricted: true), s.Caption, s.LinkUrl,
-            s.Audience, s.CreatedAt, s.ExpiresAt, s.ViewsCount);
+            s.Audience, s.CreatedAt, s.ExpiresAt, s.ViewsCount, seen);
+    }
+}
+
+/// <summary>An account in your story tray, with its live stories for you in order (each with <c>seen</c>).</summary>
+public sealed record TrayEntryResponse(PublicAccountResponse Account, bool HasUnseen, IReadOnlyList<StoryResponse> Stories)
+{
+    public static TrayEntryResponse From(TrayEntry e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(PublicAccountResponse.From(e.Account), e.HasUnseen, [.. e.Stories.Select((s, i) => StoryResponse.From(s, e.Seen[i]))]);
     }
 }
 
@@ -41,6 +53,10 @@ public static class StoryEndpoints
             .WithSummary("Posts a story: media_id (your processed upload: an image, or a video up to a minute), caption, link_url, audience (followers, close_friends, public).")
             .Produces<StoryResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        stories.MapGet("/tray", async (ClaimsPrincipal user, IGrainFactory grains) =>
+                TypedResults.Ok((await grains.GetGrain<IStoryTrayGrain>(0).GetTrayAsync(user.AccountId()).ConfigureAwait(false)).Select(TrayEntryResponse.From).ToArray()))
+            .WithName("StoryTray")
+            .WithSummary("Accounts you follow with live stories for you, unseen first, then by latest story; each with its stories in order and whether you saw each. Muted and blocked accounts never appear.");
         stories.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(async () => await grains.GetGrain<IStoryGrain>(id).GetAsync(user.AccountId()).ConfigureAwait(false)
                     ?? throw new KeyNotFoundException("No such story."), s => TypedResults.Ok(StoryResponse.From(s))))

@@ -44,7 +44,7 @@ public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore
         var media = await store.InsertAsync(Id, story, now, expiresAt, options);
         _record = new StoryRecord(Id, story.AuthorId, media, story.Caption, story.LinkUrl, story.Audience, now, expiresAt, null);
         await this.RegisterOrUpdateReminder(ExpiryReminder, expiresAt - now, TimeSpan.FromMinutes(1));
-        await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).AddLiveStoryAsync(new LiveStory(Id, now, expiresAt));
+        await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).AddLiveStoryAsync(new LiveStory(Id, now, expiresAt, story.Audience, media, story.Caption, story.LinkUrl));
         return new StoryView(Id, author, media, story.Caption, story.LinkUrl, story.Audience, now, expiresAt);
     }
 

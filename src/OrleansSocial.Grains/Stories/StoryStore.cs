@@ -148,18 +148,43 @@ public sealed class StoryStore(NpgsqlDataSource db)
         return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
     }
 
+    /// <summary>Which of <paramref name="stories"/> <paramref name="viewer"/> has viewed.</summary>
+    public async Task<HashSet<Guid>> SeenAsync(long viewer, Guid[] stories)
+    {
+        var seen = new HashSet<Guid>();
+        if (stories.Length == 0)
+        {
+            return seen;
+        }
+
+        await using var command = db.CreateCommand("SELECT story_id FROM story_views WHERE viewer_id = $1 AND story_id = ANY($2)");
+        command.Parameters.Add(new NpgsqlParameter { Value = viewer });
+        command.Parameters.Add(new NpgsqlParameter { Value = stories });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            seen.Add(r.GetGuid(0));
+        }
+
+        return seen;
+    }
+
     /// <summary>The author's live stories, oldest first.</summary>
     public async Task<List<LiveStory>> LiveAsync(long authorId, DateTimeOffset now)
     {
-        await using var command = db.CreateCommand(
-            "SELECT id, created_at, expires_at FROM stories WHERE author_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY created_at, id");
+        await using var command = db.CreateCommand($"""
+            SELECT s.id, s.created_at, s.expires_at, s.audience, s.caption, s.link_url, {MediaColumns.Attachment}
+            FROM stories s JOIN media m ON m.id = s.media_id
+            WHERE s.author_id = $1 AND s.ended_at IS NULL AND s.expires_at > $2 ORDER BY s.created_at, s.id
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = authorId });
         command.Parameters.Add(new NpgsqlParameter { Value = now });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var live = new List<LiveStory>();
         while (await r.ReadAsync().ConfigureAwait(false))
         {
-            live.Add(new LiveStory(r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2)));
+            live.Add(new LiveStory(r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3), MediaColumns.ReadAttachment(r, 6),
+                r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5)));
         }
 
         return live;

@@ -237,13 +237,19 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         return added;
     }
 
-    /// <summary>Whether <paramref name="friend"/> is on <paramref name="owner"/>'s close-friends list.</summary>
-    public async Task<bool> IsCloseFriendAsync(long owner, long friend, CancellationToken ct)
+    /// <summary>Everyone on <paramref name="owner"/>'s close-friends list.</summary>
+    public async Task<HashSet<long>> CloseFriendIdsAsync(long owner, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("SELECT 1 FROM close_friends WHERE owner_id = $1 AND friend_id = $2");
+        await using var command = db.CreateCommand("SELECT friend_id FROM close_friends WHERE owner_id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = owner });
-        command.Parameters.Add(new NpgsqlParameter { Value = friend });
-        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null;
+        await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var ids = new HashSet<long>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            ids.Add(r.GetInt64(0));
+        }
+
+        return ids;
     }
 
     /// <summary>Takes <paramref name="friends"/> off <paramref name="owner"/>'s close-friends list; how many were on it.</summary>

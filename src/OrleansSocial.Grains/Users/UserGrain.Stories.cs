@@ -9,7 +9,29 @@ public sealed partial class UserGrain
 {
     private List<LiveStory>? _liveStories;
 
-    public Task<bool> IsCloseFriendAsync(long accountId) => relationships.IsCloseFriendAsync(Id, accountId, default);
+    // The close-friends list, read at first need (at most CloseFriends.Capacity ids) and kept while the grain is active:
+    // changed by this grain's own add/remove, and dropped whenever a relationship of this account changes (a block
+    // takes accounts off the list in the database).
+    private HashSet<long>? _closeFriends;
+
+    public async Task<bool> IsCloseFriendAsync(long accountId)
+    {
+        _closeFriends ??= await relationships.CloseFriendIdsAsync(Id, default);
+        return _closeFriends.Contains(accountId);
+    }
+
+    public async Task<IReadOnlyList<StoryView>> GetStoriesForFollowerAsync(long viewerId)
+    {
+        var live = await GetLiveStoriesAsync();
+        if (live.Count == 0 || await GetAccountAsync(viewerId) is not { } author)
+        {
+            return [];
+        }
+
+        var closeFriend = viewerId == Id || (live.Any(s => s.Audience == StoryAudience.CloseFriends) && await IsCloseFriendAsync(viewerId));
+        return [.. live.Where(s => StoryAudience.CanView(s.Audience, viewerId == Id, author.IsPrivate, follows: true, closeFriend))
+            .Select(s => new StoryView(s.Id, author, s.Media, s.Caption, s.LinkUrl, s.Audience, s.CreatedAt, s.ExpiresAt))];
+    }
 
     public async Task<IReadOnlyList<LiveStory>> GetLiveStoriesAsync()
     {

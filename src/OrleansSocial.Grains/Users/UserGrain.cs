@@ -290,10 +290,19 @@ public sealed partial class UserGrain(
     public Task<IReadOnlyList<AccountListItem>> GetCloseFriendsAsync(PageQuery page) =>
         relationships.ListAsync("close_friends", "owner_id", "friend_id", Id, Id, page, default);
 
-    public Task<int> AddCloseFriendsAsync(long[] accountIds) =>
-        relationships.AddCloseFriendsAsync(Id, [.. accountIds.Distinct()], CloseFriends.Capacity, default);
+    public async Task<int> AddCloseFriendsAsync(long[] accountIds)
+    {
+        var added = await relationships.AddCloseFriendsAsync(Id, [.. accountIds.Distinct()], CloseFriends.Capacity, default);
+        _closeFriends?.UnionWith(accountIds);
+        return added;
+    }
 
-    public Task<int> RemoveCloseFriendsAsync(long[] accountIds) => relationships.RemoveCloseFriendsAsync(Id, [.. accountIds.Distinct()], default);
+    public async Task<int> RemoveCloseFriendsAsync(long[] accountIds)
+    {
+        var removed = await relationships.RemoveCloseFriendsAsync(Id, [.. accountIds.Distinct()], default);
+        _closeFriends?.ExceptWith(accountIds);
+        return removed;
+    }
 
     public async Task<IReadOnlyList<BookmarkRow>> GetBookmarksAsync(PageQuery page) =>
         (await posts.BookmarksAsync(Id, page)).Select(r => new BookmarkRow(r.Cursor, r.PostId)).ToArray();
@@ -428,6 +437,7 @@ public sealed partial class UserGrain(
         ArgumentNullException.ThrowIfNull(change);
         var urgent = Apply(change);
         _relations.Apply(relationship, change.Version);
+        _closeFriends = null; // a block takes accounts off the list in the database: read it again at next need
         views.Withdraw(Id); // the block set may have changed
         return urgent;
     }
