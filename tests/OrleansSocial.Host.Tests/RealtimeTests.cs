@@ -141,6 +141,32 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
     }
 
     [Fact]
+    public async Task A_followers_javascript_client_gets_story_posted_for_a_new_story_and_story_deleted_when_it_is_deleted()
+    {
+        using var http = _factory.CreateClient();
+        var (authorId, authorToken) = await SignUpAsync(http);
+        var (_, followerToken) = await SignUpAsync(http);
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{authorId}/follow", token: followerToken);
+        var media = await http.UploadProcessedAsync(authorToken, TestMedia.Png(9, 16));
+        using var posted = StartJsClient(followerToken, "story_posted", 1);
+        using var deleted = StartJsClient(followerToken, "story_deleted", 1);
+        Assert.Equal("connected", await posted.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("connected", await deleted.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        var story = (await (await http.SendJsonAsync(HttpMethod.Post, "/api/v1/stories", new { media_id = media.GetProperty("id").GetString() }, authorToken)).JsonAsync())
+            .GetProperty("id").GetString();
+        var postedLine = await posted.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await http.SendJsonAsync(HttpMethod.Delete, $"/api/v1/stories/{story}", token: authorToken);
+        var deletedLine = await deleted.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(postedLine is not null, await posted.StandardError.ReadToEndAsync());
+        Assert.Equal(story, JsonDocument.Parse(postedLine).RootElement.GetProperty("story_id").GetString());
+        Assert.Equal(authorId, JsonDocument.Parse(postedLine).RootElement.GetProperty("account_id").GetString());
+        Assert.True(deletedLine is not null, await deleted.StandardError.ReadToEndAsync());
+        Assert.Equal(story, JsonDocument.Parse(deletedLine).RootElement.GetProperty("story_id").GetString());
+    }
+
+    [Fact]
     public async Task A_hashtag_followers_javascript_client_gets_a_public_quote_of_a_followers_only_post_without_the_quoted_text()
     {
         using var http = _factory.CreateClient();

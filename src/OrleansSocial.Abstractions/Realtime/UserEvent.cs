@@ -69,6 +69,12 @@ public static class UserEventNames
 
     /// <summary>The user's own account changed (profile edited on another device, email verified).</summary>
     public const string AccountUpdated = "account_updated";
+
+    /// <summary>An account the user follows (or whose close friend they are) posted a story for them: the tray changed.</summary>
+    public const string StoryPosted = "story_posted";
+
+    /// <summary>A story that was posted for the user ended early (its author deleted it): it leaves the tray.</summary>
+    public const string StoryDeleted = "story_deleted";
 }
 
 /// <summary>Where user events are published.</summary>

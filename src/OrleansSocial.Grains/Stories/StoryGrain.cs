@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Runtime;
+using OrleansSocial.Realtime;
 using OrleansSocial.Stories;
+using OrleansSocial.Timelines;
 using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Stories;
@@ -14,7 +16,8 @@ namespace OrleansSocial.Grains.Stories;
 /// for the media sweep, the author's live list told — and the grain deactivates. The reminder repeats every minute
 /// until the ending has been recorded, so a failure or a silo crash on the way delays the end but never loses it.
 /// </summary>
-public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore relationships, StoryOptions options, TimeProvider time, ILogger<StoryGrain> logger)
+public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore relationships, StoryOptions options, TimelineOptions timelineOptions,
+    TimeProvider time, ILogger<StoryGrain> logger)
     : Grain, IStoryGrain, IRemindable
 {
     private const string ExpiryReminder = "expire";
@@ -45,6 +48,8 @@ public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore
         _record = new StoryRecord(Id, story.AuthorId, media, story.Caption, story.LinkUrl, story.Audience, now, expiresAt, null);
         await this.RegisterOrUpdateReminder(ExpiryReminder, expiresAt - now, TimeSpan.FromMinutes(1));
         await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).AddLiveStoryAsync(new LiveStory(Id, now, expiresAt, story.Audience, media, story.Caption, story.LinkUrl));
+        // Announced after the answer, on this activation's scheduler: the post does not wait for its audience's streams.
+        _ = AnnounceAsync(_record, UserEventNames.StoryPosted);
         return new StoryView(Id, author, media, story.Caption, story.LinkUrl, story.Audience, now, expiresAt);
     }
 
@@ -95,6 +100,7 @@ public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore
         }
 
         await EndAsync(story);
+        await AnnounceAsync(story, UserEventNames.StoryDeleted);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -132,6 +138,36 @@ public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore
         DeactivateOnIdle();
     }
 
+    // story_posted / story_deleted to the story's audience (followers, or close friends), a page at a time, up to the
+    // number of followers beyond which an account's posts are merged at read rather than pushed: past that, trays are
+    // read, not pushed. Never throws (events are at most once; the tray is the truth).
+    private async Task AnnounceAsync(StoryRecord story, string name)
+    {
+        try
+        {
+            var e = UserEvents.Create(name, new StoryEvent(story.Id.ToString(), story.AuthorId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                story.CreatedAt, story.ExpiresAt));
+            var (after, sent) = (0L, 0);
+            while (sent < timelineOptions.CelebrityFollowers)
+            {
+                var page = await store.AudiencePageAsync(story.AuthorId, story.Audience, after, 1000);
+                if (page.Length == 0)
+                {
+                    break;
+                }
+
+                await UserEvents.PublishAsync(ServiceProvider, page, e);
+                (after, sent) = (page[^1], sent + page.Length);
+            }
+        }
+#pragma warning disable CA1031 // an announcement is best effort: the story stands
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogAnnounceFailed(logger, e, story.Id);
+        }
+    }
+
     private async Task StopReminderAsync()
     {
         if (await this.GetReminder(ExpiryReminder) is { } reminder)
@@ -140,6 +176,12 @@ public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing story {StoryId} failed")]
+    private static partial void LogAnnounceFailed(ILogger logger, Exception exception, Guid storyId);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Story {StoryId} ended ({How}).")]
     private static partial void LogEnded(ILogger logger, Guid storyId, string how);
 }
+
+/// <summary>The payload of <c>story_posted</c> and <c>story_deleted</c>: which story of which account (ids as strings).</summary>
+public sealed record StoryEvent(string StoryId, string AccountId, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);

@@ -148,6 +148,31 @@ public sealed class StoryStore(NpgsqlDataSource db)
         return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
     }
 
+    /// <summary>
+    /// Who a new story of <paramref name="author"/> is announced to, a page at a time by id: its close friends for a
+    /// close-friends story, else its followers — less those muting the author.
+    /// </summary>
+    public async Task<long[]> AudiencePageAsync(long author, string audience, long after, int limit)
+    {
+        await using var command = db.CreateCommand(audience == StoryAudience.CloseFriends
+            ? "SELECT friend_id FROM close_friends c WHERE owner_id = $1 AND friend_id > $2 AND " + NotMuting("c.friend_id") + " ORDER BY friend_id LIMIT $3"
+            : "SELECT follower_id FROM follows f WHERE followee_id = $1 AND follower_id > $2 AND " + NotMuting("f.follower_id") + " ORDER BY follower_id LIMIT $3");
+        command.Parameters.Add(new NpgsqlParameter { Value = author });
+        command.Parameters.Add(new NpgsqlParameter { Value = after });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var ids = new List<long>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            ids.Add(r.GetInt64(0));
+        }
+
+        return [.. ids];
+    }
+
+    private static string NotMuting(string reader) =>
+        $"NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = {reader} AND m.muted_id = $1 AND (m.expires_at IS NULL OR m.expires_at > now()))";
+
     /// <summary>Which of <paramref name="stories"/> <paramref name="viewer"/> has viewed.</summary>
     public async Task<HashSet<Guid>> SeenAsync(long viewer, Guid[] stories)
     {
