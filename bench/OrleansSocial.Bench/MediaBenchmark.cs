@@ -124,7 +124,7 @@ internal static class MediaBenchmark
         var measured = await RunAsync(UploadMeasure);
         var perSecond = measured.Count / clock.Elapsed.TotalSeconds;
         measured.Sort();
-        return (perSecond, Percentile(measured, 0.50), Percentile(measured, 0.99), [.. processed]);
+        return (perSecond, MixedBenchmark.Percentile(measured, 0.50), MixedBenchmark.Percentile(measured, 0.99), [.. processed]);
     }
 
     // Public posts carrying 40 of the uploads; their media (original and small) read through the product's route and the bare one.
@@ -242,7 +242,4 @@ internal static class MediaBenchmark
         image.SaveAsJpeg(output, new JpegEncoder { Quality = 90 });
         return output.ToArray();
     }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }

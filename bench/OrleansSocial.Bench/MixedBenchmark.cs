@@ -517,6 +517,7 @@ internal static class MixedBenchmark
         public void Dispose() => _stop.Dispose();
     }
 
-    private static double Percentile(List<double> sorted, double p) =>
+    /// <summary>The <paramref name="p"/> quantile of ascending <paramref name="sorted"/> (nearest rank); 0 when empty.</summary>
+    internal static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(sorted.Count * p) - 1, 0, sorted.Count - 1)];
 }

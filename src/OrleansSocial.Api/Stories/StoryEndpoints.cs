@@ -8,7 +8,6 @@ using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Media;
 using OrleansSocial.Api.Relationships;
-using OrleansSocial.Media;
 using OrleansSocial.Stories;
 using OrleansSocial.Users;
 
