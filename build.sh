@@ -13,6 +13,7 @@
 #   ./build.sh bench mixed     sustained mixed load at 400 requests/s for 10 minutes, 1,000 SignalR connections, then rising
 #                              rates to find the highest whose fan-out keeps up (about 20 minutes; MIXED_MINUTES shortens it)
 #   ./build.sh bench media     2 MP photo uploads end to end, media serving vs bare static files, peak memory of 20 12 MP uploads (about 2 minutes)
+#   ./build.sh bench stories   story trays (200 followed, 50 with stories) vs a bare endpoint, story views per second (about 2 minutes)
 #   ./build.sh keys list|rotate|retire <kid>   the access-token signing key ring of the embedded run (.data/keys)
 set -euo pipefail
 
@@ -357,7 +358,7 @@ cmd_bench() {
   ensure_dotnet
   local suite="${1:-}"
   case "$suite" in
-    runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media)
+    runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories)
       if [ "$suite" != runtime ]; then ensure_packages; fi
       if [ "$suite" = frontend ] || [ "$suite" = messaging ]; then ensure_node_packages; fi
       if [ "$suite" = failover ] || [ "$suite" = frontend ]; then
@@ -369,7 +370,7 @@ cmd_bench() {
       dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll "$suite"
       ;;
     *)
-      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media" >&2
+      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories" >&2
       exit 2
       ;;
   esac
@@ -391,7 +392,7 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   keys) shift; cmd_keys "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media | keys list|rotate|retire <kid>" >&2
+    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories | keys list|rotate|retire <kid>" >&2
     exit 2
     ;;
 esac

@@ -167,7 +167,7 @@ internal static class MediaBenchmark
         return (mediaRps * mean, staticRps * mean);
     }
 
-    private static async Task<JsonElement> UploadAsync(BenchServerProcess server, string token, byte[] photo)
+    internal static async Task<JsonElement> UploadAsync(BenchServerProcess server, string token, byte[] photo)
     {
         using var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(photo);
@@ -186,7 +186,7 @@ internal static class MediaBenchmark
     }
 
     // Polls GET /api/v1/media/{id} until the upload is processed (206 while it is).
-    private static async Task<JsonElement> ProcessedAsync(BenchServerProcess server, string token, JsonElement media)
+    internal static async Task<JsonElement> ProcessedAsync(BenchServerProcess server, string token, JsonElement media)
     {
         var deadline = Stopwatch.StartNew();
         while (media.GetProperty("url").ValueKind == JsonValueKind.Null)
@@ -218,7 +218,7 @@ internal static class MediaBenchmark
     }
 
     // A photograph-like JPEG (smooth shapes and fine grain, quality 90) of the given size, different per seed.
-    private static byte[] Photo(int width, int height, int seed)
+    internal static byte[] Photo(int width, int height, int seed)
     {
         var random = new Random(seed);
         using var image = new Image<Rgb24>(width, height);

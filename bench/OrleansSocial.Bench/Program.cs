@@ -11,12 +11,13 @@ return args.FirstOrDefault() switch
     "failover" => await FailoverBenchmark.RunAsync(),
     "mixed" => await MixedBenchmark.RunAsync(),
     "media" => await MediaBenchmark.RunAsync(),
+    "stories" => await StoriesBenchmark.RunAsync(),
     "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories");
     return 2;
 }

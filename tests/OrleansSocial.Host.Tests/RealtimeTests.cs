@@ -167,6 +167,45 @@ public sealed class RealtimeTests : IClassFixture<RealtimeFactory>
     }
 
     [Fact]
+    public async Task A_story_authors_javascript_client_gets_story_viewed_throttled_and_a_reply_as_a_message_quoting_the_story()
+    {
+        using var http = _factory.CreateClient();
+        var (authorId, authorToken) = await SignUpAsync(http);
+        var viewers = new[] { await SignUpAsync(http), await SignUpAsync(http), await SignUpAsync(http) };
+        foreach (var (_, token) in viewers)
+        {
+            await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{authorId}/follow", token: token);
+        }
+
+        var media = await http.UploadProcessedAsync(authorToken, TestMedia.Png(9, 16));
+        var story = (await (await http.SendJsonAsync(HttpMethod.Post, "/api/v1/stories", new { media_id = media.GetProperty("id").GetString() }, authorToken)).JsonAsync())
+            .GetProperty("id").GetString();
+        using var viewed = StartJsClient(authorToken, "story_viewed", 2);
+        using var messages = StartJsClient(authorToken, "message", 1);
+        Assert.Equal("connected", await viewed.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("connected", await messages.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{story}/view", token: viewers[0].Token);
+        var first = await viewed.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{story}/view", token: viewers[1].Token);
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{story}/view", token: viewers[2].Token);
+        var second = await viewed.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)); // both later views in one event
+        await http.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{story}/replies", new { client_id = "rt", text = "wow" }, viewers[1].Token);
+        var message = await messages.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(first is not null, await viewed.StandardError.ReadToEndAsync());
+        Assert.Equal(story, JsonDocument.Parse(first).RootElement.GetProperty("story_id").GetString());
+        Assert.Equal(1, JsonDocument.Parse(first).RootElement.GetProperty("views_count").GetInt64());
+        Assert.True(second is not null, await viewed.StandardError.ReadToEndAsync());
+        Assert.Equal(3, JsonDocument.Parse(second).RootElement.GetProperty("views_count").GetInt64());
+        Assert.True(message is not null, await messages.StandardError.ReadToEndAsync());
+        var quoted = JsonDocument.Parse(message).RootElement;
+        Assert.Equal("wow", quoted.GetProperty("text").GetString());
+        Assert.Equal(story, quoted.GetProperty("story").GetProperty("id").GetString());
+        Assert.Equal("reply", quoted.GetProperty("story").GetProperty("kind").GetString());
+    }
+
+    [Fact]
     public async Task A_hashtag_followers_javascript_client_gets_a_public_quote_of_a_followers_only_post_without_the_quoted_text()
     {
         using var http = _factory.CreateClient();

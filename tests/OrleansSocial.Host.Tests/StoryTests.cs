@@ -196,7 +196,7 @@ public sealed class StoryTests(MediaFactory factory) : IClassFixture<MediaFactor
         Assert.Equal(JsonValueKind.Null, asViewer.GetProperty("views_count").ValueKind);
         Assert.Equal(2, await factory.ScalarAsync("SELECT count(*) FROM story_views WHERE story_id = $1", Guid.Parse(id)));
         Assert.Equal([second.Username, first.Username],
-            (await viewers.JsonAsync()).EnumerateArray().Select(a => a.GetProperty("username").GetString()!).ToArray());
+            (await viewers.JsonAsync()).EnumerateArray().Select(a => a.GetProperty("account").GetProperty("username").GetString()!).ToArray());
         Assert.Single((await page.JsonAsync()).EnumerateArray());
         Assert.Contains("max_id=", page.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, byViewer.StatusCode);

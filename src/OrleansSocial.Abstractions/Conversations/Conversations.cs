@@ -45,7 +45,19 @@ public sealed record MessageView([property: Id(0)] Guid ConversationId, [propert
 {
     [Id(10)]
     public DateTimeOffset? ReadAt { get; init; }
+
+    /// <summary>The story this message replies or reacts to, when it does (null for a deleted message).</summary>
+    [Id(11)]
+    public StoryQuote? Story { get; init; }
 }
+
+/// <summary>
+/// The story a message replies or reacts to: which story of which account, whether the message is a reaction, and —
+/// while the story is live — its media and caption. After the story ends the quote stays, without them.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("social.StoryQuote")]
+public sealed record StoryQuote([property: Id(0)] Guid StoryId, [property: Id(1)] long AuthorId, [property: Id(2)] bool Reaction, [property: Id(3)] bool Live,
+    [property: Id(4)] DateTimeOffset ExpiresAt, [property: Id(5)] OrleansSocial.Media.MediaAttachment? Media, [property: Id(6)] string? Caption);
 
 /// <summary>One of a member's conversations in their list: the conversation, its newest message and how many they have not read.</summary>
 [GenerateSerializer, Immutable, Alias("social.ConversationSummary")]
@@ -53,7 +65,16 @@ public sealed record ConversationSummary([property: Id(0)] long Cursor, [propert
 
 /// <summary>A message to send. <see cref="ClientId"/> (chosen by the client) makes a retried send return the first message.</summary>
 [GenerateSerializer, Immutable, Alias("social.NewMessage")]
-public sealed record NewMessage([property: Id(0)] long SenderId, [property: Id(1)] string ClientId, [property: Id(2)] string Text, [property: Id(3)] long? ReplyTo);
+public sealed record NewMessage([property: Id(0)] long SenderId, [property: Id(1)] string ClientId, [property: Id(2)] string Text, [property: Id(3)] long? ReplyTo)
+{
+    /// <summary>The story the message replies to (set by the story's grain, never by a client directly).</summary>
+    [Id(4)]
+    public Guid? StoryId { get; init; }
+
+    /// <summary>Whether the message is a reaction to <see cref="StoryId"/> (its text one emoji).</summary>
+    [Id(5)]
+    public bool StoryReaction { get; init; }
+}
 
 /// <summary>Settings of direct messages (section <c>Conversations</c>).</summary>
 public sealed class ConversationOptions
@@ -63,6 +84,15 @@ public sealed class ConversationOptions
 
     /// <summary>Longest message text. Default 4,000.</summary>
     public int MaxMessageLength { get; set; } = 4_000;
+
+    /// <summary>A message's text: 1 to <see cref="MaxMessageLength"/> characters (<see cref="ArgumentException"/> naming <c>text</c>).</summary>
+    public void RequireText(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Length > MaxMessageLength)
+        {
+            throw new ArgumentException($"A message has 1 to {MaxMessageLength} characters.", "text");
+        }
+    }
 }
 
 /// <summary>

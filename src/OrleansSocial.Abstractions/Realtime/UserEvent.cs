@@ -75,6 +75,9 @@ public static class UserEventNames
 
     /// <summary>A story that was posted for the user ended early (its author deleted it): it leaves the tray.</summary>
     public const string StoryDeleted = "story_deleted";
+
+    /// <summary>The user's story has new viewers: its view count now (at most one event per story every couple of seconds).</summary>
+    public const string StoryViewed = "story_viewed";
 }
 
 /// <summary>Where user events are published.</summary>

@@ -103,9 +103,53 @@ public interface IStoryGrain : IGrainWithGuidKey
     /// </summary>
     Task ViewAsync(long viewerId);
 
-    /// <summary>Who viewed the story, newest first: for its author alone (<see cref="KeyNotFoundException"/> for anyone else).</summary>
+    /// <summary>
+    /// Who viewed the story, newest first, each with their reaction: for its author alone (<see cref="KeyNotFoundException"/>
+    /// for anyone else).
+    /// </summary>
     [ReadOnly]
-    Task<IReadOnlyList<AccountListItem>> GetViewersAsync(long actorId, PageQuery page);
+    Task<IReadOnlyList<StoryViewer>> GetViewersAsync(long actorId, PageQuery page);
+
+    /// <summary>
+    /// A reply: a direct message from <paramref name="viewerId"/> to the author in their direct conversation, quoting the
+    /// story (a retry with the same client id returns the first message). <see cref="KeyNotFoundException"/> when the
+    /// viewer may not see the story (outside its audience, across a block, ended);
+    /// <see cref="OrleansSocial.Posts.ActionRefusedException"/> for the author's own story or when the author's
+    /// <c>dm_policy</c> refuses the viewer.
+    /// </summary>
+    Task<OrleansSocial.Conversations.MessageView> ReplyAsync(long viewerId, string clientId, string text);
+
+    /// <summary>
+    /// A reaction (one emoji): a lighter reply — the same direct message, marked a reaction — and kept on the viewer's
+    /// view, so the author's viewer list shows it (a new reaction replaces the old one). Reacting counts as viewing.
+    /// </summary>
+    Task<OrleansSocial.Conversations.MessageView> ReactAsync(long viewerId, string emoji);
+}
+
+/// <summary>Someone who viewed a story (the author's viewer list): when, and the emoji they reacted with, if any.</summary>
+[GenerateSerializer, Immutable, Alias("social.StoryViewer")]
+public sealed record StoryViewer([property: Id(0)] long Cursor, [property: Id(1)] PublicAccount Account, [property: Id(2)] DateTimeOffset ViewedAt,
+    [property: Id(3)] string? Reaction);
+
+/// <summary>Story reactions: one emoji.</summary>
+public static class StoryReactions
+{
+    /// <summary>
+    /// Whether <paramref name="text"/> is one emoji: a single user-perceived character (a grapheme cluster, so skin tones,
+    /// flags and joined sequences count as one) that starts with a pictographic symbol.
+    /// </summary>
+    public static bool IsEmoji(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || text.Length > 32 || new System.Globalization.StringInfo(text).LengthInTextElements != 1)
+        {
+            return false;
+        }
+
+        var first = System.Text.Rune.GetRuneAt(text, 0);
+        return System.Text.Rune.GetUnicodeCategory(first) == System.Globalization.UnicodeCategory.OtherSymbol
+            || (first.Value is >= 0x1F1E6 and <= 0x1F1FF) // regional indicators (flags)
+            || (text.Length > 1 && text.Contains('\u20E3', StringComparison.Ordinal)); // keycaps
+    }
 }
 
 /// <summary>Past the author's story limits (live stories, or stories per hour): 429, with when to try again.</summary>
@@ -148,4 +192,19 @@ public sealed class StoryOptions
 
     /// <summary>Longest caption, in characters. Default 2,200.</summary>
     public int MaxCaptionLength { get; set; } = 2200;
+
+    /// <summary>
+    /// Least time between two <c>story_viewed</c> events of one story to its author (views in between are counted in the
+    /// next). Default 2 seconds.
+    /// </summary>
+    public TimeSpan ViewedEventInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Most highlights per account. Default 100.</summary>
+    public int MaxHighlights { get; set; } = 100;
+
+    /// <summary>Most stories in one highlight. Default 100.</summary>
+    public int MaxStoriesPerHighlight { get; set; } = 100;
+
+    /// <summary>Longest highlight title, in characters. Default 50.</summary>
+    public int MaxHighlightTitleLength { get; set; } = 50;
 }

@@ -119,6 +119,29 @@ public interface IUserGrain : IGrainWithIntegerKey
     [ReadOnly]
     Task<IReadOnlyList<OrleansSocial.Stories.StoryView>> GetStoriesForFollowerAsync(long viewerId);
 
+    /// <summary>
+    /// This account's highlights, newest first, as <paramref name="viewerId"/> may see them: everyone for a public account,
+    /// approved followers for a private one (<see cref="ListHiddenException"/> otherwise), no one across a block
+    /// (<see cref="KeyNotFoundException"/>). Close-friends stories in them only for those on the list.
+    /// </summary>
+    [ReadOnly]
+    Task<IReadOnlyList<OrleansSocial.Stories.Highlight>> GetHighlightsAsync(long viewerId);
+
+    /// <summary>
+    /// Creates a highlight of this account's stories (live or expired, not deleted; the owner's call).
+    /// <see cref="ArgumentException"/> names <c>title</c> or <c>story_ids</c>.
+    /// </summary>
+    Task<OrleansSocial.Stories.Highlight> CreateHighlightAsync(OrleansSocial.Stories.HighlightChange change);
+
+    /// <summary>
+    /// Replaces a highlight's title and stories; stories that leave their last highlight after they expired lose their
+    /// media. <see cref="KeyNotFoundException"/> for no such highlight of this account.
+    /// </summary>
+    Task<OrleansSocial.Stories.Highlight> UpdateHighlightAsync(Guid id, OrleansSocial.Stories.HighlightChange change);
+
+    /// <summary>Deletes a highlight; its expired stories in no other highlight lose their media.</summary>
+    Task DeleteHighlightAsync(Guid id);
+
     /// <summary>A story of this account went live (its grain tells).</summary>
     Task AddLiveStoryAsync(OrleansSocial.Stories.LiveStory story);
 

@@ -28,17 +28,38 @@ public sealed record ConversationResponse(string Id, string Kind, string? Title,
 
 /// <summary>
 /// A message; <c>id</c> is its number in the conversation (the history's cursor); <c>read_by</c>: the other members who have
-/// read it; <c>read_at</c> (direct conversations): when the recipient first read it. <c>media_attachments</c> is the
-/// place attachments will take when media uploads arrive (the media issue); until then messages are text and it is empty.
+/// read it; <c>read_at</c> (direct conversations): when the recipient first read it; <c>story</c>: the story it replies or
+/// reacts to. <c>media_attachments</c> is the place attachments will take when messages carry uploads; until then
+/// messages are text and it is empty.
 /// </summary>
 public sealed record MessageResponse(string Id, string ConversationId, string SenderId, string ClientId, string? Text, string? ReplyTo, DateTimeOffset CreatedAt,
     DateTimeOffset? EditedAt, bool Deleted, string[] ReadBy, DateTimeOffset? ReadAt)
 {
     public IReadOnlyList<string> MediaAttachments { get; init; } = [];
 
+    public StoryQuoteResponse? Story { get; init; }
+
     public static MessageResponse From(MessageView m) => new(m.Seq.ToString(CultureInfo.InvariantCulture), m.ConversationId.ToString(),
         m.SenderId.ToString(CultureInfo.InvariantCulture), m.ClientId, m.Text, m.ReplyTo?.ToString(CultureInfo.InvariantCulture), m.CreatedAt, m.EditedAt, m.Deleted,
-        [.. (m.ReadBy ?? []).Select(a => a.ToString(CultureInfo.InvariantCulture))], m.ReadAt);
+        [.. (m.ReadBy ?? []).Select(a => a.ToString(CultureInfo.InvariantCulture))], m.ReadAt)
+    {
+        Story = m.Story is { } q ? StoryQuoteResponse.From(q) : null,
+    };
+}
+
+/// <summary>
+/// The story a message replies (<c>kind</c> reply) or reacts (reaction) to. While the story is live (<c>live</c>) the quote
+/// shows its media (signed URLs) and caption; once it has ended, only which story of which account it was.
+/// </summary>
+public sealed record StoryQuoteResponse(string Id, string AccountId, string Kind, bool Live, DateTimeOffset ExpiresAt,
+    OrleansSocial.Api.Media.MediaAttachmentResponse? Media, string? Caption)
+{
+    public static StoryQuoteResponse From(StoryQuote q)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        return new(q.StoryId.ToString(), q.AuthorId.ToString(CultureInfo.InvariantCulture), q.Reaction ? "reaction" : "reply", q.Live, q.ExpiresAt,
+            q.Media is { } media ? OrleansSocial.Api.Media.MediaAttachmentResponse.From(media, restricted: true) : null, q.Caption);
+    }
 }
 
 /// <summary>Body of <c>POST /api/v1/conversations/{id}/members</c>.</summary>

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Orleans;
 using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Conversations;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Media;
 using OrleansSocial.Api.Relationships;
@@ -41,6 +42,22 @@ public sealed record TrayEntryResponse(PublicAccountResponse Account, bool HasUn
     }
 }
 
+/// <summary>Body of <c>POST /api/v1/stories/{id}/replies</c>.</summary>
+public sealed record StoryReplyRequest(string? ClientId, [property: LongText] string? Text);
+
+/// <summary>Body of <c>POST /api/v1/stories/{id}/reactions</c>: one emoji.</summary>
+public sealed record StoryReactionRequest(string? Emoji);
+
+/// <summary>Someone who viewed your story: <c>id</c> is the list's cursor; <c>reaction</c> the emoji they reacted with, if any.</summary>
+public sealed record StoryViewerResponse(string Id, PublicAccountResponse Account, DateTimeOffset ViewedAt, string? Reaction)
+{
+    public static StoryViewerResponse From(StoryViewer v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        return new(v.Cursor.ToString(CultureInfo.InvariantCulture), PublicAccountResponse.From(v.Account), v.ViewedAt, v.Reaction);
+    }
+}
+
 /// <summary>Stories: 24-hour posts of one photo or short video, each a <c>StoryGrain</c> that ends itself by reminder.</summary>
 public static class StoryEndpoints
 {
@@ -72,8 +89,22 @@ public static class StoryEndpoints
             .WithName("ViewStory").WithSummary("Records that you viewed the story (once, however often you call it).")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         stories.MapGet("/{id:guid}/viewers", ViewersAsync).WithName("StoryViewers")
-            .WithSummary("Who viewed your story, newest first (cursor pagination); 404 for anyone but its author, as if it did not exist.")
-            .Produces<PublicAccountResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Who viewed your story, newest first (cursor pagination), each with their reaction; 404 for anyone but its author, as if it did not exist.")
+            .Produces<StoryViewerResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        stories.MapPost("/{id:guid}/replies", (Guid id, StoryReplyRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => grains.GetGrain<IStoryGrain>(id).ReplyAsync(user.AccountId(), body.ClientId ?? "", body.Text ?? ""),
+                    m => TypedResults.Created($"/api/v1/conversations/{m.ConversationId}/messages", MessageResponse.From(m))))
+            .RequireVerifiedEmail().WithName("ReplyToStory")
+            .WithSummary("Replies to a story you may see: a direct message to its author quoting the story (client_id makes a retry return the first). The author's dm_policy applies.")
+            .Produces<MessageResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        stories.MapPost("/{id:guid}/reactions", (Guid id, StoryReactionRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => grains.GetGrain<IStoryGrain>(id).ReactAsync(user.AccountId(), body.Emoji ?? ""),
+                    m => TypedResults.Created($"/api/v1/conversations/{m.ConversationId}/messages", MessageResponse.From(m))))
+            .RequireVerifiedEmail().WithName("ReactToStory")
+            .WithSummary("Reacts to a story you may see with one emoji: a lighter reply (a direct message marked a reaction), shown in the author's viewer list.")
+            .Produces<MessageResponse>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/accounts/{id:long}/stories", AccountStoriesAsync).RequireAuthorization().WithTags("Stories").WithName("AccountStories")
             .WithSummary("The account's live stories you may see, oldest first; 404 across a block.")
             .Produces<StoryResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -123,17 +154,8 @@ public static class StoryEndpoints
         }
     }
 
-    private static async Task<IResult> ViewersAsync(Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
-    {
-        try
-        {
-            return await RelationshipEndpoints.ListAsync(http, page => grains.GetGrain<IStoryGrain>(id).GetViewersAsync(user.AccountId(), page)).ConfigureAwait(false);
-        }
-        catch (KeyNotFoundException e)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: e.Message);
-        }
-    }
+    private static Task<IResult> ViewersAsync(Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+        PageRequest.ServeAsync(http, page => grains.GetGrain<IStoryGrain>(id).GetViewersAsync(user.AccountId(), page), v => v.Cursor, StoryViewerResponse.From);
 
     private static async Task<IResult> AccountStoriesAsync(long id, ClaimsPrincipal user, IGrainFactory grains)
     {

@@ -181,10 +181,7 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
             throw new ArgumentException($"client_id is 1 to {MaxClientIdLength} characters chosen by the client.", "client_id");
         }
 
-        if (string.IsNullOrWhiteSpace(message.Text) || message.Text.Length > options.MaxMessageLength)
-        {
-            throw new ArgumentException($"A message has 1 to {options.MaxMessageLength} characters.", "text");
-        }
+        options.RequireText(message.Text);
 
         if (message.ReplyTo is { } replyTo && (replyTo < 1 || replyTo > conversation.LastSeq))
         {
@@ -197,6 +194,11 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
         }
 
         var (sent, created) = await messages.SendAsync(Id, message, time.GetUtcNow());
+        if (sent.Story is not null)
+        {
+            sent = (await store.WithStoriesAsync([sent]))[0];
+        }
+
         if (_typingUntil.Remove(message.SenderId))
         {
             await PublishTypingAsync(UserEventNames.TypingStopped, message.SenderId);
@@ -249,13 +251,15 @@ public sealed class ConversationGrain(ConversationStore store, MessageWriter mes
     public async Task<MessageView> EditMessageAsync(long memberId, long seq, string text)
     {
         var conversation = MemberOnly(memberId);
-        if (string.IsNullOrWhiteSpace(text) || text.Length > options.MaxMessageLength)
-        {
-            throw new ArgumentException($"A message has 1 to {options.MaxMessageLength} characters.", "text");
-        }
+        options.RequireText(text);
 
         var (message, changed) = await store.ChangeAsync(Id, seq, memberId, text, time.GetUtcNow());
         var edited = OwnOrRefuse(message, memberId, changed);
+        if (edited.Story is not null)
+        {
+            edited = (await store.WithStoriesAsync([edited]))[0];
+        }
+
         await PublishAsync(conversation, UserEventNames.MessageUpdated, edited);
         return edited;
     }
@@ -390,12 +394,21 @@ public sealed record ReadEvent(string ConversationId, string AccountId, string L
 public sealed record ConversationUpdatedEvent(string ConversationId, string? Title, string[] MemberIds, string[] AdminIds);
 
 /// <summary>The payload of <c>message</c>: the message as the REST history returns it (ids as strings).</summary>
-public sealed record MessageEvent(string ConversationId, string Id, string SenderId, string ClientId, string? Text, string? ReplyTo, DateTimeOffset CreatedAt)
+/// <remarks>
+/// <c>story</c>: the story it replies or reacts to — without media URLs (those are signed per request by the front end;
+/// the client fetches the message, or the story, to show it).
+/// </remarks>
+public sealed record MessageEvent(string ConversationId, string Id, string SenderId, string ClientId, string? Text, string? ReplyTo, DateTimeOffset CreatedAt,
+    StoryQuoteEvent? Story = null)
 {
     public static MessageEvent From(MessageView m)
     {
         ArgumentNullException.ThrowIfNull(m);
         return new(m.ConversationId.ToString(), m.Seq.ToString(CultureInfo.InvariantCulture), m.SenderId.ToString(CultureInfo.InvariantCulture), m.ClientId,
-            m.Text, m.ReplyTo?.ToString(CultureInfo.InvariantCulture), m.CreatedAt);
+            m.Text, m.ReplyTo?.ToString(CultureInfo.InvariantCulture), m.CreatedAt,
+            m.Story is { } q ? new StoryQuoteEvent(q.StoryId.ToString(), q.AuthorId.ToString(CultureInfo.InvariantCulture), q.Reaction ? "reaction" : "reply", q.Live) : null);
     }
 }
+
+/// <summary>The story a <c>message</c> event replies or reacts to (<c>kind</c>: reply or reaction; <c>live</c>: not ended yet).</summary>
+public sealed record StoryQuoteEvent(string Id, string AccountId, string Kind, bool Live);

@@ -115,14 +115,16 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         command.CommandText = sql.ToString();
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         command.Connection = connection;
-        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var messages = new List<MessageView>();
-        while (await r.ReadAsync().ConfigureAwait(false))
+        await using (var r = await command.ExecuteReaderAsync().ConfigureAwait(false))
         {
-            messages.Add(Read(r, 0));
+            while (await r.ReadAsync().ConfigureAwait(false))
+            {
+                messages.Add(Read(r, 0));
+            }
         }
 
-        return Keyset.NewestFirst(messages, page);
+        return await WithStoriesAsync(Keyset.NewestFirst(messages, page), connection).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -147,7 +149,7 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter { Value = now });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)text ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        return await r.ReadAsync().ConfigureAwait(false) ? (Read(r, 0), r.GetBoolean(10)) : (null, false);
+        return await r.ReadAsync().ConfigureAwait(false) ? (Read(r, 0), r.GetBoolean(MessageColumnCount)) : (null, false);
     }
 
     /// <summary>
@@ -170,6 +172,42 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter { Value = stampReadAt });
         command.Parameters.Add(new NpgsqlParameter { Value = now });
         return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// The messages with the stories they quote filled in (<see cref="Read"/> gives only the story's id): who posted it,
+    /// when it ends, and, while it is live, its media and caption — one query for all of them, none when none quotes one.
+    /// </summary>
+    public async Task<IReadOnlyList<MessageView>> WithStoriesAsync(IReadOnlyList<MessageView> messages, NpgsqlConnection? connection = null)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var ids = messages.Where(m => m.Story is not null).Select(m => m.Story!.StoryId).Distinct().ToArray();
+        if (ids.Length == 0)
+        {
+            return messages;
+        }
+
+        const string Sql = $"""
+            SELECT s.id, s.author_id, s.expires_at, s.ended_at IS NULL AND s.expires_at > now() AS live, s.caption, {OrleansSocial.Media.MediaColumns.Attachment}
+            FROM stories s LEFT JOIN media m ON m.id = s.media_id AND m.deleted_at IS NULL
+            WHERE s.id = ANY($1)
+            """;
+        await using var command = connection is null ? db.CreateCommand(Sql) : new NpgsqlCommand(Sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        var quotes = new Dictionary<Guid, StoryQuote>();
+        await using (var r = await command.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            while (await r.ReadAsync().ConfigureAwait(false))
+            {
+                var live = r.GetBoolean(3) && !r.IsDBNull(5);
+                quotes[r.GetGuid(0)] = new StoryQuote(r.GetGuid(0), r.GetInt64(1), false, live, r.GetFieldValue<DateTimeOffset>(2),
+                    live ? OrleansSocial.Media.MediaColumns.ReadAttachment(r, 5) : null, live ? r.GetString(4) : null);
+            }
+        }
+
+        // A quoted story whose row is gone (its author's account erased) is not quoted any more.
+        return [.. messages.Select(m => m.Story is not { } stub ? m
+            : m with { Story = quotes.TryGetValue(stub.StoryId, out var q) ? q with { Reaction = stub.Reaction } : null })];
     }
 
     /// <summary>
@@ -236,6 +274,7 @@ public sealed class ConversationStore(NpgsqlDataSource db)
                    ARRAY(SELECT role FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
                    ARRAY(SELECT read_seq FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
                    lm.conversation_id, lm.seq, lm.sender_id, lm.client_id, lm.text, lm.reply_to, lm.created_at, lm.edited_at, lm.deleted_at, lm.read_at,
+                   lm.story_id, lm.story_reaction,
                    (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.account_id AND x.deleted_at IS NULL
                       AND XSHOWN)
             FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
@@ -246,20 +285,25 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         command.CommandText = sql.ToString();
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         command.Connection = connection;
-        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var rows = new List<(long, ConversationRecord, MessageView?, long)>();
-        while (await r.ReadAsync().ConfigureAwait(false))
+        await using (var r = await command.ExecuteReaderAsync().ConfigureAwait(false))
         {
-            var ids = r.GetFieldValue<long[]>(6);
-            var roles = r.GetFieldValue<string[]>(7);
-            var reads = r.GetFieldValue<long[]>(8);
-            var members = ids.Select((id, i) => (id, roles[i], reads[i])).ToArray();
-            var record = new ConversationRecord(r.GetGuid(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
-                r.GetInt64(5), members);
-            rows.Add((r.GetInt64(0), record, r.IsDBNull(9) ? null : Read(r, 9), r.GetInt64(19)));
+            while (await r.ReadAsync().ConfigureAwait(false))
+            {
+                var ids = r.GetFieldValue<long[]>(6);
+                var roles = r.GetFieldValue<string[]>(7);
+                var reads = r.GetFieldValue<long[]>(8);
+                var members = ids.Select((id, i) => (id, roles[i], reads[i])).ToArray();
+                var record = new ConversationRecord(r.GetGuid(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+                    r.GetInt64(5), members);
+                rows.Add((r.GetInt64(0), record, r.IsDBNull(9) ? null : Read(r, 9), r.GetInt64(9 + MessageColumnCount)));
+            }
         }
 
-        return Keyset.NewestFirst(rows, page);
+        // The newest messages that quote a story get their quotes, all in one query on this connection.
+        var quoted = await WithStoriesAsync([.. rows.Where(x => x.Item3 is not null).Select(x => x.Item3!)], connection).ConfigureAwait(false);
+        var byKey = quoted.ToDictionary(m => (m.ConversationId, m.Seq));
+        return Keyset.NewestFirst([.. rows.Select(x => x.Item3 is { } last ? (x.Item1, x.Item2, byKey[(last.ConversationId, last.Seq)], x.Item4) : x)], page);
     }
 
     /// <summary>Messages of others after the account's read pointers that it may see, across its conversations.</summary>
@@ -304,10 +348,14 @@ public sealed class ConversationStore(NpgsqlDataSource db)
     }
 
     // The columns Read expects, in its order.
-    internal const string MessageColumns = "conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at, read_at";
+    internal const string MessageColumns =
+        "conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at, read_at, story_id, story_reaction";
+
+    // How many columns Read reads.
+    internal const int MessageColumnCount = 12;
 
     private const string MessageColumnsOfX =
-        "x.conversation_id, x.seq, x.sender_id, x.client_id, x.text, x.reply_to, x.created_at, x.edited_at, x.deleted_at, x.read_at";
+        "x.conversation_id, x.seq, x.sender_id, x.client_id, x.text, x.reply_to, x.created_at, x.edited_at, x.deleted_at, x.read_at, x.story_id, x.story_reaction";
 
     /// <summary>
     /// Whether a block stands (either way) between one of <paramref name="joining"/> and another of
@@ -331,6 +379,9 @@ public sealed class ConversationStore(NpgsqlDataSource db)
             r.IsDBNull(at + 7) ? null : r.GetFieldValue<DateTimeOffset>(at + 7), deleted)
         {
             ReadAt = r.IsDBNull(at + 9) ? null : r.GetFieldValue<DateTimeOffset>(at + 9),
+
+            // Only the story's id and whether this is a reaction: WithStoriesAsync fills in the rest.
+            Story = deleted || r.IsDBNull(at + 10) ? null : new StoryQuote(r.GetGuid(at + 10), 0, r.GetBoolean(at + 11), false, default, null, null),
         };
     }
 }

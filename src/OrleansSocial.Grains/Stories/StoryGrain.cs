@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Runtime;
+using OrleansSocial.Conversations;
+using OrleansSocial.Posts;
 using OrleansSocial.Realtime;
 using OrleansSocial.Stories;
 using OrleansSocial.Timelines;
@@ -16,13 +18,15 @@ namespace OrleansSocial.Grains.Stories;
 /// for the media sweep, the author's live list told — and the grain deactivates. The reminder repeats every minute
 /// until the ending has been recorded, so a failure or a silo crash on the way delays the end but never loses it.
 /// </summary>
-public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore relationships, StoryOptions options, TimelineOptions timelineOptions,
-    TimeProvider time, ILogger<StoryGrain> logger)
+public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, StoryOptions options, TimelineOptions timelineOptions,
+    ConversationOptions conversationOptions, TimeProvider time, ILogger<StoryGrain> logger)
     : Grain, IStoryGrain, IRemindable
 {
     private const string ExpiryReminder = "expire";
 
     private StoryRecord? _record;
+    private IGrainTimer? _viewedTimer;
+    private DateTimeOffset _lastViewedEvent;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -81,16 +85,94 @@ public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore
     {
         _ = await GetAsync(viewerId) ?? throw new KeyNotFoundException("No such story.");
         var story = _record!;
-        if (viewerId != story.AuthorId && await store.RecordViewAsync(Id, viewerId, time.GetUtcNow()))
+        if (viewerId != story.AuthorId && await views.RecordAsync(Id, viewerId, time.GetUtcNow()))
         {
-            _record = story with { Views = story.Views + 1 };
+            Viewed();
         }
     }
 
-    public Task<IReadOnlyList<AccountListItem>> GetViewersAsync(long actorId, PageQuery page) =>
+    public Task<IReadOnlyList<StoryViewer>> GetViewersAsync(long actorId, PageQuery page) =>
         _record is { } story && story.AuthorId == actorId && story.LiveAt(time.GetUtcNow())
-            ? relationships.ListAsync("story_views", "story_id", "viewer_id", Id, actorId, page, default)
+            ? store.ViewersAsync(Id, actorId, page)
             : throw new KeyNotFoundException("No such story.");
+
+    public async Task<MessageView> ReplyAsync(long viewerId, string clientId, string text)
+    {
+        conversationOptions.RequireText(text); // before a conversation is started for it
+        var conversation = await ConversationWithAuthorAsync(viewerId);
+        return await conversation.SendAsync(new NewMessage(viewerId, clientId, text, null) { StoryId = Id });
+    }
+
+    public async Task<MessageView> ReactAsync(long viewerId, string emoji)
+    {
+        if (!StoryReactions.IsEmoji(emoji))
+        {
+            throw new ArgumentException("emoji is one emoji.", "emoji");
+        }
+
+        // The message first (the author's dm_policy may refuse it), then the reaction on the view. The same emoji again is
+        // the same message (its client id), so reacting twice — or a retry after a failure between the two — sends once.
+        var conversation = await ConversationWithAuthorAsync(viewerId);
+        var message = await conversation.SendAsync(new NewMessage(viewerId, $"story:{Id:N}:{emoji}", emoji, null) { StoryId = Id, StoryReaction = true });
+        if (await store.ReactAsync(Id, viewerId, emoji, time.GetUtcNow()))
+        {
+            Viewed();
+        }
+
+        return message;
+    }
+
+    // The direct conversation of a viewer who may see the story and its author, started if need be: the author's
+    // dm_policy and blocks either way decide (ActionRefusedException), as for any direct message.
+    private async Task<IConversationGrain> ConversationWithAuthorAsync(long viewerId)
+    {
+        _ = await GetAsync(viewerId) ?? throw new KeyNotFoundException("No such story.");
+        var author = _record!.AuthorId;
+        if (viewerId == author)
+        {
+            throw new ActionRefusedException("You cannot reply to your own story.");
+        }
+
+        var conversation = GrainFactory.GetGrain<IConversationGrain>(ConversationKinds.DirectId(viewerId, author));
+        await conversation.StartDirectAsync(viewerId, author);
+        return conversation;
+    }
+
+    // A new viewer: counted, and the author told — at most once per ViewedEventInterval, the views in between in the next.
+    private void Viewed()
+    {
+        _record = _record! with { Views = _record.Views + 1 };
+        if (_viewedTimer is not null)
+        {
+            return; // an event is due already: it will carry this view
+        }
+
+        var wait = _lastViewedEvent + options.ViewedEventInterval - time.GetUtcNow();
+        _viewedTimer = this.RegisterGrainTimer(AnnounceViewsAsync, new GrainTimerCreationOptions(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+    }
+
+    private async Task AnnounceViewsAsync(CancellationToken cancellationToken)
+    {
+        _viewedTimer?.Dispose();
+        _viewedTimer = null;
+        _lastViewedEvent = time.GetUtcNow();
+        if (_record is not { } story)
+        {
+            return;
+        }
+
+        try
+        {
+            var e = UserEvents.Create(UserEventNames.StoryViewed, new StoryViewedEvent(story.Id.ToString(), story.Views));
+            await UserEvents.PublishAsync(ServiceProvider, [story.AuthorId], e);
+        }
+#pragma warning disable CA1031 // best effort: the viewer list is the truth
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogAnnounceFailed(logger, e, story.Id);
+        }
+    }
 
     public async Task DeleteAsync(long actorId)
     {
@@ -99,7 +181,7 @@ public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore
             throw new KeyNotFoundException("No such story.");
         }
 
-        await EndAsync(story);
+        await EndAsync(story, deleted: true);
         await AnnounceAsync(story, UserEventNames.StoryDeleted);
     }
 
@@ -117,7 +199,7 @@ public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore
                 return; // a tick before the due time (clock skew between silos): the next one ends it
             }
 
-            await EndAsync(story);
+            await EndAsync(story, deleted: false);
         }
         else
         {
@@ -127,10 +209,10 @@ public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore
 
     // The row and media first (the truth), then the author's live list, then the reminder: a crash before the last step
     // leaves the reminder to run this again, and each step is idempotent.
-    private async Task EndAsync(StoryRecord story)
+    private async Task EndAsync(StoryRecord story, bool deleted)
     {
         var now = time.GetUtcNow();
-        await store.EndAsync(story.Id, now);
+        await store.EndAsync(story.Id, story.AuthorId, now, deleted);
         _record = story with { EndedAt = now };
         await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).RemoveLiveStoryAsync(story.Id);
         await StopReminderAsync();
@@ -185,3 +267,6 @@ public sealed partial class StoryGrain(StoryStore store, Users.RelationshipStore
 
 /// <summary>The payload of <c>story_posted</c> and <c>story_deleted</c>: which story of which account (ids as strings).</summary>
 public sealed record StoryEvent(string StoryId, string AccountId, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+
+/// <summary>The payload of <c>story_viewed</c> (to the author): how many have viewed the story now.</summary>
+public sealed record StoryViewedEvent(string StoryId, long ViewsCount);

@@ -1,6 +1,7 @@
 using Npgsql;
 using OrleansSocial.Media;
 using OrleansSocial.Stories;
+using OrleansSocial.Users;
 
 namespace OrleansSocial.Grains.Stories;
 
@@ -15,7 +16,7 @@ public sealed record StoryRecord(Guid Id, long AuthorId, MediaAttachment Media, 
 public sealed class StoryStore(NpgsqlDataSource db)
 {
     // Key pair (2, hashint8(author)): one author's story inserts run one at a time, so the limits hold.
-    private const string LockAuthor = "SELECT pg_advisory_xact_lock(2, hashint8($1))";
+    internal const string LockAuthor = "SELECT pg_advisory_xact_lock(2, hashint8($1))";
 
     /// <summary>
     /// Inserts the story and makes its media the story's, in one transaction under the author's story lock: the media
@@ -121,31 +122,86 @@ public sealed class StoryStore(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Ends the story (expired or deleted) and marks its media deleted, so the media sweep removes the blobs; idempotent.
-    /// The story's row stays (replies and highlights refer to it).
+    /// Ends the story (expired, or <paramref name="deleted"/> by its author) and marks its media deleted so the media sweep
+    /// removes the blobs — unless an expired story is in a highlight (a deleted one leaves its highlights, and a highlight it leaves empty goes). Idempotent; runs
+    /// under the author's story lock, which highlight changes take too, so a story being highlighted keeps its media. The
+    /// story's row stays (replies quote it, highlights show it).
     /// </summary>
-    public async Task EndAsync(Guid id, DateTimeOffset now)
+    public async Task EndAsync(Guid id, long authorId, DateTimeOffset now, bool deleted)
     {
         await using var batch = db.CreateBatch();
-        var end = new NpgsqlBatchCommand("UPDATE stories SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL");
+        var lockAuthor = new NpgsqlBatchCommand(LockAuthor);
+        lockAuthor.Parameters.Add(new NpgsqlParameter { Value = authorId });
+        batch.BatchCommands.Add(lockAuthor);
+        var end = new NpgsqlBatchCommand("UPDATE stories SET ended_at = $2, deleted = $3 WHERE id = $1 AND ended_at IS NULL");
         end.Parameters.Add(new NpgsqlParameter { Value = id });
         end.Parameters.Add(new NpgsqlParameter { Value = now });
+        end.Parameters.Add(new NpgsqlParameter { Value = deleted });
         batch.BatchCommands.Add(end);
-        var media = new NpgsqlBatchCommand("UPDATE media SET deleted_at = $2 WHERE story_id = $1 AND deleted_at IS NULL");
+        var unhighlight = new NpgsqlBatchCommand("DELETE FROM highlight_stories WHERE $2 AND story_id = $1");
+        unhighlight.Parameters.Add(new NpgsqlParameter { Value = id });
+        unhighlight.Parameters.Add(new NpgsqlParameter { Value = deleted });
+        batch.BatchCommands.Add(unhighlight);
+        var emptied = new NpgsqlBatchCommand("""
+            DELETE FROM highlights h WHERE $2 AND h.owner_id = $1 AND NOT EXISTS (SELECT 1 FROM highlight_stories hs WHERE hs.highlight_id = h.id)
+            """);
+        emptied.Parameters.Add(new NpgsqlParameter { Value = authorId });
+        emptied.Parameters.Add(new NpgsqlParameter { Value = deleted });
+        batch.BatchCommands.Add(emptied);
+        var media = new NpgsqlBatchCommand("""
+            UPDATE media SET deleted_at = $2 WHERE story_id = $1 AND deleted_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM highlight_stories h WHERE h.story_id = $1)
+            """);
         media.Parameters.Add(new NpgsqlParameter { Value = id });
         media.Parameters.Add(new NpgsqlParameter { Value = now });
         batch.BatchCommands.Add(media);
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Records a view of the story by <paramref name="viewer"/>; false when they had viewed it already.</summary>
-    public async Task<bool> RecordViewAsync(Guid story, long viewer, DateTimeOffset now)
+    /// <summary>
+    /// Records <paramref name="viewer"/>'s reaction to the story on their view (creating the view if it is their first,
+    /// replacing an earlier reaction); true when the view is new.
+    /// </summary>
+    public async Task<bool> ReactAsync(Guid story, long viewer, string emoji, DateTimeOffset now)
     {
-        await using var command = db.CreateCommand("INSERT INTO story_views (story_id, viewer_id, viewed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+        await using var command = db.CreateCommand("""
+            INSERT INTO story_views (story_id, viewer_id, viewed_at, reaction) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (story_id, viewer_id) DO UPDATE SET reaction = excluded.reaction
+            RETURNING xmax = 0
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = story });
         command.Parameters.Add(new NpgsqlParameter { Value = viewer });
         command.Parameters.Add(new NpgsqlParameter { Value = now });
-        return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
+        command.Parameters.Add(new NpgsqlParameter { Value = emoji });
+        return (bool)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// The story's viewers, newest first (cursor: the view), each with their reaction — less accounts a block now stands
+    /// between them and the author.
+    /// </summary>
+    public async Task<IReadOnlyList<StoryViewer>> ViewersAsync(Guid story, long author, PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await using var command = new NpgsqlCommand();
+        var sql = new System.Text.StringBuilder("SELECT v.id, ").Append(Users.RelationshipStore.PublicColumns)
+            .Append(", v.viewed_at, v.reaction FROM story_views v JOIN accounts a ON a.id = v.viewer_id WHERE v.story_id = ")
+            .Append(Users.Keyset.Parameter(command, story));
+        var me = Users.Keyset.Parameter(command, author);
+        sql.Append(" AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ").Append(me).Append(" AND b.blocked_id = a.id) OR (b.blocker_id = a.id AND b.blocked_id = ")
+            .Append(me).Append("))");
+        Users.Keyset.Apply(sql, command, "v.id", page);
+        command.CommandText = sql.ToString();
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        command.Connection = connection;
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var viewers = new List<StoryViewer>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            viewers.Add(new StoryViewer(r.GetInt64(0), Users.RelationshipStore.ReadPublic(r, 1), r.GetFieldValue<DateTimeOffset>(11), r.IsDBNull(12) ? null : r.GetString(12)));
+        }
+
+        return Users.Keyset.NewestFirst(viewers, page);
     }
 
     /// <summary>

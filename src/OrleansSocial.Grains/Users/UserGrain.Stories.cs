@@ -58,6 +58,69 @@ public sealed partial class UserGrain
     public Task RemoveLiveStoryAsync(Guid storyId)
     {
         _liveStories?.RemoveAll(s => s.Id == storyId);
+        _highlights = null; // a deleted story leaves its highlights
         return Task.CompletedTask;
+    }
+
+    // The account's highlights, read at first need and kept while the grain is active: every change goes through this
+    // grain, and a story's end tells it (RemoveLiveStoryAsync).
+    private List<Highlight>? _highlights;
+
+    public async Task<IReadOnlyList<Highlight>> GetHighlightsAsync(long viewerId)
+    {
+        await EnsureListVisibleAsync(viewerId);
+        _highlights ??= await highlights.ListAsync(Id);
+        if (viewerId == Id || !_highlights.Exists(h => h.Stories.Any(s => s.Audience == StoryAudience.CloseFriends)))
+        {
+            return [.. _highlights];
+        }
+
+        // Close-friends stories stay with close friends; a highlight of nothing else is not shown to anyone else.
+        var closeFriend = await IsCloseFriendAsync(viewerId);
+        return [.. _highlights
+            .Select(h => closeFriend ? h : h with { Stories = [.. h.Stories.Where(s => s.Audience != StoryAudience.CloseFriends)] })
+            .Where(h => h.Stories.Count > 0)];
+    }
+
+    public async Task<Highlight> CreateHighlightAsync(HighlightChange change)
+    {
+        var id = Guid.CreateVersion7();
+        await highlights.SaveAsync(Id, id, Checked(change), create: true, time.GetUtcNow());
+        return await HighlightAsync(id);
+    }
+
+    public async Task<Highlight> UpdateHighlightAsync(Guid id, HighlightChange change)
+    {
+        await highlights.SaveAsync(Id, id, Checked(change), create: false, time.GetUtcNow());
+        return await HighlightAsync(id);
+    }
+
+    public async Task DeleteHighlightAsync(Guid id)
+    {
+        var deleted = await highlights.DeleteAsync(Id, id, time.GetUtcNow());
+        _highlights = null;
+        if (!deleted)
+        {
+            throw new KeyNotFoundException("No such highlight.");
+        }
+    }
+
+    // The highlight as saved, read again with the rest.
+    private async Task<Highlight> HighlightAsync(Guid id)
+    {
+        _highlights = await highlights.ListAsync(Id);
+        return _highlights.Find(h => h.Id == id) ?? throw new KeyNotFoundException("No such highlight.");
+    }
+
+    private HighlightChange Checked(HighlightChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var title = change.Title.Trim();
+        if (title.Length == 0 || title.Length > storyOptions.MaxHighlightTitleLength || title.Any(char.IsControl))
+        {
+            throw new ArgumentException($"A highlight's title is 1 to {storyOptions.MaxHighlightTitleLength} characters on one line.", "title");
+        }
+
+        return change with { Title = title };
     }
 }

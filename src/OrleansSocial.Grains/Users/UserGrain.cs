@@ -33,7 +33,8 @@ namespace OrleansSocial.Grains.Users;
 public sealed partial class UserGrain(
     [PersistentState("counters")] IPersistentState<StoredFigures<AccountCounts>> counters,
     UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
-    Conversations.ConversationStore conversations, Posts.LocalViews views, TimelineOptions timelineOptions, Stories.StoryStore stories, TimeProvider time)
+    Conversations.ConversationStore conversations, Posts.LocalViews views, TimelineOptions timelineOptions, Stories.StoryStore stories, Stories.HighlightStore highlights,
+    OrleansSocial.Stories.StoryOptions storyOptions, TimeProvider time)
     : Grain, IUserGrain
 {
     public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(2);
