@@ -21,8 +21,25 @@ public sealed class MediaUrlSigner(Func<(string KeyId, byte[] Secret)> current, 
         var step = Math.Max(1, (long)lifetime.TotalSeconds / 10);
         var expires = ((time.GetUtcNow().ToUnixTimeSeconds() + (long)lifetime.TotalSeconds) / step * step) + step;
         var (kid, secret) = current();
-        return $"?expires={expires.ToString(CultureInfo.InvariantCulture)}&kid={Uri.EscapeDataString(kid)}&signature={Signature(secret, key, expires)}";
+        if (_signed.TryGetValue(key, out var known) && known.Expires == expires && known.KeyId == kid)
+        {
+            return known.Query;
+        }
+
+        var query = $"?expires={expires.ToString(CultureInfo.InvariantCulture)}&kid={Uri.EscapeDataString(kid)}&signature={Signature(secret, key, expires)}";
+        if (_signed.Count >= MaxRemembered)
+        {
+            _signed.Clear(); // a window's worth is what is worth keeping; start over rather than track age
+        }
+
+        _signed[key] = (expires, kid, query);
+        return query;
     }
+
+    // The URL of each key in the current expiry window (every reader in it gets the same one): a response listing many
+    // restricted media — a story tray — signs each once per window, not once per request.
+    private const int MaxRemembered = 100_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Expires, string KeyId, string Query)> _signed = new(StringComparer.Ordinal);
 
     /// <summary>Whether the query's signature is good for <paramref name="key"/> and not expired.</summary>
     public bool Verify(string key, string? expires, string? kid, string? signature)
@@ -36,9 +53,12 @@ public sealed class MediaUrlSigner(Func<(string KeyId, byte[] Secret)> current, 
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Signature(secret, key, at)), Encoding.ASCII.GetBytes(signature));
     }
 
+    // The HKDF-derived key of each signing secret (by its bytes: key rings hand out copies), derived once.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Derived = new(StringComparer.Ordinal);
+
     private static string Signature(byte[] secret, string key, long expires)
     {
-        var derived = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, salt: [], info: Purpose);
+        var derived = Derived.GetOrAdd(Convert.ToBase64String(secret), (_, s) => HKDF.DeriveKey(HashAlgorithmName.SHA256, s, 32, salt: [], info: Purpose), secret);
         var mac = HMACSHA256.HashData(derived, Encoding.UTF8.GetBytes($"{key}\n{expires.ToString(CultureInfo.InvariantCulture)}"));
         return Convert.ToBase64String(mac).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }

@@ -248,6 +248,40 @@ public sealed class StoryTests(MediaFactory factory) : IClassFixture<MediaFactor
     }
 
     [Fact]
+    public async Task A_kept_tray_shows_new_and_deleted_stories_new_mutes_and_close_friends_changes_at_the_next_read()
+    {
+        using var client = factory.CreateClient();
+        var reader = await client.NewUserAsync("tk");
+        var (a, b) = (await client.NewUserAsync("tk"), await client.NewUserAsync("tk"));
+        foreach (var account in new[] { a, b })
+        {
+            await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{account.Id}/follow", token: reader.AccessToken);
+        }
+
+        var a1 = await client.NewStoryAsync(a);
+        var close = await client.NewStoryAsync(b, "close_friends");
+        async Task<string[][]> TrayAsync() => [.. (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/stories/tray", token: reader.AccessToken)).JsonAsync())
+            .EnumerateArray().Select(e => e.GetProperty("stories").EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToArray())];
+
+        var first = await TrayAsync();
+        var a2 = await client.NewStoryAsync(a);
+        var afterPost = await TrayAsync();
+        await client.SendJsonAsync(HttpMethod.Put, "/api/v1/lists/close_friends/accounts",
+            new { account_ids = new[] { reader.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } }, b.AccessToken);
+        var afterList = await TrayAsync();
+        await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/stories/{a1}", token: a.AccessToken);
+        var afterDelete = await TrayAsync();
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{a.Id}/mute", token: reader.AccessToken);
+        var afterMute = await TrayAsync();
+
+        Assert.Equal([[a1]], first);
+        Assert.Equal([[a1, a2]], afterPost);
+        Assert.Equal([[a1, a2], [close]], afterList); // both unseen; a2 is the latest story
+        Assert.Equal([[a2], [close]], afterDelete);
+        Assert.Equal([[close]], afterMute);
+    }
+
+    [Fact]
     public async Task Deleting_a_story_ends_it_at_once_for_everyone_and_only_its_author_can()
     {
         using var client = factory.CreateClient();

@@ -65,18 +65,43 @@ public sealed record TrayEntry([property: Id(0)] PublicAccount Account, [propert
 }
 
 /// <summary>
-/// Builds story trays: a stateless worker (any silo serves it) that asks each account the reader follows for its live
-/// stories the reader may see — one call per account — and reads which of them the reader has seen in one query.
+/// A reader's story tray (key: the reader's account id): built from the reader's follows and each followed account's
+/// live stories for them, then kept — each followed account's grain tells the trays that hold its stories when they
+/// change (a story posted or ended, its close-friends list changed), the reader's own views mark stories seen, and a
+/// change of whom the reader follows, mutes or blocks rebuilds it.
 /// </summary>
 [Alias("social.IStoryTrayGrain")]
 public interface IStoryTrayGrain : IGrainWithIntegerKey
 {
     /// <summary>
-    /// Accounts <paramref name="viewerId"/> follows that have live stories for them, unseen first, then by latest story;
-    /// muted and blocked accounts never appear.
+    /// Accounts the reader follows that have live stories for them, unseen first, then by latest story; muted and
+    /// blocked accounts never appear.
     /// </summary>
-    Task<IReadOnlyList<TrayEntry>> GetTrayAsync(long viewerId);
+    Task<StoryTray> GetTrayAsync();
+
+    /// <summary>The stories <paramref name="accountId"/> has for the reader changed: ask it again at the next read.</summary>
+    [OneWay]
+    Task AccountChangedAsync(long accountId);
+
+    /// <summary>The reader viewed <paramref name="storyId"/>.</summary>
+    [OneWay]
+    Task SeenAsync(Guid storyId);
 }
+
+/// <summary>
+/// A reader's tray as its grain answers it: the same object for every read until something in it changes (so a front
+/// end in the grain's process may keep what it made of it).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("social.StoryTray")]
+public sealed record StoryTray([property: Id(0)] IReadOnlyList<TrayEntry> Entries);
+
+/// <summary>
+/// A followed account's live stories for a reader, and whether the account will tell the reader's tray when they change
+/// (<see cref="IStoryTrayGrain.AccountChangedAsync"/>); an account followed by very many readers with trays does not
+/// keep track of them all, and such trays ask it again at every read.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("social.FollowedStories")]
+public sealed record FollowedStories([property: Id(0)] IReadOnlyList<StoryView> Stories, [property: Id(1)] bool Watched);
 
 /// <summary>
 /// One story, a grain keyed by a time-ordered Guid: its row (the truth) held in memory, audience checks against the
@@ -207,4 +232,10 @@ public sealed class StoryOptions
 
     /// <summary>Longest highlight title, in characters. Default 50.</summary>
     public int MaxHighlightTitleLength { get; set; } = 50;
+
+    /// <summary>
+    /// Longest a reader's tray is kept before it is built afresh (changes are told to it as they happen; this bounds what
+    /// a lost message could leave stale). Default 1 minute.
+    /// </summary>
+    public TimeSpan TrayLifetime { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -116,8 +116,9 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// account (the tray lists only those): followers and public stories, and close-friends ones when the reader is on the
     /// list; none across a block. One call per account in a tray.
     /// </summary>
+    /// <remarks>The account then tells the viewer's tray when these change, unless it is followed by very many trays.</remarks>
     [ReadOnly]
-    Task<IReadOnlyList<OrleansSocial.Stories.StoryView>> GetStoriesForFollowerAsync(long viewerId);
+    Task<OrleansSocial.Stories.FollowedStories> GetStoriesForFollowerAsync(long viewerId);
 
     /// <summary>
     /// This account's highlights, newest first, as <paramref name="viewerId"/> may see them: everyone for a public account,

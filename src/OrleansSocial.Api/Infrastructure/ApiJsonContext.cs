@@ -19,4 +19,5 @@ namespace OrleansSocial.Api.Infrastructure;
 [JsonSerializable(typeof(PublicAccountResponse))]
 [JsonSerializable(typeof(PublicAccountResponse[]))]
 [JsonSerializable(typeof(SearchResponse))]
+[JsonSerializable(typeof(OrleansSocial.Api.Stories.TrayEntryResponse[]))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -18,27 +20,36 @@ namespace OrleansSocial.Api.Stories;
 public sealed record CreateStoryRequest(string? MediaId, [property: LongText] string? Caption, string? LinkUrl, string? Audience);
 
 /// <summary>A live story. Its media URLs are always signed: a story is never for everyone who might guess a link.</summary>
-/// <remarks><c>views_count</c> is the author's alone (null for everyone else); <c>seen</c> is set in trays (whether you viewed it).</remarks>
+/// <remarks><c>views_count</c> is the author's alone (null for everyone else).</remarks>
 public sealed record StoryResponse(string Id, PublicAccountResponse Account, MediaAttachmentResponse Media, string Caption, string? LinkUrl, string Audience,
-    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, long? ViewsCount, bool? Seen = null)
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, long? ViewsCount)
 {
-    public static StoryResponse From(StoryView s) => From(s, null);
-
-    public static StoryResponse From(StoryView s, bool? seen)
+    public static StoryResponse From(StoryView s)
     {
         ArgumentNullException.ThrowIfNull(s);
         return new(s.Id.ToString(), PublicAccountResponse.From(s.Author), MediaAttachmentResponse.From(s.Media, restricted: true), s.Caption, s.LinkUrl,
-            s.Audience, s.CreatedAt, s.ExpiresAt, s.ViewsCount, seen);
+            s.Audience, s.CreatedAt, s.ExpiresAt, s.ViewsCount);
     }
 }
 
+/// <summary>
+/// A story in a tray: which, when it ends and whether you saw it. A tray says whose stories to show and in what order; the
+/// stories themselves (media, caption, link) come with <c>GET /api/v1/accounts/{id}/stories</c> when one is opened.
+/// </summary>
+public sealed record TrayStoryResponse(string Id, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, bool Seen);
+
+/// <summary>The account of a tray entry: enough to draw its ring.</summary>
+public sealed record TrayAccountResponse(string Id, string Username, string DisplayName, string Avatar);
+
 /// <summary>An account in your story tray, with its live stories for you in order (each with <c>seen</c>).</summary>
-public sealed record TrayEntryResponse(PublicAccountResponse Account, bool HasUnseen, IReadOnlyList<StoryResponse> Stories)
+public sealed record TrayEntryResponse(TrayAccountResponse Account, bool HasUnseen, IReadOnlyList<TrayStoryResponse> Stories)
 {
     public static TrayEntryResponse From(TrayEntry e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return new(PublicAccountResponse.From(e.Account), e.HasUnseen, [.. e.Stories.Select((s, i) => StoryResponse.From(s, e.Seen[i]))]);
+        var a = e.Account;
+        return new(new TrayAccountResponse(a.Id.ToString(CultureInfo.InvariantCulture), a.Username, a.DisplayName, AccountImages.Avatar(a.AvatarKey)), e.HasUnseen,
+            [.. e.Stories.Select((s, i) => new TrayStoryResponse(s.Id.ToString(), s.CreatedAt, s.ExpiresAt, e.Seen[i]))]);
     }
 }
 
@@ -70,9 +81,10 @@ public static class StoryEndpoints
             .Produces<StoryResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         stories.MapGet("/tray", async (ClaimsPrincipal user, IGrainFactory grains) =>
-                TypedResults.Ok((await grains.GetGrain<IStoryTrayGrain>(0).GetTrayAsync(user.AccountId()).ConfigureAwait(false)).Select(TrayEntryResponse.From).ToArray()))
+                TrayJson(await grains.GetGrain<IStoryTrayGrain>(user.AccountId()).GetTrayAsync().ConfigureAwait(false)))
             .WithName("StoryTray")
-            .WithSummary("Accounts you follow with live stories for you, unseen first, then by latest story; each with its stories in order and whether you saw each. Muted and blocked accounts never appear.");
+            .WithSummary("Accounts you follow with live stories for you, unseen first, then by latest story; each with its stories in order and whether you saw each. Muted and blocked accounts never appear.")
+            .Produces<TrayEntryResponse[]>();
         stories.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(async () => await grains.GetGrain<IStoryGrain>(id).GetAsync(user.AccountId()).ConfigureAwait(false)
                     ?? throw new KeyNotFoundException("No such story."), s => TypedResults.Ok(StoryResponse.From(s))))
@@ -152,6 +164,25 @@ public static class StoryEndpoints
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: e.Message);
         }
+    }
+
+    // The reader's tray grain hands the same StoryTray object for every read until it changes (when it runs in this
+    // process): its JSON is made once and kept with it. Trays hold no time-limited URLs, only avatars — kept only while
+    // public media URLs are stable.
+    private static readonly ConditionalWeakTable<StoryTray, byte[]> TrayResponses = new();
+
+    private static IResult TrayJson(StoryTray tray)
+    {
+        if (!TrayResponses.TryGetValue(tray, out var json))
+        {
+            json = JsonSerializer.SerializeToUtf8Bytes(tray.Entries.Select(TrayEntryResponse.From).ToArray(), ApiJsonContext.Default.TrayEntryResponseArray);
+            if (OrleansSocial.Media.MediaLinks.PublicUrlsStable)
+            {
+                TrayResponses.AddOrUpdate(tray, json);
+            }
+        }
+
+        return TypedResults.Bytes(json, "application/json; charset=utf-8");
     }
 
     private static Task<IResult> ViewersAsync(Guid id, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>

@@ -88,6 +88,7 @@ public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, 
         if (viewerId != story.AuthorId && await views.RecordAsync(Id, viewerId, time.GetUtcNow()))
         {
             Viewed();
+            GrainFactory.GetGrain<IStoryTrayGrain>(viewerId).SeenAsync(Id).Ignore();
         }
     }
 
@@ -117,6 +118,7 @@ public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, 
         if (await store.ReactAsync(Id, viewerId, emoji, time.GetUtcNow()))
         {
             Viewed();
+            GrainFactory.GetGrain<IStoryTrayGrain>(viewerId).SeenAsync(Id).Ignore();
         }
 
         return message;

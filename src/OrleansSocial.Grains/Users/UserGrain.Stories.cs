@@ -20,17 +20,45 @@ public sealed partial class UserGrain
         return _closeFriends.Contains(accountId);
     }
 
-    public async Task<IReadOnlyList<StoryView>> GetStoriesForFollowerAsync(long viewerId)
+    // The readers whose trays hold this account's stories (as this grain answered them): told when they change. Up to
+    // the number of followers beyond which posts are merged at read rather than pushed; trays past it ask at every read.
+    private HashSet<long>? _trays;
+
+    public async Task<FollowedStories> GetStoriesForFollowerAsync(long viewerId)
     {
+        var watched = WatchTray(viewerId);
         var live = await GetLiveStoriesAsync();
         if (live.Count == 0 || await GetAccountAsync(viewerId) is not { } author)
         {
-            return [];
+            return new FollowedStories([], watched);
         }
 
         var closeFriend = viewerId == Id || (live.Any(s => s.Audience == StoryAudience.CloseFriends) && await IsCloseFriendAsync(viewerId));
-        return [.. live.Where(s => StoryAudience.CanView(s.Audience, viewerId == Id, author.IsPrivate, follows: true, closeFriend))
-            .Select(s => new StoryView(s.Id, author, s.Media, s.Caption, s.LinkUrl, s.Audience, s.CreatedAt, s.ExpiresAt))];
+        return new FollowedStories([.. live.Where(s => StoryAudience.CanView(s.Audience, viewerId == Id, author.IsPrivate, follows: true, closeFriend))
+            .Select(s => new StoryView(s.Id, author, s.Media, s.Caption, s.LinkUrl, s.Audience, s.CreatedAt, s.ExpiresAt))], watched);
+    }
+
+    private bool WatchTray(long reader)
+    {
+        _trays ??= [];
+        return _trays.Contains(reader) || (_trays.Count < timelineOptions.CelebrityFollowers && _trays.Add(reader));
+    }
+
+    // What this account shows in trays changed (a story posted or ended, the close-friends list, a relationship): the
+    // trays holding it ask again at their next read. One-way messages; a lost one is made good by the tray's lifetime.
+    private void TellTrays()
+    {
+        if (_trays is not { Count: > 0 } trays)
+        {
+            return;
+        }
+
+        foreach (var reader in trays)
+        {
+            GrainFactory.GetGrain<IStoryTrayGrain>(reader).AccountChangedAsync(Id).Ignore();
+        }
+
+        trays.Clear();
     }
 
     public async Task<IReadOnlyList<LiveStory>> GetLiveStoriesAsync()
@@ -53,12 +81,15 @@ public sealed partial class UserGrain
             _liveStories.Add(story);
             _liveStories.Sort((a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : a.Id.CompareTo(b.Id));
         }
+
+        TellTrays();
     }
 
     public Task RemoveLiveStoryAsync(Guid storyId)
     {
         _liveStories?.RemoveAll(s => s.Id == storyId);
         _highlights = null; // a deleted story leaves its highlights
+        TellTrays();
         return Task.CompletedTask;
     }
 

@@ -79,6 +79,7 @@ public sealed partial class UserGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         views.Withdraw(Id);
+        TellTrays(); // the next activation does not know them
         if (_hot is { Dirty: true } hot && _profile is not null)
         {
             await using var closing = await store.BeginCloseCountsAsync(Id);
@@ -295,6 +296,7 @@ public sealed partial class UserGrain(
     {
         var added = await relationships.AddCloseFriendsAsync(Id, [.. accountIds.Distinct()], CloseFriends.Capacity, default);
         _closeFriends?.UnionWith(accountIds);
+        TellTrays();
         return added;
     }
 
@@ -302,6 +304,7 @@ public sealed partial class UserGrain(
     {
         var removed = await relationships.RemoveCloseFriendsAsync(Id, [.. accountIds.Distinct()], default);
         _closeFriends?.ExceptWith(accountIds);
+        TellTrays();
         return removed;
     }
 
@@ -440,6 +443,7 @@ public sealed partial class UserGrain(
         _relations.Apply(relationship, change.Version);
         _closeFriends = null; // a block takes accounts off the list in the database: read it again at next need
         views.Withdraw(Id); // the block set may have changed
+        TellTrays();
         return urgent;
     }
 
@@ -579,8 +583,11 @@ public sealed partial class UserGrain(
     }
 
     // At-most-once, like every stream event: a lost event costs a client nothing it cannot re-read from /accounts/me.
-    private Task PublishAsync(UserProfile profile) =>
-        UserEvents.PublishAsync(ServiceProvider, profile.Id, UserEvents.Create(UserEventNames.AccountUpdated, AccountUpdatedEvent.From(profile)));
+    private Task PublishAsync(UserProfile profile)
+    {
+        TellTrays(); // trays show the account as it was
+        return UserEvents.PublishAsync(ServiceProvider, profile.Id, UserEvents.Create(UserEventNames.AccountUpdated, AccountUpdatedEvent.From(profile)));
+    }
 }
 
 /// <summary>The payload of <c>account_updated</c>: the account as <c>GET /api/v1/accounts/me</c> returns it (ids are strings).</summary>
