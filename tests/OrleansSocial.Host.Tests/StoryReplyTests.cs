@@ -140,6 +140,48 @@ public sealed class StoryReplyTests(MediaFactory factory) : IClassFixture<MediaF
     }
 
     [Fact]
+    public async Task A_caption_carries_its_hashtags_and_mentions_and_mentioned_accounts_who_may_see_it_hear_of_it_in_a_direct_message()
+    {
+        using var client = factory.CreateClient();
+        var author = await client.NewUserAsync("sm");
+        var stranger = await client.NewUserAsync("sm"); // mentioned, but not a follower: the story is not theirs
+        var closed = await client.NewUserAsync("sm"); // mentioned follower who takes messages from nobody
+        var follower = await client.NewUserAsync("sm"); // created last: the mentions are told in id order
+        foreach (var user in new[] { closed, follower })
+        {
+            await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: user.AccessToken);
+        }
+
+        await client.SendJsonAsync(HttpMethod.Patch, "/api/v1/accounts/me", new { dm_policy = "nobody" }, closed.AccessToken);
+        var caption = $"sunset with @{follower.Username}, @{stranger.Username} and @{closed.Username} #Sunset #beach";
+        var story = await (await client.PostStoryAsync(author, caption: caption)).JsonAsync();
+        var id = story.GetProperty("id").GetString();
+
+        async Task<JsonElement> InboxAsync(TestUser user) =>
+            await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/conversations", token: user.AccessToken)).JsonAsync();
+        var inbox = await InboxAsync(follower);
+        for (var i = 0; i < 100 && inbox.GetArrayLength() == 0; i++)
+        {
+            await Task.Delay(100);
+            inbox = await InboxAsync(follower);
+        }
+
+        var told = Assert.Single(inbox.EnumerateArray()).GetProperty("last_message");
+        var seenByFollower = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/stories/{id}", token: follower.AccessToken)).JsonAsync();
+
+        Assert.Equal(["sunset", "beach"], story.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!).ToArray());
+        Assert.Equal(new[] { follower.Username, stranger.Username, closed.Username }.Order(),
+            story.GetProperty("mentions").EnumerateArray().Select(m => m.GetProperty("username").GetString()!).Order());
+        Assert.Equal(3, seenByFollower.GetProperty("mentions").GetArrayLength());
+        Assert.Equal(caption, told.GetProperty("text").GetString());
+        Assert.Equal(Id(author), told.GetProperty("sender_id").GetString());
+        Assert.Equal("mention", told.GetProperty("story").GetProperty("kind").GetString());
+        Assert.Equal(id, told.GetProperty("story").GetProperty("id").GetString());
+        Assert.Empty((await InboxAsync(stranger)).EnumerateArray());
+        Assert.Empty((await InboxAsync(closed)).EnumerateArray());
+    }
+
+    [Fact]
     public async Task A_close_friends_story_takes_replies_from_close_friends_only()
     {
         using var client = factory.CreateClient();

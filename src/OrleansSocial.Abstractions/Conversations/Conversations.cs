@@ -52,11 +52,24 @@ public sealed record MessageView([property: Id(0)] Guid ConversationId, [propert
 }
 
 /// <summary>
-/// The story a message replies or reacts to: which story of which account, whether the message is a reaction, and —
-/// while the story is live — its media and caption. After the story ends the quote stays, without them.
+/// The story a message is about: which story of which account, how (<see cref="StoryQuoteKinds"/>), and — while the
+/// story is live — its media and caption. After the story ends the quote stays, without them.
 /// </summary>
+/// <summary>How a message is about a story.</summary>
+public static class StoryQuoteKinds
+{
+    /// <summary>A viewer's reply to the author.</summary>
+    public const string Reply = "reply";
+
+    /// <summary>A viewer's reaction (one emoji) to the author.</summary>
+    public const string Reaction = "reaction";
+
+    /// <summary>The author mentioned the recipient in the story's caption.</summary>
+    public const string Mention = "mention";
+}
+
 [GenerateSerializer, Immutable, Alias("social.StoryQuote")]
-public sealed record StoryQuote([property: Id(0)] Guid StoryId, [property: Id(1)] long AuthorId, [property: Id(2)] bool Reaction, [property: Id(3)] bool Live,
+public sealed record StoryQuote([property: Id(0)] Guid StoryId, [property: Id(1)] long AuthorId, [property: Id(2)] string Kind, [property: Id(3)] bool Live,
     [property: Id(4)] DateTimeOffset ExpiresAt, [property: Id(5)] OrleansSocial.Media.MediaAttachment? Media, [property: Id(6)] string? Caption);
 
 /// <summary>One of a member's conversations in their list: the conversation, its newest message and how many they have not read.</summary>
@@ -71,9 +84,9 @@ public sealed record NewMessage([property: Id(0)] long SenderId, [property: Id(1
     [Id(4)]
     public Guid? StoryId { get; init; }
 
-    /// <summary>Whether the message is a reaction to <see cref="StoryId"/> (its text one emoji).</summary>
+    /// <summary>How the message is about <see cref="StoryId"/> (<see cref="StoryQuoteKinds"/>).</summary>
     [Id(5)]
-    public bool StoryReaction { get; init; }
+    public string? StoryKind { get; init; }
 }
 
 /// <summary>Settings of direct messages (section <c>Conversations</c>).</summary>

@@ -45,7 +45,16 @@ public sealed record NewStory([property: Id(0)] long AuthorId, [property: Id(1)]
 public sealed record StoryView(
     [property: Id(0)] Guid Id, [property: Id(1)] PublicAccount Author, [property: Id(2)] MediaAttachment Media, [property: Id(3)] string Caption,
     [property: Id(4)] string? LinkUrl, [property: Id(5)] string Audience, [property: Id(6)] DateTimeOffset CreatedAt, [property: Id(7)] DateTimeOffset ExpiresAt,
-    [property: Id(8)] long? ViewsCount = null);
+    [property: Id(8)] long? ViewsCount = null)
+{
+    /// <summary>The caption's hashtags, lower-case, in order.</summary>
+    [Id(9)]
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The accounts the caption mentions.</summary>
+    [Id(10)]
+    public IReadOnlyList<OrleansSocial.Posts.Mention> Mentions { get; init; } = [];
+}
 
 /// <summary>
 /// A live story of an account as its user grain holds them (oldest first): enough to show it in a tray without asking
@@ -53,7 +62,14 @@ public sealed record StoryView(
 /// </summary>
 [GenerateSerializer, Immutable, Alias("social.LiveStory")]
 public sealed record LiveStory([property: Id(0)] Guid Id, [property: Id(1)] DateTimeOffset CreatedAt, [property: Id(2)] DateTimeOffset ExpiresAt,
-    [property: Id(3)] string Audience, [property: Id(4)] MediaAttachment Media, [property: Id(5)] string Caption, [property: Id(6)] string? LinkUrl);
+    [property: Id(3)] string Audience, [property: Id(4)] MediaAttachment Media, [property: Id(5)] string Caption, [property: Id(6)] string? LinkUrl)
+{
+    [Id(7)]
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    [Id(8)]
+    public IReadOnlyList<OrleansSocial.Posts.Mention> Mentions { get; init; } = [];
+}
 
 /// <summary>One account in a reader's story tray: its live stories the reader may see, in order, each with whether they saw it.</summary>
 [GenerateSerializer, Immutable, Alias("social.TrayEntry")]

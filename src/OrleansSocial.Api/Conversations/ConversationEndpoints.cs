@@ -48,7 +48,7 @@ public sealed record MessageResponse(string Id, string ConversationId, string Se
 }
 
 /// <summary>
-/// The story a message replies (<c>kind</c> reply) or reacts (reaction) to. While the story is live (<c>live</c>) the quote
+/// The story a message replies (<c>kind</c> reply) or reacts (reaction) to, or mentions its recipient in (mention). While the story is live (<c>live</c>) the quote
 /// shows its media (signed URLs) and caption; once it has ended, only which story of which account it was.
 /// </summary>
 public sealed record StoryQuoteResponse(string Id, string AccountId, string Kind, bool Live, DateTimeOffset ExpiresAt,
@@ -57,7 +57,7 @@ public sealed record StoryQuoteResponse(string Id, string AccountId, string Kind
     public static StoryQuoteResponse From(StoryQuote q)
     {
         ArgumentNullException.ThrowIfNull(q);
-        return new(q.StoryId.ToString(), q.AuthorId.ToString(CultureInfo.InvariantCulture), q.Reaction ? "reaction" : "reply", q.Live, q.ExpiresAt,
+        return new(q.StoryId.ToString(), q.AuthorId.ToString(CultureInfo.InvariantCulture), q.Kind, q.Live, q.ExpiresAt,
             q.Media is { } media ? OrleansSocial.Api.Media.MediaAttachmentResponse.From(media, restricted: true) : null, q.Caption);
     }
 }

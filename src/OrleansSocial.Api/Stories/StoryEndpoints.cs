@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -10,6 +10,7 @@ using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Conversations;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Media;
+using OrleansSocial.Api.Posts;
 using OrleansSocial.Api.Relationships;
 using OrleansSocial.Stories;
 using OrleansSocial.Users;
@@ -20,15 +21,19 @@ namespace OrleansSocial.Api.Stories;
 public sealed record CreateStoryRequest(string? MediaId, [property: LongText] string? Caption, string? LinkUrl, string? Audience);
 
 /// <summary>A live story. Its media URLs are always signed: a story is never for everyone who might guess a link.</summary>
-/// <remarks><c>views_count</c> is the author's alone (null for everyone else).</remarks>
-public sealed record StoryResponse(string Id, PublicAccountResponse Account, MediaAttachmentResponse Media, string Caption, string? LinkUrl, string Audience,
-    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, long? ViewsCount)
+/// <remarks>
+/// <c>views_count</c> is the author's alone (null for everyone else); <c>tags</c> and <c>mentions</c> are the caption's
+/// hashtags and mentioned accounts.
+/// </remarks>
+public sealed record StoryResponse(string Id, PublicAccountResponse Account, MediaAttachmentResponse Media, string Caption, IReadOnlyList<string> Tags,
+    IReadOnlyList<MentionResponse> Mentions, string? LinkUrl, string Audience, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, long? ViewsCount)
 {
     public static StoryResponse From(StoryView s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return new(s.Id.ToString(), PublicAccountResponse.From(s.Author), MediaAttachmentResponse.From(s.Media, restricted: true), s.Caption, s.LinkUrl,
-            s.Audience, s.CreatedAt, s.ExpiresAt, s.ViewsCount);
+        return new(s.Id.ToString(), PublicAccountResponse.From(s.Author), MediaAttachmentResponse.From(s.Media, restricted: true), s.Caption, s.Tags,
+            [.. s.Mentions.Select(m => new MentionResponse(m.Id.ToString(CultureInfo.InvariantCulture), m.Username))], s.LinkUrl, s.Audience, s.CreatedAt,
+            s.ExpiresAt, s.ViewsCount);
     }
 }
 

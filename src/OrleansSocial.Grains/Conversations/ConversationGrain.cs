@@ -406,9 +406,9 @@ public sealed record MessageEvent(string ConversationId, string Id, string Sende
         ArgumentNullException.ThrowIfNull(m);
         return new(m.ConversationId.ToString(), m.Seq.ToString(CultureInfo.InvariantCulture), m.SenderId.ToString(CultureInfo.InvariantCulture), m.ClientId,
             m.Text, m.ReplyTo?.ToString(CultureInfo.InvariantCulture), m.CreatedAt,
-            m.Story is { } q ? new StoryQuoteEvent(q.StoryId.ToString(), q.AuthorId.ToString(CultureInfo.InvariantCulture), q.Reaction ? "reaction" : "reply", q.Live) : null);
+            m.Story is { } q ? new StoryQuoteEvent(q.StoryId.ToString(), q.AuthorId.ToString(CultureInfo.InvariantCulture), q.Kind, q.Live) : null);
     }
 }
 
-/// <summary>The story a <c>message</c> event replies or reacts to (<c>kind</c>: reply or reaction; <c>live</c>: not ended yet).</summary>
+/// <summary>The story a <c>message</c> event is about (<c>kind</c>: reply, reaction or mention; <c>live</c>: not ended yet).</summary>
 public sealed record StoryQuoteEvent(string Id, string AccountId, string Kind, bool Live);

@@ -200,14 +200,14 @@ public sealed class ConversationStore(NpgsqlDataSource db)
             while (await r.ReadAsync().ConfigureAwait(false))
             {
                 var live = r.GetBoolean(3) && !r.IsDBNull(5);
-                quotes[r.GetGuid(0)] = new StoryQuote(r.GetGuid(0), r.GetInt64(1), false, live, r.GetFieldValue<DateTimeOffset>(2),
+                quotes[r.GetGuid(0)] = new StoryQuote(r.GetGuid(0), r.GetInt64(1), StoryQuoteKinds.Reply, live, r.GetFieldValue<DateTimeOffset>(2),
                     live ? OrleansSocial.Media.MediaColumns.ReadAttachment(r, 5) : null, live ? r.GetString(4) : null);
             }
         }
 
         // A quoted story whose row is gone (its author's account erased) is not quoted any more.
         return [.. messages.Select(m => m.Story is not { } stub ? m
-            : m with { Story = quotes.TryGetValue(stub.StoryId, out var q) ? q with { Reaction = stub.Reaction } : null })];
+            : m with { Story = quotes.TryGetValue(stub.StoryId, out var q) ? q with { Kind = stub.Kind } : null })];
     }
 
     /// <summary>
@@ -274,7 +274,7 @@ public sealed class ConversationStore(NpgsqlDataSource db)
                    ARRAY(SELECT role FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
                    ARRAY(SELECT read_seq FROM conversation_members WHERE conversation_id = c.id ORDER BY joined_at, account_id),
                    lm.conversation_id, lm.seq, lm.sender_id, lm.client_id, lm.text, lm.reply_to, lm.created_at, lm.edited_at, lm.deleted_at, lm.read_at,
-                   lm.story_id, lm.story_reaction,
+                   lm.story_id, lm.story_kind,
                    (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.account_id AND x.deleted_at IS NULL
                       AND XSHOWN)
             FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
@@ -349,13 +349,13 @@ public sealed class ConversationStore(NpgsqlDataSource db)
 
     // The columns Read expects, in its order.
     internal const string MessageColumns =
-        "conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at, read_at, story_id, story_reaction";
+        "conversation_id, seq, sender_id, client_id, text, reply_to, created_at, edited_at, deleted_at, read_at, story_id, story_kind";
 
     // How many columns Read reads.
     internal const int MessageColumnCount = 12;
 
     private const string MessageColumnsOfX =
-        "x.conversation_id, x.seq, x.sender_id, x.client_id, x.text, x.reply_to, x.created_at, x.edited_at, x.deleted_at, x.read_at, x.story_id, x.story_reaction";
+        "x.conversation_id, x.seq, x.sender_id, x.client_id, x.text, x.reply_to, x.created_at, x.edited_at, x.deleted_at, x.read_at, x.story_id, x.story_kind";
 
     /// <summary>
     /// Whether a block stands (either way) between one of <paramref name="joining"/> and another of
@@ -380,8 +380,8 @@ public sealed class ConversationStore(NpgsqlDataSource db)
         {
             ReadAt = r.IsDBNull(at + 9) ? null : r.GetFieldValue<DateTimeOffset>(at + 9),
 
-            // Only the story's id and whether this is a reaction: WithStoriesAsync fills in the rest.
-            Story = deleted || r.IsDBNull(at + 10) ? null : new StoryQuote(r.GetGuid(at + 10), 0, r.GetBoolean(at + 11), false, default, null, null),
+            // Only the story's id and how the message is about it: WithStoriesAsync fills in the rest.
+            Story = deleted || r.IsDBNull(at + 10) ? null : new StoryQuote(r.GetGuid(at + 10), 0, r.GetString(at + 11), false, default, null, null),
         };
     }
 }

@@ -40,8 +40,8 @@ public sealed class MessageWriter(NpgsqlDataSource db) : Storage.GroupCommitWrit
 
         await using var command = db.CreateCommand($"""
             WITH input AS (
-                SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::uuid[], $8::boolean[])
-                    WITH ORDINALITY AS t(conversation_id, sender_id, client_id, text, reply_to, created_at, story_id, story_reaction, n)),
+                SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::uuid[], $8::text[])
+                    WITH ORDINALITY AS t(conversation_id, sender_id, client_id, text, reply_to, created_at, story_id, story_kind, n)),
             earlier AS (
                 SELECT i.n, m.* FROM input i
                 JOIN messages m ON m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id),
@@ -50,8 +50,8 @@ public sealed class MessageWriter(NpgsqlDataSource db) : Storage.GroupCommitWrit
                 FROM input i WHERE c.id = i.conversation_id AND NOT EXISTS (SELECT 1 FROM earlier e WHERE e.n = i.n)
                 RETURNING c.id, c.last_seq),
             sent AS (
-                INSERT INTO messages (conversation_id, seq, sender_id, client_id, text, reply_to, created_at, story_id, story_reaction)
-                SELECT i.conversation_id, x.last_seq, i.sender_id, i.client_id, i.text, i.reply_to, i.created_at, i.story_id, i.story_reaction
+                INSERT INTO messages (conversation_id, seq, sender_id, client_id, text, reply_to, created_at, story_id, story_kind)
+                SELECT i.conversation_id, x.last_seq, i.sender_id, i.client_id, i.text, i.reply_to, i.created_at, i.story_id, i.story_kind
                 FROM input i JOIN next x ON x.id = i.conversation_id
                 RETURNING {ConversationStore.MessageColumns})
             SELECT i.n, {Prefixed("s")}, true FROM input i JOIN sent s ON s.conversation_id = i.conversation_id
@@ -72,7 +72,11 @@ public sealed class MessageWriter(NpgsqlDataSource db) : Storage.GroupCommitWrit
             Value = batch.Select(p => p.Change.Message.StoryId).ToArray(),
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid,
         });
-        command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(p => p.Change.Message.StoryReaction).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = batch.Select(p => p.Change.Message.StoryKind).ToArray(),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+        });
 
         var results = new (MessageView, bool)?[batch.Count];
         await using (var r = await command.ExecuteReaderAsync().ConfigureAwait(false))

@@ -18,7 +18,9 @@ namespace OrleansSocial.Grains.Stories;
 /// for the media sweep, the author's live list told — and the grain deactivates. The reminder repeats every minute
 /// until the ending has been recorded, so a failure or a silo crash on the way delays the end but never loses it.
 /// </summary>
-public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, StoryOptions options, TimelineOptions timelineOptions,
+public sealed partial class StoryGrain(
+    [PersistentState("figures")] IPersistentState<Storage.StoredFigures<StoryFigures>> figures,
+    StoryStore store, StoryViewWriter views, Posts.PostStore posts, StoryOptions options, TimelineOptions timelineOptions,
     ConversationOptions conversationOptions, TimeProvider time, ILogger<StoryGrain> logger)
     : Grain, IStoryGrain, IRemindable
 {
@@ -30,7 +32,35 @@ public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, 
 
     private Guid Id => this.GetPrimaryKey();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) => _record = await store.LoadAsync(Id);
+    // The view count, kept in Orleans grain storage and written when the activation ends (Storage.WriteBehind): stored
+    // figures stand unless views were recorded since they were written (the row's views_open mark), then the rows are
+    // counted.
+    private Storage.WriteBehind<StoryFigures>? _hot;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _hot = new Storage.WriteBehind<StoryFigures>(figures, async () => new StoryFigures(await store.CountViewsAsync(Id)));
+        var stored = _hot.Stored;
+        _record = await store.LoadAsync(Id, count: stored is null);
+        if (_record is { Counted: false } && stored is not null)
+        {
+            _record = _record with { Views = stored.Views };
+        }
+        else if (_record is { Counted: true, Views: > 0 })
+        {
+            _hot.MarkDirty(); // counted afresh: stored when this activation ends, so the next need not count
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_hot is { Dirty: true } hot && _record is { } story)
+        {
+            var written = await hot.WriteAsync(new StoryFigures(story.Views));
+            _record = story with { Views = written.Views };
+            await store.CloseViewsAsync(Id);
+        }
+    }
 
     public async Task<StoryView> CreateAsync(NewStory story)
     {
@@ -48,13 +78,48 @@ public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, 
             throw new ArgumentException("A private account's stories are for its followers or close friends.", "audience");
         }
 
-        var media = await store.InsertAsync(Id, story, now, expiresAt, options);
-        _record = new StoryRecord(Id, story.AuthorId, media, story.Caption, story.LinkUrl, story.Audience, now, expiresAt, null);
+        var tags = PostText.Tags(story.Caption);
+        var mentions = await posts.ResolveMentionsAsync(PostText.MentionedUsernames(story.Caption));
+        var media = await store.InsertAsync(Id, story, tags, mentions, now, expiresAt, options);
+        _record = new StoryRecord(Id, story.AuthorId, media, story.Caption, story.LinkUrl, story.Audience, now, expiresAt, null) { Tags = tags, Mentions = mentions };
         await this.RegisterOrUpdateReminder(ExpiryReminder, expiresAt - now, TimeSpan.FromMinutes(1));
-        await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).AddLiveStoryAsync(new LiveStory(Id, now, expiresAt, story.Audience, media, story.Caption, story.LinkUrl));
+        await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).AddLiveStoryAsync(
+            new LiveStory(Id, now, expiresAt, story.Audience, media, story.Caption, story.LinkUrl) { Tags = tags, Mentions = mentions });
         // Announced after the answer, on this activation's scheduler: the post does not wait for its audience's streams.
         _ = AnnounceAsync(_record, UserEventNames.StoryPosted);
-        return new StoryView(Id, author, media, story.Caption, story.LinkUrl, story.Audience, now, expiresAt);
+        _ = TellMentionedAsync(_record);
+        return new StoryView(Id, author, media, story.Caption, story.LinkUrl, story.Audience, now, expiresAt) { Tags = tags, Mentions = mentions };
+    }
+
+    // The accounts the caption mentions hear of it as a direct message from the author quoting the story (kind mention):
+    // those who may see the story and whose dm_policy (and blocks) let the author message them; nobody else is told.
+    // After the answer, best effort, one at a time.
+    private async Task TellMentionedAsync(StoryRecord story)
+    {
+        foreach (var mention in story.Mentions.Where(m => m.Id != story.AuthorId))
+        {
+            try
+            {
+                if (await GetAsync(mention.Id) is null)
+                {
+                    continue;
+                }
+
+                var conversation = GrainFactory.GetGrain<IConversationGrain>(ConversationKinds.DirectId(story.AuthorId, mention.Id));
+                await conversation.StartDirectAsync(story.AuthorId, mention.Id);
+                await conversation.SendAsync(new NewMessage(story.AuthorId, $"story:{story.Id:N}:mention", story.Caption, null)
+                {
+                    StoryId = story.Id,
+                    StoryKind = StoryQuoteKinds.Mention,
+                });
+            }
+#pragma warning disable CA1031 // one mention refused or failed does not stop the others; the story stands
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogMentionNotSent(logger, e, story.Id, mention.Id);
+            }
+        }
     }
 
     public async Task<StoryView?> GetAsync(long viewerId)
@@ -78,6 +143,10 @@ public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, 
             && await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).IsCloseFriendAsync(viewerId);
         return StoryAudience.CanView(story.Audience, isAuthor, author.IsPrivate, follows, closeFriend)
             ? new StoryView(Id, author, story.Media, story.Caption, story.LinkUrl, story.Audience, story.CreatedAt, story.ExpiresAt, isAuthor ? story.Views : null)
+            {
+                Tags = story.Tags,
+                Mentions = story.Mentions,
+            }
             : null;
     }
 
@@ -101,7 +170,7 @@ public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, 
     {
         conversationOptions.RequireText(text); // before a conversation is started for it
         var conversation = await ConversationWithAuthorAsync(viewerId);
-        return await conversation.SendAsync(new NewMessage(viewerId, clientId, text, null) { StoryId = Id });
+        return await conversation.SendAsync(new NewMessage(viewerId, clientId, text, null) { StoryId = Id, StoryKind = StoryQuoteKinds.Reply });
     }
 
     public async Task<MessageView> ReactAsync(long viewerId, string emoji)
@@ -114,7 +183,7 @@ public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, 
         // The message first (the author's dm_policy may refuse it), then the reaction on the view. The same emoji again is
         // the same message (its client id), so reacting twice — or a retry after a failure between the two — sends once.
         var conversation = await ConversationWithAuthorAsync(viewerId);
-        var message = await conversation.SendAsync(new NewMessage(viewerId, $"story:{Id:N}:{emoji}", emoji, null) { StoryId = Id, StoryReaction = true });
+        var message = await conversation.SendAsync(new NewMessage(viewerId, $"story:{Id:N}:{emoji}", emoji, null) { StoryId = Id, StoryKind = StoryQuoteKinds.Reaction });
         if (await store.ReactAsync(Id, viewerId, emoji, time.GetUtcNow()))
         {
             Viewed();
@@ -144,6 +213,7 @@ public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, 
     private void Viewed()
     {
         _record = _record! with { Views = _record.Views + 1 };
+        _hot!.MarkDirty();
         if (_viewedTimer is not null)
         {
             return; // an event is due already: it will carry this view
@@ -259,6 +329,9 @@ public sealed partial class StoryGrain(StoryStore store, StoryViewWriter views, 
             await this.UnregisterReminder(reminder);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Story {StoryId}: the mentioned account {AccountId} was not told")]
+    private static partial void LogMentionNotSent(ILogger logger, Exception exception, Guid storyId, long accountId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing story {StoryId} failed")]
     private static partial void LogAnnounceFailed(ILogger logger, Exception exception, Guid storyId);

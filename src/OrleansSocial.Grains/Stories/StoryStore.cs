@@ -1,4 +1,6 @@
 using Npgsql;
+using Orleans;
+using Orleans.Concurrency;
 using OrleansSocial.Media;
 using OrleansSocial.Stories;
 using OrleansSocial.Users;
@@ -10,7 +12,18 @@ public sealed record StoryRecord(Guid Id, long AuthorId, MediaAttachment Media, 
     DateTimeOffset ExpiresAt, DateTimeOffset? EndedAt, long Views = 0)
 {
     public bool LiveAt(DateTimeOffset now) => EndedAt is null && ExpiresAt > now;
+
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public IReadOnlyList<OrleansSocial.Posts.Mention> Mentions { get; init; } = [];
+
+    /// <summary>Whether <see cref="Views"/> was counted from the rows at load (else the grain's stored figure stands).</summary>
+    public bool Counted { get; init; }
 }
+
+/// <summary>A story's hot figures as its grain keeps them in Orleans grain storage.</summary>
+[GenerateSerializer, Immutable, Alias("social.StoryFigures")]
+public sealed record StoryFigures([property: Id(0)] long Views);
 
 /// <summary>The <c>stories</c> table (sql/0027) and the story's hold on its media row.</summary>
 public sealed class StoryStore(NpgsqlDataSource db)
@@ -23,8 +36,11 @@ public sealed class StoryStore(NpgsqlDataSource db)
     /// must be the author's processed, unused upload (a video at most <see cref="StoryOptions.MaxVideoSeconds"/> long), and
     /// the author within <see cref="StoryOptions.MaxLive"/> live stories and <see cref="StoryOptions.MaxPerHour"/> an hour.
     /// </summary>
-    public async Task<MediaAttachment> InsertAsync(Guid id, NewStory story, DateTimeOffset now, DateTimeOffset expiresAt, StoryOptions options)
+    public async Task<MediaAttachment> InsertAsync(Guid id, NewStory story, IReadOnlyList<string> tags, IReadOnlyList<OrleansSocial.Posts.Mention> mentions,
+        DateTimeOffset now, DateTimeOffset expiresAt, StoryOptions options)
     {
+        ArgumentNullException.ThrowIfNull(tags);
+        ArgumentNullException.ThrowIfNull(mentions);
         ArgumentNullException.ThrowIfNull(story);
         ArgumentNullException.ThrowIfNull(options);
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
@@ -83,7 +99,8 @@ public sealed class StoryStore(NpgsqlDataSource db)
         }
 
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO stories (id, author_id, media_id, caption, link_url, audience, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            INSERT INTO stories (id, author_id, media_id, caption, link_url, audience, created_at, expires_at, tags, mention_ids)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             """, connection, tx))
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -94,6 +111,8 @@ public sealed class StoryStore(NpgsqlDataSource db)
             insert.Parameters.Add(new NpgsqlParameter { Value = story.Audience });
             insert.Parameters.Add(new NpgsqlParameter { Value = now });
             insert.Parameters.Add(new NpgsqlParameter { Value = expiresAt });
+            insert.Parameters.Add(new NpgsqlParameter { Value = tags.ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = mentions.Select(m => m.Id).ToArray() });
             await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
 
@@ -101,24 +120,51 @@ public sealed class StoryStore(NpgsqlDataSource db)
         return media;
     }
 
-    /// <summary>The story with its media, or null when there is no such story.</summary>
-    public async Task<StoryRecord?> LoadAsync(Guid id)
+    /// <summary>
+    /// The story with its media, or null when there is no such story. Its views are counted (<see cref="StoryRecord.Views"/>,
+    /// <see cref="StoryRecord.Counted"/>) when <paramref name="count"/> is set or the row says the stored count is behind
+    /// (<c>views_open</c>); otherwise <see cref="StoryRecord.Views"/> is 0 and the grain's stored figure stands.
+    /// </summary>
+    public async Task<StoryRecord?> LoadAsync(Guid id, bool count)
     {
         await using var command = db.CreateCommand($"""
             SELECT s.author_id, s.caption, s.link_url, s.audience, s.created_at, s.expires_at, s.ended_at,
-                   (SELECT count(*) FROM story_views v WHERE v.story_id = s.id), {MediaColumns.Attachment}
+                   CASE WHEN $2 OR s.views_open THEN (SELECT count(*) FROM story_views v WHERE v.story_id = s.id) END, {Entities}, {MediaColumns.Attachment}
             FROM stories s JOIN media m ON m.id = s.media_id
             WHERE s.id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = count });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         if (!await r.ReadAsync().ConfigureAwait(false))
         {
             return null;
         }
 
-        return new StoryRecord(id, r.GetInt64(0), MediaColumns.ReadAttachment(r, 8), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3),
-            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), r.GetInt64(7));
+        var (tags, mentions) = ReadEntities(r, 8);
+        return new StoryRecord(id, r.GetInt64(0), MediaColumns.ReadAttachment(r, 11), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3),
+            r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6),
+            r.IsDBNull(7) ? 0 : r.GetInt64(7))
+        {
+            Tags = tags,
+            Mentions = mentions,
+            Counted = !r.IsDBNull(7),
+        };
+    }
+
+    // A story's hashtags and mentioned accounts (ids and their usernames now, in the caption's order; accounts gone are
+    // left out): three columns, read by ReadEntities.
+    private const string Entities = """
+        s.tags,
+        ARRAY(SELECT a.id FROM unnest(s.mention_ids) WITH ORDINALITY u(id, n) JOIN accounts a ON a.id = u.id ORDER BY u.n),
+        ARRAY(SELECT a.username FROM unnest(s.mention_ids) WITH ORDINALITY u(id, n) JOIN accounts a ON a.id = u.id ORDER BY u.n)
+        """;
+
+    private static (IReadOnlyList<string> Tags, IReadOnlyList<OrleansSocial.Posts.Mention> Mentions) ReadEntities(NpgsqlDataReader r, int at)
+    {
+        var ids = r.GetFieldValue<long[]>(at + 1);
+        var usernames = r.GetFieldValue<string[]>(at + 2);
+        return (r.GetFieldValue<string[]>(at), [.. ids.Select((id, i) => new OrleansSocial.Posts.Mention(id, usernames[i]))]);
     }
 
     /// <summary>
@@ -158,6 +204,22 @@ public sealed class StoryStore(NpgsqlDataSource db)
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
+    /// <summary>The grain has stored the view count in its state as it deactivates: the rows are no longer ahead of it.</summary>
+    public async Task CloseViewsAsync(Guid id)
+    {
+        await using var command = db.CreateCommand("UPDATE stories SET views_open = false WHERE id = $1 AND views_open");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>How many have viewed the story (the rows).</summary>
+    public async Task<long> CountViewsAsync(Guid id)
+    {
+        await using var command = db.CreateCommand("SELECT count(*) FROM story_views WHERE story_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+    }
+
     /// <summary>
     /// Records <paramref name="viewer"/>'s reaction to the story on their view (creating the view if it is their first,
     /// replacing an earlier reaction); true when the view is new.
@@ -165,9 +227,12 @@ public sealed class StoryStore(NpgsqlDataSource db)
     public async Task<bool> ReactAsync(Guid story, long viewer, string emoji, DateTimeOffset now)
     {
         await using var command = db.CreateCommand("""
-            INSERT INTO story_views (story_id, viewer_id, viewed_at, reaction) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (story_id, viewer_id) DO UPDATE SET reaction = excluded.reaction
-            RETURNING xmax = 0
+            WITH reacted AS (
+                INSERT INTO story_views (story_id, viewer_id, viewed_at, reaction) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (story_id, viewer_id) DO UPDATE SET reaction = excluded.reaction
+                RETURNING xmax = 0 AS added),
+            opened AS (UPDATE stories SET views_open = true WHERE id = $1 AND NOT views_open AND (SELECT added FROM reacted))
+            SELECT added FROM reacted
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = story });
         command.Parameters.Add(new NpgsqlParameter { Value = viewer });
@@ -254,7 +319,7 @@ public sealed class StoryStore(NpgsqlDataSource db)
     public async Task<List<LiveStory>> LiveAsync(long authorId, DateTimeOffset now)
     {
         await using var command = db.CreateCommand($"""
-            SELECT s.id, s.created_at, s.expires_at, s.audience, s.caption, s.link_url, {MediaColumns.Attachment}
+            SELECT s.id, s.created_at, s.expires_at, s.audience, s.caption, s.link_url, {Entities}, {MediaColumns.Attachment}
             FROM stories s JOIN media m ON m.id = s.media_id
             WHERE s.author_id = $1 AND s.ended_at IS NULL AND s.expires_at > $2 ORDER BY s.created_at, s.id
             """);
@@ -264,8 +329,13 @@ public sealed class StoryStore(NpgsqlDataSource db)
         var live = new List<LiveStory>();
         while (await r.ReadAsync().ConfigureAwait(false))
         {
-            live.Add(new LiveStory(r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3), MediaColumns.ReadAttachment(r, 6),
-                r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5)));
+            var (tags, mentions) = ReadEntities(r, 6);
+            live.Add(new LiveStory(r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3), MediaColumns.ReadAttachment(r, 9),
+                r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5))
+            {
+                Tags = tags,
+                Mentions = mentions,
+            });
         }
 
         return live;

@@ -24,12 +24,16 @@ public sealed class StoryViewWriter(NpgsqlDataSource db) : Storage.GroupCommitWr
         ArgumentNullException.ThrowIfNull(batch);
 
         // A viewer twice in a batch (two activations during a failover) is inserted once; the second learns it was not first.
+        // New views mark their stories' stored view counts open, in the same statement (see StoryGrain).
         await using var command = db.CreateCommand("""
-            INSERT INTO story_views (story_id, viewer_id, viewed_at)
-            SELECT DISTINCT ON (story_id, viewer_id) story_id, viewer_id, viewed_at
-            FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[]) AS t(story_id, viewer_id, viewed_at)
-            ON CONFLICT (story_id, viewer_id) DO NOTHING
-            RETURNING story_id, viewer_id
+            WITH added AS (
+                INSERT INTO story_views (story_id, viewer_id, viewed_at)
+                SELECT DISTINCT ON (story_id, viewer_id) story_id, viewer_id, viewed_at
+                FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[]) AS t(story_id, viewer_id, viewed_at)
+                ON CONFLICT (story_id, viewer_id) DO NOTHING
+                RETURNING story_id, viewer_id),
+            opened AS (UPDATE stories SET views_open = true WHERE id IN (SELECT story_id FROM added) AND NOT views_open)
+            SELECT story_id, viewer_id FROM added
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(p => p.Change.StoryId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = batch.Select(p => p.Change.ViewerId).ToArray() });
