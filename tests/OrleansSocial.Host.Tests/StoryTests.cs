@@ -332,6 +332,35 @@ public sealed class StoryExpiryTests(ShortStoriesFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_reply_to_a_story_stays_readable_after_the_story_expires_with_its_media_gone_from_the_quote()
+    {
+        using var client = factory.CreateClient();
+        var author = await client.NewUserAsync("sx");
+        var follower = await client.NewUserAsync("sx");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: follower.AccessToken);
+        var id = await client.NewStoryAsync(author);
+        var reply = await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/stories/{id}/replies", new { client_id = "x", text = "before it goes" },
+            follower.AccessToken)).JsonAsync();
+        var conversation = reply.GetProperty("conversation_id").GetString();
+        var whileLive = reply.GetProperty("story");
+
+        for (var i = 0; i < 120 && await factory.ScalarAsync("SELECT count(*) FROM stories WHERE id = $1 AND ended_at IS NOT NULL", Guid.Parse(id)) == 0; i++)
+        {
+            await Task.Delay(500);
+        }
+
+        var history = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/conversations/{conversation}/messages", token: author.AccessToken)).JsonAsync();
+        var quote = history[0].GetProperty("story");
+
+        Assert.True(whileLive.GetProperty("live").GetBoolean());
+        Assert.Equal(JsonValueKind.Object, whileLive.GetProperty("media").ValueKind);
+        Assert.Equal("before it goes", history[0].GetProperty("text").GetString());
+        Assert.Equal(id, quote.GetProperty("id").GetString());
+        Assert.False(quote.GetProperty("live").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, quote.GetProperty("media").ValueKind);
+    }
+
+    [Fact]
     public async Task Past_the_hourly_limit_a_story_is_refused_with_429_and_retry_after()
     {
         using var client = factory.CreateClient();
