@@ -21,6 +21,7 @@ using OrleansSocial.Api.Realtime;
 using OrleansSocial.Api.Notifications;
 using OrleansSocial.Api.Posts;
 using OrleansSocial.Api.Stories;
+using OrleansSocial.Api.Moderation;
 using OrleansSocial.Api.Timelines;
 using OrleansSocial.Api.Conversations;
 using OrleansSocial.Api.Relationships;
@@ -108,6 +109,7 @@ public static class ApiHosting
         builder.Services.AddSingleton(builder.Configuration.GetSection("Posts").Get<OrleansSocial.Posts.PostOptions>() ?? new OrleansSocial.Posts.PostOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Timelines").Get<OrleansSocial.Timelines.TimelineOptions>() ?? new OrleansSocial.Timelines.TimelineOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Stories").Get<OrleansSocial.Stories.StoryOptions>() ?? new OrleansSocial.Stories.StoryOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Moderation").Get<OrleansSocial.Moderation.ModerationOptions>() ?? new OrleansSocial.Moderation.ModerationOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Conversations").Get<OrleansSocial.Conversations.ConversationOptions>() ?? new OrleansSocial.Conversations.ConversationOptions());
         AddAccounts(builder);
         builder.Services.AddOrleansSocialRateLimiting(builder.Configuration.GetSection("Api:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions());
@@ -320,7 +322,7 @@ public static class ApiHosting
         if (app.Services.GetService<AccountStore>() is not null)
         {
             api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints()
-                .MapTimelineEndpoints().MapConversationEndpoints().MapMediaEndpoints().MapStoryEndpoints().MapHighlightEndpoints();
+                .MapTimelineEndpoints().MapConversationEndpoints().MapMediaEndpoints().MapStoryEndpoints().MapHighlightEndpoints().MapModerationEndpoints();
         }
 
         return app;

@@ -17,24 +17,42 @@ public static class NotificationTypes
     public const string Repost = "repost";
     public const string Quote = "quote";
 
-    public static IReadOnlyList<string> All { get; } = [Follow, FollowRequest, FollowApproved, Like, Comment, Reply, Mention, Repost, Quote];
+    /// <summary>A report the recipient filed was resolved or rejected (from the instance: no actor).</summary>
+    public const string ReportResolved = "report_resolved";
+
+    public static IReadOnlyList<string> All { get; } = [Follow, FollowRequest, FollowApproved, Like, Comment, Reply, Mention, Repost, Quote, ReportResolved];
 
     /// <summary>Types grouped by post and day in the grouped list ("A and 3 others liked your post").</summary>
     public static IReadOnlyList<string> Groupable { get; } = [Like, Repost];
 }
 
 /// <summary>Something that happened that the recipient should hear about.</summary>
+/// <remarks><see cref="ActorId"/> 0: from the instance itself (moderation), not an account.</remarks>
 [GenerateSerializer, Immutable, Alias("social.NotificationRequest")]
-public sealed record NotificationRequest([property: Id(0)] string Type, [property: Id(1)] long ActorId, [property: Id(2)] Guid? PostId = null, [property: Id(3)] long? CommentId = null);
+public sealed record NotificationRequest([property: Id(0)] string Type, [property: Id(1)] long ActorId, [property: Id(2)] Guid? PostId = null, [property: Id(3)] long? CommentId = null)
+{
+    /// <summary>The report a <see cref="NotificationTypes.ReportResolved"/> notification is about.</summary>
+    [Id(4)]
+    public long? ReportId { get; init; }
+}
 
 /// <summary>A stored notification.</summary>
+/// <remarks><see cref="Actor"/> is null for a notification from the instance itself.</remarks>
 [GenerateSerializer, Immutable, Alias("social.NotificationView")]
-public sealed record NotificationView([property: Id(0)] long Id, [property: Id(1)] string Type, [property: Id(2)] PublicAccount Actor, [property: Id(3)] Guid? PostId, [property: Id(4)] long? CommentId, [property: Id(5)] DateTimeOffset CreatedAt, [property: Id(6)] bool Read);
+public sealed record NotificationView([property: Id(0)] long Id, [property: Id(1)] string Type, [property: Id(2)] PublicAccount? Actor, [property: Id(3)] Guid? PostId, [property: Id(4)] long? CommentId, [property: Id(5)] DateTimeOffset CreatedAt, [property: Id(6)] bool Read)
+{
+    [Id(7)]
+    public long? ReportId { get; init; }
+}
 
 /// <summary>Notifications of one type about one post on one day, newest first (like and repost), or a single one.</summary>
 [GenerateSerializer, Immutable, Alias("social.NotificationGroup")]
 public sealed record NotificationGroup([property: Id(0)] long Cursor, [property: Id(1)] string Type, [property: Id(2)] Guid? PostId, [property: Id(3)] long? CommentId, [property: Id(4)] IReadOnlyList<PublicAccount> SampleActors, [property: Id(5)] long ActorsCount,
-    [property: Id(6)] long NotificationsCount, [property: Id(7)] DateTimeOffset LatestAt, [property: Id(8)] bool Read);
+    [property: Id(6)] long NotificationsCount, [property: Id(7)] DateTimeOffset LatestAt, [property: Id(8)] bool Read)
+{
+    [Id(9)]
+    public long? ReportId { get; init; }
+}
 
 /// <summary>Which notifications a list asks for.</summary>
 [GenerateSerializer, Immutable, Alias("social.NotificationFilter")]

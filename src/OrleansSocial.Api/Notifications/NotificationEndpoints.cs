@@ -14,19 +14,30 @@ using Orleans;
 
 namespace OrleansSocial.Api.Notifications;
 
-/// <summary>A notification; <c>post</c> is the post it is about as the reader sees it now (null when there is none or it is gone).</summary>
-public sealed record NotificationResponse(string Id, string Type, PublicAccountResponse Actor, string? PostId, string? CommentId, DateTimeOffset CreatedAt, bool Read,
+/// <summary>
+/// A notification; <c>post</c> is the post it is about as the reader sees it now (null when there is none or it is gone);
+/// <c>actor</c> is null for one from the instance itself (<c>report_resolved</c>, naming <c>report_id</c>).
+/// </summary>
+public sealed record NotificationResponse(string Id, string Type, PublicAccountResponse? Actor, string? PostId, string? CommentId, DateTimeOffset CreatedAt, bool Read,
     PostResponse? Post = null)
 {
+    public string? ReportId { get; init; }
+
     public static NotificationResponse From(NotificationView n) => From(n, null);
 
     public static NotificationResponse From(NotificationView n, PostResponse? post) => new(n.Id.ToString(CultureInfo.InvariantCulture), n.Type,
-        PublicAccountResponse.From(n.Actor), n.PostId?.ToString(), n.CommentId?.ToString(CultureInfo.InvariantCulture), n.CreatedAt, n.Read, post);
+        n.Actor is null ? null : PublicAccountResponse.From(n.Actor), n.PostId?.ToString(), n.CommentId?.ToString(CultureInfo.InvariantCulture), n.CreatedAt, n.Read, post)
+    {
+        ReportId = n.ReportId?.ToString(CultureInfo.InvariantCulture),
+    };
 }
 
 /// <summary>A grouped notification: "A, B and 3 others liked your post".</summary>
 public sealed record NotificationGroupResponse(string Id, string Type, string? PostId, string? CommentId, IReadOnlyList<PublicAccountResponse> SampleActors,
-    long ActorsCount, long NotificationsCount, DateTimeOffset LatestAt, bool Read, PostResponse? Post = null);
+    long ActorsCount, long NotificationsCount, DateTimeOffset LatestAt, bool Read, PostResponse? Post = null)
+{
+    public string? ReportId { get; init; }
+}
 
 public sealed record UnreadCountResponse(long Count);
 
@@ -102,7 +113,10 @@ public static class NotificationEndpoints
             page.WriteLinkHeader(http, groups, g => g.Cursor);
             return TypedResults.Ok(groups.Select(g => new NotificationGroupResponse(g.Cursor.ToString(CultureInfo.InvariantCulture), g.Type, g.PostId?.ToString(),
                 g.CommentId?.ToString(CultureInfo.InvariantCulture), g.SampleActors.Select(a => PublicAccountResponse.From(a)).ToArray(), g.ActorsCount,
-                g.NotificationsCount, g.LatestAt, g.Read, g.PostId is { } id ? groupPosts.GetValueOrDefault(id) : null)).ToArray());
+                g.NotificationsCount, g.LatestAt, g.Read, g.PostId is { } id ? groupPosts.GetValueOrDefault(id) : null)
+            {
+                ReportId = g.ReportId?.ToString(CultureInfo.InvariantCulture),
+            }).ToArray());
         }
 
         var list = await Inbox(grains, user).ListAsync(filter, query).ConfigureAwait(false);

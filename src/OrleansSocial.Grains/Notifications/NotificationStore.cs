@@ -33,12 +33,12 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         ArgumentNullException.ThrowIfNull(request);
         await using var command = db.CreateCommand($"""
             WITH inserted AS (
-                INSERT INTO notifications (recipient_id, type, actor_id, post_id, comment_id, created_at)
-                SELECT $1, $2, $3, $4, $5, $6
+                INSERT INTO notifications (recipient_id, type, actor_id, post_id, comment_id, created_at, report_id)
+                SELECT $1, $2, nullif($3, 0), $4, $5, $6, $7
                 WHERE {Allowed("$1", "$2", "$3", "$6")}
-                RETURNING id, type, actor_id, post_id, comment_id, created_at)
-            SELECT i.id, i.type, i.post_id, i.comment_id, i.created_at, {RelationshipStore.PublicColumns}
-            FROM inserted i JOIN accounts a ON a.id = i.actor_id
+                RETURNING id, type, actor_id, post_id, comment_id, created_at, report_id)
+            SELECT i.id, i.type, i.post_id, i.comment_id, i.created_at, {RelationshipStore.PublicColumns}, i.report_id
+            FROM inserted i LEFT JOIN accounts a ON a.id = i.actor_id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = recipient });
         command.Parameters.Add(new NpgsqlParameter { Value = request.Type });
@@ -46,6 +46,7 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.PostId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.CommentId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.ReportId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         return await r.ReadAsync().ConfigureAwait(false) ? Read(r, read: false) : null;
     }
@@ -56,14 +57,14 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         ArgumentNullException.ThrowIfNull(page);
         await using var command = new NpgsqlCommand();
         var sql = new StringBuilder("SELECT n.id, n.type, n.post_id, n.comment_id, n.created_at, ").Append(RelationshipStore.PublicColumns)
-            .Append(", n.read_at IS NOT NULL FROM notifications n JOIN accounts a ON a.id = n.actor_id WHERE n.recipient_id = ")
+            .Append(", n.report_id, n.read_at IS NOT NULL FROM notifications n LEFT JOIN accounts a ON a.id = n.actor_id WHERE n.recipient_id = ")
             .Append(Keyset.Parameter(command, recipient));
         AppendFilter(sql, command, filter);
         Keyset.Apply(sql, command, "n.id", page);
         var rows = new List<NotificationView>();
         await foreach (var r in QueryAsync(command, sql).ConfigureAwait(false))
         {
-            rows.Add(Read(r, r.GetBoolean(15)));
+            rows.Add(Read(r, r.GetBoolean(16)));
         }
 
         return Keyset.NewestFirst(rows, page);
@@ -81,21 +82,21 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
             .Append(Keyset.Parameter(command, recipient));
         AppendFilter(inner, command, filter);
         var sql = new StringBuilder("SELECT max(g.id) AS cursor, min(g.type), (array_agg(g.post_id))[1], (array_agg(g.comment_id))[1], ")
-            .Append("(array_agg(DISTINCT g.actor_id))[1:1000], count(DISTINCT g.actor_id), count(*), max(g.created_at), bool_and(g.read_at IS NOT NULL) FROM (")
+            .Append("coalesce((array_agg(DISTINCT g.actor_id) FILTER (WHERE g.actor_id IS NOT NULL))[1:1000], '{}'), count(DISTINCT g.actor_id), count(*), max(g.created_at), bool_and(g.read_at IS NOT NULL), (array_agg(g.report_id))[1] FROM (")
             .Append(inner).Append(") g GROUP BY g.group_key HAVING true");
         var cursor = new StringBuilder();
         Keyset.Apply(cursor, command, "max(g.id)", page);
         sql.Append(cursor);
-        var groups = new List<(long Cursor, string Type, Guid? Post, long? Comment, long[] Actors, long ActorsCount, long Count, DateTimeOffset At, bool Read)>();
+        var groups = new List<(long Cursor, string Type, Guid? Post, long? Comment, long[] Actors, long ActorsCount, long Count, DateTimeOffset At, bool Read, long? Report)>();
         await foreach (var r in QueryAsync(command, sql).ConfigureAwait(false))
         {
             groups.Add((r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetInt64(3), r.GetFieldValue<long[]>(4),
-                r.GetInt64(5), r.GetInt64(6), r.GetFieldValue<DateTimeOffset>(7), r.GetBoolean(8)));
+                r.GetInt64(5), r.GetInt64(6), r.GetFieldValue<DateTimeOffset>(7), r.GetBoolean(8), r.IsDBNull(9) ? null : r.GetInt64(9)));
         }
 
         var accounts = await AccountsAsync(groups.SelectMany(g => g.Actors.Take(3)).Distinct().ToArray()).ConfigureAwait(false);
         var result = groups.Select(g => new NotificationGroup(g.Cursor, g.Type, g.Post, g.Comment,
-            g.Actors.Take(3).Where(accounts.ContainsKey).Select(id => accounts[id]).ToArray(), g.ActorsCount, g.Count, g.At, g.Read)).ToList();
+            g.Actors.Take(3).Where(accounts.ContainsKey).Select(id => accounts[id]).ToArray(), g.ActorsCount, g.Count, g.At, g.Read) { ReportId = g.Report }).ToList();
         return Keyset.NewestFirst(result, page);
     }
 
@@ -218,6 +219,10 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         }
     }
 
-    private static NotificationView Read(NpgsqlDataReader r, bool read) => new(r.GetInt64(0), r.GetString(1), RelationshipStore.ReadPublic(r, 5),
-        r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetInt64(3), r.GetFieldValue<DateTimeOffset>(4), read);
+    // Columns: id, type, post, comment, created, the actor's public columns (null: from the instance), report.
+    private static NotificationView Read(NpgsqlDataReader r, bool read) => new(r.GetInt64(0), r.GetString(1), r.IsDBNull(5) ? null : RelationshipStore.ReadPublic(r, 5),
+        r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetInt64(3), r.GetFieldValue<DateTimeOffset>(4), read)
+    {
+        ReportId = r.IsDBNull(15) ? null : r.GetInt64(15),
+    };
 }

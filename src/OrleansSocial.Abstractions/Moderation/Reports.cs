@@ -1,0 +1,175 @@
+using Orleans;
+using Orleans.Concurrency;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Moderation;
+
+/// <summary>What a report says is wrong.</summary>
+public static class ReportCategories
+{
+    public const string Spam = "spam";
+    public const string Harassment = "harassment";
+    public const string Hate = "hate";
+    public const string Violence = "violence";
+    public const string SexualMinors = "sexual_minors";
+    public const string SelfHarm = "self_harm";
+    public const string Impersonation = "impersonation";
+    public const string Other = "other";
+
+    public static IReadOnlyList<string> All { get; } = [Spam, Harassment, Hate, Violence, SexualMinors, SelfHarm, Impersonation, Other];
+
+    public static bool IsKnown(string? category) => category is not null && All.Contains(category);
+}
+
+/// <summary>Where a report stands.</summary>
+public static class ReportStatuses
+{
+    public const string Open = "open";
+    public const string Resolved = "resolved";
+    public const string Rejected = "rejected";
+}
+
+/// <summary>Account roles, and which may moderate.</summary>
+public static class Roles
+{
+    public const string User = "user";
+    public const string Moderator = "moderator";
+    public const string Admin = "admin";
+
+    /// <summary>Moderators and admins work the moderation queue.</summary>
+    public static bool Moderates(string? role) => role is Moderator or Admin;
+}
+
+/// <summary>
+/// A report to file: the account, and optionally content of it the reporter can see — posts, comments, a story, messages
+/// of one conversation the reporter is in — with a category and comment; <see cref="Block"/> and <see cref="Mute"/> do
+/// that to the account in the same call.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("social.NewReport")]
+public sealed record NewReport(
+    [property: Id(0)] long ReporterId, [property: Id(1)] long TargetId, [property: Id(2)] string Category, [property: Id(3)] string Comment,
+    [property: Id(4)] IReadOnlyList<Guid> PostIds, [property: Id(5)] IReadOnlyList<long> CommentIds, [property: Id(6)] Guid? StoryId,
+    [property: Id(7)] Guid? ConversationId, [property: Id(8)] IReadOnlyList<long> MessageIds, [property: Id(9)] bool Block, [property: Id(10)] bool Mute);
+
+/// <summary>What the reporter learns of a filed report: its id, and whether it joined their open report on the account.</summary>
+[GenerateSerializer, Immutable, Alias("social.ReportReceipt")]
+public sealed record ReportReceipt([property: Id(0)] long Id, [property: Id(1)] string Status, [property: Id(2)] bool Merged, [property: Id(3)] DateTimeOffset CreatedAt);
+
+/// <summary>A report in the moderation queue.</summary>
+[GenerateSerializer, Immutable, Alias("social.ReportSummary")]
+public sealed record ReportSummary(
+    [property: Id(0)] long Id, [property: Id(1)] PublicAccount? Reporter, [property: Id(2)] PublicAccount? Target, [property: Id(3)] string Category,
+    [property: Id(4)] string Comment, [property: Id(5)] string Status, [property: Id(6)] long? AssigneeId, [property: Id(7)] int Items,
+    [property: Id(8)] DateTimeOffset CreatedAt, [property: Id(9)] DateTimeOffset UpdatedAt)
+{
+    [Id(10)]
+    public long ReporterId { get; init; }
+
+    [Id(11)]
+    public long TargetId { get; init; }
+}
+
+/// <summary>Reported (or recent) content as moderators see it, whoever it was for: what it said, even if deleted since.</summary>
+[GenerateSerializer, Immutable, Alias("social.ReportedContent")]
+public sealed record ReportedContent([property: Id(0)] string Kind, [property: Id(1)] string Id, [property: Id(2)] long AuthorId, [property: Id(3)] string? Text,
+    [property: Id(4)] DateTimeOffset CreatedAt, [property: Id(5)] bool Deleted);
+
+/// <summary>A moderator's note on a report.</summary>
+[GenerateSerializer, Immutable, Alias("social.ReportNote")]
+public sealed record ReportNote([property: Id(0)] long Id, [property: Id(1)] long? AuthorId, [property: Id(2)] string? AuthorName, [property: Id(3)] string Text,
+    [property: Id(4)] DateTimeOffset CreatedAt);
+
+/// <summary>An entry of the audit log.</summary>
+[GenerateSerializer, Immutable, Alias("social.AuditEntry")]
+public sealed record AuditEntry([property: Id(0)] long Id, [property: Id(1)] long ActorId, [property: Id(2)] string ActorName, [property: Id(3)] string Action,
+    [property: Id(4)] string TargetType, [property: Id(5)] string TargetId, [property: Id(6)] string Reason, [property: Id(7)] DateTimeOffset CreatedAt);
+
+/// <summary>
+/// A report in full for a moderator: the report, the reported content (messages included: reporting them shows them to
+/// moderators), the target's recent posts, earlier reports against the target and the actions recorded on it, and notes.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("social.ReportDetail")]
+public sealed record ReportDetail(
+    [property: Id(0)] ReportSummary Report, [property: Id(1)] IReadOnlyList<ReportedContent> Reported, [property: Id(2)] IReadOnlyList<ReportedContent> RecentPosts,
+    [property: Id(3)] IReadOnlyList<ReportSummary> PriorReports, [property: Id(4)] IReadOnlyList<AuditEntry> PriorActions, [property: Id(5)] IReadOnlyList<ReportNote> Notes,
+    [property: Id(6)] string? Resolution, [property: Id(7)] DateTimeOffset? ClosedAt);
+
+/// <summary>Past the reporter's report limit: 429, with when to try again.</summary>
+[GenerateSerializer, Alias("social.ReportLimitException")]
+public sealed class ReportLimitException : Exception
+{
+    public ReportLimitException()
+    {
+    }
+
+    public ReportLimitException(string message) : base(message)
+    {
+    }
+
+    public ReportLimitException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+
+    public ReportLimitException(string message, TimeSpan retryAfter) : base(message) => RetryAfter = retryAfter;
+
+    [Id(0)]
+    public TimeSpan RetryAfter { get; init; }
+}
+
+/// <summary>Settings of reports and moderation (section <c>Moderation</c>).</summary>
+public sealed class ModerationOptions
+{
+    /// <summary>Reports an account may file (or add to) in an hour. Default 20.</summary>
+    public int ReportsPerHour { get; set; } = 20;
+
+    /// <summary>Longest report comment, moderator note or reason. Default 1,000.</summary>
+    public int MaxCommentLength { get; set; } = 1000;
+
+    /// <summary>Most items (posts, comments, messages) one report names. Default 20.</summary>
+    public int MaxItems { get; set; } = 20;
+}
+
+/// <summary>
+/// The reports desk (a stateless worker: any silo): files reports, lists the open ones for moderators, and reads the audit
+/// log for admins. Anyone who is not a moderator (or an admin, for the log) gets <see cref="KeyNotFoundException"/>:
+/// the routes do not exist for them.
+/// </summary>
+[Alias("social.IReportDeskGrain")]
+public interface IReportDeskGrain : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// Files (or merges into the reporter's open report on the same account) a report. <see cref="ArgumentException"/>
+    /// names a bad field — content the reporter cannot see, or not the target's, is refused as if it did not exist;
+    /// <see cref="KeyNotFoundException"/> when the account does not exist for the reporter; <see cref="ReportLimitException"/>
+    /// past <see cref="ModerationOptions.ReportsPerHour"/>.
+    /// </summary>
+    Task<ReportReceipt> FileAsync(NewReport report);
+
+    /// <summary>Open reports, newest first (cursor: the report id), optionally of one category.</summary>
+    Task<IReadOnlyList<ReportSummary>> ListOpenAsync(long moderatorId, string? category, PageQuery page);
+
+    /// <summary>The audit log, newest first (admins only).</summary>
+    Task<IReadOnlyList<AuditEntry>> GetAuditLogAsync(long adminId, PageQuery page);
+}
+
+/// <summary>
+/// One report (key: its id): its changes one at a time, each recorded in the audit log with the moderator who made it.
+/// Anyone who is not a moderator gets <see cref="KeyNotFoundException"/>.
+/// </summary>
+[Alias("social.IReportGrain")]
+public interface IReportGrain : IGrainWithIntegerKey
+{
+    Task<ReportDetail> GetAsync(long moderatorId);
+
+    /// <summary>Assigns the open report to the moderator calling.</summary>
+    Task<ReportDetail> AssignToSelfAsync(long moderatorId);
+
+    Task<ReportDetail> AddNoteAsync(long moderatorId, string text);
+
+    /// <summary>
+    /// Closes the open report as resolved (action taken) or rejected, with a reason kept on the report and in the audit
+    /// log; the reporter gets a <c>report_resolved</c> notification. <see cref="OrleansSocial.Posts.ActionRefusedException"/>
+    /// when it is closed already.
+    /// </summary>
+    Task<ReportDetail> CloseAsync(long moderatorId, bool resolved, string reason);
+}

@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Orleans;
+using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Infrastructure;
+using OrleansSocial.Api.Relationships;
+using OrleansSocial.Moderation;
+
+namespace OrleansSocial.Api.Moderation;
+
+/// <summary>
+/// Body of <c>POST /api/v1/reports</c>: the account, optionally its posts, comments, a story or messages of a conversation
+/// you are in; a category and comment; <c>block</c>/<c>mute</c> the account in the same call. <c>forward</c> (to another
+/// server) is accepted and ignored: there is no federation yet.
+/// </summary>
+public sealed record ReportRequest(string? AccountId, string[]? PostIds, string[]? CommentIds, string? StoryId, string? ConversationId, string[]? MessageIds,
+    string? Category, [property: LongText] string? Comment, bool? Forward, bool? Block, bool? Mute);
+
+/// <summary>What you learn of your report: its id, and <c>merged</c> when it joined your open report on the same account.</summary>
+public sealed record ReportReceiptResponse(string Id, string Status, bool Merged, DateTimeOffset CreatedAt);
+
+public sealed record ReportSummaryResponse(string Id, PublicAccountResponse? Reporter, PublicAccountResponse? Account, string Category, string Comment, string Status,
+    string? AssigneeId, int ItemsCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static ReportSummaryResponse From(ReportSummary r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new(r.Id.ToString(CultureInfo.InvariantCulture), r.Reporter is null ? null : PublicAccountResponse.From(r.Reporter),
+            r.Target is null ? null : PublicAccountResponse.From(r.Target), r.Category, r.Comment, r.Status, r.AssigneeId?.ToString(CultureInfo.InvariantCulture),
+            r.Items, r.CreatedAt, r.UpdatedAt);
+    }
+}
+
+/// <summary>Content as moderators see it (a message's id is <c>conversation:number</c>).</summary>
+public sealed record ReportedContentResponse(string Kind, string Id, string AuthorId, string? Text, DateTimeOffset CreatedAt, bool Deleted)
+{
+    public static ReportedContentResponse From(ReportedContent c) =>
+        new(c.Kind, c.Id, c.AuthorId.ToString(CultureInfo.InvariantCulture), c.Text, c.CreatedAt, c.Deleted);
+}
+
+public sealed record ReportNoteResponse(string Id, string? AuthorId, string? AuthorUsername, string Text, DateTimeOffset CreatedAt);
+
+public sealed record AuditEntryResponse(string Id, string ActorId, string ActorUsername, string Action, string TargetType, string TargetId, string Reason,
+    DateTimeOffset CreatedAt)
+{
+    public static AuditEntryResponse From(AuditEntry e) => new(e.Id.ToString(CultureInfo.InvariantCulture), e.ActorId.ToString(CultureInfo.InvariantCulture),
+        e.ActorName, e.Action, e.TargetType, e.TargetId, e.Reason, e.CreatedAt);
+}
+
+/// <summary>A report in full: the reported content, the account's recent posts, earlier reports against it, actions on it, notes.</summary>
+public sealed record ReportDetailResponse(ReportSummaryResponse Report, ReportedContentResponse[] Reported, ReportedContentResponse[] RecentPosts,
+    ReportSummaryResponse[] PriorReports, AuditEntryResponse[] PriorActions, ReportNoteResponse[] Notes, string? Resolution, DateTimeOffset? ClosedAt)
+{
+    public static ReportDetailResponse From(ReportDetail d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return new(ReportSummaryResponse.From(d.Report), [.. d.Reported.Select(ReportedContentResponse.From)], [.. d.RecentPosts.Select(ReportedContentResponse.From)],
+            [.. d.PriorReports.Select(ReportSummaryResponse.From)], [.. d.PriorActions.Select(AuditEntryResponse.From)],
+            [.. d.Notes.Select(n => new ReportNoteResponse(n.Id.ToString(CultureInfo.InvariantCulture), n.AuthorId?.ToString(CultureInfo.InvariantCulture), n.AuthorName,
+                n.Text, n.CreatedAt))], d.Resolution, d.ClosedAt);
+    }
+}
+
+/// <summary>Body of a moderator's note.</summary>
+public sealed record ReportNoteRequest([property: LongText] string? Text);
+
+/// <summary>Body of resolving or rejecting a report: why.</summary>
+public sealed record ReportCloseRequest([property: LongText] string? Reason);
+
+/// <summary>
+/// Reports (anyone signed in) and the moderation queue (moderators and admins; the audit log admins only). For anyone
+/// else the moderation routes answer 404, as routes that do not exist — the grains decide, from the caller's role as it
+/// is now.
+/// </summary>
+public static class ModerationEndpoints
+{
+    public static RouteGroupBuilder MapModerationEndpoints(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        api.MapPost("/reports", FileAsync).RequireAuthorization().WithTags("Moderation").WithName("Report")
+            .WithSummary("Reports an account (and optionally its posts, comments, a story, or messages of a conversation you are in) to the moderators; block or mute it in the same call. A second report on the same account while the first is open joins it.")
+            .Produces<ReportReceiptResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        var queue = api.MapGroup("/moderation/reports").WithTags("Moderation").RequireAuthorization();
+        queue.MapGet("/", (string? category, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                PageRequest.ServeAsync(http, page => Desk(grains).ListOpenAsync(user.AccountId(), category, page), r => r.Id, ReportSummaryResponse.From))
+            .WithName("ModerationQueue").WithSummary("Open reports, newest first (cursor pagination), optionally of one category. Moderators only.")
+            .Produces<ReportSummaryResponse[]>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        queue.MapGet("/{id:long}", (long id, ClaimsPrincipal user, IGrainFactory grains) => Detail(() => grains.GetGrain<IReportGrain>(id).GetAsync(user.AccountId())))
+            .WithName("ModerationReport").WithSummary("A report in full, with the account's recent posts and its history. Moderators only.")
+            .Produces<ReportDetailResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+        queue.MapPost("/{id:long}/assign", (long id, ClaimsPrincipal user, IGrainFactory grains) =>
+                Detail(() => grains.GetGrain<IReportGrain>(id).AssignToSelfAsync(user.AccountId())))
+            .WithName("AssignReport").WithSummary("Takes the open report: it is assigned to you.")
+            .Produces<ReportDetailResponse>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        queue.MapPost("/{id:long}/notes", (long id, ReportNoteRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                Detail(() => grains.GetGrain<IReportGrain>(id).AddNoteAsync(user.AccountId(), body.Text ?? ""), "text"))
+            .WithName("AddReportNote").WithSummary("Adds a note for the other moderators.")
+            .Produces<ReportDetailResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        queue.MapPost("/{id:long}/resolve", (long id, ReportCloseRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                Detail(() => grains.GetGrain<IReportGrain>(id).CloseAsync(user.AccountId(), resolved: true, body.Reason ?? ""), "reason"))
+            .WithName("ResolveReport").WithSummary("Closes the report as acted on; the reporter is told.")
+            .Produces<ReportDetailResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        queue.MapPost("/{id:long}/reject", (long id, ReportCloseRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                Detail(() => grains.GetGrain<IReportGrain>(id).CloseAsync(user.AccountId(), resolved: false, body.Reason ?? ""), "reason"))
+            .WithName("RejectReport").WithSummary("Closes the report with no action; the reporter is told.")
+            .Produces<ReportDetailResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/admin/audit_log", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                PageRequest.ServeAsync(http, page => Desk(grains).GetAuditLogAsync(user.AccountId(), page), e => e.Id, AuditEntryResponse.From))
+            .RequireAuthorization().WithTags("Moderation").WithName("AuditLog")
+            .WithSummary("Every moderator and admin action, newest first: who, what, on what, why, when. Admins only; it cannot be changed.")
+            .Produces<AuditEntryResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    private static IReportDeskGrain Desk(IGrainFactory grains) => grains.GetGrain<IReportDeskGrain>(0);
+
+    private static Task<IResult> Detail(Func<Task<ReportDetail>> call, string field = "id") =>
+        GrainResults.RunAsync(call, d => TypedResults.Ok(ReportDetailResponse.From(d)), field);
+
+    private static async Task<IResult> FileAsync(ReportRequest body, ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (!long.TryParse(body.AccountId, NumberStyles.None, CultureInfo.InvariantCulture, out var target))
+        {
+            errors["account_id"] = ["account_id is the id of the account you report."];
+        }
+
+        var posts = new List<Guid>();
+        foreach (var raw in body.PostIds ?? [])
+        {
+            if (!Guid.TryParse(raw, out var post))
+            {
+                errors["post_ids"] = ["post_ids are post ids."];
+                break;
+            }
+
+            posts.Add(post);
+        }
+
+        if (!AccountIds.TryParse(body.CommentIds, out var comments, out _))
+        {
+            errors["comment_ids"] = ["comment_ids are comment ids."];
+        }
+
+        Guid? story = null;
+        if (body.StoryId is not null)
+        {
+            if (Guid.TryParse(body.StoryId, out var s))
+            {
+                story = s;
+            }
+            else
+            {
+                errors["story_id"] = ["story_id is a story id."];
+            }
+        }
+
+        Guid? conversation = null;
+        if (body.ConversationId is not null)
+        {
+            if (Guid.TryParse(body.ConversationId, out var c))
+            {
+                conversation = c;
+            }
+            else
+            {
+                errors["conversation_id"] = ["conversation_id is a conversation id."];
+            }
+        }
+
+        if (!AccountIds.TryParse(body.MessageIds, out var messages, out _))
+        {
+            errors["message_ids"] = ["message_ids are message ids of the conversation."];
+        }
+
+        if (body.Category is null)
+        {
+            errors["category"] = [$"category is one of {string.Join(", ", ReportCategories.All)}."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The report was not filed.");
+        }
+
+        try
+        {
+            return await GrainResults.RunAsync(() => Desk(grains).FileAsync(new NewReport(user.AccountId(), target, body.Category!, (body.Comment ?? "").Trim(),
+                    posts, comments, story, conversation, messages, body.Block == true, body.Mute == true)),
+                r => TypedResults.Created($"/api/v1/reports/{r.Id}", new ReportReceiptResponse(r.Id.ToString(CultureInfo.InvariantCulture), r.Status, r.Merged, r.CreatedAt)),
+                "account_id").ConfigureAwait(false);
+        }
+        catch (ReportLimitException e)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: e.Message);
+        }
+    }
+}

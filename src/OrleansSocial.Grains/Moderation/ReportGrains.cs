@@ -1,0 +1,213 @@
+using Orleans;
+using Orleans.Concurrency;
+using OrleansSocial.Moderation;
+using OrleansSocial.Notifications;
+using OrleansSocial.Posts;
+using OrleansSocial.Stories;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Grains.Moderation;
+
+/// <summary>Who may moderate, asked of the account's own grain (its role as it is now, not as an old token says).</summary>
+internal static class Moderators
+{
+    /// <summary>
+    /// The moderator (or, with <paramref name="adminOnly"/>, the admin) calling; anyone else gets
+    /// <see cref="KeyNotFoundException"/>: for them the thing does not exist.
+    /// </summary>
+    public static async Task<AuditActor> RequireAsync(IGrainFactory grains, long accountId, bool adminOnly = false)
+    {
+        var profile = await grains.GetGrain<IUserGrain>(accountId).GetProfileAsync();
+        return profile is { } p && (adminOnly ? p.Role == Roles.Admin : Roles.Moderates(p.Role))
+            ? new AuditActor(p.Id, p.Username)
+            : throw new KeyNotFoundException("Not found.");
+    }
+
+    /// <summary>The summaries with their reporters and targets as anyone sees them.</summary>
+    public static async Task<IReadOnlyList<ReportSummary>> WithAccountsAsync(IGrainFactory grains, IReadOnlyList<ReportSummary> reports)
+    {
+        var ids = reports.SelectMany(r => new[] { r.ReporterId, r.TargetId }).Distinct().ToArray();
+        var accounts = await Task.WhenAll(ids.Select(id => grains.GetGrain<IUserGrain>(id).GetAccountAsync(0)));
+        var byId = ids.Zip(accounts).ToDictionary(p => p.First, p => p.Second);
+        return [.. reports.Select(r => r with { Reporter = byId[r.ReporterId], Target = byId[r.TargetId] })];
+    }
+}
+
+/// <summary>
+/// Files reports — checking that each reported thing is the target's and one the reporter can see, through the grains
+/// that hold them — and serves the open queue and the audit log. A stateless worker: any silo, no state.
+/// </summary>
+[StatelessWorker]
+public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options) : Grain, IReportDeskGrain
+{
+    public async Task<ReportReceipt> FileAsync(NewReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (!ReportCategories.IsKnown(report.Category))
+        {
+            throw new ArgumentException($"category is one of {string.Join(", ", ReportCategories.All)}.", "category");
+        }
+
+        if (report.Comment.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A comment is at most {options.MaxCommentLength} characters.", "comment");
+        }
+
+        if (report.ReporterId == report.TargetId)
+        {
+            throw new ArgumentException("You cannot report yourself.", "account_id");
+        }
+
+        if (report.PostIds.Count + report.CommentIds.Count + report.MessageIds.Count + (report.StoryId is null ? 0 : 1) > options.MaxItems)
+        {
+            throw new ArgumentException($"A report names at most {options.MaxItems} posts, comments and messages.", "post_ids");
+        }
+
+        if (report.MessageIds.Count > 0 != report.ConversationId is not null)
+        {
+            throw new ArgumentException("Messages are reported with the conversation they are in, and a conversation with its messages.", "message_ids");
+        }
+
+        if (await GrainFactory.GetGrain<IUserGrain>(report.TargetId).GetAccountAsync(0) is null)
+        {
+            throw new KeyNotFoundException("No such account.");
+        }
+
+        report = report with { PostIds = [.. report.PostIds.Distinct()], CommentIds = [.. report.CommentIds.Distinct()], MessageIds = [.. report.MessageIds.Distinct()] };
+        await CheckVisibleAsync(report);
+        var receipt = await store.FileAsync(report, options.ReportsPerHour);
+
+        // Blocking or muting from the report: after it is filed, so the reported content was checked as the reporter saw it.
+        var reporter = GrainFactory.GetGrain<IUserGrain>(report.ReporterId);
+        if (report.Block)
+        {
+            await reporter.BlockAsync(report.TargetId);
+        }
+
+        if (report.Mute)
+        {
+            await reporter.MuteAsync(report.TargetId, null);
+        }
+
+        return receipt;
+    }
+
+    // Content the reporter cannot see, or not the target's, is refused as if it did not exist (naming the field only).
+    private async Task CheckVisibleAsync(NewReport report)
+    {
+        var posts = await Task.WhenAll(report.PostIds.Select(id => GrainFactory.GetGrain<IPostGrain>(id).GetAsync(report.ReporterId)));
+        if (posts.Any(p => p is null || p.Author.Id != report.TargetId))
+        {
+            throw new ArgumentException("post_ids are posts of this account that you can see.", "post_ids");
+        }
+
+        if (report.CommentIds.Count > 0)
+        {
+            var comments = await store.CommentsOfAsync(report.TargetId, [.. report.CommentIds]);
+            var visible = comments.Count == report.CommentIds.Count
+                && (await Task.WhenAll(comments.Values.Distinct().Select(post => GrainFactory.GetGrain<IPostGrain>(post).GetAsync(report.ReporterId)))).All(p => p is not null);
+            if (!visible)
+            {
+                throw new ArgumentException("comment_ids are comments of this account that you can see.", "comment_ids");
+            }
+        }
+
+        if (report.StoryId is { } story && (await GrainFactory.GetGrain<IStoryGrain>(story).GetAsync(report.ReporterId))?.Author.Id != report.TargetId)
+        {
+            throw new ArgumentException("story_id is a live story of this account that you can see.", "story_id");
+        }
+
+        if (report.ConversationId is { } conversation
+            && await store.VisibleMessagesAsync(conversation, report.ReporterId, report.TargetId, [.. report.MessageIds]) != report.MessageIds.Count)
+        {
+            throw new ArgumentException("message_ids are messages this account sent in a conversation you are in.", "message_ids");
+        }
+    }
+
+    public async Task<IReadOnlyList<ReportSummary>> ListOpenAsync(long moderatorId, string? category, PageQuery page)
+    {
+        await Moderators.RequireAsync(GrainFactory, moderatorId);
+        if (category is not null && !ReportCategories.IsKnown(category))
+        {
+            throw new ArgumentException($"category is one of {string.Join(", ", ReportCategories.All)}.", "category");
+        }
+
+        return await Moderators.WithAccountsAsync(GrainFactory, await store.ListOpenAsync(category, page));
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> GetAuditLogAsync(long adminId, PageQuery page)
+    {
+        await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        return await store.AuditLogAsync(page);
+    }
+}
+
+/// <summary>
+/// One report: a moderator's changes to it go one at a time (assignment, notes, closing), each with its audit row in the
+/// same transaction; closing tells the reporter (<c>report_resolved</c>, from the instance). No state is held: the
+/// report is read for each call (moderators are few; the rows are the truth).
+/// </summary>
+public sealed class ReportGrain(ReportStore store, ModerationOptions options) : Grain, IReportGrain
+{
+    private long Id => this.GetPrimaryKeyLong();
+
+    public async Task<ReportDetail> GetAsync(long moderatorId)
+    {
+        await Moderators.RequireAsync(GrainFactory, moderatorId);
+        return await DetailAsync();
+    }
+
+    public async Task<ReportDetail> AssignToSelfAsync(long moderatorId)
+    {
+        var actor = await Moderators.RequireAsync(GrainFactory, moderatorId);
+        await ExistingAsync();
+        if (!await store.AssignAsync(Id, actor))
+        {
+            throw new ActionRefusedException("This report is closed.");
+        }
+
+        return await DetailAsync();
+    }
+
+    public async Task<ReportDetail> AddNoteAsync(long moderatorId, string text)
+    {
+        var actor = await Moderators.RequireAsync(GrainFactory, moderatorId);
+        var note = (text ?? "").Trim();
+        if (note.Length == 0 || note.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A note has 1 to {options.MaxCommentLength} characters.", "text");
+        }
+
+        await ExistingAsync();
+        await store.AddNoteAsync(Id, actor, note);
+        return await DetailAsync();
+    }
+
+    public async Task<ReportDetail> CloseAsync(long moderatorId, bool resolved, string reason)
+    {
+        var actor = await Moderators.RequireAsync(GrainFactory, moderatorId);
+        var why = (reason ?? "").Trim();
+        if (why.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
+        }
+
+        var reporter = (await ExistingAsync()).Report.ReporterId;
+        if (!await store.CloseAsync(Id, actor, resolved, why))
+        {
+            throw new ActionRefusedException("This report is closed already.");
+        }
+
+        await GrainFactory.GetGrain<INotificationInboxGrain>(reporter).NotifyAsync(new NotificationRequest(NotificationTypes.ReportResolved, 0) { ReportId = Id });
+        return await DetailAsync();
+    }
+
+    private async Task<ReportDetail> ExistingAsync() => await store.LoadAsync(Id) ?? throw new KeyNotFoundException("No such report.");
+
+    private async Task<ReportDetail> DetailAsync()
+    {
+        var detail = await ExistingAsync();
+        var accounts = await Moderators.WithAccountsAsync(GrainFactory, [detail.Report, .. detail.PriorReports]);
+        return detail with { Report = accounts[0], PriorReports = [.. accounts.Skip(1)] };
+    }
+}

@@ -1,0 +1,338 @@
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+using OrleansSocial.Grains.Users;
+using OrleansSocial.Moderation;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Grains.Moderation;
+
+/// <summary>Who did a moderation action, for the audit log (the name as it is now: the log keeps it as it was).</summary>
+public sealed record AuditActor(long Id, string Name);
+
+/// <summary>
+/// The <c>reports</c>, <c>report_items</c>, <c>report_notes</c> and <c>audit_log</c> tables (sql/0032). Every change a
+/// moderator makes is written with its audit row in one transaction.
+/// </summary>
+public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
+{
+    private const string Summary = """
+        r.id, r.category, r.comment, r.status, r.assignee_id,
+        (SELECT count(*) FROM report_items i WHERE i.report_id = r.id)::int, r.created_at, r.updated_at,
+        r.reporter_id, r.target_id
+        """;
+
+    /// <summary>
+    /// Files the report, or merges it into the reporter's open report on the same account (its comment appended, its
+    /// items added), unless the reporter filed <paramref name="perHour"/> in the last hour.
+    /// </summary>
+    public async Task<ReportReceipt> FileAsync(NewReport report, int perHour)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var now = time.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+
+        // The reporter's filings are serialized (key pair 3, hashint8(reporter)), so the limit holds under a burst.
+        await using (var limit = new NpgsqlCommand("""
+            SELECT pg_advisory_xact_lock(3, hashint8($1)),
+                   (SELECT count(*) FROM reports WHERE reporter_id = $1 AND updated_at > $2 - interval '1 hour'),
+                   (SELECT min(updated_at) FROM reports WHERE reporter_id = $1 AND updated_at > $2 - interval '1 hour')
+            """, connection, tx))
+        {
+            limit.Parameters.Add(new NpgsqlParameter { Value = report.ReporterId });
+            limit.Parameters.Add(new NpgsqlParameter { Value = now });
+            await using var r = await limit.ExecuteReaderAsync().ConfigureAwait(false);
+            await r.ReadAsync().ConfigureAwait(false);
+            if (r.GetInt64(1) >= perHour)
+            {
+                throw new ReportLimitException($"An account files at most {perHour} reports an hour.", r.GetFieldValue<DateTimeOffset>(2).AddHours(1) - now);
+            }
+        }
+
+        long id;
+        bool merged;
+        DateTimeOffset createdAt;
+        await using (var file = new NpgsqlCommand("""
+            INSERT INTO reports (reporter_id, target_id, category, comment, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
+            ON CONFLICT (reporter_id, target_id) WHERE status = 'open' DO UPDATE SET
+                comment = CASE WHEN excluded.comment = '' THEN reports.comment WHEN reports.comment = '' THEN excluded.comment
+                               ELSE reports.comment || E'\n\n' || excluded.comment END,
+                updated_at = excluded.updated_at
+            RETURNING id, xmax <> 0, created_at
+            """, connection, tx))
+        {
+            file.Parameters.Add(new NpgsqlParameter { Value = report.ReporterId });
+            file.Parameters.Add(new NpgsqlParameter { Value = report.TargetId });
+            file.Parameters.Add(new NpgsqlParameter { Value = report.Category });
+            file.Parameters.Add(new NpgsqlParameter { Value = report.Comment });
+            file.Parameters.Add(new NpgsqlParameter { Value = now });
+            await using var r = await file.ExecuteReaderAsync().ConfigureAwait(false);
+            await r.ReadAsync().ConfigureAwait(false);
+            (id, merged, createdAt) = (r.GetInt64(0), r.GetBoolean(1), r.GetFieldValue<DateTimeOffset>(2));
+        }
+
+        await using (var items = new NpgsqlCommand("""
+            INSERT INTO report_items (report_id, kind, post_id, comment_id, story_id, conversation_id, message_seq)
+            SELECT $1, 'post', p, NULL::bigint, NULL::uuid, NULL::uuid, NULL::bigint FROM unnest($2::uuid[]) p
+            UNION ALL SELECT $1, 'comment', NULL, c, NULL, NULL, NULL FROM unnest($3::bigint[]) c
+            UNION ALL SELECT $1, 'story', NULL, NULL, s, NULL, NULL FROM unnest($4::uuid[]) s
+            UNION ALL SELECT $1, 'message', NULL, NULL, NULL, $5::uuid, m FROM unnest($6::bigint[]) m WHERE $5::uuid IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """, connection, tx))
+        {
+            items.Parameters.Add(new NpgsqlParameter { Value = id });
+            items.Parameters.Add(new NpgsqlParameter { Value = report.PostIds.ToArray() });
+            items.Parameters.Add(new NpgsqlParameter { Value = report.CommentIds.ToArray() });
+            items.Parameters.Add(new NpgsqlParameter { Value = report.StoryId is { } story ? new[] { story } : Array.Empty<Guid>() });
+            items.Parameters.Add(new NpgsqlParameter { Value = (object?)report.ConversationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            items.Parameters.Add(new NpgsqlParameter { Value = report.MessageIds.ToArray() });
+            await items.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync().ConfigureAwait(false);
+        return new ReportReceipt(id, ReportStatuses.Open, merged, createdAt);
+    }
+
+    /// <summary>
+    /// Which of the comments are the target's and not deleted, with their posts (whether the reporter may see a post is
+    /// its grain's to say).
+    /// </summary>
+    public async Task<Dictionary<long, Guid>> CommentsOfAsync(long target, long[] comments)
+    {
+        await using var command = db.CreateCommand("SELECT id, post_id FROM comments WHERE id = ANY($1) AND author_id = $2 AND deleted_at IS NULL");
+        command.Parameters.Add(new NpgsqlParameter { Value = comments });
+        command.Parameters.Add(new NpgsqlParameter { Value = target });
+        var found = new Dictionary<long, Guid>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            found[r.GetInt64(0)] = r.GetGuid(1);
+        }
+
+        return found;
+    }
+
+    /// <summary>How many of the messages the target sent in the conversation the reporter may see as a member there.</summary>
+    public async Task<long> VisibleMessagesAsync(Guid conversation, long reporter, long target, long[] seqs)
+    {
+        await using var command = db.CreateCommand($"""
+            SELECT count(*) FROM messages x JOIN conversation_members m ON m.conversation_id = x.conversation_id AND m.account_id = $2
+            WHERE x.conversation_id = $1 AND x.seq = ANY($4) AND x.sender_id = $3 AND x.deleted_at IS NULL AND {Conversations.ConversationStore.ShownToMember}
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = conversation });
+        command.Parameters.Add(new NpgsqlParameter { Value = reporter });
+        command.Parameters.Add(new NpgsqlParameter { Value = target });
+        command.Parameters.Add(new NpgsqlParameter { Value = seqs });
+        return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+    }
+
+    /// <summary>Open reports, newest first, optionally of one category.</summary>
+    public async Task<IReadOnlyList<ReportSummary>> ListOpenAsync(string? category, PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await using var command = new NpgsqlCommand();
+        var sql = new StringBuilder("SELECT ").Append(Summary).Append(" FROM reports r WHERE r.status = 'open'");
+        if (category is not null)
+        {
+            sql.Append(" AND r.category = ").Append(Keyset.Parameter(command, category));
+        }
+
+        Keyset.Apply(sql, command, "r.id", page);
+        return Keyset.NewestFirst(await ReadSummariesAsync(command, sql.ToString()).ConfigureAwait(false), page);
+    }
+
+    /// <summary>The report in full, or null when there is none.</summary>
+    public async Task<ReportDetail?> LoadAsync(long id)
+    {
+        await using var head = new NpgsqlCommand("SELECT " + Summary + ", r.resolution, r.closed_at FROM reports r WHERE r.id = $1");
+        head.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        head.Connection = connection;
+        ReportSummary summary;
+        string? resolution;
+        DateTimeOffset? closedAt;
+        await using (var r = await head.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            if (!await r.ReadAsync().ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            summary = ReadSummary(r);
+            (resolution, closedAt) = (r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11));
+        }
+
+        var reported = await ContentAsync(connection, """
+            SELECT 'post', p.id::text, p.author_id, p.text, p.created_at, p.deleted_at IS NOT NULL
+            FROM report_items i JOIN posts p ON p.id = i.post_id WHERE i.report_id = $1
+            UNION ALL
+            SELECT 'comment', c.id::text, c.author_id, c.text, c.created_at, c.deleted_at IS NOT NULL
+            FROM report_items i JOIN comments c ON c.id = i.comment_id WHERE i.report_id = $1
+            UNION ALL
+            SELECT 'story', s.id::text, s.author_id, s.caption, s.created_at, s.deleted
+            FROM report_items i JOIN stories s ON s.id = i.story_id WHERE i.report_id = $1
+            UNION ALL
+            SELECT 'message', x.conversation_id::text || ':' || x.seq, x.sender_id, x.text, x.created_at, x.deleted_at IS NOT NULL
+            FROM report_items i JOIN messages x ON x.conversation_id = i.conversation_id AND x.seq = i.message_seq WHERE i.report_id = $1
+            """, id).ConfigureAwait(false);
+        var recent = await ContentAsync(connection, """
+            SELECT 'post', p.id::text, p.author_id, p.text, p.created_at, false FROM posts p
+            WHERE p.author_id = $1 AND p.deleted_at IS NULL ORDER BY p.created_at DESC LIMIT 10
+            """, summary.TargetId).ConfigureAwait(false);
+
+        await using var prior = new NpgsqlCommand("SELECT " + Summary + " FROM reports r WHERE r.target_id = $1 AND r.id <> $2 ORDER BY r.id DESC LIMIT 20", connection);
+        prior.Parameters.Add(new NpgsqlParameter { Value = summary.TargetId });
+        prior.Parameters.Add(new NpgsqlParameter { Value = id });
+        var priorReports = new List<ReportSummary>();
+        await using (var r = await prior.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            while (await r.ReadAsync().ConfigureAwait(false))
+            {
+                priorReports.Add(ReadSummary(r));
+            }
+        }
+
+        var actions = await AuditAsync(connection, "WHERE target_type = 'account' AND target_id = $1 ORDER BY id DESC LIMIT 20", summary.TargetId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ConfigureAwait(false);
+        await using var notes = new NpgsqlCommand("""
+            SELECT n.id, n.author_id, a.username, n.text, n.created_at FROM report_notes n LEFT JOIN accounts a ON a.id = n.author_id
+            WHERE n.report_id = $1 ORDER BY n.id
+            """, connection);
+        notes.Parameters.Add(new NpgsqlParameter { Value = id });
+        var noteList = new List<ReportNote>();
+        await using (var r = await notes.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            while (await r.ReadAsync().ConfigureAwait(false))
+            {
+                noteList.Add(new ReportNote(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3),
+                    r.GetFieldValue<DateTimeOffset>(4)));
+            }
+        }
+
+        return new ReportDetail(summary, reported, recent, priorReports, actions, noteList, resolution, closedAt);
+    }
+
+    /// <summary>Assigns the report to <paramref name="actor"/> (open reports only); false when it is not open.</summary>
+    public Task<bool> AssignAsync(long id, AuditActor actor) =>
+        ChangeAsync("UPDATE reports SET assignee_id = $2, updated_at = $3 WHERE id = $1 AND status = 'open'", id, actor, "report.assign", "");
+
+    public Task<bool> AddNoteAsync(long id, AuditActor actor, string text) =>
+        ChangeAsync("INSERT INTO report_notes (report_id, author_id, text, created_at) SELECT $1, $2, $4, $3 WHERE EXISTS (SELECT 1 FROM reports WHERE id = $1)",
+            id, actor, "report.note", text, text);
+
+    /// <summary>Closes the open report; false when it is not open.</summary>
+    public Task<bool> CloseAsync(long id, AuditActor actor, bool resolved, string reason) =>
+        ChangeAsync("UPDATE reports SET status = $4, resolution = $5, closed_at = $3, closed_by = $2, updated_at = $3 WHERE id = $1 AND status = 'open'",
+            id, actor, resolved ? "report.resolve" : "report.reject", reason, resolved ? ReportStatuses.Resolved : ReportStatuses.Rejected, reason);
+
+    /// <summary>The audit log, newest first.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> AuditLogAsync(PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await using var command = new NpgsqlCommand();
+        var sql = new StringBuilder("SELECT id, actor_id, actor_name, action, target_type, target_id, reason, created_at FROM audit_log WHERE true");
+        Keyset.Apply(sql, command, "id", page);
+        command.CommandText = sql.ToString();
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        command.Connection = connection;
+        return Keyset.NewestFirst(await ReadAuditAsync(command).ConfigureAwait(false), page);
+    }
+
+    // One change of a report ($1 id, $2 actor, $3 now, then the values given) and its audit row, in one transaction.
+    private async Task<bool> ChangeAsync(string change, long id, AuditActor actor, string action, string reason, params object[] values)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand(change, connection, tx))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = id });
+            command.Parameters.Add(new NpgsqlParameter { Value = actor.Id });
+            command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            foreach (var value in values)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
+            if (await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+        }
+
+        await using (var audit = new NpgsqlCommand("""
+            INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, reason, created_at) VALUES ($1, $2, $3, 'report', $4, $5, $6)
+            """, connection, tx))
+        {
+            audit.Parameters.Add(new NpgsqlParameter { Value = actor.Id });
+            audit.Parameters.Add(new NpgsqlParameter { Value = actor.Name });
+            audit.Parameters.Add(new NpgsqlParameter { Value = action });
+            audit.Parameters.Add(new NpgsqlParameter { Value = id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            audit.Parameters.Add(new NpgsqlParameter { Value = reason });
+            audit.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            await audit.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    private static async Task<List<ReportedContent>> ContentAsync(NpgsqlConnection connection, string sql, object key)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = key });
+        var content = new List<ReportedContent>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            content.Add(new ReportedContent(r.GetString(0), r.GetString(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+                r.GetBoolean(5)));
+        }
+
+        return content;
+    }
+
+    private static async Task<List<AuditEntry>> AuditAsync(NpgsqlConnection connection, string where, string key)
+    {
+        await using var command = new NpgsqlCommand("SELECT id, actor_id, actor_name, action, target_type, target_id, reason, created_at FROM audit_log " + where, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = key });
+        return await ReadAuditAsync(command).ConfigureAwait(false);
+    }
+
+    private static async Task<List<AuditEntry>> ReadAuditAsync(NpgsqlCommand command)
+    {
+        var entries = new List<AuditEntry>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            entries.Add(new AuditEntry(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
+                r.GetFieldValue<DateTimeOffset>(7)));
+        }
+
+        return entries;
+    }
+
+    private async Task<List<ReportSummary>> ReadSummariesAsync(NpgsqlCommand command, string sql)
+    {
+        command.CommandText = sql;
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        command.Connection = connection;
+        var rows = new List<ReportSummary>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            rows.Add(ReadSummary(r));
+        }
+
+        return rows;
+    }
+
+    // Accounts are filled in by the grain (as their grains show them); here their ids.
+    private static ReportSummary ReadSummary(NpgsqlDataReader r) =>
+        new(r.GetInt64(0), null, null, r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetInt64(4), r.GetInt32(5),
+            r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7))
+        {
+            ReporterId = r.GetInt64(8),
+            TargetId = r.GetInt64(9),
+        };
+}

@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans;
+using OrleansSocial.Users;
+
+namespace OrleansSocial.Host.Tests;
+
+/// <summary>Reports: at most two an hour, so the limit is reached within a test.</summary>
+public sealed class FewReportsFactory : MediaFactory
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>(base.Settings) { ["Moderation:ReportsPerHour"] = "2" };
+}
+
+internal static class ModerationApi
+{
+    /// <summary>Gives the account a role (as an admin's console will) and has its grain read it.</summary>
+    public static async Task<TestUser> WithRoleAsync(this MediaFactory factory, TestUser user, string role)
+    {
+        await factory.ScalarAsync("UPDATE accounts SET role = $2 WHERE id = $1", user.Id, role);
+        await factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IUserGrain>(user.Id).ReloadAsync();
+        return user;
+    }
+
+    public static Task<HttpResponseMessage> ReportAsync(this HttpClient client, TestUser reporter, object body) =>
+        client.SendJsonAsync(HttpMethod.Post, "/api/v1/reports", body, reporter.AccessToken);
+
+    public static string Id(this TestUser user) => user.Id.ToString(CultureInfo.InvariantCulture);
+}
+
+public sealed class ReportTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    private async Task<string> PostAsync(HttpClient client, TestUser author, string text, string visibility = "public") =>
+        (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text, visibility }, author.AccessToken)).JsonAsync()).GetProperty("id").GetString()!;
+
+    [Fact]
+    public async Task A_report_reaches_the_queue_with_its_content_a_second_merges_into_it_and_closing_it_tells_the_reporter_and_is_audited()
+    {
+        using var client = factory.CreateClient();
+        var reporter = await client.NewUserAsync("rp");
+        var harasser = await client.NewUserAsync("rp");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        var own = await PostAsync(client, reporter, "my holiday pictures");
+        var post = await PostAsync(client, harasser, "everyone look at this loser");
+        var comment = (await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{own}/comments", new { text = "you are pathetic" }, harasser.AccessToken))
+            .JsonAsync()).GetProperty("id").GetString();
+
+        var first = await client.ReportAsync(reporter, new { account_id = harasser.Id(), post_ids = new[] { post }, category = "harassment", comment = "they keep at it" });
+        var second = await client.ReportAsync(reporter, new { account_id = harasser.Id(), comment_ids = new[] { comment }, category = "harassment", comment = "and again" });
+        var receipt = await first.JsonAsync();
+        var id = receipt.GetProperty("id").GetString();
+
+        var queue = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/moderation/reports?category=harassment", token: moderator.AccessToken)).JsonAsync();
+        var listed = queue.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
+        var detail = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/moderation/reports/{id}", token: moderator.AccessToken)).JsonAsync();
+        var assigned = await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/moderation/reports/{id}/assign", token: moderator.AccessToken)).JsonAsync();
+        var noted = await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/moderation/reports/{id}/notes", new { text = "clear pattern" }, moderator.AccessToken))
+            .JsonAsync();
+        var resolved = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/moderation/reports/{id}/resolve", new { reason = "harassment confirmed" }, moderator.AccessToken);
+        var again = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/moderation/reports/{id}/reject", new { reason = "changed my mind" }, moderator.AccessToken);
+        var told = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications", token: reporter.AccessToken)).JsonAsync();
+        var audit = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/audit_log", token: admin.AccessToken)).JsonAsync();
+        var afterwards = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/moderation/reports", token: moderator.AccessToken)).JsonAsync();
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.False(receipt.GetProperty("merged").GetBoolean());
+        Assert.True((await second.JsonAsync()).GetProperty("merged").GetBoolean());
+        Assert.Equal(id, (await second.JsonAsync()).GetProperty("id").GetString());
+        Assert.Equal(2, listed.GetProperty("items_count").GetInt32());
+        Assert.Equal("they keep at it\n\nand again", listed.GetProperty("comment").GetString());
+        Assert.Equal(harasser.Username, listed.GetProperty("account").GetProperty("username").GetString());
+        Assert.Equal(reporter.Username, listed.GetProperty("reporter").GetProperty("username").GetString());
+        Assert.Equal(["you are pathetic", "everyone look at this loser"],
+            detail.GetProperty("reported").EnumerateArray().Select(c => c.GetProperty("text").GetString()!).Order(StringComparer.Ordinal).Reverse().ToArray());
+        Assert.Contains(detail.GetProperty("recent_posts").EnumerateArray(), p => p.GetProperty("id").GetString() == post);
+        Assert.Equal(moderator.Id(), assigned.GetProperty("report").GetProperty("assignee_id").GetString());
+        Assert.Equal("clear pattern", noted.GetProperty("notes")[0].GetProperty("text").GetString());
+        Assert.Equal(moderator.Username, noted.GetProperty("notes")[0].GetProperty("author_username").GetString());
+        Assert.Equal(HttpStatusCode.OK, resolved.StatusCode);
+        Assert.Equal("resolved", (await resolved.JsonAsync()).GetProperty("report").GetProperty("status").GetString());
+        Assert.Equal("harassment confirmed", (await resolved.JsonAsync()).GetProperty("resolution").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode);
+        var notification = told.EnumerateArray().Single(n => n.GetProperty("type").GetString() == "report_resolved");
+        Assert.Equal(id, notification.GetProperty("report_id").GetString());
+        Assert.Equal(JsonValueKind.Null, notification.GetProperty("actor").ValueKind);
+        Assert.Equal(["report.resolve", "report.note", "report.assign"],
+            audit.EnumerateArray().Where(e => e.GetProperty("target_id").GetString() == id).Select(e => e.GetProperty("action").GetString()!).ToArray());
+        Assert.All(audit.EnumerateArray().Where(e => e.GetProperty("target_id").GetString() == id),
+            e => Assert.Equal(moderator.Username, e.GetProperty("actor_username").GetString()));
+        Assert.DoesNotContain(afterwards.EnumerateArray(), r => r.GetProperty("id").GetString() == id);
+    }
+
+    [Fact]
+    public async Task Every_moderation_route_is_404_for_users_and_the_audit_log_for_moderators()
+    {
+        using var client = factory.CreateClient();
+        var user = await client.NewUserAsync("rp");
+        var target = await client.NewUserAsync("rp");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var id = (await (await client.ReportAsync(user, new { account_id = target.Id(), category = "spam" })).JsonAsync()).GetProperty("id").GetString();
+
+        var attempts = new (HttpMethod Method, string Path, object? Body)[]
+        {
+            (HttpMethod.Get, "/api/v1/moderation/reports", null),
+            (HttpMethod.Get, $"/api/v1/moderation/reports/{id}", null),
+            (HttpMethod.Post, $"/api/v1/moderation/reports/{id}/assign", null),
+            (HttpMethod.Post, $"/api/v1/moderation/reports/{id}/notes", new { text = "mine now" }),
+            (HttpMethod.Post, $"/api/v1/moderation/reports/{id}/resolve", new { reason = "" }),
+            (HttpMethod.Post, $"/api/v1/moderation/reports/{id}/reject", new { reason = "" }),
+            (HttpMethod.Get, "/api/v1/admin/audit_log", null),
+        };
+        foreach (var (method, path, body) in attempts)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await client.SendJsonAsync(method, path, body, user.AccessToken)).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/audit_log", token: moderator.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/moderation/reports/{id}", token: moderator.AccessToken)).StatusCode);
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM report_notes WHERE report_id = $1", long.Parse(id!, CultureInfo.InvariantCulture)));
+        Assert.Equal("open", (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/moderation/reports/{id}", token: moderator.AccessToken)).JsonAsync())
+            .GetProperty("report").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Content_the_reporter_cannot_see_or_not_of_the_account_is_refused_naming_the_field_and_nothing_is_filed()
+    {
+        using var client = factory.CreateClient();
+        var reporter = await client.NewUserAsync("rp");
+        var target = await client.NewUserAsync("rp");
+        var other = await client.NewUserAsync("rp");
+        var hidden = await PostAsync(client, target, "only my followers", "followers");
+        var someoneElses = await PostAsync(client, other, "not theirs");
+        var theirChat = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { other.Id() } }, target.AccessToken))
+            .JsonAsync()).GetProperty("id").GetString();
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{theirChat}/messages", new { client_id = "1", text = "psst" }, target.AccessToken);
+
+        async Task AssertNames(object body, string field)
+        {
+            var response = await client.ReportAsync(reporter, body);
+            var problem = await response.JsonAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{field}: {(int)response.StatusCode} {problem}");
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        }
+
+        await AssertNames(new { account_id = target.Id(), post_ids = new[] { hidden }, category = "spam" }, "post_ids");
+        await AssertNames(new { account_id = target.Id(), post_ids = new[] { someoneElses }, category = "spam" }, "post_ids");
+        await AssertNames(new { account_id = target.Id(), conversation_id = theirChat, message_ids = new[] { "1" }, category = "spam" }, "message_ids");
+        await AssertNames(new { account_id = target.Id(), category = "rudeness" }, "category");
+        await AssertNames(new { account_id = target.Id(), category = "other", comment = new string('x', 1001) }, "comment");
+        await AssertNames(new { account_id = reporter.Id(), category = "spam" }, "account_id");
+        await AssertNames(new { account_id = "someone", category = "spam" }, "account_id");
+        var unknown = await client.ReportAsync(reporter, new { account_id = "999999999", category = "spam" });
+
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM reports WHERE reporter_id = $1", reporter.Id));
+    }
+
+    [Fact]
+    public async Task A_member_reports_messages_of_their_conversation_moderators_then_read_them_and_the_reporter_may_block_in_the_same_call()
+    {
+        using var client = factory.CreateClient();
+        var reporter = await client.NewUserAsync("rp");
+        var sender = await client.NewUserAsync("rp");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var chat = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { reporter.Id() } }, sender.AccessToken))
+            .JsonAsync()).GetProperty("id").GetString();
+        var message = (await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{chat}/messages", new { client_id = "m", text = "send me money or else" },
+            sender.AccessToken)).JsonAsync()).GetProperty("id").GetString();
+
+        var filed = await client.ReportAsync(reporter, new { account_id = sender.Id(), conversation_id = chat, message_ids = new[] { message }, category = "violence", block = true });
+        var id = (await filed.JsonAsync()).GetProperty("id").GetString();
+        var detail = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/moderation/reports/{id}", token: moderator.AccessToken)).JsonAsync();
+        var relationship = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/relationships?id={sender.Id}", token: reporter.AccessToken)).JsonAsync();
+        var afterBlock = await client.ReportAsync(reporter, new { account_id = sender.Id(), category = "violence", comment = "still at it", mute = true });
+
+        Assert.Equal(HttpStatusCode.Created, filed.StatusCode);
+        var reported = Assert.Single(detail.GetProperty("reported").EnumerateArray());
+        Assert.Equal("message", reported.GetProperty("kind").GetString());
+        Assert.Equal("send me money or else", reported.GetProperty("text").GetString());
+        Assert.True(relationship[0].GetProperty("blocking").GetBoolean());
+        Assert.Equal(HttpStatusCode.Created, afterBlock.StatusCode); // a blocked account can still be reported
+        Assert.True((await afterBlock.JsonAsync()).GetProperty("merged").GetBoolean());
+    }
+
+    [Fact]
+    public async Task The_audit_log_refuses_updates_and_deletes_even_in_the_database()
+    {
+        using var client = factory.CreateClient();
+        var reporter = await client.NewUserAsync("rp");
+        var target = await client.NewUserAsync("rp");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var id = (await (await client.ReportAsync(reporter, new { account_id = target.Id(), category = "spam" })).JsonAsync()).GetProperty("id").GetString();
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/moderation/reports/{id}/reject", new { reason = "not spam" }, moderator.AccessToken);
+
+        var update = await Assert.ThrowsAsync<PostgresException>(() => factory.ScalarAsync("UPDATE audit_log SET reason = 'nothing happened' WHERE target_id = $1", id!));
+        var delete = await Assert.ThrowsAsync<PostgresException>(() => factory.ScalarAsync("DELETE FROM audit_log WHERE target_id = $1", id!));
+        var truncate = await Assert.ThrowsAsync<PostgresException>(() => factory.ScalarAsync("TRUNCATE audit_log"));
+
+        Assert.Contains("append-only", update.MessageText, StringComparison.Ordinal);
+        Assert.Contains("append-only", delete.MessageText, StringComparison.Ordinal);
+        Assert.Contains("append-only", truncate.MessageText, StringComparison.Ordinal);
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM audit_log WHERE target_id = $1 AND reason = 'not spam'", id!));
+    }
+}
+
+public sealed class ReportLimitTests(FewReportsFactory factory) : IClassFixture<FewReportsFactory>
+{
+    [Fact]
+    public async Task Past_the_hourly_report_limit_a_report_gets_429_with_retry_after_and_is_not_filed()
+    {
+        using var client = factory.CreateClient();
+        var reporter = await client.NewUserAsync("rl");
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            var target = await client.NewUserAsync("rl");
+            Assert.Equal(HttpStatusCode.Created, (await client.ReportAsync(reporter, new { account_id = target.Id(), category = "spam" })).StatusCode);
+        }
+
+        var third = await client.ReportAsync(reporter, new { account_id = (await client.NewUserAsync("rl")).Id(), category = "spam" });
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.True(third.Headers.RetryAfter?.Delta > TimeSpan.FromMinutes(50), third.Headers.RetryAfter?.ToString());
+        Assert.Equal(2, await factory.ScalarAsync("SELECT count(*) FROM reports WHERE reporter_id = $1", reporter.Id));
+    }
+}
