@@ -206,6 +206,44 @@ public sealed class ReportTests(MediaFactory factory) : IClassFixture<MediaFacto
     }
 }
 
+public sealed class RoleTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task An_admin_makes_an_account_a_moderator_which_counts_at_once_and_is_audited_and_nobody_else_can()
+    {
+        using var client = factory.CreateClient();
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin"); // the first admin comes from configuration
+        var candidate = await client.NewUserAsync("rl");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var user = await client.NewUserAsync("rl");
+        Task<HttpResponseMessage> SetAsync(TestUser by, TestUser who, string role) =>
+            client.SendJsonAsync(HttpMethod.Put, $"/api/v1/admin/accounts/{who.Id}/role", new { role, reason = "joins the safety team" }, by.AccessToken);
+
+        var before = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/moderation/reports", token: candidate.AccessToken);
+        var promoted = await SetAsync(admin, candidate, "moderator");
+        var after = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/moderation/reports", token: candidate.AccessToken); // the same token
+        var byModerator = await SetAsync(moderator, user, "admin");
+        var byUser = await SetAsync(user, user, "admin");
+        var self = await SetAsync(admin, admin, "user");
+        var unknown = await SetAsync(admin, user, "superuser");
+        var audit = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/audit_log", token: admin.AccessToken)).JsonAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
+        Assert.Equal("moderator", (await promoted.JsonAsync()).GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, byModerator.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, byUser.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, self.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.True((await unknown.JsonAsync()).GetProperty("errors").TryGetProperty("role", out _));
+        var entry = audit.EnumerateArray().Single(e => e.GetProperty("target_type").GetString() == "account" && e.GetProperty("target_id").GetString() == candidate.Id());
+        Assert.Equal("account.role.moderator", entry.GetProperty("action").GetString());
+        Assert.Equal("joins the safety team", entry.GetProperty("reason").GetString());
+        Assert.Equal(admin.Username, entry.GetProperty("actor_username").GetString());
+        Assert.Equal("user", (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: user.AccessToken)).JsonAsync()).GetProperty("role").GetString());
+    }
+}
+
 public sealed class ReportLimitTests(FewReportsFactory factory) : IClassFixture<FewReportsFactory>
 {
     [Fact]

@@ -38,6 +38,8 @@ public static class Roles
 
     /// <summary>Moderators and admins work the moderation queue.</summary>
     public static bool Moderates(string? role) => role is Moderator or Admin;
+
+    public static bool IsKnown(string? role) => role is User or Moderator or Admin;
 }
 
 /// <summary>
@@ -150,6 +152,14 @@ public interface IReportDeskGrain : IGrainWithIntegerKey
 
     /// <summary>The audit log, newest first (admins only).</summary>
     Task<IReadOnlyList<AuditEntry>> GetAuditLogAsync(long adminId, PageQuery page);
+
+    /// <summary>
+    /// An admin gives an account a role (<see cref="Roles"/>), recorded in the audit log; it counts at once (the account's
+    /// grain reads it again). <see cref="ArgumentException"/> names <c>role</c> or <c>reason</c>; an admin's own role is
+    /// refused (<see cref="OrleansSocial.Posts.ActionRefusedException"/>: another admin changes it), so the last admin
+    /// cannot lock everyone out.
+    /// </summary>
+    Task<UserProfile> SetRoleAsync(long adminId, long accountId, string role, string reason);
 }
 
 /// <summary>

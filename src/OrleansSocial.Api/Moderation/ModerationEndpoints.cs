@@ -64,6 +64,12 @@ public sealed record ReportDetailResponse(ReportSummaryResponse Report, Reported
     }
 }
 
+/// <summary>Body of <c>PUT /api/v1/admin/accounts/{id}/role</c>.</summary>
+public sealed record RoleRequest(string? Role, [property: LongText] string? Reason);
+
+/// <summary>An account as the admin console shows it.</summary>
+public sealed record AdminAccountResponse(string Id, string Username, string Email, bool EmailVerified, string Role, DateTimeOffset CreatedAt);
+
 /// <summary>Body of a moderator's note.</summary>
 public sealed record ReportNoteRequest([property: LongText] string? Text);
 
@@ -115,6 +121,13 @@ public static class ModerationEndpoints
             .RequireAuthorization().WithTags("Moderation").WithName("AuditLog")
             .WithSummary("Every moderator and admin action, newest first: who, what, on what, why, when. Admins only; it cannot be changed.")
             .Produces<AuditEntryResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPut("/admin/accounts/{id:long}/role", (long id, RoleRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => Desk(grains).SetRoleAsync(user.AccountId(), id, body.Role ?? "", body.Reason ?? ""),
+                    p => TypedResults.Ok(new AdminAccountResponse(p.Id.ToString(CultureInfo.InvariantCulture), p.Username, p.Email, p.EmailVerified, p.Role, p.CreatedAt)),
+                    "role"))
+            .RequireAuthorization().WithTags("Moderation").WithName("SetRole")
+            .WithSummary("Gives an account a role (user, moderator, admin), recorded in the audit log; it counts at once. Admins only; not your own.")
+            .Produces<AdminAccountResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

@@ -140,6 +140,33 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
         await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
         return await store.AuditLogAsync(page);
     }
+
+    public async Task<UserProfile> SetRoleAsync(long adminId, long accountId, string role, string reason)
+    {
+        var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        if (!Roles.IsKnown(role))
+        {
+            throw new ArgumentException($"role is {Roles.User}, {Roles.Moderator} or {Roles.Admin}.", "role");
+        }
+
+        var why = (reason ?? "").Trim();
+        if (why.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
+        }
+
+        if (accountId == adminId)
+        {
+            throw new ActionRefusedException("Another admin changes your role.");
+        }
+
+        if (!await store.SetRoleAsync(accountId, role, admin, why))
+        {
+            throw new KeyNotFoundException("No such account.");
+        }
+
+        return await GrainFactory.GetGrain<IUserGrain>(accountId).ReloadAsync() ?? throw new KeyNotFoundException("No such account.");
+    }
 }
 
 /// <summary>

@@ -226,6 +226,27 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         ChangeAsync("UPDATE reports SET status = $4, resolution = $5, closed_at = $3, closed_by = $2, updated_at = $3 WHERE id = $1 AND status = 'open'",
             id, actor, resolved ? "report.resolve" : "report.reject", reason, resolved ? ReportStatuses.Resolved : ReportStatuses.Rejected, reason);
 
+    /// <summary>Sets an account's role and records it; false when there is no such account.</summary>
+    public async Task<bool> SetRoleAsync(long account, string role, AuditActor actor, string reason)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var change = new NpgsqlCommand("UPDATE accounts SET role = $2 WHERE id = $1", connection, tx))
+        {
+            change.Parameters.Add(new NpgsqlParameter { Value = account });
+            change.Parameters.Add(new NpgsqlParameter { Value = role });
+            if (await change.ExecuteNonQueryAsync().ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+        }
+
+        await AppendAuditAsync(connection, tx, actor, "account.role." + role, "account", account.ToString(System.Globalization.CultureInfo.InvariantCulture), reason)
+            .ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>The audit log, newest first.</summary>
     public async Task<IReadOnlyList<AuditEntry>> AuditLogAsync(PageQuery page)
     {
@@ -260,21 +281,26 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
             }
         }
 
-        await using (var audit = new NpgsqlCommand("""
-            INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, reason, created_at) VALUES ($1, $2, $3, 'report', $4, $5, $6)
-            """, connection, tx))
-        {
-            audit.Parameters.Add(new NpgsqlParameter { Value = actor.Id });
-            audit.Parameters.Add(new NpgsqlParameter { Value = actor.Name });
-            audit.Parameters.Add(new NpgsqlParameter { Value = action });
-            audit.Parameters.Add(new NpgsqlParameter { Value = id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-            audit.Parameters.Add(new NpgsqlParameter { Value = reason });
-            audit.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
-            await audit.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }
-
+        await AppendAuditAsync(connection, tx, actor, action, "report", id.ToString(System.Globalization.CultureInfo.InvariantCulture), reason).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
         return true;
+    }
+
+    // The audit row of a change, in the change's transaction.
+    private async Task AppendAuditAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AuditActor actor, string action, string targetType, string targetId,
+        string reason)
+    {
+        await using var audit = new NpgsqlCommand("""
+            INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """, connection, tx);
+        audit.Parameters.Add(new NpgsqlParameter { Value = actor.Id });
+        audit.Parameters.Add(new NpgsqlParameter { Value = actor.Name });
+        audit.Parameters.Add(new NpgsqlParameter { Value = action });
+        audit.Parameters.Add(new NpgsqlParameter { Value = targetType });
+        audit.Parameters.Add(new NpgsqlParameter { Value = targetId });
+        audit.Parameters.Add(new NpgsqlParameter { Value = reason });
+        audit.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        await audit.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     private static async Task<List<ReportedContent>> ContentAsync(NpgsqlConnection connection, string sql, object key)
