@@ -264,3 +264,116 @@ public sealed class ReportLimitTests(FewReportsFactory factory) : IClassFixture<
         Assert.Equal(2, await factory.ScalarAsync("SELECT count(*) FROM reports WHERE reporter_id = $1", reporter.Id));
     }
 }
+
+public sealed class ModerationActionTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task A_removed_post_and_comment_vanish_from_every_read_path_at_once_are_kept_for_appeal_and_their_author_is_told()
+    {
+        using var client = factory.CreateClient();
+        var victim = await client.NewUserAsync("ma");
+        var harasser = await client.NewUserAsync("ma");
+        var follower = await client.NewUserAsync("ma");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{harasser.Id}/follow", token: follower.AccessToken);
+        var word = "w" + Guid.NewGuid().ToString("N")[..10];
+        var tag = "t" + Guid.NewGuid().ToString("N")[..10];
+        var post = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = $"{word} you all know who #{tag}" }, harasser.AccessToken))
+            .JsonAsync()).GetProperty("id").GetString()!;
+        var own = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "my day" }, victim.AccessToken)).JsonAsync()).GetProperty("id").GetString();
+        var comment = (await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{own}/comments", new { text = "nobody likes you" }, harasser.AccessToken))
+            .JsonAsync()).GetProperty("id").GetString()!;
+
+        async Task<string[]> ReadPathsAsync()
+        {
+            var found = new List<string>();
+            if ((await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{post}", token: follower.AccessToken)).StatusCode == HttpStatusCode.OK)
+            {
+                found.Add("by id");
+            }
+
+            async Task<bool> HasAsync(string path, Func<JsonElement, IEnumerable<JsonElement>> items, TestUser reader, string id) =>
+                items(await (await client.SendJsonAsync(HttpMethod.Get, path, token: reader.AccessToken)).JsonAsync())
+                    .Any(i => (i.TryGetProperty("post", out var p) ? p : i).GetProperty("id").GetString() == id);
+            static IEnumerable<JsonElement> Array(JsonElement e) => e.EnumerateArray();
+            if (await HasAsync("/api/v1/timelines/home", Array, follower, post)) { found.Add("home"); }
+            if (await HasAsync($"/api/v1/accounts/{harasser.Id}/posts", Array, follower, post)) { found.Add("profile"); }
+            if (await HasAsync($"/api/v1/timelines/tag/{tag}", Array, follower, post)) { found.Add("hashtag"); }
+            if (await HasAsync($"/api/v1/search?q={word}&type=posts", e => e.GetProperty("posts").EnumerateArray(), follower, post)) { found.Add("search"); }
+            if (await HasAsync($"/api/v1/posts/{own}/comments", Array, victim, comment)) { found.Add("comments"); }
+            var notifications = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications", token: victim.AccessToken)).JsonAsync();
+            if (notifications.EnumerateArray().Any(n => n.TryGetProperty("comment_id", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() == comment))
+            {
+                found.Add("notification");
+            }
+
+            return [.. found];
+        }
+
+        var before = await ReadPathsAsync();
+        var removePost = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "remove_post", account_id = harasser.Id(), post_id = post, reason = "targeted harassment" }, moderator.AccessToken);
+        var removeComment = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "remove_comment", account_id = harasser.Id(), comment_id = comment, reason = "targeted harassment" }, moderator.AccessToken);
+        var after = await ReadPathsAsync();
+        var again = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "remove_post", account_id = harasser.Id(), post_id = post, reason = "twice" }, moderator.AccessToken);
+        var told = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications?types=moderation", token: harasser.AccessToken)).JsonAsync();
+        var mine = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me/moderation_actions", token: harasser.AccessToken)).JsonAsync();
+        var audit = await factory.ScalarAsync("SELECT count(*) FROM audit_log WHERE target_type = 'account' AND target_id = $1 AND action LIKE 'moderation.remove_%'",
+            harasser.Id());
+
+        Assert.Equal(["by id", "home", "profile", "hashtag", "search", "comments", "notification"], before);
+        Assert.Equal(HttpStatusCode.Created, removePost.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, removeComment.StatusCode);
+        Assert.Equal(moderator.Id(), (await removePost.JsonAsync()).GetProperty("moderator_id").GetString());
+        Assert.Empty(after);
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.True((await again.JsonAsync()).GetProperty("errors").TryGetProperty("post_id", out _));
+        Assert.Equal(2, told.GetArrayLength());
+        Assert.All(told.EnumerateArray(), n => Assert.Equal(JsonValueKind.Null, n.GetProperty("actor").ValueKind));
+        Assert.Equal(told.EnumerateArray().Select(n => n.GetProperty("action_id").GetString()).Order(),
+            mine.EnumerateArray().Select(a => a.GetProperty("id").GetString()).Order());
+        Assert.All(mine.EnumerateArray(), a => Assert.Equal(JsonValueKind.Null, a.GetProperty("moderator_id").ValueKind));
+        Assert.Equal(["remove_comment", "remove_post"], mine.EnumerateArray().Select(a => a.GetProperty("kind").GetString()!).ToArray());
+        Assert.Equal(2, audit);
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM posts WHERE id = $1 AND text LIKE '%you all know who%'", Guid.Parse(post))); // kept
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM comments WHERE id = $1 AND text = 'nobody likes you'", long.Parse(comment, CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task A_warning_reaches_the_account_content_of_another_account_is_refused_and_users_cannot_act()
+    {
+        using var client = factory.CreateClient();
+        var account = await client.NewUserAsync("ma");
+        var other = await client.NewUserAsync("ma");
+        var user = await client.NewUserAsync("ma");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var othersPost = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "innocent" }, other.AccessToken)).JsonAsync())
+            .GetProperty("id").GetString();
+
+        var warned = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "warn", account_id = account.Id(), reason = "please keep it civil" }, moderator.AccessToken);
+        var wrongAccount = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "remove_post", account_id = account.Id(), post_id = othersPost, reason = "" }, moderator.AccessToken);
+        var unknownKind = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "banish", account_id = account.Id(), reason = "" }, moderator.AccessToken);
+        var byUser = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "warn", account_id = account.Id(), reason = "I do not like you" }, user.AccessToken);
+        var byUserMalformed = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "warn", account_id = "someone", reason = "" }, user.AccessToken);
+        var notified = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications?types=moderation", token: account.AccessToken)).JsonAsync();
+
+        Assert.Equal(HttpStatusCode.Created, warned.StatusCode);
+        Assert.Equal("please keep it civil", (await warned.JsonAsync()).GetProperty("reason").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, wrongAccount.StatusCode);
+        Assert.True((await wrongAccount.JsonAsync()).GetProperty("errors").TryGetProperty("post_id", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownKind.StatusCode);
+        Assert.True((await unknownKind.JsonAsync()).GetProperty("errors").TryGetProperty("kind", out _));
+        Assert.Equal(HttpStatusCode.NotFound, byUser.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, byUserMalformed.StatusCode);
+        Assert.Single(notified.EnumerateArray());
+        Assert.Equal(HttpStatusCode.OK, (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{othersPost}", token: user.AccessToken)).StatusCode);
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM moderation_actions WHERE account_id = $1", account.Id));
+    }
+}

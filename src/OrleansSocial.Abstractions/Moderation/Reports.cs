@@ -96,6 +96,33 @@ public sealed record ReportDetail(
     [property: Id(3)] IReadOnlyList<ReportSummary> PriorReports, [property: Id(4)] IReadOnlyList<AuditEntry> PriorActions, [property: Id(5)] IReadOnlyList<ReportNote> Notes,
     [property: Id(6)] string? Resolution, [property: Id(7)] DateTimeOffset? ClosedAt);
 
+/// <summary>What a moderator does to an account or its content.</summary>
+public static class ModerationActionKinds
+{
+    /// <summary>A warning: the account is told, nothing else changes.</summary>
+    public const string Warn = "warn";
+
+    /// <summary>A post removed from every read path (kept for appeal and audit).</summary>
+    public const string RemovePost = "remove_post";
+
+    public const string RemoveComment = "remove_comment";
+
+    public const string RemoveStory = "remove_story";
+
+    public static IReadOnlyList<string> All { get; } = [Warn, RemovePost, RemoveComment, RemoveStory];
+}
+
+/// <summary>A moderation action to take: its kind, the account, the content (for removals), the report it answers, why.</summary>
+[GenerateSerializer, Immutable, Alias("social.NewModerationAction")]
+public sealed record NewModerationAction([property: Id(0)] long ModeratorId, [property: Id(1)] string Kind, [property: Id(2)] long AccountId,
+    [property: Id(3)] Guid? PostId, [property: Id(4)] long? CommentId, [property: Id(5)] Guid? StoryId, [property: Id(6)] long? ReportId, [property: Id(7)] string Reason);
+
+/// <summary>A recorded moderation action (the moderator's id only for moderators).</summary>
+[GenerateSerializer, Immutable, Alias("social.ModerationAction")]
+public sealed record ModerationAction([property: Id(0)] long Id, [property: Id(1)] string Kind, [property: Id(2)] long AccountId, [property: Id(3)] Guid? PostId,
+    [property: Id(4)] long? CommentId, [property: Id(5)] Guid? StoryId, [property: Id(6)] long? ReportId, [property: Id(7)] string Reason,
+    [property: Id(8)] DateTimeOffset CreatedAt, [property: Id(9)] long? ModeratorId);
+
 /// <summary>Past the reporter's report limit: 429, with when to try again.</summary>
 [GenerateSerializer, Alias("social.ReportLimitException")]
 public sealed class ReportLimitException : Exception
@@ -160,6 +187,17 @@ public interface IReportDeskGrain : IGrainWithIntegerKey
     /// cannot lock everyone out.
     /// </summary>
     Task<UserProfile> SetRoleAsync(long adminId, long accountId, string role, string reason);
+
+    /// <summary>
+    /// A moderator acts (<see cref="ModerationActionKinds"/>): the content is removed through the grain that holds it (gone
+    /// from every read path at once, kept for appeal), the action recorded with its audit row, and the account told (a
+    /// <c>moderation</c> notification naming the action). <see cref="ArgumentException"/> names a bad field; content that
+    /// is not the account's, or gone already, is refused naming it.
+    /// </summary>
+    Task<ModerationAction> TakeActionAsync(NewModerationAction action);
+
+    /// <summary>The actions taken against the account, newest first: its own to read (the moderators are not named).</summary>
+    Task<IReadOnlyList<ModerationAction>> GetActionsAgainstAsync(long accountId, PageQuery page);
 }
 
 /// <summary>

@@ -20,7 +20,10 @@ public static class NotificationTypes
     /// <summary>A report the recipient filed was resolved or rejected (from the instance: no actor).</summary>
     public const string ReportResolved = "report_resolved";
 
-    public static IReadOnlyList<string> All { get; } = [Follow, FollowRequest, FollowApproved, Like, Comment, Reply, Mention, Repost, Quote, ReportResolved];
+    /// <summary>A moderator acted on the recipient's account or content (from the instance: no actor; names the action).</summary>
+    public const string Moderation = "moderation";
+
+    public static IReadOnlyList<string> All { get; } = [Follow, FollowRequest, FollowApproved, Like, Comment, Reply, Mention, Repost, Quote, ReportResolved, Moderation];
 
     /// <summary>Types grouped by post and day in the grouped list ("A and 3 others liked your post").</summary>
     public static IReadOnlyList<string> Groupable { get; } = [Like, Repost];
@@ -34,6 +37,10 @@ public sealed record NotificationRequest([property: Id(0)] string Type, [propert
     /// <summary>The report a <see cref="NotificationTypes.ReportResolved"/> notification is about.</summary>
     [Id(4)]
     public long? ReportId { get; init; }
+
+    /// <summary>The moderation action a <see cref="NotificationTypes.Moderation"/> notification is about.</summary>
+    [Id(5)]
+    public long? ActionId { get; init; }
 }
 
 /// <summary>A stored notification.</summary>
@@ -43,6 +50,9 @@ public sealed record NotificationView([property: Id(0)] long Id, [property: Id(1
 {
     [Id(7)]
     public long? ReportId { get; init; }
+
+    [Id(8)]
+    public long? ActionId { get; init; }
 }
 
 /// <summary>Notifications of one type about one post on one day, newest first (like and repost), or a single one.</summary>
@@ -52,6 +62,9 @@ public sealed record NotificationGroup([property: Id(0)] long Cursor, [property:
 {
     [Id(9)]
     public long? ReportId { get; init; }
+
+    [Id(10)]
+    public long? ActionId { get; init; }
 }
 
 /// <summary>Which notifications a list asks for.</summary>

@@ -64,6 +64,15 @@ public interface IPostGrain : IGrainWithGuidKey
     /// <summary>Deletes the post (author only): it disappears from every read, list and count.</summary>
     Task DeleteAsync(long editorId);
 
+    /// <summary>
+    /// A moderator's removal (the moderation desk has checked the role): gone from every read path as a deletion is, its
+    /// row and media kept for appeal and audit. False when it was gone already.
+    /// </summary>
+    Task<bool> RemoveAsync();
+
+    /// <summary>A moderator's removal of one of this post's comments (kept, marked deleted). False when it was gone already.</summary>
+    Task<bool> RemoveCommentAsync(long commentId);
+
     /// <summary>Earlier texts, oldest first.</summary>
     [ReadOnly]
     Task<IReadOnlyList<PostEdit>> GetHistoryAsync(long viewerId);

@@ -139,6 +139,12 @@ public interface IStoryGrain : IGrainWithGuidKey
     Task DeleteAsync(long actorId);
 
     /// <summary>
+    /// A moderator's removal (the moderation desk has checked the role): ended at once everywhere as a deletion is; the
+    /// row is kept for appeal and audit. False when it had ended already.
+    /// </summary>
+    Task<bool> RemoveAsync();
+
+    /// <summary>
     /// Records that <paramref name="viewerId"/> viewed the story, once however often it is called; the author's own views
     /// are not recorded. <see cref="KeyNotFoundException"/> when the viewer may not see it.
     /// </summary>

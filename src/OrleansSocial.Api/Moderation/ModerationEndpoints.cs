@@ -70,6 +70,23 @@ public sealed record RoleRequest(string? Role, [property: LongText] string? Reas
 /// <summary>An account as the admin console shows it.</summary>
 public sealed record AdminAccountResponse(string Id, string Username, string Email, bool EmailVerified, string Role, DateTimeOffset CreatedAt);
 
+/// <summary>Body of <c>POST /api/v1/moderation/actions</c>.</summary>
+public sealed record ModerationActionRequest(string? Kind, string? AccountId, string? PostId, string? CommentId, string? StoryId, string? ReportId,
+    [property: LongText] string? Reason);
+
+/// <summary>A moderation action; <c>moderator_id</c> is shown to moderators only.</summary>
+public sealed record ModerationActionResponse(string Id, string Kind, string AccountId, string? PostId, string? CommentId, string? StoryId, string? ReportId,
+    string Reason, DateTimeOffset CreatedAt, string? ModeratorId)
+{
+    public static ModerationActionResponse From(ModerationAction a, bool forModerators)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return new(a.Id.ToString(CultureInfo.InvariantCulture), a.Kind, a.AccountId.ToString(CultureInfo.InvariantCulture), a.PostId?.ToString(),
+            a.CommentId?.ToString(CultureInfo.InvariantCulture), a.StoryId?.ToString(), a.ReportId?.ToString(CultureInfo.InvariantCulture), a.Reason, a.CreatedAt,
+            forModerators ? a.ModeratorId?.ToString(CultureInfo.InvariantCulture) : null);
+    }
+}
+
 /// <summary>Body of a moderator's note.</summary>
 public sealed record ReportNoteRequest([property: LongText] string? Text);
 
@@ -121,6 +138,14 @@ public static class ModerationEndpoints
             .RequireAuthorization().WithTags("Moderation").WithName("AuditLog")
             .WithSummary("Every moderator and admin action, newest first: who, what, on what, why, when. Admins only; it cannot be changed.")
             .Produces<AuditEntryResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/moderation/actions", ActAsync).RequireAuthorization().WithTags("Moderation").WithName("TakeModerationAction")
+            .WithSummary("Acts on an account: warn, or remove one of its posts, comments or stories (gone from every read path at once, kept for appeal and audit); the account is told. Moderators only.")
+            .Produces<ModerationActionResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/accounts/me/moderation_actions", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                PageRequest.ServeAsync(http, page => Desk(grains).GetActionsAgainstAsync(user.AccountId(), page), a => a.Id, a => ModerationActionResponse.From(a, false)))
+            .RequireAuthorization().WithTags("Moderation").WithName("MyModerationActions")
+            .WithSummary("The moderation actions taken against your account and content, newest first (who took them is not said).")
+            .Produces<ModerationActionResponse[]>();
         api.MapPut("/admin/accounts/{id:long}/role", (long id, RoleRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => Desk(grains).SetRoleAsync(user.AccountId(), id, body.Role ?? "", body.Reason ?? ""),
                     p => TypedResults.Ok(new AdminAccountResponse(p.Id.ToString(CultureInfo.InvariantCulture), p.Username, p.Email, p.EmailVerified, p.Role, p.CreatedAt)),
@@ -132,6 +157,48 @@ public static class ModerationEndpoints
     }
 
     private static IReportDeskGrain Desk(IGrainFactory grains) => grains.GetGrain<IReportDeskGrain>(0);
+
+    private static async Task<IResult> ActAsync(ModerationActionRequest body, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        static T? Parse<T>(string? raw, string field, Dictionary<string, string[]> errors, Func<string, (bool, T)> parse) where T : struct
+        {
+            if (raw is null)
+            {
+                return null;
+            }
+
+            var (ok, value) = parse(raw);
+            if (!ok)
+            {
+                errors[field] = [$"{field} is an id."];
+            }
+
+            return ok ? value : null;
+        }
+
+        (bool, long) Long(string s) => (long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v), v);
+        (bool, Guid) Uuid(string s) => (Guid.TryParse(s, out var v), v);
+        var account = Parse<long>(body.AccountId, "account_id", errors, Long);
+        if (account is null && !errors.ContainsKey("account_id"))
+        {
+            errors["account_id"] = ["account_id is the account acted on."];
+        }
+
+        var action = new NewModerationAction(user.AccountId(), body.Kind ?? "", account ?? 0, Parse<Guid>(body.PostId, "post_id", errors, Uuid),
+            Parse<long>(body.CommentId, "comment_id", errors, Long), Parse<Guid>(body.StoryId, "story_id", errors, Uuid), Parse<long>(body.ReportId, "report_id", errors, Long),
+            body.Reason ?? "");
+        if (errors.Count > 0)
+        {
+            // The route does not exist for anyone but moderators, whatever they send.
+            return Roles.Moderates((await grains.GetGrain<OrleansSocial.Users.IUserGrain>(user.AccountId()).GetProfileAsync().ConfigureAwait(false))?.Role)
+                ? TypedResults.ValidationProblem(errors, title: "No action was taken.")
+                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.");
+        }
+
+        return await GrainResults.RunAsync(() => Desk(grains).TakeActionAsync(action),
+            a => TypedResults.Created($"/api/v1/moderation/actions/{a.Id}", ModerationActionResponse.From(a, true)), "kind").ConfigureAwait(false);
+    }
 
     private static Task<IResult> Detail(Func<Task<ReportDetail>> call, string field = "id") =>
         GrainResults.RunAsync(call, d => TypedResults.Ok(ReportDetailResponse.From(d)), field);

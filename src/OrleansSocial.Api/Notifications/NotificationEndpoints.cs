@@ -23,12 +23,16 @@ public sealed record NotificationResponse(string Id, string Type, PublicAccountR
 {
     public string? ReportId { get; init; }
 
+    /// <summary>The moderation action a <c>moderation</c> notification is about.</summary>
+    public string? ActionId { get; init; }
+
     public static NotificationResponse From(NotificationView n) => From(n, null);
 
     public static NotificationResponse From(NotificationView n, PostResponse? post) => new(n.Id.ToString(CultureInfo.InvariantCulture), n.Type,
         n.Actor is null ? null : PublicAccountResponse.From(n.Actor), n.PostId?.ToString(), n.CommentId?.ToString(CultureInfo.InvariantCulture), n.CreatedAt, n.Read, post)
     {
         ReportId = n.ReportId?.ToString(CultureInfo.InvariantCulture),
+        ActionId = n.ActionId?.ToString(CultureInfo.InvariantCulture),
     };
 }
 
@@ -37,6 +41,8 @@ public sealed record NotificationGroupResponse(string Id, string Type, string? P
     long ActorsCount, long NotificationsCount, DateTimeOffset LatestAt, bool Read, PostResponse? Post = null)
 {
     public string? ReportId { get; init; }
+
+    public string? ActionId { get; init; }
 }
 
 public sealed record UnreadCountResponse(long Count);
@@ -116,6 +122,7 @@ public static class NotificationEndpoints
                 g.NotificationsCount, g.LatestAt, g.Read, g.PostId is { } id ? groupPosts.GetValueOrDefault(id) : null)
             {
                 ReportId = g.ReportId?.ToString(CultureInfo.InvariantCulture),
+                ActionId = g.ActionId?.ToString(CultureInfo.InvariantCulture),
             }).ToArray());
         }
 

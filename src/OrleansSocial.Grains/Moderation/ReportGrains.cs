@@ -167,6 +167,68 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
 
         return await GrainFactory.GetGrain<IUserGrain>(accountId).ReloadAsync() ?? throw new KeyNotFoundException("No such account.");
     }
+
+    public async Task<ModerationAction> TakeActionAsync(NewModerationAction action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var moderator = await Moderators.RequireAsync(GrainFactory, action.ModeratorId);
+        if (!ModerationActionKinds.All.Contains(action.Kind))
+        {
+            throw new ArgumentException($"kind is one of {string.Join(", ", ModerationActionKinds.All)}.", "kind");
+        }
+
+        action = action with { Reason = (action.Reason ?? "").Trim() };
+        if (action.Reason.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
+        }
+
+        if (await GrainFactory.GetGrain<IUserGrain>(action.AccountId).GetAccountAsync(0) is null)
+        {
+            throw new KeyNotFoundException("No such account.");
+        }
+
+        // The content goes first, through its grain (content already gone is refused: there is nothing to remove); then
+        // the action and its audit row; then the account hears of it.
+        await RemoveContentAsync(action);
+        var recorded = await store.RecordActionAsync(action, moderator);
+        await GrainFactory.GetGrain<INotificationInboxGrain>(action.AccountId)
+            .NotifyAsync(new NotificationRequest(NotificationTypes.Moderation, 0) { ActionId = recorded.Id });
+        return recorded;
+    }
+
+    private async Task RemoveContentAsync(NewModerationAction action)
+    {
+        var (field, key) = action.Kind switch
+        {
+            ModerationActionKinds.RemovePost => ("post_id", (object?)action.PostId),
+            ModerationActionKinds.RemoveComment => ("comment_id", action.CommentId),
+            ModerationActionKinds.RemoveStory => ("story_id", action.StoryId),
+            _ => ("", null),
+        };
+        if (field.Length == 0)
+        {
+            return; // a warning removes nothing
+        }
+
+        if (key is null || await store.AuthorOfAsync(action.Kind, key) is not { } found || found.Author != action.AccountId)
+        {
+            throw new ArgumentException($"{field} names content of this account.", field);
+        }
+
+        var removed = action.Kind switch
+        {
+            ModerationActionKinds.RemovePost => await GrainFactory.GetGrain<IPostGrain>(action.PostId!.Value).RemoveAsync(),
+            ModerationActionKinds.RemoveComment => await GrainFactory.GetGrain<IPostGrain>(found.Post!.Value).RemoveCommentAsync(action.CommentId!.Value),
+            _ => await GrainFactory.GetGrain<IStoryGrain>(action.StoryId!.Value).RemoveAsync(),
+        };
+        if (!removed)
+        {
+            throw new ArgumentException($"{field} names content that is gone already.", field);
+        }
+    }
+
+    public Task<IReadOnlyList<ModerationAction>> GetActionsAgainstAsync(long accountId, PageQuery page) => store.ActionsAgainstAsync(accountId, page);
 }
 
 /// <summary>

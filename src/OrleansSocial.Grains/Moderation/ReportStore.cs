@@ -247,6 +247,87 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         return true;
     }
 
+    /// <summary>The author of a post, comment (with its post) or story, or null when there is none.</summary>
+    public async Task<(long Author, Guid? Post)?> AuthorOfAsync(string kind, object id)
+    {
+        await using var command = db.CreateCommand(kind switch
+        {
+            ModerationActionKinds.RemovePost => "SELECT author_id, NULL::uuid FROM posts WHERE id = $1",
+            ModerationActionKinds.RemoveComment => "SELECT author_id, post_id FROM comments WHERE id = $1",
+            _ => "SELECT author_id, NULL::uuid FROM stories WHERE id = $1",
+        });
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        return await r.ReadAsync().ConfigureAwait(false) ? (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetGuid(1)) : null;
+    }
+
+    /// <summary>Records a moderation action and its audit row in one transaction; returns it.</summary>
+    public async Task<ModerationAction> RecordActionAsync(NewModerationAction action, AuditActor actor)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        ModerationAction recorded;
+        await using (var insert = new NpgsqlCommand($"""
+            INSERT INTO moderation_actions (kind, moderator_id, account_id, post_id, comment_id, story_id, report_id, reason, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            RETURNING {ActionColumns}
+            """, connection, tx))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = action.Kind });
+            insert.Parameters.Add(new NpgsqlParameter { Value = actor.Id });
+            insert.Parameters.Add(new NpgsqlParameter { Value = action.AccountId });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)action.PostId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)action.CommentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)action.StoryId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)action.ReportId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            insert.Parameters.Add(new NpgsqlParameter { Value = action.Reason });
+            insert.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            try
+            {
+                await using var r = await insert.ExecuteReaderAsync().ConfigureAwait(false);
+                await r.ReadAsync().ConfigureAwait(false);
+                recorded = ReadAction(r);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+            {
+                throw new ArgumentException("report_id is not a report.", "report_id");
+            }
+        }
+
+        var content = action.PostId?.ToString() ?? action.CommentId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? action.StoryId?.ToString();
+        await AppendAuditAsync(connection, tx, actor, "moderation." + action.Kind, "account", action.AccountId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            content is null ? action.Reason : $"{action.Reason} [{content}]".TrimStart()).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return recorded;
+    }
+
+    /// <summary>The actions taken against an account, newest first.</summary>
+    public async Task<IReadOnlyList<ModerationAction>> ActionsAgainstAsync(long account, PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await using var command = new NpgsqlCommand();
+        var sql = new StringBuilder("SELECT ").Append(ActionColumns).Append(" FROM moderation_actions WHERE account_id = ").Append(Keyset.Parameter(command, account));
+        Keyset.Apply(sql, command, "id", page);
+        command.CommandText = sql.ToString();
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        command.Connection = connection;
+        var actions = new List<ModerationAction>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            actions.Add(ReadAction(r));
+        }
+
+        return Keyset.NewestFirst(actions, page);
+    }
+
+    private const string ActionColumns = "id, kind, account_id, post_id, comment_id, story_id, report_id, reason, created_at, moderator_id";
+
+    private static ModerationAction ReadAction(NpgsqlDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetGuid(3),
+        r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : r.GetGuid(5), r.IsDBNull(6) ? null : r.GetInt64(6), r.GetString(7),
+        r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetInt64(9));
+
     /// <summary>The audit log, newest first.</summary>
     public async Task<IReadOnlyList<AuditEntry>> AuditLogAsync(PageQuery page)
     {

@@ -9,11 +9,13 @@ namespace OrleansSocial.Grains.Notifications;
 /// <summary>The <c>notifications</c> and <c>notification_preferences</c> tables.</summary>
 public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
 {
-    // What a recipient sees: not from accounts blocked either way or muted now, not about deleted posts.
+    // What a recipient sees: not from accounts blocked either way or muted now, not about deleted (or removed) posts or
+    // comments.
     private const string Shown = """
          AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = n.recipient_id AND b.blocked_id = n.actor_id) OR (b.blocker_id = n.actor_id AND b.blocked_id = n.recipient_id))
          AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = n.recipient_id AND m.muted_id = n.actor_id AND (m.expires_at IS NULL OR m.expires_at > @now))
          AND (n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p WHERE p.id = n.post_id AND p.deleted_at IS NULL))
+         AND (n.comment_id IS NULL OR EXISTS (SELECT 1 FROM comments c WHERE c.id = n.comment_id AND c.deleted_at IS NULL))
         """;
 
     /// <summary>
@@ -33,11 +35,11 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         ArgumentNullException.ThrowIfNull(request);
         await using var command = db.CreateCommand($"""
             WITH inserted AS (
-                INSERT INTO notifications (recipient_id, type, actor_id, post_id, comment_id, created_at, report_id)
-                SELECT $1, $2, nullif($3, 0), $4, $5, $6, $7
+                INSERT INTO notifications (recipient_id, type, actor_id, post_id, comment_id, created_at, report_id, action_id)
+                SELECT $1, $2, nullif($3, 0), $4, $5, $6, $7, $8
                 WHERE {Allowed("$1", "$2", "$3", "$6")}
-                RETURNING id, type, actor_id, post_id, comment_id, created_at, report_id)
-            SELECT i.id, i.type, i.post_id, i.comment_id, i.created_at, {RelationshipStore.PublicColumns}, i.report_id
+                RETURNING id, type, actor_id, post_id, comment_id, created_at, report_id, action_id)
+            SELECT i.id, i.type, i.post_id, i.comment_id, i.created_at, {RelationshipStore.PublicColumns}, i.report_id, i.action_id
             FROM inserted i LEFT JOIN accounts a ON a.id = i.actor_id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = recipient });
@@ -47,6 +49,7 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.CommentId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.ReportId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.ActionId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         return await r.ReadAsync().ConfigureAwait(false) ? Read(r, read: false) : null;
     }
@@ -57,14 +60,14 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         ArgumentNullException.ThrowIfNull(page);
         await using var command = new NpgsqlCommand();
         var sql = new StringBuilder("SELECT n.id, n.type, n.post_id, n.comment_id, n.created_at, ").Append(RelationshipStore.PublicColumns)
-            .Append(", n.report_id, n.read_at IS NOT NULL FROM notifications n LEFT JOIN accounts a ON a.id = n.actor_id WHERE n.recipient_id = ")
+            .Append(", n.report_id, n.action_id, n.read_at IS NOT NULL FROM notifications n LEFT JOIN accounts a ON a.id = n.actor_id WHERE n.recipient_id = ")
             .Append(Keyset.Parameter(command, recipient));
         AppendFilter(sql, command, filter);
         Keyset.Apply(sql, command, "n.id", page);
         var rows = new List<NotificationView>();
         await foreach (var r in QueryAsync(command, sql).ConfigureAwait(false))
         {
-            rows.Add(Read(r, r.GetBoolean(16)));
+            rows.Add(Read(r, r.GetBoolean(17)));
         }
 
         return Keyset.NewestFirst(rows, page);
@@ -82,21 +85,23 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
             .Append(Keyset.Parameter(command, recipient));
         AppendFilter(inner, command, filter);
         var sql = new StringBuilder("SELECT max(g.id) AS cursor, min(g.type), (array_agg(g.post_id))[1], (array_agg(g.comment_id))[1], ")
-            .Append("coalesce((array_agg(DISTINCT g.actor_id) FILTER (WHERE g.actor_id IS NOT NULL))[1:1000], '{}'), count(DISTINCT g.actor_id), count(*), max(g.created_at), bool_and(g.read_at IS NOT NULL), (array_agg(g.report_id))[1] FROM (")
+            .Append("coalesce((array_agg(DISTINCT g.actor_id) FILTER (WHERE g.actor_id IS NOT NULL))[1:1000], '{}'), count(DISTINCT g.actor_id), count(*), max(g.created_at), bool_and(g.read_at IS NOT NULL), (array_agg(g.report_id))[1], (array_agg(g.action_id))[1] FROM (")
             .Append(inner).Append(") g GROUP BY g.group_key HAVING true");
         var cursor = new StringBuilder();
         Keyset.Apply(cursor, command, "max(g.id)", page);
         sql.Append(cursor);
-        var groups = new List<(long Cursor, string Type, Guid? Post, long? Comment, long[] Actors, long ActorsCount, long Count, DateTimeOffset At, bool Read, long? Report)>();
+        var groups = new List<(long Cursor, string Type, Guid? Post, long? Comment, long[] Actors, long ActorsCount, long Count, DateTimeOffset At, bool Read, long? Report,
+            long? Action)>();
         await foreach (var r in QueryAsync(command, sql).ConfigureAwait(false))
         {
             groups.Add((r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetInt64(3), r.GetFieldValue<long[]>(4),
-                r.GetInt64(5), r.GetInt64(6), r.GetFieldValue<DateTimeOffset>(7), r.GetBoolean(8), r.IsDBNull(9) ? null : r.GetInt64(9)));
+                r.GetInt64(5), r.GetInt64(6), r.GetFieldValue<DateTimeOffset>(7), r.GetBoolean(8), r.IsDBNull(9) ? null : r.GetInt64(9),
+                r.IsDBNull(10) ? null : r.GetInt64(10)));
         }
 
         var accounts = await AccountsAsync(groups.SelectMany(g => g.Actors.Take(3)).Distinct().ToArray()).ConfigureAwait(false);
         var result = groups.Select(g => new NotificationGroup(g.Cursor, g.Type, g.Post, g.Comment,
-            g.Actors.Take(3).Where(accounts.ContainsKey).Select(id => accounts[id]).ToArray(), g.ActorsCount, g.Count, g.At, g.Read) { ReportId = g.Report }).ToList();
+            g.Actors.Take(3).Where(accounts.ContainsKey).Select(id => accounts[id]).ToArray(), g.ActorsCount, g.Count, g.At, g.Read) { ReportId = g.Report, ActionId = g.Action }).ToList();
         return Keyset.NewestFirst(result, page);
     }
 
@@ -219,10 +224,11 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         }
     }
 
-    // Columns: id, type, post, comment, created, the actor's public columns (null: from the instance), report.
+    // Columns: id, type, post, comment, created, the actor's public columns (null: from the instance), report, action.
     private static NotificationView Read(NpgsqlDataReader r, bool read) => new(r.GetInt64(0), r.GetString(1), r.IsDBNull(5) ? null : RelationshipStore.ReadPublic(r, 5),
         r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetInt64(3), r.GetFieldValue<DateTimeOffset>(4), read)
     {
         ReportId = r.IsDBNull(15) ? null : r.GetInt64(15),
+        ActionId = r.IsDBNull(16) ? null : r.GetInt64(16),
     };
 }

@@ -207,10 +207,38 @@ public sealed class PostGrain(
         return await RequireViewAsync(editorId);
     }
 
-    public async Task DeleteAsync(long editorId)
+    public async Task DeleteAsync(long editorId) => await EndAsync(await AuthorOnlyAsync(editorId), keepMedia: false);
+
+    public async Task<bool> RemoveAsync()
     {
-        var post = await AuthorOnlyAsync(editorId);
-        var counts = await store.DeleteAsync(Id, post.AuthorId, time.GetUtcNow());
+        if (Record is not { Deleted: false } post)
+        {
+            return false;
+        }
+
+        await EndAsync(post, keepMedia: true);
+        return true;
+    }
+
+    public async Task<bool> RemoveCommentAsync(long commentId)
+    {
+        if (await comments.GetAsync(Id, commentId) is not { Deleted: false } comment || !await comments.DeleteAsync(comment, time.GetUtcNow()))
+        {
+            return false;
+        }
+
+        Counts = Counts with { Comments = Counts.Comments - 1 };
+        (_countsDirty, _trendsDirty) = (true, true);
+        _hot!.MarkDirty();
+        FlushLater();
+        return true;
+    }
+
+    // Deleted by its author, or removed by a moderator (its media kept for appeal): gone from every read, and a removal
+    // fanned out to the timelines holding it.
+    private async Task EndAsync(PostRecord post, bool keepMedia)
+    {
+        var counts = await store.DeleteAsync(Id, post.AuthorId, time.GetUtcNow(), keepMedia);
         Record = post with { Deleted = true };
         _trendsDirty = true;
         FlushLater();

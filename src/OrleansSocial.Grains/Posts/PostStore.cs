@@ -326,7 +326,11 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// Soft-deletes the post and lowers the author's posts counter; its media are marked deleted (their blobs go with the
     /// media sweep). Null when it was already deleted.
     /// </summary>
-    public async Task<CountsChange?> DeleteAsync(Guid id, long authorId, DateTimeOffset now)
+    /// <remarks>
+    /// With <paramref name="keepMedia"/> (a moderator's removal, kept for appeal) the attachments are not released to the
+    /// media sweep; they stop being served with the post all the same (public media are served only for live posts).
+    /// </remarks>
+    public async Task<CountsChange?> DeleteAsync(Guid id, long authorId, DateTimeOffset now, bool keepMedia = false)
     {
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
@@ -338,10 +342,11 @@ public sealed class PostStore(NpgsqlDataSource db)
             return null;
         }
 
-        await using (var media = new NpgsqlCommand("UPDATE media SET deleted_at = $2 WHERE post_id = $1 AND deleted_at IS NULL", connection, tx))
+        await using (var media = new NpgsqlCommand("UPDATE media SET deleted_at = $2 WHERE post_id = $1 AND deleted_at IS NULL AND NOT $3", connection, tx))
         {
             media.Parameters.Add(new NpgsqlParameter { Value = id });
             media.Parameters.Add(new NpgsqlParameter { Value = now });
+            media.Parameters.Add(new NpgsqlParameter { Value = keepMedia });
             await media.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
 

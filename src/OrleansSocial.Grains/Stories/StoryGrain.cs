@@ -257,6 +257,18 @@ public sealed partial class StoryGrain(
         await AnnounceAsync(story, UserEventNames.StoryDeleted);
     }
 
+    public async Task<bool> RemoveAsync()
+    {
+        if (_record is not { } story || !story.LiveAt(time.GetUtcNow()))
+        {
+            return false;
+        }
+
+        await EndAsync(story, deleted: true);
+        await AnnounceAsync(story, UserEventNames.StoryDeleted);
+        return true;
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != ExpiryReminder)
