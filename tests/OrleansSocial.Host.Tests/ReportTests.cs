@@ -342,6 +342,60 @@ public sealed class ModerationActionTests(MediaFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_author_appeals_a_removal_once_an_admin_grants_it_and_the_post_is_back_everywhere_while_a_denied_appeal_leaves_the_comment_gone()
+    {
+        using var client = factory.CreateClient();
+        var author = await client.NewUserAsync("ap");
+        var follower = await client.NewUserAsync("ap");
+        var stranger = await client.NewUserAsync("ap");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: follower.AccessToken);
+        var post = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "satire, honestly" }, author.AccessToken)).JsonAsync())
+            .GetProperty("id").GetString();
+        var comment = (await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{post}/comments", new { text = "and I mean it" }, author.AccessToken))
+            .JsonAsync()).GetProperty("id").GetString();
+        async Task<string> RemoveAsync(object body) => (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions", body, moderator.AccessToken))
+            .JsonAsync()).GetProperty("id").GetString()!;
+        var removedPost = await RemoveAsync(new { kind = "remove_post", account_id = author.Id(), post_id = post, reason = "misread" });
+        var removedComment = await RemoveAsync(new { kind = "remove_comment", account_id = author.Id(), comment_id = comment, reason = "threat" });
+        Task<HttpResponseMessage> AppealAsync(TestUser who, string action, string text) =>
+            client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/me/moderation_actions/{action}/appeal", new { text }, who.AccessToken);
+
+        var appeal = await AppealAsync(author, removedPost, "it was satire");
+        var twice = await AppealAsync(author, removedPost, "really");
+        var byStranger = await AppealAsync(stranger, removedComment, "not mine");
+        var commentAppeal = (await (await AppealAsync(author, removedComment, "a joke")).JsonAsync()).GetProperty("id").GetString();
+        var queue = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/appeals", token: admin.AccessToken)).JsonAsync();
+        var byModerator = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/appeals", token: moderator.AccessToken);
+        var id = (await appeal.JsonAsync()).GetProperty("id").GetString();
+        var granted = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/appeals/{id}/grant", new { reason = "satire is allowed" }, admin.AccessToken);
+        var denied = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/appeals/{commentAppeal}/deny", new { reason = "a threat is a threat" }, admin.AccessToken);
+        var decidedAgain = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/appeals/{id}/deny", new { reason = "" }, admin.AccessToken);
+        var seen = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{post}", token: follower.AccessToken);
+        var onProfile = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{author.Id}/posts", token: follower.AccessToken)).JsonAsync();
+        var comments = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{post}/comments", token: follower.AccessToken)).JsonAsync();
+        var told = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications?types=appeal_decided", token: author.AccessToken)).JsonAsync();
+        var audit = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/audit_log", token: admin.AccessToken)).JsonAsync();
+
+        Assert.Equal(HttpStatusCode.Created, appeal.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, twice.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, byStranger.StatusCode);
+        Assert.Equal(2, queue.EnumerateArray().Count(a => a.GetProperty("action").GetProperty("account_id").GetString() == author.Id()));
+        Assert.Equal(HttpStatusCode.NotFound, byModerator.StatusCode);
+        Assert.Equal("granted", (await granted.JsonAsync()).GetProperty("status").GetString());
+        Assert.Equal("denied", (await denied.JsonAsync()).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, decidedAgain.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, seen.StatusCode);
+        Assert.Contains(onProfile.EnumerateArray(), p => p.GetProperty("post").GetProperty("id").GetString() == post);
+        Assert.DoesNotContain(comments.EnumerateArray(), c => c.GetProperty("id").GetString() == comment);
+        Assert.Equal(2, told.GetArrayLength());
+        Assert.Equal(["appeal.deny", "appeal.grant"], audit.EnumerateArray().Where(e => e.GetProperty("target_type").GetString() == "appeal")
+            .Where(e => e.GetProperty("target_id").GetString() == id || e.GetProperty("target_id").GetString() == commentAppeal)
+            .Select(e => e.GetProperty("action").GetString()!).ToArray());
+    }
+
+    [Fact]
     public async Task A_warning_reaches_the_account_content_of_another_account_is_refused_and_users_cannot_act()
     {
         using var client = factory.CreateClient();

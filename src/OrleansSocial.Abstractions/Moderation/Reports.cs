@@ -123,6 +123,11 @@ public sealed record ModerationAction([property: Id(0)] long Id, [property: Id(1
     [property: Id(4)] long? CommentId, [property: Id(5)] Guid? StoryId, [property: Id(6)] long? ReportId, [property: Id(7)] string Reason,
     [property: Id(8)] DateTimeOffset CreatedAt, [property: Id(9)] long? ModeratorId);
 
+/// <summary>An appeal of a moderation action, as its account and the admins see it.</summary>
+[GenerateSerializer, Immutable, Alias("social.Appeal")]
+public sealed record Appeal([property: Id(0)] long Id, [property: Id(1)] ModerationAction Action, [property: Id(2)] string Text, [property: Id(3)] string Status,
+    [property: Id(4)] string? Decision, [property: Id(5)] DateTimeOffset CreatedAt, [property: Id(6)] DateTimeOffset? DecidedAt);
+
 /// <summary>Past the reporter's report limit: 429, with when to try again.</summary>
 [GenerateSerializer, Alias("social.ReportLimitException")]
 public sealed class ReportLimitException : Exception
@@ -198,6 +203,21 @@ public interface IReportDeskGrain : IGrainWithIntegerKey
 
     /// <summary>The actions taken against the account, newest first: its own to read (the moderators are not named).</summary>
     Task<IReadOnlyList<ModerationAction>> GetActionsAgainstAsync(long accountId, PageQuery page);
+
+    /// <summary>
+    /// The account appeals an action taken against it — once (<see cref="OrleansSocial.Posts.ActionRefusedException"/>
+    /// after that); <see cref="KeyNotFoundException"/> for an action not against it.
+    /// </summary>
+    Task<Appeal> AppealAsync(long accountId, long actionId, string text);
+
+    /// <summary>Open appeals, newest first (admins only).</summary>
+    Task<IReadOnlyList<Appeal>> ListOpenAppealsAsync(long adminId, PageQuery page);
+
+    /// <summary>
+    /// An admin decides an open appeal: granted reverses the action (a removed post or comment comes back everywhere),
+    /// denied leaves it; recorded with an audit row, and the account told (<c>appeal_decided</c>).
+    /// </summary>
+    Task<Appeal> DecideAppealAsync(long adminId, long appealId, bool grant, string reason);
 }
 
 /// <summary>

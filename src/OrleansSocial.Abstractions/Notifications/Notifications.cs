@@ -23,7 +23,11 @@ public static class NotificationTypes
     /// <summary>A moderator acted on the recipient's account or content (from the instance: no actor; names the action).</summary>
     public const string Moderation = "moderation";
 
-    public static IReadOnlyList<string> All { get; } = [Follow, FollowRequest, FollowApproved, Like, Comment, Reply, Mention, Repost, Quote, ReportResolved, Moderation];
+    /// <summary>An admin decided the recipient's appeal of a moderation action (from the instance; names the action).</summary>
+    public const string AppealDecided = "appeal_decided";
+
+    public static IReadOnlyList<string> All { get; } =
+        [Follow, FollowRequest, FollowApproved, Like, Comment, Reply, Mention, Repost, Quote, ReportResolved, Moderation, AppealDecided];
 
     /// <summary>Types grouped by post and day in the grouped list ("A and 3 others liked your post").</summary>
     public static IReadOnlyList<string> Groupable { get; } = [Like, Repost];

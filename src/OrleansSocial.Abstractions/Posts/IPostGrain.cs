@@ -73,6 +73,12 @@ public interface IPostGrain : IGrainWithGuidKey
     /// <summary>A moderator's removal of one of this post's comments (kept, marked deleted). False when it was gone already.</summary>
     Task<bool> RemoveCommentAsync(long commentId);
 
+    /// <summary>Brings back a removed post (an appeal granted): everywhere again, fanned out anew. False when it was not removed.</summary>
+    Task<bool> RestoreAsync();
+
+    /// <summary>Brings back a removed comment (an appeal granted). False when it was not removed.</summary>
+    Task<bool> RestoreCommentAsync(long commentId);
+
     /// <summary>Earlier texts, oldest first.</summary>
     [ReadOnly]
     Task<IReadOnlyList<PostEdit>> GetHistoryAsync(long viewerId);

@@ -87,6 +87,20 @@ public sealed record ModerationActionResponse(string Id, string Kind, string Acc
     }
 }
 
+/// <summary>Body of an appeal: why the action was wrong.</summary>
+public sealed record AppealRequest([property: LongText] string? Text);
+
+/// <summary>An appeal of a moderation action; <c>status</c> open, granted or denied, with the admin's <c>decision</c>.</summary>
+public sealed record AppealResponse(string Id, ModerationActionResponse Action, string Text, string Status, string? Decision, DateTimeOffset CreatedAt,
+    DateTimeOffset? DecidedAt)
+{
+    public static AppealResponse From(Appeal a, bool forAdmins)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return new(a.Id.ToString(CultureInfo.InvariantCulture), ModerationActionResponse.From(a.Action, forAdmins), a.Text, a.Status, a.Decision, a.CreatedAt, a.DecidedAt);
+    }
+}
+
 /// <summary>Body of a moderator's note.</summary>
 public sealed record ReportNoteRequest([property: LongText] string? Text);
 
@@ -146,6 +160,28 @@ public static class ModerationEndpoints
             .RequireAuthorization().WithTags("Moderation").WithName("MyModerationActions")
             .WithSummary("The moderation actions taken against your account and content, newest first (who took them is not said).")
             .Produces<ModerationActionResponse[]>();
+        api.MapPost("/accounts/me/moderation_actions/{id:long}/appeal", (long id, AppealRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => Desk(grains).AppealAsync(user.AccountId(), id, body.Text ?? ""),
+                    a => TypedResults.Created($"/api/v1/accounts/me/moderation_actions/{id}/appeal", AppealResponse.From(a, false)), "text"))
+            .RequireAuthorization().WithTags("Moderation").WithName("Appeal")
+            .WithSummary("Appeals an action taken against your account — once per action; an admin decides and you are told.")
+            .Produces<AppealResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/admin/appeals", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                PageRequest.ServeAsync(http, page => Desk(grains).ListOpenAppealsAsync(user.AccountId(), page), a => a.Id, a => AppealResponse.From(a, true)))
+            .RequireAuthorization().WithTags("Moderation").WithName("Appeals").WithSummary("Open appeals, newest first. Admins only.")
+            .Produces<AppealResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        foreach (var (verb, grant) in new[] { ("grant", true), ("deny", false) })
+        {
+            api.MapPost($"/admin/appeals/{{id:long}}/{verb}", (long id, ReportCloseRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                    GrainResults.RunAsync(() => Desk(grains).DecideAppealAsync(user.AccountId(), id, grant, body.Reason ?? ""), a => TypedResults.Ok(AppealResponse.From(a, true)),
+                        "reason"))
+                .RequireAuthorization().WithTags("Moderation").WithName(grant ? "GrantAppeal" : "DenyAppeal")
+                .WithSummary(grant ? "Grants the appeal: the action is reversed (removed posts and comments come back); the account is told. Admins only."
+                    : "Denies the appeal: the action stands; the account is told. Admins only.")
+                .Produces<AppealResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        }
+
         api.MapPut("/admin/accounts/{id:long}/role", (long id, RoleRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => Desk(grains).SetRoleAsync(user.AccountId(), id, body.Role ?? "", body.Reason ?? ""),
                     p => TypedResults.Ok(new AdminAccountResponse(p.Id.ToString(CultureInfo.InvariantCulture), p.Username, p.Email, p.EmailVerified, p.Role, p.CreatedAt)),

@@ -229,6 +229,60 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
     }
 
     public Task<IReadOnlyList<ModerationAction>> GetActionsAgainstAsync(long accountId, PageQuery page) => store.ActionsAgainstAsync(accountId, page);
+
+    public async Task<Appeal> AppealAsync(long accountId, long actionId, string text)
+    {
+        var why = (text ?? "").Trim();
+        if (why.Length == 0 || why.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"An appeal says why in 1 to {options.MaxCommentLength} characters.", "text");
+        }
+
+        return await store.AppealAsync(accountId, actionId, why) switch
+        {
+            null => throw new KeyNotFoundException("No such action."),
+            false => throw new ActionRefusedException("This action was appealed already: an action is appealed once."),
+            true => await store.AppealOfAsync(actionId, null) ?? throw new KeyNotFoundException("No such appeal."),
+        };
+    }
+
+    public async Task<IReadOnlyList<Appeal>> ListOpenAppealsAsync(long adminId, PageQuery page)
+    {
+        await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        return await store.OpenAppealsAsync(page);
+    }
+
+    public async Task<Appeal> DecideAppealAsync(long adminId, long appealId, bool grant, string reason)
+    {
+        var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        var why = (reason ?? "").Trim();
+        if (why.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
+        }
+
+        var appeal = await store.AppealOfAsync(null, appealId) ?? throw new KeyNotFoundException("No such appeal.");
+        if (!await store.DecideAppealAsync(appealId, grant, why, admin))
+        {
+            throw new ActionRefusedException("This appeal was decided already.");
+        }
+
+        // Granted: what the action removed comes back, through the grain that holds it (idempotent).
+        var action = appeal.Action;
+        if (grant && action.Kind == ModerationActionKinds.RemovePost && action.PostId is { } post)
+        {
+            await GrainFactory.GetGrain<IPostGrain>(post).RestoreAsync();
+        }
+        else if (grant && action.Kind == ModerationActionKinds.RemoveComment && action.CommentId is { } comment
+            && await store.AuthorOfAsync(ModerationActionKinds.RemoveComment, comment) is { Post: { } onPost })
+        {
+            await GrainFactory.GetGrain<IPostGrain>(onPost).RestoreCommentAsync(comment);
+        }
+
+        await GrainFactory.GetGrain<INotificationInboxGrain>(action.AccountId)
+            .NotifyAsync(new NotificationRequest(NotificationTypes.AppealDecided, 0) { ActionId = action.Id });
+        return await store.AppealOfAsync(null, appealId) ?? appeal;
+    }
 }
 
 /// <summary>

@@ -322,6 +322,110 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         return Keyset.NewestFirst(actions, page);
     }
 
+    /// <summary>
+    /// Files the account's appeal of an action against it: null when the action is not against it; false (and nothing
+    /// written) when it was appealed already.
+    /// </summary>
+    public async Task<bool?> AppealAsync(long account, long action, string text)
+    {
+        await using var command = db.CreateCommand("""
+            WITH a AS (SELECT id FROM moderation_actions WHERE id = $1 AND account_id = $2),
+            filed AS (INSERT INTO appeals (action_id, account_id, text, created_at) SELECT id, $2, $3, $4 FROM a ON CONFLICT (action_id) DO NOTHING RETURNING id)
+            SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM filed)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = action });
+        command.Parameters.Add(new NpgsqlParameter { Value = account });
+        command.Parameters.Add(new NpgsqlParameter { Value = text });
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        await r.ReadAsync().ConfigureAwait(false);
+        return r.GetInt64(0) == 0 ? null : r.GetInt64(1) == 1;
+    }
+
+    /// <summary>The appeal of an action, or an appeal by id; null when there is none.</summary>
+    public async Task<Appeal?> AppealOfAsync(long? actionId, long? appealId)
+    {
+        await using var command = db.CreateCommand($"""
+            SELECT {AppealColumns} FROM appeals p JOIN moderation_actions ma ON ma.id = p.action_id
+            WHERE ($1::bigint IS NULL OR p.action_id = $1) AND ($2::bigint IS NULL OR p.id = $2)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)actionId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)appealId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        return await r.ReadAsync().ConfigureAwait(false) ? ReadAppeal(r) : null;
+    }
+
+    /// <summary>Open appeals, newest first.</summary>
+    public async Task<IReadOnlyList<Appeal>> OpenAppealsAsync(PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await using var command = new NpgsqlCommand();
+        var sql = new StringBuilder("SELECT ").Append(AppealColumns).Append(" FROM appeals p JOIN moderation_actions ma ON ma.id = p.action_id WHERE p.status = 'open'");
+        Keyset.Apply(sql, command, "p.id", page);
+        command.CommandText = sql.ToString();
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        command.Connection = connection;
+        var appeals = new List<Appeal>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            appeals.Add(ReadAppeal(r));
+        }
+
+        return Keyset.NewestFirst(appeals, page);
+    }
+
+    /// <summary>
+    /// Decides an open appeal (a grant marks its action reversed) with its audit row, in one transaction; false when it
+    /// is not open.
+    /// </summary>
+    public async Task<bool> DecideAppealAsync(long appealId, bool grant, string reason, AuditActor actor)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var decide = new NpgsqlCommand("""
+            UPDATE appeals SET status = $2, decided_by = $3, decision = $4, decided_at = $5 WHERE id = $1 AND status = 'open' RETURNING action_id
+            """, connection, tx))
+        {
+            decide.Parameters.Add(new NpgsqlParameter { Value = appealId });
+            decide.Parameters.Add(new NpgsqlParameter { Value = grant ? "granted" : "denied" });
+            decide.Parameters.Add(new NpgsqlParameter { Value = actor.Id });
+            decide.Parameters.Add(new NpgsqlParameter { Value = reason });
+            decide.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            if (await decide.ExecuteScalarAsync().ConfigureAwait(false) is not long action)
+            {
+                return false;
+            }
+
+            if (grant)
+            {
+                await using var reverse = new NpgsqlCommand("UPDATE moderation_actions SET reversed_at = $2 WHERE id = $1", connection, tx);
+                reverse.Parameters.Add(new NpgsqlParameter { Value = action });
+                reverse.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+                await reverse.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+        }
+
+        await AppendAuditAsync(connection, tx, actor, grant ? "appeal.grant" : "appeal.deny", "appeal", appealId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            reason).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    private const string AppealColumns = """
+        p.id, p.text, p.status, p.decision, p.created_at, p.decided_at,
+        ma.id, ma.kind, ma.account_id, ma.post_id, ma.comment_id, ma.story_id, ma.report_id, ma.reason, ma.created_at, ma.moderator_id
+        """;
+
+    private static Appeal ReadAppeal(NpgsqlDataReader r)
+    {
+        var action = new ModerationAction(r.GetInt64(6), r.GetString(7), r.GetInt64(8), r.IsDBNull(9) ? null : r.GetGuid(9), r.IsDBNull(10) ? null : r.GetInt64(10),
+            r.IsDBNull(11) ? null : r.GetGuid(11), r.IsDBNull(12) ? null : r.GetInt64(12), r.GetString(13), r.GetFieldValue<DateTimeOffset>(14),
+            r.IsDBNull(15) ? null : r.GetInt64(15));
+        return new Appeal(r.GetInt64(0), action, r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+            r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5));
+    }
+
     private const string ActionColumns = "id, kind, account_id, post_id, comment_id, story_id, report_id, reason, created_at, moderator_id";
 
     private static ModerationAction ReadAction(NpgsqlDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetGuid(3),

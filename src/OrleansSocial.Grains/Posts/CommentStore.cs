@@ -81,6 +81,26 @@ public sealed class CommentStore(NpgsqlDataSource db)
         return true;
     }
 
+    /// <summary>Brings back a removed comment (an appeal granted), counted again; false when it was not deleted.</summary>
+    public async Task<bool> RestoreAsync(CommentRecord comment)
+    {
+        ArgumentNullException.ThrowIfNull(comment);
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var restore = new NpgsqlCommand("UPDATE comments SET deleted_at = NULL WHERE id = $1 AND deleted_at IS NOT NULL", connection, tx))
+        {
+            restore.Parameters.Add(new NpgsqlParameter { Value = comment.Id });
+            if (await restore.ExecuteNonQueryAsync().ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+        }
+
+        await CountAsync(connection, tx, comment.PostId, comment.ParentId, 1).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>Adds or removes the account's like of the comment with its counter; true when something changed.</summary>
     public async Task<bool> SetLikeAsync(long commentId, long accountId, bool on)
     {

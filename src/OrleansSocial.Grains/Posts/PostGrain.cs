@@ -234,6 +234,35 @@ public sealed class PostGrain(
         return true;
     }
 
+    public async Task<bool> RestoreAsync()
+    {
+        if (Record is not { Deleted: true } post || await store.RestoreAsync(Id, post.AuthorId) is not { } counts)
+        {
+            return false;
+        }
+
+        Record = post with { Deleted = false };
+        _trendsDirty = true;
+        FlushLater();
+        await Author(post).ApplyCountsAsync(counts);
+        await FanOutAsync(Timelines.FanoutKind.Add, new TimelineEntry(post.Seq, Id, post.AuthorId, null));
+        return true;
+    }
+
+    public async Task<bool> RestoreCommentAsync(long commentId)
+    {
+        if (await comments.GetAsync(Id, commentId) is not { Deleted: true } comment || !await comments.RestoreAsync(comment))
+        {
+            return false;
+        }
+
+        Counts = Counts with { Comments = Counts.Comments + 1 };
+        (_countsDirty, _trendsDirty) = (true, true);
+        _hot!.MarkDirty();
+        FlushLater();
+        return true;
+    }
+
     // Deleted by its author, or removed by a moderator (its media kept for appeal): gone from every read, and a removal
     // fanned out to the timelines holding it.
     private async Task EndAsync(PostRecord post, bool keepMedia)

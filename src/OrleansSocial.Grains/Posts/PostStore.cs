@@ -355,6 +355,25 @@ public sealed class PostStore(NpgsqlDataSource db)
         return counts;
     }
 
+    /// <summary>Brings back a removed post (an appeal granted): no longer deleted, counted again. Null when it was not deleted.</summary>
+    public async Task<CountsChange?> RestoreAsync(Guid id, long authorId)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var restore = new NpgsqlCommand("UPDATE posts SET deleted_at = NULL WHERE id = $1 AND deleted_at IS NOT NULL", connection, tx))
+        {
+            restore.Parameters.Add(new NpgsqlParameter { Value = id });
+            if (await restore.ExecuteNonQueryAsync().ConfigureAwait(false) == 0)
+            {
+                return null;
+            }
+        }
+
+        var counts = await MovePostsCountAsync(connection, tx, authorId, 1).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return counts;
+    }
+
     public async Task<IReadOnlyList<PostEdit>> HistoryAsync(Guid id)
     {
         await using var command = db.CreateCommand("SELECT text, edited_at, media_ids, media_descriptions FROM post_edits WHERE post_id = $1 ORDER BY id");
