@@ -431,3 +431,87 @@ public sealed class ModerationActionTests(MediaFactory factory) : IClassFixture<
         Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM moderation_actions WHERE account_id = $1", account.Id));
     }
 }
+
+public sealed class SuspensionTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task A_suspended_account_is_signed_out_at_once_cannot_sign_in_is_hidden_everywhere_and_unsuspending_brings_it_all_back()
+    {
+        using var client = factory.CreateClient();
+        var target = await client.NewUserAsync("su");
+        var follower = await client.NewUserAsync("su");
+        var stranger = await client.NewUserAsync("su");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{target.Id}/follow", token: follower.AccessToken);
+        var post = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "spam spam spam" }, target.AccessToken)).JsonAsync())
+            .GetProperty("id").GetString();
+        Task<HttpResponseMessage> ActAsync(string kind) =>
+            client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions", new { kind, account_id = target.Id(), reason = "spam network" }, moderator.AccessToken);
+        Task<HttpResponseMessage> LoginAsync() => client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = target.Username, password = target.Password });
+
+        async Task<string[]> VisibleAsync()
+        {
+            var found = new List<string>();
+            if ((await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{target.Id}", token: follower.AccessToken)).StatusCode == HttpStatusCode.OK) { found.Add("profile"); }
+            if ((await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{post}", token: follower.AccessToken)).StatusCode == HttpStatusCode.OK) { found.Add("post"); }
+            var home = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/timelines/home", token: follower.AccessToken)).JsonAsync();
+            if (home.EnumerateArray().Any(i => i.GetProperty("post").GetProperty("id").GetString() == post)) { found.Add("home"); }
+            var following = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{follower.Id}/following", token: follower.AccessToken)).JsonAsync();
+            if (following.EnumerateArray().Any(a => a.GetProperty("id").GetString() == target.Id())) { found.Add("following"); }
+            var search = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/search?q={target.Username}", token: stranger.AccessToken)).JsonAsync();
+            if (search.EnumerateArray().Any(a => a.GetProperty("id").GetString() == target.Id())) { found.Add("search"); }
+            return [.. found];
+        }
+
+        var before = await VisibleAsync();
+        var suspended = await ActAsync("suspend");
+        var signedOut = HttpStatusCode.OK;
+        for (var i = 0; i < 100 && signedOut != HttpStatusCode.Unauthorized; i++) // front ends poll revocations every 2 s
+        {
+            await Task.Delay(100);
+            signedOut = (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: target.AccessToken)).StatusCode;
+        }
+
+        var login = await LoginAsync();
+        var hidden = await VisibleAsync();
+        var follow = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{target.Id}/follow", token: stranger.AccessToken);
+        var twice = await ActAsync("suspend");
+        var unsuspended = await ActAsync("unsuspend");
+        var loginAgain = await LoginAsync();
+        var back = await VisibleAsync();
+
+        Assert.Equal(["profile", "post", "home", "following", "search"], before);
+        Assert.Equal(HttpStatusCode.Created, suspended.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, signedOut);
+        Assert.Equal(HttpStatusCode.Forbidden, login.StatusCode);
+        Assert.Empty(hidden);
+        Assert.Equal(HttpStatusCode.NotFound, follow.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, twice.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, unsuspended.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, loginAgain.StatusCode);
+        Assert.Equal(before, back);
+    }
+
+    [Fact]
+    public async Task An_admin_is_not_suspended_and_a_granted_appeal_of_a_suspension_lifts_it()
+    {
+        using var client = factory.CreateClient();
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var account = await client.NewUserAsync("su");
+
+        var onAdmin = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions", new { kind = "suspend", account_id = admin.Id(), reason = "" }, moderator.AccessToken);
+        var action = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions", new { kind = "suspend", account_id = account.Id(), reason = "bot" },
+            moderator.AccessToken)).JsonAsync()).GetProperty("id").GetString();
+        var blocked = (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = account.Username, password = account.Password })).StatusCode;
+        var appeal = await factory.ScalarAsync("INSERT INTO appeals (action_id, account_id, text) VALUES ($1, $2, 'I am a person') RETURNING id",
+            long.Parse(action!, CultureInfo.InvariantCulture), account.Id); // a suspended account cannot sign in to appeal yet: its appeal is filed here
+        var granted = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/appeals/{appeal}/grant", new { reason = "a person indeed" }, admin.AccessToken);
+        var signIn = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = account.Username, password = account.Password });
+
+        Assert.Equal(HttpStatusCode.Forbidden, onAdmin.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, blocked);
+        Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+    }
+}

@@ -109,7 +109,15 @@ public static class ModerationActionKinds
 
     public const string RemoveStory = "remove_story";
 
-    public static IReadOnlyList<string> All { get; } = [Warn, RemovePost, RemoveComment, RemoveStory];
+    /// <summary>
+    /// The account is suspended: it cannot sign in (its sessions end at once), it and everything it made are hidden, its
+    /// follows frozen. Reversible: <see cref="Unsuspend"/> (or a granted appeal) brings it all back.
+    /// </summary>
+    public const string Suspend = "suspend";
+
+    public const string Unsuspend = "unsuspend";
+
+    public static IReadOnlyList<string> All { get; } = [Warn, RemovePost, RemoveComment, RemoveStory, Suspend, Unsuspend];
 }
 
 /// <summary>A moderation action to take: its kind, the account, the content (for removals), the report it answers, why.</summary>

@@ -8,7 +8,7 @@ namespace OrleansSocial.Api.Accounts;
 /// <summary>An account row.</summary>
 public sealed record Account(
     long Id, string Username, string Email, string PasswordHash, string DisplayName, string Bio, string Website,
-    bool IsPrivate, string Role, DateTimeOffset CreatedAt, bool EmailVerified)
+    bool IsPrivate, string Role, DateTimeOffset CreatedAt, bool EmailVerified, bool Suspended = false)
 {
     public UserProfile ToProfile() => new(Id, Username, Email, EmailVerified, DisplayName, Bio, Website, IsPrivate, Role, CreatedAt);
 }
@@ -24,7 +24,8 @@ public enum CreateAccountConflict
 /// <summary>The <c>accounts</c> table.</summary>
 public sealed class AccountStore(NpgsqlDataSource db)
 {
-    private const string Columns = "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, email_verified_at IS NOT NULL";
+    private const string Columns =
+        "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, email_verified_at IS NOT NULL, suspended_at IS NOT NULL";
 
     /// <summary>
     /// Inserts an account; a taken username or email (case-insensitively, in normalisation form C, as every lookup
@@ -98,5 +99,5 @@ public sealed class AccountStore(NpgsqlDataSource db)
 
     private static Account Read(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-        r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetBoolean(10));
+        r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetBoolean(10), r.GetBoolean(11));
 }

@@ -98,6 +98,11 @@ public static class SessionEndpoints
         }
 
         await throttle.ClearAsync(account.Id, source, ct).ConfigureAwait(false);
+        if (account.Suspended)
+        {
+            // Told only to whoever knows the password: the owner.
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This account is suspended.");
+        }
 
         var (session, refreshToken) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
             http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
@@ -115,6 +120,11 @@ public static class SessionEndpoints
         if (account is null)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["The link is not valid, was already used, or expired."] });
+        }
+
+        if (account.Suspended)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["token"] = ["This account is suspended."] });
         }
 
         await throttle.ClearAsync(account.Id, null, ct).ConfigureAwait(false);

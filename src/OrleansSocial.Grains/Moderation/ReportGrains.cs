@@ -18,7 +18,7 @@ internal static class Moderators
     public static async Task<AuditActor> RequireAsync(IGrainFactory grains, long accountId, bool adminOnly = false)
     {
         var profile = await grains.GetGrain<IUserGrain>(accountId).GetProfileAsync();
-        return profile is { } p && (adminOnly ? p.Role == Roles.Admin : Roles.Moderates(p.Role))
+        return profile is { Suspended: false } p && (adminOnly ? p.Role == Roles.Admin : Roles.Moderates(p.Role))
             ? new AuditActor(p.Id, p.Username)
             : throw new KeyNotFoundException("Not found.");
     }
@@ -183,9 +183,21 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
             throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
         }
 
-        if (await GrainFactory.GetGrain<IUserGrain>(action.AccountId).GetAccountAsync(0) is null)
+        var account = GrainFactory.GetGrain<IUserGrain>(action.AccountId);
+        var profile = await account.GetProfileAsync() ?? throw new KeyNotFoundException("No such account.");
+        if (action.Kind is ModerationActionKinds.Suspend or ModerationActionKinds.Unsuspend)
         {
-            throw new KeyNotFoundException("No such account.");
+            if (action.Kind == ModerationActionKinds.Suspend && profile.Role == Roles.Admin)
+            {
+                throw new ActionRefusedException("An admin is not suspended: another admin changes their role first.");
+            }
+
+            if (!await store.SetSuspendedAsync(action.AccountId, action.Kind == ModerationActionKinds.Suspend))
+            {
+                throw new ArgumentException(profile.Suspended ? "This account is suspended already." : "This account is not suspended.", "account_id");
+            }
+
+            await account.ReloadAsync(); // its grain hides it (or shows it again) from now on, and tells the trays holding it
         }
 
         // The content goes first, through its grain (content already gone is refused: there is nothing to remove); then
@@ -269,6 +281,11 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
 
         // Granted: what the action removed comes back, through the grain that holds it (idempotent).
         var action = appeal.Action;
+        if (grant && action.Kind == ModerationActionKinds.Suspend && await store.SetSuspendedAsync(action.AccountId, false))
+        {
+            await GrainFactory.GetGrain<IUserGrain>(action.AccountId).ReloadAsync();
+        }
+
         if (grant && action.Kind == ModerationActionKinds.RemovePost && action.PostId is { } post)
         {
             await GrainFactory.GetGrain<IPostGrain>(post).RestoreAsync();

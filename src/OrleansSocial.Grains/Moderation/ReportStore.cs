@@ -261,6 +261,38 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         return await r.ReadAsync().ConfigureAwait(false) ? (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetGuid(1)) : null;
     }
 
+    /// <summary>
+    /// Suspends (revoking every session of the account in the same transaction: front ends refuse its tokens within their
+    /// revocation poll) or unsuspends the account; false when it already was (or was not) suspended.
+    /// </summary>
+    public async Task<bool> SetSuspendedAsync(long account, bool suspended)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var change = new NpgsqlCommand(suspended
+            ? "UPDATE accounts SET suspended_at = $2 WHERE id = $1 AND suspended_at IS NULL"
+            : "UPDATE accounts SET suspended_at = NULL WHERE id = $1 AND suspended_at IS NOT NULL AND $2 IS NOT NULL", connection, tx))
+        {
+            change.Parameters.Add(new NpgsqlParameter { Value = account });
+            change.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            if (await change.ExecuteNonQueryAsync().ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+        }
+
+        if (suspended)
+        {
+            await using var revoke = new NpgsqlCommand("UPDATE sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL", connection, tx);
+            revoke.Parameters.Add(new NpgsqlParameter { Value = account });
+            revoke.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            await revoke.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync().ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>Records a moderation action and its audit row in one transaction; returns it.</summary>
     public async Task<ModerationAction> RecordActionAsync(NewModerationAction action, AuditActor actor)
     {

@@ -195,6 +195,7 @@ public sealed partial class UserGrain(
         await LoadAsync(CancellationToken.None);
         if (_profile is not null && _profile != before)
         {
+            views.Withdraw(Id); // the published account was the one before (or is no longer shown: suspended)
             await PublishAsync(_profile);
         }
 
@@ -212,7 +213,8 @@ public sealed partial class UserGrain(
     // are loaded, by one completed task per profile and counts (rebuilt when either changes).
     public Task<PublicAccount?> GetAccountAsync(long viewerId)
     {
-        if (_profile is not { } p)
+        // A suspended account is no account to anyone: its profile, posts and stories (which ask here) are hidden.
+        if (_profile is not { Suspended: false } p)
         {
             return NoAccount;
         }
