@@ -136,28 +136,6 @@ public sealed record ModerationAction([property: Id(0)] long Id, [property: Id(1
 public sealed record Appeal([property: Id(0)] long Id, [property: Id(1)] ModerationAction Action, [property: Id(2)] string Text, [property: Id(3)] string Status,
     [property: Id(4)] string? Decision, [property: Id(5)] DateTimeOffset CreatedAt, [property: Id(6)] DateTimeOffset? DecidedAt);
 
-/// <summary>Past the reporter's report limit: 429, with when to try again.</summary>
-[GenerateSerializer, Alias("social.ReportLimitException")]
-public sealed class ReportLimitException : Exception
-{
-    public ReportLimitException()
-    {
-    }
-
-    public ReportLimitException(string message) : base(message)
-    {
-    }
-
-    public ReportLimitException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
-
-    public ReportLimitException(string message, TimeSpan retryAfter) : base(message) => RetryAfter = retryAfter;
-
-    [Id(0)]
-    public TimeSpan RetryAfter { get; init; }
-}
-
 /// <summary>Settings of reports and moderation (section <c>Moderation</c>).</summary>
 public sealed class ModerationOptions
 {
@@ -182,7 +160,7 @@ public interface IReportDeskGrain : IGrainWithIntegerKey
     /// <summary>
     /// Files (or merges into the reporter's open report on the same account) a report. <see cref="ArgumentException"/>
     /// names a bad field — content the reporter cannot see, or not the target's, is refused as if it did not exist;
-    /// <see cref="KeyNotFoundException"/> when the account does not exist for the reporter; <see cref="ReportLimitException"/>
+    /// <see cref="KeyNotFoundException"/> when the account does not exist for the reporter; <see cref="LimitExceededException"/>
     /// past <see cref="ModerationOptions.ReportsPerHour"/>.
     /// </summary>
     Task<ReportReceipt> FileAsync(NewReport report);

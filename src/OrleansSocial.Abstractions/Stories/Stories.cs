@@ -128,7 +128,7 @@ public interface IStoryGrain : IGrainWithGuidKey
 {
     /// <summary>
     /// Posts the story. <see cref="MediaRefusedException"/> when the media is not the author's own processed, unused upload
-    /// (or a video over a minute); <see cref="StoryLimitException"/> past the author's limits.
+    /// (or a video over a minute); <see cref="LimitExceededException"/> past the author's limits.
     /// </summary>
     Task<StoryView> CreateAsync(NewStory story);
 
@@ -197,29 +197,6 @@ public static class StoryReactions
             || (first.Value is >= 0x1F1E6 and <= 0x1F1FF) // regional indicators (flags)
             || (text.Length > 1 && text.Contains('\u20E3', StringComparison.Ordinal)); // keycaps
     }
-}
-
-/// <summary>Past the author's story limits (live stories, or stories per hour): 429, with when to try again.</summary>
-[GenerateSerializer, Alias("social.StoryLimitException")]
-public sealed class StoryLimitException : Exception
-{
-    public StoryLimitException()
-    {
-    }
-
-    public StoryLimitException(string message) : base(message)
-    {
-    }
-
-    public StoryLimitException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
-
-    public StoryLimitException(string message, TimeSpan retryAfter) : base(message) => RetryAfter = retryAfter;
-
-    /// <summary>When the author may post a story again.</summary>
-    [Id(0)]
-    public TimeSpan RetryAfter { get; init; }
 }
 
 /// <summary>Settings of stories (section <c>Stories</c>).</summary>

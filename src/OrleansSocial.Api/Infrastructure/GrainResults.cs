@@ -5,7 +5,7 @@ namespace OrleansSocial.Api.Infrastructure;
 
 /// <summary>
 /// Turns the exceptions grains use for refusals into problem documents: no such object (404), a rule forbids it (403),
-/// a bad argument (400 naming the field). Anything else is a real failure and goes to the exception handler.
+/// a bad argument (400 naming the field), past a limit (429 with Retry-After). Anything else is a real failure and goes to the exception handler.
 /// </summary>
 public static class GrainResults
 {
@@ -44,6 +44,21 @@ public static class GrainResults
         catch (ArgumentException e) when (e is not ArgumentNullException) // a null argument is our bug, not the caller's: a 500
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [e.ParamName ?? field] = [StripParameter(e)] });
+        }
+        catch (LimitExceededException e)
+        {
+            return new TooManyRequests(e);
+        }
+    }
+
+    // 429 with Retry-After (whole seconds, at least one): when the account may try again.
+    private sealed class TooManyRequests(LimitExceededException limit) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            ArgumentNullException.ThrowIfNull(httpContext);
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(limit.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: limit.Message).ExecuteAsync(httpContext);
         }
     }
 }

@@ -239,7 +239,7 @@ public static class ModerationEndpoints
     private static Task<IResult> Detail(Func<Task<ReportDetail>> call, string field = "id") =>
         GrainResults.RunAsync(call, d => TypedResults.Ok(ReportDetailResponse.From(d)), field);
 
-    private static async Task<IResult> FileAsync(ReportRequest body, ClaimsPrincipal user, IGrainFactory grains, HttpContext http)
+    private static async Task<IResult> FileAsync(ReportRequest body, ClaimsPrincipal user, IGrainFactory grains)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (!long.TryParse(body.AccountId, NumberStyles.None, CultureInfo.InvariantCulture, out var target))
@@ -305,17 +305,9 @@ public static class ModerationEndpoints
             return TypedResults.ValidationProblem(errors, title: "The report was not filed.");
         }
 
-        try
-        {
-            return await GrainResults.RunAsync(() => Desk(grains).FileAsync(new NewReport(user.AccountId(), target, body.Category!, (body.Comment ?? "").Trim(),
-                    posts, comments, story, conversation, messages, body.Block == true, body.Mute == true)),
-                r => TypedResults.Created($"/api/v1/reports/{r.Id}", new ReportReceiptResponse(r.Id.ToString(CultureInfo.InvariantCulture), r.Status, r.Merged, r.CreatedAt)),
-                "account_id").ConfigureAwait(false);
-        }
-        catch (ReportLimitException e)
-        {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: e.Message);
-        }
+        return await GrainResults.RunAsync(() => Desk(grains).FileAsync(new NewReport(user.AccountId(), target, body.Category!, (body.Comment ?? "").Trim(),
+                posts, comments, story, conversation, messages, body.Block == true, body.Mute == true)),
+            r => TypedResults.Created($"/api/v1/reports/{r.Id}", new ReportReceiptResponse(r.Id.ToString(CultureInfo.InvariantCulture), r.Status, r.Merged, r.CreatedAt)),
+            "account_id").ConfigureAwait(false);
     }
 }

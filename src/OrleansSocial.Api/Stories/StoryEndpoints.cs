@@ -128,7 +128,7 @@ public static class StoryEndpoints
         return api;
     }
 
-    private static async Task<IResult> CreateAsync(CreateStoryRequest body, ClaimsPrincipal user, IGrainFactory grains, StoryOptions options, HttpContext http)
+    private static async Task<IResult> CreateAsync(CreateStoryRequest body, ClaimsPrincipal user, IGrainFactory grains, StoryOptions options)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (!Guid.TryParse(body.MediaId, out var mediaId))
@@ -159,16 +159,8 @@ public static class StoryEndpoints
             return TypedResults.ValidationProblem(errors, title: "The story was not posted.");
         }
 
-        try
-        {
-            return await GrainResults.RunAsync(() => grains.GetGrain<IStoryGrain>(Guid.CreateVersion7()).CreateAsync(new NewStory(user.AccountId(), mediaId, caption, link, audience)),
-                s => TypedResults.Created($"/api/v1/stories/{s.Id}", StoryResponse.From(s)), field: "audience", mediaField: "media_id").ConfigureAwait(false);
-        }
-        catch (StoryLimitException e)
-        {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: e.Message);
-        }
+        return await GrainResults.RunAsync(() => grains.GetGrain<IStoryGrain>(Guid.CreateVersion7()).CreateAsync(new NewStory(user.AccountId(), mediaId, caption, link, audience)),
+            s => TypedResults.Created($"/api/v1/stories/{s.Id}", StoryResponse.From(s)), field: "audience", mediaField: "media_id").ConfigureAwait(false);
     }
 
     // The reader's tray grain hands the same StoryTray object for every read until it changes (when it runs in this

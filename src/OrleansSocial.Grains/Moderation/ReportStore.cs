@@ -46,7 +46,7 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
             await r.ReadAsync().ConfigureAwait(false);
             if (r.GetInt64(1) >= perHour)
             {
-                throw new ReportLimitException($"An account files at most {perHour} reports an hour.", r.GetFieldValue<DateTimeOffset>(2).AddHours(1) - now);
+                throw new LimitExceededException($"An account files at most {perHour} reports an hour.", r.GetFieldValue<DateTimeOffset>(2).AddHours(1) - now);
             }
         }
 

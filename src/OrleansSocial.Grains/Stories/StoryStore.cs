@@ -63,13 +63,13 @@ public sealed class StoryStore(NpgsqlDataSource db)
             await r.ReadAsync().ConfigureAwait(false);
             if (r.GetInt64(0) >= options.MaxLive)
             {
-                throw new StoryLimitException($"An account has at most {options.MaxLive} live stories.", TimeSpan.FromMinutes(10));
+                throw new LimitExceededException($"An account has at most {options.MaxLive} live stories.", TimeSpan.FromMinutes(10));
             }
 
             if (r.GetInt64(1) >= options.MaxPerHour)
             {
                 var oldest = r.GetFieldValue<DateTimeOffset>(2);
-                throw new StoryLimitException($"An account posts at most {options.MaxPerHour} stories an hour.", oldest.AddHours(1) - now);
+                throw new LimitExceededException($"An account posts at most {options.MaxPerHour} stories an hour.", oldest.AddHours(1) - now);
             }
         }
 
