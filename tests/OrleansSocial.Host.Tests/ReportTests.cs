@@ -396,6 +396,42 @@ public sealed class ModerationActionTests(MediaFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task Media_marked_sensitive_show_so_on_every_read_and_a_granted_appeal_clears_the_mark()
+    {
+        using var client = factory.CreateClient();
+        var author = await client.NewUserAsync("se");
+        var follower = await client.NewUserAsync("se");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: follower.AccessToken);
+        var media = await client.UploadProcessedAsync(author.AccessToken, TestMedia.Jpeg(64, 48));
+        var post = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "gore warning?", media_ids = new[] { media.GetProperty("id").GetString() } },
+            author.AccessToken)).JsonAsync()).GetProperty("id").GetString();
+
+        async Task<(bool ById, bool Home)> SensitiveAsync()
+        {
+            var byId = (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{post}", token: follower.AccessToken)).JsonAsync()).GetProperty("sensitive").GetBoolean();
+            var home = (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/timelines/home", token: follower.AccessToken)).JsonAsync()).EnumerateArray()
+                .Single(i => i.GetProperty("post").GetProperty("id").GetString() == post).GetProperty("post").GetProperty("sensitive").GetBoolean();
+            return (byId, home);
+        }
+
+        var before = await SensitiveAsync();
+        var marked = await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "mark_sensitive", account_id = author.Id(), post_id = post, reason = "graphic" }, moderator.AccessToken)).JsonAsync();
+        var after = await SensitiveAsync();
+        var appeal = (await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/me/moderation_actions/{marked.GetProperty("id").GetString()}/appeal",
+            new { text = "it is ketchup" }, author.AccessToken)).JsonAsync()).GetProperty("id").GetString();
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/appeals/{appeal}/grant", new { reason = "ketchup indeed" }, admin.AccessToken);
+        var cleared = await SensitiveAsync();
+
+        Assert.Equal((false, false), before);
+        Assert.Equal("mark_sensitive", marked.GetProperty("kind").GetString());
+        Assert.Equal((true, true), after);
+        Assert.Equal((false, false), cleared);
+    }
+
+    [Fact]
     public async Task A_warning_reaches_the_account_content_of_another_account_is_refused_and_users_cannot_act()
     {
         using var client = factory.CreateClient();

@@ -117,7 +117,10 @@ public static class ModerationActionKinds
 
     public const string Unsuspend = "unsuspend";
 
-    public static IReadOnlyList<string> All { get; } = [Warn, RemovePost, RemoveComment, RemoveStory, Suspend, Unsuspend];
+    /// <summary>A post's media marked sensitive (shown behind a warning).</summary>
+    public const string MarkSensitive = "mark_sensitive";
+
+    public static IReadOnlyList<string> All { get; } = [Warn, RemovePost, RemoveComment, RemoveStory, Suspend, Unsuspend, MarkSensitive];
 }
 
 /// <summary>A moderation action to take: its kind, the account, the content (for removals), the report it answers, why.</summary>

@@ -73,6 +73,9 @@ public interface IPostGrain : IGrainWithGuidKey
     /// <summary>A moderator's removal of one of this post's comments (kept, marked deleted). False when it was gone already.</summary>
     Task<bool> RemoveCommentAsync(long commentId);
 
+    /// <summary>A moderator marks (or, an appeal granted, clears) the post's media sensitive. False when nothing changed.</summary>
+    Task<bool> SetSensitiveAsync(bool sensitive);
+
     /// <summary>Brings back a removed post (an appeal granted): everywhere again, fanned out anew. False when it was not removed.</summary>
     Task<bool> RestoreAsync();
 

@@ -65,6 +65,10 @@ public sealed record PostView(
     /// time-limited ones (only those who may see the post are handed them).
     /// </summary>
     public bool MediaPublic => Visibility == PostVisibility.Public && !Author.IsPrivate;
+
+    /// <summary>A moderator marked the post's media sensitive: clients show them behind a warning.</summary>
+    [Id(14)]
+    public bool Sensitive { get; init; }
 }
 
 /// <summary>An earlier text of an edited post, with the attachments it had (their ids and alt texts then).</summary>

@@ -42,6 +42,9 @@ public sealed record PostResponse(
     IReadOnlyList<MentionResponse> Mentions, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, long LikesCount, long RepostsCount,
     long BookmarksCount, long CommentsCount, bool Liked, bool Reposted, bool Bookmarked, IReadOnlyList<MediaAttachmentResponse> MediaAttachments)
 {
+    /// <summary>A moderator marked the media sensitive: show them behind a warning.</summary>
+    public bool Sensitive { get; init; }
+
     // A post grain of this process hands the same view object to every reader with no flags set, until something it
     // shows changes (SharedPostViews): the response made from such a view is kept in its slot, and the response's JSON
     // with the response, for as long as the view lives. Any other view is rendered for its one reader.
@@ -82,7 +85,10 @@ public sealed record PostResponse(
     private static PostResponse Render(PostView p) => new(p.Id.ToString(), PublicAccountResponse.From(p.Author), p.Text, p.Visibility,
         p.Quote is null ? null : From(p.Quote), p.Tags, p.Mentions.Select(m => new MentionResponse(m.Id.ToString(CultureInfo.InvariantCulture), m.Username)).ToArray(),
         p.CreatedAt, p.EditedAt, p.Counts.Likes, p.Counts.Reposts, p.Counts.Bookmarks, p.Counts.Comments, p.Liked, p.Reposted, p.Bookmarked,
-        MediaAttachmentResponse.List(p.Media, restricted: !p.MediaPublic));
+        MediaAttachmentResponse.List(p.Media, restricted: !p.MediaPublic))
+    {
+        Sensitive = p.Sensitive,
+    };
 }
 
 /// <summary>Posts: create (idempotently), read, edit with history, delete; likes, reposts and bookmarks.</summary>

@@ -213,7 +213,7 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
     {
         var (field, key) = action.Kind switch
         {
-            ModerationActionKinds.RemovePost => ("post_id", (object?)action.PostId),
+            ModerationActionKinds.RemovePost or ModerationActionKinds.MarkSensitive => ("post_id", (object?)action.PostId),
             ModerationActionKinds.RemoveComment => ("comment_id", action.CommentId),
             ModerationActionKinds.RemoveStory => ("story_id", action.StoryId),
             _ => ("", null),
@@ -223,7 +223,8 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
             return; // a warning removes nothing
         }
 
-        if (key is null || await store.AuthorOfAsync(action.Kind, key) is not { } found || found.Author != action.AccountId)
+        var contentKind = action.Kind == ModerationActionKinds.MarkSensitive ? ModerationActionKinds.RemovePost : action.Kind;
+        if (key is null || await store.AuthorOfAsync(contentKind, key) is not { } found || found.Author != action.AccountId)
         {
             throw new ArgumentException($"{field} names content of this account.", field);
         }
@@ -231,12 +232,13 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
         var removed = action.Kind switch
         {
             ModerationActionKinds.RemovePost => await GrainFactory.GetGrain<IPostGrain>(action.PostId!.Value).RemoveAsync(),
+            ModerationActionKinds.MarkSensitive => await GrainFactory.GetGrain<IPostGrain>(action.PostId!.Value).SetSensitiveAsync(true),
             ModerationActionKinds.RemoveComment => await GrainFactory.GetGrain<IPostGrain>(found.Post!.Value).RemoveCommentAsync(action.CommentId!.Value),
             _ => await GrainFactory.GetGrain<IStoryGrain>(action.StoryId!.Value).RemoveAsync(),
         };
         if (!removed)
         {
-            throw new ArgumentException($"{field} names content that is gone already.", field);
+            throw new ArgumentException($"{field} names content that is gone already (or is marked so already).", field);
         }
     }
 
@@ -289,6 +291,10 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
         if (grant && action.Kind == ModerationActionKinds.RemovePost && action.PostId is { } post)
         {
             await GrainFactory.GetGrain<IPostGrain>(post).RestoreAsync();
+        }
+        else if (grant && action.Kind == ModerationActionKinds.MarkSensitive && action.PostId is { } marked)
+        {
+            await GrainFactory.GetGrain<IPostGrain>(marked).SetSensitiveAsync(false);
         }
         else if (grant && action.Kind == ModerationActionKinds.RemoveComment && action.CommentId is { } comment
             && await store.AuthorOfAsync(ModerationActionKinds.RemoveComment, comment) is { Post: { } onPost })

@@ -234,6 +234,17 @@ public sealed class PostGrain(
         return true;
     }
 
+    public async Task<bool> SetSensitiveAsync(bool sensitive)
+    {
+        if (Record is not { Deleted: false } post || !await store.SetSensitiveAsync(Id, sensitive))
+        {
+            return false;
+        }
+
+        Record = post with { Sensitive = sensitive }; // a new record: the views handed out and published are made anew
+        return true;
+    }
+
     public async Task<bool> RestoreAsync()
     {
         if (Record is not { Deleted: true } post || await store.RestoreAsync(Id, post.AuthorId) is not { } counts)
@@ -581,7 +592,7 @@ public sealed class PostGrain(
             : null;
         return flags == default ? Plain(post, author, quote)
             : new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, Counts,
-                flags.Liked, flags.Reposted, flags.Bookmarked, post.Media);
+                flags.Liked, flags.Reposted, flags.Bookmarked, post.Media) { Sensitive = post.Sensitive };
     }
 
     private PostView Plain(PostRecord post, PublicAccount author, PostView? quote)
@@ -599,7 +610,7 @@ public sealed class PostGrain(
         }
 
         var plain = new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, Counts,
-            Liked: false, Reposted: false, Bookmarked: false, post.Media);
+            Liked: false, Reposted: false, Bookmarked: false, post.Media) { Sensitive = post.Sensitive };
         (_plain, _plainOf) = (Task.FromResult<PostView?>(plain), post);
         SharedPostViews.Keep(plain);
         Publish(plain, post);

@@ -8,7 +8,11 @@ namespace OrleansSocial.Grains.Posts;
 /// <summary>A post row with its entities.</summary>
 public sealed record PostRecord(
     Guid Id, long AuthorId, string Text, string Visibility, Guid? QuoteOf, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, bool Deleted,
-    IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions, long Seq, IReadOnlyList<MediaAttachment> Media);
+    IReadOnlyList<string> Tags, IReadOnlyList<Mention> Mentions, long Seq, IReadOnlyList<MediaAttachment> Media)
+{
+    /// <summary>A moderator marked its media sensitive.</summary>
+    public bool Sensitive { get; init; }
+}
 
 /// <summary>
 /// A post as its grain loads it: the row, its counters, and who liked, reposted, bookmarked it. <c>Stale</c> says the
@@ -178,7 +182,7 @@ public sealed class PostStore(NpgsqlDataSource db)
                    ARRAY(SELECT account_id FROM likes WHERE post_id = p.id LIMIT $2),
                    ARRAY(SELECT account_id FROM reposts WHERE post_id = p.id LIMIT $2),
                    ARRAY(SELECT account_id FROM bookmarks WHERE post_id = p.id LIMIT $2),
-                   p.seq, p.counts_open
+                   p.seq, p.counts_open, p.sensitive
             FROM posts p WHERE p.id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -203,7 +207,7 @@ public sealed class PostStore(NpgsqlDataSource db)
         var (createdAt, editedAt, deleted) = (r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(5), r.GetBoolean(6));
         var tags = r.GetFieldValue<string[]>(7);
         var (likes, reposts, bookmarks) = (r.GetFieldValue<long[]>(18), r.GetFieldValue<long[]>(19), r.GetFieldValue<long[]>(20));
-        var (seq, open) = (r.GetInt64(21), r.GetBoolean(22));
+        var (seq, open, sensitive) = (r.GetInt64(21), r.GetBoolean(22), r.GetBoolean(23));
         var attachments = new List<MediaAttachment>();
         await r.NextResultAsync().ConfigureAwait(false);
         while (await r.ReadAsync().ConfigureAwait(false))
@@ -212,7 +216,7 @@ public sealed class PostStore(NpgsqlDataSource db)
         }
 
         var post = new PostRecord(id, author, text, visibility, quoteOf, createdAt, editedAt, deleted, tags,
-            mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray(), seq, attachments);
+            mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray(), seq, attachments) { Sensitive = sensitive };
         return new LoadedPost(post, counts, stored != counts, open, Engagement.From(likes, held), Engagement.From(reposts, held), Engagement.From(bookmarks, held));
     }
 
@@ -353,6 +357,15 @@ public sealed class PostStore(NpgsqlDataSource db)
         var counts = await MovePostsCountAsync(connection, tx, authorId, -1).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
         return counts;
+    }
+
+    /// <summary>Marks (or clears) the post's media sensitive; false when nothing changed.</summary>
+    public async Task<bool> SetSensitiveAsync(Guid id, bool sensitive)
+    {
+        await using var command = db.CreateCommand("UPDATE posts SET sensitive = $2 WHERE id = $1 AND sensitive <> $2 AND deleted_at IS NULL");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = sensitive });
+        return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
     }
 
     /// <summary>Brings back a removed post (an appeal granted): no longer deleted, counted again. Null when it was not deleted.</summary>
