@@ -551,3 +551,50 @@ public sealed class SuspensionTests(MediaFactory factory) : IClassFixture<MediaF
         Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
     }
 }
+
+public sealed class InstanceStatsTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task Admins_read_per_day_statistics_of_accounts_posts_messages_and_reports_and_nobody_else_does()
+    {
+        using var client = factory.CreateClient();
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var a = await client.NewUserAsync("st");
+        var b = await client.NewUserAsync("st");
+        async Task<JsonElement> TodayAsync() =>
+            (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/stats", token: admin.AccessToken)).JsonAsync()).EnumerateArray().Last();
+        var before = await TodayAsync();
+
+        await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "counted" }, a.AccessToken);
+        var chat = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/conversations", new { participant_ids = new[] { b.Id() } }, a.AccessToken)).JsonAsync())
+            .GetProperty("id").GetString();
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/conversations/{chat}/messages", new { client_id = "s", text = "counted too" }, a.AccessToken);
+        var report = (await (await client.ReportAsync(b, new { account_id = a.Id(), category = "spam" })).JsonAsync()).GetProperty("id").GetString();
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/moderation/reports/{report}/reject", new { reason = "fine" }, moderator.AccessToken);
+        await client.NewUserAsync("st"); // one more account today
+        var after = await TodayAsync();
+        var range = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/stats?from=2026-01-01&to=2026-01-07", token: admin.AccessToken)).JsonAsync();
+        var backwards = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/stats?from=2026-02-01&to=2026-01-07", token: admin.AccessToken);
+        var malformed = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/stats?from=yesterday", token: admin.AccessToken);
+        var byModerator = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/stats", token: moderator.AccessToken);
+        var byUserMalformed = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/stats?from=yesterday", token: a.AccessToken);
+
+        long Grew(string figure) => after.GetProperty(figure).GetInt64() - before.GetProperty(figure).GetInt64();
+        Assert.Equal(1, Grew("posts"));
+        Assert.Equal(1, Grew("messages"));
+        Assert.Equal(1, Grew("reports_opened"));
+        Assert.Equal(1, Grew("reports_closed"));
+        Assert.Equal(1, Grew("new_accounts"));
+        Assert.Equal(1, Grew("accounts"));
+        Assert.True(after.GetProperty("active_accounts").GetInt64() >= 4);
+        Assert.Equal(DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), after.GetProperty("day").GetString());
+        Assert.Equal(7, range.GetArrayLength());
+        Assert.Equal("2026-01-01", range[0].GetProperty("day").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, backwards.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.True((await malformed.JsonAsync()).GetProperty("errors").TryGetProperty("from", out _));
+        Assert.Equal(HttpStatusCode.NotFound, byModerator.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, byUserMalformed.StatusCode);
+    }
+}

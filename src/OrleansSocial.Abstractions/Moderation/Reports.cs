@@ -134,6 +134,11 @@ public sealed record ModerationAction([property: Id(0)] long Id, [property: Id(1
     [property: Id(4)] long? CommentId, [property: Id(5)] Guid? StoryId, [property: Id(6)] long? ReportId, [property: Id(7)] string Reason,
     [property: Id(8)] DateTimeOffset CreatedAt, [property: Id(9)] long? ModeratorId);
 
+/// <summary>One day of the instance's statistics (UTC).</summary>
+[GenerateSerializer, Immutable, Alias("social.InstanceDay")]
+public sealed record InstanceDay([property: Id(0)] DateOnly Day, [property: Id(1)] long Accounts, [property: Id(2)] long NewAccounts, [property: Id(3)] long ActiveAccounts,
+    [property: Id(4)] long Posts, [property: Id(5)] long Messages, [property: Id(6)] long ReportsOpened, [property: Id(7)] long ReportsClosed);
+
 /// <summary>An appeal of a moderation action, as its account and the admins see it.</summary>
 [GenerateSerializer, Immutable, Alias("social.Appeal")]
 public sealed record Appeal([property: Id(0)] long Id, [property: Id(1)] ModerationAction Action, [property: Id(2)] string Text, [property: Id(3)] string Status,
@@ -198,6 +203,12 @@ public interface IReportDeskGrain : IGrainWithIntegerKey
     /// after that); <see cref="KeyNotFoundException"/> for an action not against it.
     /// </summary>
     Task<Appeal> AppealAsync(long accountId, long actionId, string text);
+
+    /// <summary>
+    /// Per day from <paramref name="from"/> to <paramref name="to"/> (UTC, at most 366 days): accounts (all, new, active),
+    /// posts, messages, reports opened and closed. Admins only; <see cref="ArgumentException"/> names <c>from</c> or <c>to</c>.
+    /// </summary>
+    Task<IReadOnlyList<InstanceDay>> GetStatsAsync(long adminId, DateOnly from, DateOnly to);
 
     /// <summary>Open appeals, newest first (admins only).</summary>
     Task<IReadOnlyList<Appeal>> ListOpenAppealsAsync(long adminId, PageQuery page);

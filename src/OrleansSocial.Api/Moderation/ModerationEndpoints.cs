@@ -101,6 +101,10 @@ public sealed record AppealResponse(string Id, ModerationActionResponse Action, 
     }
 }
 
+/// <summary>One day of the instance's statistics (UTC): accounts (all at the end of the day, new, active), posts, messages, reports.</summary>
+public sealed record InstanceDayResponse(string Day, long Accounts, long NewAccounts, long ActiveAccounts, long Posts, long Messages, long ReportsOpened,
+    long ReportsClosed);
+
 /// <summary>Body of a moderator's note.</summary>
 public sealed record ReportNoteRequest([property: LongText] string? Text);
 
@@ -182,6 +186,9 @@ public static class ModerationEndpoints
                 .Produces<AppealResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         }
 
+        api.MapGet("/admin/stats", StatsAsync).RequireAuthorization().WithTags("Moderation").WithName("InstanceStats")
+            .WithSummary("Per day (UTC) from from to to (yyyy-mm-dd, at most 366 days; default the last 30): accounts, new and active accounts, posts, messages, reports opened and closed. Admins only.")
+            .Produces<InstanceDayResponse[]>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/admin/accounts/{id:long}/role", (long id, RoleRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => Desk(grains).SetRoleAsync(user.AccountId(), id, body.Role ?? "", body.Reason ?? ""),
                     p => TypedResults.Ok(new AdminAccountResponse(p.Id.ToString(CultureInfo.InvariantCulture), p.Username, p.Email, p.EmailVerified, p.Role, p.CreatedAt)),
@@ -193,6 +200,28 @@ public static class ModerationEndpoints
     }
 
     private static IReportDeskGrain Desk(IGrainFactory grains) => grains.GetGrain<IReportDeskGrain>(0);
+
+    private static async Task<IResult> StatsAsync(string? from, string? to, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time)
+    {
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        DateOnly? Day(string? raw) => raw is null ? null : DateOnly.TryParseExact(raw, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
+        var (start, end) = (Day(from), Day(to));
+        if ((from is not null && start is null) || (to is not null && end is null))
+        {
+            // Refused as a route that does not exist unless the caller is an admin.
+            if ((await grains.GetGrain<OrleansSocial.Users.IUserGrain>(user.AccountId()).GetProfileAsync().ConfigureAwait(false))?.Role != Roles.Admin)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.");
+            }
+
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [start is null && from is not null ? "from" : "to"] = ["A day is yyyy-mm-dd."] });
+        }
+
+        var last = end ?? today;
+        return await GrainResults.RunAsync(() => Desk(grains).GetStatsAsync(user.AccountId(), start ?? last.AddDays(-29), last),
+            days => TypedResults.Ok(days.Select(d => new InstanceDayResponse(d.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Accounts, d.NewAccounts,
+                d.ActiveAccounts, d.Posts, d.Messages, d.ReportsOpened, d.ReportsClosed)).ToArray()), "from").ConfigureAwait(false);
+    }
 
     private static async Task<IResult> ActAsync(ModerationActionRequest body, ClaimsPrincipal user, IGrainFactory grains)
     {

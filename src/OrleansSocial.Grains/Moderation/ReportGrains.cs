@@ -260,6 +260,22 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
         };
     }
 
+    public async Task<IReadOnlyList<InstanceDay>> GetStatsAsync(long adminId, DateOnly from, DateOnly to)
+    {
+        await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        if (to < from)
+        {
+            throw new ArgumentException("to is on or after from.", "to");
+        }
+
+        if (to.DayNumber - from.DayNumber > 365)
+        {
+            throw new ArgumentException("A range is at most 366 days.", "from");
+        }
+
+        return await store.StatsAsync(from, to);
+    }
+
     public async Task<IReadOnlyList<Appeal>> ListOpenAppealsAsync(long adminId, PageQuery page)
     {
         await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);

@@ -464,6 +464,43 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : r.GetGuid(5), r.IsDBNull(6) ? null : r.GetInt64(6), r.GetString(7),
         r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetInt64(9));
 
+    /// <summary>Per-day counts from <paramref name="from"/> to <paramref name="to"/> (UTC days, both included): one pass per table.</summary>
+    public async Task<IReadOnlyList<InstanceDay>> StatsAsync(DateOnly from, DateOnly to)
+    {
+        await using var command = db.CreateCommand("""
+            WITH days AS (SELECT d::date AS day FROM generate_series($1::date, $2::date, interval '1 day') d),
+            span AS (SELECT ($1::date)::timestamp AT TIME ZONE 'UTC' AS lo, ($2::date + 1)::timestamp AT TIME ZONE 'UTC' AS hi),
+            made AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM accounts, span WHERE created_at >= lo AND created_at < hi GROUP BY 1),
+            before AS (SELECT count(*) AS n FROM accounts, span WHERE created_at < lo),
+            active AS (SELECT day, count(DISTINCT account_id) AS n FROM (
+                           SELECT day, account_id FROM account_activity_days WHERE day BETWEEN $1 AND $2
+                           UNION ALL SELECT (created_at AT TIME ZONE 'UTC')::date, id FROM accounts, span WHERE created_at >= lo AND created_at < hi) x
+                       GROUP BY day),
+            posted AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM posts, span WHERE created_at >= lo AND created_at < hi GROUP BY 1),
+            sent AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM messages, span WHERE created_at >= lo AND created_at < hi GROUP BY 1),
+            opened AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM reports, span WHERE created_at >= lo AND created_at < hi GROUP BY 1),
+            closed AS (SELECT (closed_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM reports, span WHERE closed_at >= lo AND closed_at < hi GROUP BY 1)
+            SELECT d.day,
+                   (SELECT n FROM before) + sum(coalesce(made.n, 0)) OVER (ORDER BY d.day),
+                   coalesce(made.n, 0), coalesce(active.n, 0), coalesce(posted.n, 0), coalesce(sent.n, 0), coalesce(opened.n, 0), coalesce(closed.n, 0)
+            FROM days d
+            LEFT JOIN made USING (day) LEFT JOIN active USING (day) LEFT JOIN posted USING (day) LEFT JOIN sent USING (day)
+            LEFT JOIN opened USING (day) LEFT JOIN closed USING (day)
+            ORDER BY d.day
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = from });
+        command.Parameters.Add(new NpgsqlParameter { Value = to });
+        var days = new List<InstanceDay>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            days.Add(new InstanceDay(r.GetFieldValue<DateOnly>(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6),
+                r.GetInt64(7)));
+        }
+
+        return days;
+    }
+
     /// <summary>The audit log, newest first.</summary>
     public async Task<IReadOnlyList<AuditEntry>> AuditLogAsync(PageQuery page)
     {

@@ -92,7 +92,7 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time) : IAsy
             """);
         fill.Parameters.Add(new NpgsqlParameter { Value = owner });
         fill.Parameters.Add(new NpgsqlParameter { Value = capacity });
-        var touch = new NpgsqlBatchCommand("UPDATE accounts SET last_active_at = $2 WHERE id = $1");
+        var touch = new NpgsqlBatchCommand(Touch);
         touch.Parameters.Add(new NpgsqlParameter { Value = owner });
         touch.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         batch.BatchCommands.Add(clear);
@@ -114,9 +114,15 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time) : IAsy
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
+    // The account was active now: last_active_at, and the day it was active on (for the admins' daily-active count).
+    private const string Touch = """
+        WITH touched AS (UPDATE accounts SET last_active_at = $2 WHERE id = $1 RETURNING id)
+        INSERT INTO account_activity_days (account_id, day) SELECT id, ($2::timestamptz AT TIME ZONE 'UTC')::date FROM touched ON CONFLICT DO NOTHING
+        """;
+
     public async Task TouchAsync(long owner)
     {
-        await using var command = db.CreateCommand("UPDATE accounts SET last_active_at = $2 WHERE id = $1");
+        await using var command = db.CreateCommand(Touch);
         command.Parameters.Add(new NpgsqlParameter { Value = owner });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
