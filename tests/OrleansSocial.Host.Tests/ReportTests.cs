@@ -598,3 +598,48 @@ public sealed class InstanceStatsTests(MediaFactory factory) : IClassFixture<Med
         Assert.Equal(HttpStatusCode.NotFound, byUserMalformed.StatusCode);
     }
 }
+
+public sealed class SignupBlockTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task Admins_block_sign_ups_from_a_domain_with_its_subdomains_or_one_address_and_lifting_a_block_lets_them_in()
+    {
+        using var client = factory.CreateClient();
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        Task<HttpResponseMessage> BlockAsync(TestUser by, string kind, string value) =>
+            client.SendJsonAsync(HttpMethod.Post, "/api/v1/admin/signup_blocks", new { kind, value, reason = "spam wave" }, by.AccessToken);
+        async Task<HttpStatusCode> SignUpAsync(string email) => (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts",
+            new { username = "s_" + Guid.NewGuid().ToString("N")[..12], email, password = "correct horse battery staple" })).StatusCode;
+
+        var domain = await (await BlockAsync(admin, "domain", "Spam.Example")).JsonAsync();
+        await BlockAsync(admin, "email", "troll@mail.example");
+        var byModerator = await BlockAsync(moderator, "domain", "other.example");
+        var bad = await BlockAsync(admin, "domain", "not a domain");
+        var results = new Dictionary<string, HttpStatusCode>
+        {
+            ["x@spam.example"] = await SignUpAsync("x@spam.example"),
+            ["x@eu.spam.example"] = await SignUpAsync("x@eu.spam.example"),
+            ["x@notspam.example"] = await SignUpAsync("x@notspam.example"),
+            ["troll@mail.example"] = await SignUpAsync("TROLL@mail.example"),
+            ["friend@mail.example"] = await SignUpAsync("friend@mail.example"),
+        };
+        var list = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/signup_blocks", token: admin.AccessToken)).JsonAsync();
+        var lifted = await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/admin/signup_blocks/{domain.GetProperty("id").GetString()}", token: admin.AccessToken);
+        var afterLift = await SignUpAsync("y@spam.example");
+
+        Assert.Equal("spam.example", domain.GetProperty("value").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, byModerator.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await bad.JsonAsync()).GetProperty("errors").TryGetProperty("value", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, results["x@spam.example"]);
+        Assert.Equal(HttpStatusCode.BadRequest, results["x@eu.spam.example"]);
+        Assert.Equal(HttpStatusCode.Created, results["x@notspam.example"]);
+        Assert.Equal(HttpStatusCode.BadRequest, results["troll@mail.example"]);
+        Assert.Equal(HttpStatusCode.Created, results["friend@mail.example"]);
+        Assert.Equal(2, list.GetArrayLength());
+        Assert.Equal(HttpStatusCode.NoContent, lifted.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, afterLift);
+        Assert.Equal(3, await factory.ScalarAsync("SELECT count(*) FROM audit_log WHERE action LIKE 'signup_block.%'"));
+    }
+}

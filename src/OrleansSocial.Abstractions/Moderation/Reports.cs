@@ -134,6 +134,11 @@ public sealed record ModerationAction([property: Id(0)] long Id, [property: Id(1
     [property: Id(4)] long? CommentId, [property: Id(5)] Guid? StoryId, [property: Id(6)] long? ReportId, [property: Id(7)] string Reason,
     [property: Id(8)] DateTimeOffset CreatedAt, [property: Id(9)] long? ModeratorId);
 
+/// <summary>A sign-up block: an email domain (and its subdomains) or one address that may not register.</summary>
+[GenerateSerializer, Immutable, Alias("social.SignupBlock")]
+public sealed record SignupBlock([property: Id(0)] long Id, [property: Id(1)] string Kind, [property: Id(2)] string Value, [property: Id(3)] string Reason,
+    [property: Id(4)] DateTimeOffset CreatedAt);
+
 /// <summary>One day of the instance's statistics (UTC).</summary>
 [GenerateSerializer, Immutable, Alias("social.InstanceDay")]
 public sealed record InstanceDay([property: Id(0)] DateOnly Day, [property: Id(1)] long Accounts, [property: Id(2)] long NewAccounts, [property: Id(3)] long ActiveAccounts,
@@ -209,6 +214,18 @@ public interface IReportDeskGrain : IGrainWithIntegerKey
     /// posts, messages, reports opened and closed. Admins only; <see cref="ArgumentException"/> names <c>from</c> or <c>to</c>.
     /// </summary>
     Task<IReadOnlyList<InstanceDay>> GetStatsAsync(long adminId, DateOnly from, DateOnly to);
+
+    /// <summary>The sign-up blocklist, newest first (admins only).</summary>
+    Task<IReadOnlyList<SignupBlock>> GetSignupBlocksAsync(long adminId, PageQuery page);
+
+    /// <summary>
+    /// Blocks sign-ups from an email domain (<paramref name="kind"/> <c>domain</c>; its subdomains too) or one address
+    /// (<c>email</c>), audited. <see cref="ArgumentException"/> names <c>kind</c>, <c>value</c> or <c>reason</c>.
+    /// </summary>
+    Task<SignupBlock> AddSignupBlockAsync(long adminId, string kind, string value, string reason);
+
+    /// <summary>Lifts a sign-up block, audited; <see cref="KeyNotFoundException"/> when there is none.</summary>
+    Task RemoveSignupBlockAsync(long adminId, long blockId);
 
     /// <summary>Open appeals, newest first (admins only).</summary>
     Task<IReadOnlyList<Appeal>> ListOpenAppealsAsync(long adminId, PageQuery page);

@@ -89,6 +89,12 @@ public static class AccountEndpoints
             return TypedResults.ValidationProblem(errors, title: "The account cannot be created.");
         }
 
+        if (await store.SignupBlockedAsync(body.Email!, ct).ConfigureAwait(false))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = ["Sign-ups from this address are not accepted here."] },
+                title: "The account cannot be created.");
+        }
+
         var hash = hasher.HashPassword(null!, body.Password!);
         var (account, conflict) = await store.CreateAsync(body.Username!, body.Email!.Trim(), hash, ct).ConfigureAwait(false);
         if (account is null)

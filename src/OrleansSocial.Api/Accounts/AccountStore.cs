@@ -80,6 +80,20 @@ public sealed class AccountStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>Whether the sign-up blocklist refuses the address: the address itself, or its domain or a parent of it.</summary>
+    public async Task<bool> SignupBlockedAsync(string email, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        var address = email.Trim().ToLowerInvariant();
+        var domain = address[(address.LastIndexOf('@') + 1)..];
+        await using var command = db.CreateCommand("""
+            SELECT EXISTS (SELECT 1 FROM signup_blocks WHERE (kind = 'email' AND value = $1) OR (kind = 'domain' AND ($2 = value OR $2 LIKE '%.' || value)))
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = address });
+        command.Parameters.Add(new NpgsqlParameter { Value = domain });
+        return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
     public async Task SetRoleAsync(long id, string role, CancellationToken ct)
     {
         await using var command = db.CreateCommand("UPDATE accounts SET role = $2 WHERE id = $1");

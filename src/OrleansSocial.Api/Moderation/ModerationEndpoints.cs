@@ -105,6 +105,14 @@ public sealed record AppealResponse(string Id, ModerationActionResponse Action, 
 public sealed record InstanceDayResponse(string Day, long Accounts, long NewAccounts, long ActiveAccounts, long Posts, long Messages, long ReportsOpened,
     long ReportsClosed);
 
+/// <summary>Body of <c>POST /api/v1/admin/signup_blocks</c>: <c>kind</c> domain (its subdomains too) or email, the value, why.</summary>
+public sealed record SignupBlockRequest(string? Kind, string? Value, [property: LongText] string? Reason);
+
+public sealed record SignupBlockResponse(string Id, string Kind, string Value, string Reason, DateTimeOffset CreatedAt)
+{
+    public static SignupBlockResponse From(SignupBlock b) => new(b.Id.ToString(CultureInfo.InvariantCulture), b.Kind, b.Value, b.Reason, b.CreatedAt);
+}
+
 /// <summary>Body of a moderator's note.</summary>
 public sealed record ReportNoteRequest([property: LongText] string? Text);
 
@@ -189,6 +197,21 @@ public static class ModerationEndpoints
         api.MapGet("/admin/stats", StatsAsync).RequireAuthorization().WithTags("Moderation").WithName("InstanceStats")
             .WithSummary("Per day (UTC) from from to to (yyyy-mm-dd, at most 366 days; default the last 30): accounts, new and active accounts, posts, messages, reports opened and closed. Admins only.")
             .Produces<InstanceDayResponse[]>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        var blocks = api.MapGroup("/admin/signup_blocks").WithTags("Moderation").RequireAuthorization();
+        blocks.MapGet("/", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                PageRequest.ServeAsync(http, page => Desk(grains).GetSignupBlocksAsync(user.AccountId(), page), b => b.Id, SignupBlockResponse.From))
+            .WithName("SignupBlocks").WithSummary("Email domains and addresses that may not sign up, newest first. Admins only.")
+            .Produces<SignupBlockResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        blocks.MapPost("/", (SignupBlockRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => Desk(grains).AddSignupBlockAsync(user.AccountId(), body.Kind ?? "", body.Value ?? "", body.Reason ?? ""),
+                    b => TypedResults.Created($"/api/v1/admin/signup_blocks/{b.Id}", SignupBlockResponse.From(b)), "value"))
+            .WithName("AddSignupBlock").WithSummary("Refuses sign-ups from an email domain (and its subdomains) or one address; audited. Admins only.")
+            .Produces<SignupBlockResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        blocks.MapDelete("/{id:long}", (long id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => { await Desk(grains).RemoveSignupBlockAsync(user.AccountId(), id).ConfigureAwait(false); return true; },
+                    _ => TypedResults.NoContent()))
+            .WithName("RemoveSignupBlock").WithSummary("Lifts a sign-up block; audited. Admins only.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/admin/accounts/{id:long}/role", (long id, RoleRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => Desk(grains).SetRoleAsync(user.AccountId(), id, body.Role ?? "", body.Reason ?? ""),
                     p => TypedResults.Ok(new AdminAccountResponse(p.Id.ToString(CultureInfo.InvariantCulture), p.Username, p.Email, p.EmailVerified, p.Role, p.CreatedAt)),

@@ -276,6 +276,46 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
         return await store.StatsAsync(from, to);
     }
 
+    public async Task<IReadOnlyList<SignupBlock>> GetSignupBlocksAsync(long adminId, PageQuery page)
+    {
+        await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        return await store.SignupBlocksAsync(page);
+    }
+
+    public async Task<SignupBlock> AddSignupBlockAsync(long adminId, string kind, string value, string reason)
+    {
+        var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        var normalized = (value ?? "").Trim().ToLowerInvariant();
+        var valid = kind switch
+        {
+            "domain" => normalized.Length is > 0 and <= 253 && !normalized.Contains('@', StringComparison.Ordinal) && normalized.Contains('.', StringComparison.Ordinal)
+                && normalized.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-') && !normalized.StartsWith('.') && !normalized.EndsWith('.'),
+            "email" => normalized.Length is > 2 and <= 320 && normalized.IndexOf('@', StringComparison.Ordinal) is > 0 && !normalized.EndsWith('@'),
+            _ => throw new ArgumentException("kind is domain or email.", "kind"),
+        };
+        if (!valid)
+        {
+            throw new ArgumentException(kind == "domain" ? "value is a domain name such as spam.example." : "value is an email address.", "value");
+        }
+
+        var why = (reason ?? "").Trim();
+        if (why.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
+        }
+
+        return await store.AddSignupBlockAsync(kind, normalized, why, admin);
+    }
+
+    public async Task RemoveSignupBlockAsync(long adminId, long blockId)
+    {
+        var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        if (!await store.RemoveSignupBlockAsync(blockId, admin))
+        {
+            throw new KeyNotFoundException("No such block.");
+        }
+    }
+
     public async Task<IReadOnlyList<Appeal>> ListOpenAppealsAsync(long adminId, PageQuery page)
     {
         await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);

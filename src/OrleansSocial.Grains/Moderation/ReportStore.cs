@@ -501,6 +501,76 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         return days;
     }
 
+    /// <summary>The sign-up blocklist, newest first.</summary>
+    public async Task<IReadOnlyList<SignupBlock>> SignupBlocksAsync(PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await using var command = new NpgsqlCommand();
+        var sql = new StringBuilder("SELECT id, kind, value, reason, created_at FROM signup_blocks WHERE true");
+        Keyset.Apply(sql, command, "id", page);
+        command.CommandText = sql.ToString();
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        command.Connection = connection;
+        var blocks = new List<SignupBlock>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            blocks.Add(new SignupBlock(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)));
+        }
+
+        return Keyset.NewestFirst(blocks, page);
+    }
+
+    /// <summary>Adds (or returns the existing) sign-up block with its audit row.</summary>
+    public async Task<SignupBlock> AddSignupBlockAsync(string kind, string value, string reason, AuditActor actor)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        SignupBlock block;
+        await using (var add = new NpgsqlCommand("""
+            WITH added AS (INSERT INTO signup_blocks (kind, value, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, value) DO NOTHING
+                           RETURNING id, kind, value, reason, created_at)
+            SELECT * FROM added UNION ALL SELECT id, kind, value, reason, created_at FROM signup_blocks WHERE kind = $1 AND value = $2 AND NOT EXISTS (SELECT 1 FROM added)
+            """, connection, tx))
+        {
+            add.Parameters.Add(new NpgsqlParameter { Value = kind });
+            add.Parameters.Add(new NpgsqlParameter { Value = value });
+            add.Parameters.Add(new NpgsqlParameter { Value = reason });
+            add.Parameters.Add(new NpgsqlParameter { Value = actor.Id });
+            add.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            await using var r = await add.ExecuteReaderAsync().ConfigureAwait(false);
+            await r.ReadAsync().ConfigureAwait(false);
+            block = new SignupBlock(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4));
+        }
+
+        await AppendAuditAsync(connection, tx, actor, "signup_block.add", kind, value, reason).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return block;
+    }
+
+    /// <summary>Removes a sign-up block with its audit row; false when there is none.</summary>
+    public async Task<bool> RemoveSignupBlockAsync(long id, AuditActor actor)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        string kind, value;
+        await using (var remove = new NpgsqlCommand("DELETE FROM signup_blocks WHERE id = $1 RETURNING kind, value", connection, tx))
+        {
+            remove.Parameters.Add(new NpgsqlParameter { Value = id });
+            await using var r = await remove.ExecuteReaderAsync().ConfigureAwait(false);
+            if (!await r.ReadAsync().ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            (kind, value) = (r.GetString(0), r.GetString(1));
+        }
+
+        await AppendAuditAsync(connection, tx, actor, "signup_block.remove", kind, value, "").ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>The audit log, newest first.</summary>
     public async Task<IReadOnlyList<AuditEntry>> AuditLogAsync(PageQuery page)
     {
