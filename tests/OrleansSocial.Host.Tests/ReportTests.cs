@@ -244,6 +244,37 @@ public sealed class RoleTests(MediaFactory factory) : IClassFixture<MediaFactory
     }
 }
 
+public sealed class SignOutTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task An_admin_signs_an_account_out_everywhere_its_tokens_stop_it_can_sign_in_again_and_nobody_else_can_do_it()
+    {
+        using var client = factory.CreateClient();
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var account = await client.NewUserAsync("so");
+        var second = await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = account.Username, password = account.Password })).JsonAsync();
+
+        var byModerator = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/accounts/{account.Id}/sign_out", new { reason = "" }, moderator.AccessToken);
+        var signedOut = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/accounts/{account.Id}/sign_out", new { reason = "stolen password" }, admin.AccessToken);
+        var (first, other) = (HttpStatusCode.OK, HttpStatusCode.OK);
+        for (var i = 0; i < 100 && (first, other) != (HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized); i++) // the revocation poll: every 2 s
+        {
+            await Task.Delay(100);
+            first = (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: account.AccessToken)).StatusCode;
+            other = (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: second.GetProperty("access_token").GetString())).StatusCode;
+        }
+
+        var again = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = account.Username, password = account.Password });
+
+        Assert.Equal(HttpStatusCode.NotFound, byModerator.StatusCode);
+        Assert.Equal(2, (await signedOut.JsonAsync()).GetProperty("sessions_ended").GetInt32());
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (first, other));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(1, await factory.ScalarAsync("SELECT count(*) FROM audit_log WHERE action = 'account.sign_out' AND target_id = $1 AND reason = 'stolen password'", account.Id()));
+    }
+}
+
 public sealed class ReportLimitTests(FewReportsFactory factory) : IClassFixture<FewReportsFactory>
 {
     [Fact]

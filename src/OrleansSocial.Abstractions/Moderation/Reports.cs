@@ -215,6 +215,12 @@ public interface IReportDeskGrain : IGrainWithIntegerKey
     /// </summary>
     Task<IReadOnlyList<InstanceDay>> GetStatsAsync(long adminId, DateOnly from, DateOnly to);
 
+    /// <summary>
+    /// An admin signs the account out everywhere: every session revoked (its tokens refused within the front ends'
+    /// revocation poll), audited. Returns how many sessions ended; <see cref="KeyNotFoundException"/> for no such account.
+    /// </summary>
+    Task<int> SignOutEverywhereAsync(long adminId, long accountId, string reason);
+
     /// <summary>The sign-up blocklist, newest first (admins only).</summary>
     Task<IReadOnlyList<SignupBlock>> GetSignupBlocksAsync(long adminId, PageQuery page);
 

@@ -113,6 +113,9 @@ public sealed record SignupBlockResponse(string Id, string Kind, string Value, s
     public static SignupBlockResponse From(SignupBlock b) => new(b.Id.ToString(CultureInfo.InvariantCulture), b.Kind, b.Value, b.Reason, b.CreatedAt);
 }
 
+/// <summary>How many sessions an admin's sign-out ended.</summary>
+public sealed record SignedOutResponse(int SessionsEnded);
+
 /// <summary>Body of a moderator's note.</summary>
 public sealed record ReportNoteRequest([property: LongText] string? Text);
 
@@ -212,6 +215,12 @@ public static class ModerationEndpoints
                     _ => TypedResults.NoContent()))
             .WithName("RemoveSignupBlock").WithSummary("Lifts a sign-up block; audited. Admins only.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/admin/accounts/{id:long}/sign_out", (long id, ReportCloseRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => Desk(grains).SignOutEverywhereAsync(user.AccountId(), id, body.Reason ?? ""),
+                    n => TypedResults.Ok(new SignedOutResponse(n)), "reason"))
+            .RequireAuthorization().WithTags("Moderation").WithName("SignOutEverywhere")
+            .WithSummary("Signs the account out everywhere: every session ends, its tokens are refused within seconds; audited. Admins only.")
+            .Produces<SignedOutResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/admin/accounts/{id:long}/role", (long id, RoleRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => Desk(grains).SetRoleAsync(user.AccountId(), id, body.Role ?? "", body.Reason ?? ""),
                     p => TypedResults.Ok(new AdminAccountResponse(p.Id.ToString(CultureInfo.InvariantCulture), p.Username, p.Email, p.EmailVerified, p.Role, p.CreatedAt)),

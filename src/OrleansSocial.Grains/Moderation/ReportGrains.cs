@@ -276,6 +276,19 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
         return await store.StatsAsync(from, to);
     }
 
+    public async Task<int> SignOutEverywhereAsync(long adminId, long accountId, string reason)
+    {
+        var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        var why = (reason ?? "").Trim();
+        if (why.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
+        }
+
+        _ = await GrainFactory.GetGrain<IUserGrain>(accountId).GetProfileAsync() ?? throw new KeyNotFoundException("No such account.");
+        return await store.RevokeSessionsAsync(accountId, admin, why);
+    }
+
     public async Task<IReadOnlyList<SignupBlock>> GetSignupBlocksAsync(long adminId, PageQuery page)
     {
         await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);

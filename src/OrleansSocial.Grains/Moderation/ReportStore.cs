@@ -501,6 +501,25 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         return days;
     }
 
+    /// <summary>Revokes every live session of the account with an audit row; the number revoked.</summary>
+    public async Task<int> RevokeSessionsAsync(long account, AuditActor actor, string reason)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        int revoked;
+        await using (var revoke = new NpgsqlCommand("UPDATE sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL", connection, tx))
+        {
+            revoke.Parameters.Add(new NpgsqlParameter { Value = account });
+            revoke.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            revoked = await revoke.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        await AppendAuditAsync(connection, tx, actor, "account.sign_out", "account", account.ToString(System.Globalization.CultureInfo.InvariantCulture), reason)
+            .ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return revoked;
+    }
+
     /// <summary>The sign-up blocklist, newest first.</summary>
     public async Task<IReadOnlyList<SignupBlock>> SignupBlocksAsync(PageQuery page)
     {
