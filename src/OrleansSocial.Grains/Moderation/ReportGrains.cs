@@ -395,9 +395,9 @@ public sealed class ReportGrain(ReportStore store, ModerationOptions options) : 
     public async Task<ReportDetail> AssignToSelfAsync(long moderatorId)
     {
         var actor = await Moderators.RequireAsync(GrainFactory, moderatorId);
-        await ExistingAsync();
         if (!await store.AssignAsync(Id, actor))
         {
+            await ExistingAsync(); // no such report: 404; else it is closed
             throw new ActionRefusedException("This report is closed.");
         }
 
@@ -413,8 +413,11 @@ public sealed class ReportGrain(ReportStore store, ModerationOptions options) : 
             throw new ArgumentException($"A note has 1 to {options.MaxCommentLength} characters.", "text");
         }
 
-        await ExistingAsync();
-        await store.AddNoteAsync(Id, actor, note);
+        if (!await store.AddNoteAsync(Id, actor, note))
+        {
+            throw new KeyNotFoundException("No such report.");
+        }
+
         return await DetailAsync();
     }
 
@@ -427,14 +430,16 @@ public sealed class ReportGrain(ReportStore store, ModerationOptions options) : 
             throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
         }
 
-        var reporter = (await ExistingAsync()).Report.ReporterId;
         if (!await store.CloseAsync(Id, actor, resolved, why))
         {
+            await ExistingAsync(); // no such report: 404; else it is closed
             throw new ActionRefusedException("This report is closed already.");
         }
 
-        await GrainFactory.GetGrain<INotificationInboxGrain>(reporter).NotifyAsync(new NotificationRequest(NotificationTypes.ReportResolved, 0) { ReportId = Id });
-        return await DetailAsync();
+        var detail = await DetailAsync();
+        await GrainFactory.GetGrain<INotificationInboxGrain>(detail.Report.ReporterId)
+            .NotifyAsync(new NotificationRequest(NotificationTypes.ReportResolved, 0) { ReportId = Id });
+        return detail;
     }
 
     private async Task<ReportDetail> ExistingAsync() => await store.LoadAsync(Id) ?? throw new KeyNotFoundException("No such report.");

@@ -248,15 +248,13 @@ public sealed partial class StoryGrain(
 
     public async Task DeleteAsync(long actorId)
     {
-        if (_record is not { } story || !story.LiveAt(time.GetUtcNow()) || story.AuthorId != actorId)
+        if (_record?.AuthorId != actorId || !await RemoveAsync())
         {
             throw new KeyNotFoundException("No such story.");
         }
-
-        await EndAsync(story, deleted: true);
-        await AnnounceAsync(story, UserEventNames.StoryDeleted);
     }
 
+    // Its author's deletion, or a moderator's removal: ended at once, and its audience told.
     public async Task<bool> RemoveAsync()
     {
         if (_record is not { } story || !story.LiveAt(time.GetUtcNow()))
