@@ -15,6 +15,7 @@ using Npgsql;
 using OrleansSocial.Storage;
 using OpenTelemetry.Metrics;
 using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Analytics;
 using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Realtime;
@@ -109,6 +110,7 @@ public static class ApiHosting
         builder.Services.AddSingleton(builder.Configuration.GetSection("Posts").Get<OrleansSocial.Posts.PostOptions>() ?? new OrleansSocial.Posts.PostOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Timelines").Get<OrleansSocial.Timelines.TimelineOptions>() ?? new OrleansSocial.Timelines.TimelineOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Stories").Get<OrleansSocial.Stories.StoryOptions>() ?? new OrleansSocial.Stories.StoryOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Analytics").Get<OrleansSocial.Analytics.AnalyticsOptions>() ?? new OrleansSocial.Analytics.AnalyticsOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Moderation").Get<OrleansSocial.Moderation.ModerationOptions>() ?? new OrleansSocial.Moderation.ModerationOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Conversations").Get<OrleansSocial.Conversations.ConversationOptions>() ?? new OrleansSocial.Conversations.ConversationOptions());
         AddAccounts(builder);
@@ -322,7 +324,8 @@ public static class ApiHosting
         if (app.Services.GetService<AccountStore>() is not null)
         {
             api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints()
-                .MapTimelineEndpoints().MapConversationEndpoints().MapMediaEndpoints().MapStoryEndpoints().MapHighlightEndpoints().MapModerationEndpoints();
+                .MapTimelineEndpoints().MapConversationEndpoints().MapMediaEndpoints().MapStoryEndpoints().MapHighlightEndpoints().MapModerationEndpoints()
+                .MapAnalyticsEndpoints();
         }
 
         return app;

@@ -73,6 +73,11 @@ public static class SocialGrainsExtensions
             builder.Services.AddSingleton(sp => new Stories.HighlightStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<OrleansSocial.Stories.StoryOptions>()));
             builder.Services.TryAddSingleton(new OrleansSocial.Moderation.ModerationOptions());
             builder.Services.AddSingleton(sp => new Moderation.ReportStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.TryAddSingleton(new OrleansSocial.Analytics.AnalyticsOptions());
+            builder.Services.AddSingleton(sp => new Analytics.AnalyticsBuffer(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey),
+                sp.GetRequiredService<OrleansSocial.Analytics.AnalyticsOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Analytics.AnalyticsBuffer>>()));
+            builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Analytics.AnalyticsBuffer>());
+            builder.Services.AddSingleton(sp => new Analytics.InsightsStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new RelationshipStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
         }
 

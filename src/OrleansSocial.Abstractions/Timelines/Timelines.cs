@@ -84,6 +84,21 @@ public interface ITimelineGrain : IGrainWithIntegerKey
     /// <summary>How many entries the grain holds (capacity at most); loads them first.</summary>
     [ReadOnly]
     Task<int> CountAsync();
+
+    /// <summary>
+    /// The owner was shown these posts outside the home timeline (a profile, a hashtag, search, a thread, a post opened):
+    /// each is an impression, once a day (the home timeline counts its own reads).
+    /// </summary>
+    [OneWay]
+    Task SawPostsAsync(Analytics.SeenPost[] posts);
+
+    /// <summary>The owner visited the account's profile — from one of its posts, when <paramref name="viaPost"/> — counted once a day.</summary>
+    [OneWay]
+    Task VisitedProfileAsync(long accountId, Guid? viaPost);
+
+    /// <summary>The owner followed a link of the post (it is in its text), counted once a day per post and link.</summary>
+    [OneWay]
+    Task FollowedLinkAsync(Analytics.SeenPost post, string url);
 }
 
 /// <summary>

@@ -154,11 +154,18 @@ public static class PostEndpoints
         var viewer = user.ViewerId();
         if (local is not null && local.TryRead(id, viewer, out var view))
         {
-            return Task.FromResult(view is null ? NoSuchPost() : ApiResults.Ok(PostResponse.From(view)));
+            return Task.FromResult(view is null ? NoSuchPost() : Opened(view));
         }
 
         return GrainResults.RunAsync(async () => await grains.Reference<IPostGrain>(id).GetAsync(viewer).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException(NoSuchPostTitle), p => ApiResults.Ok(PostResponse.From(p)));
+            ?? throw new KeyNotFoundException(NoSuchPostTitle), Opened);
+
+        // Opening a post is an impression of it.
+        IResult Opened(PostView post)
+        {
+            Analytics.AnalyticsEndpoints.Saw(grains, user, [post]);
+            return ApiResults.Ok(PostResponse.From(post));
+        }
     }
 
     private const string NoSuchPostTitle = "No such post.";

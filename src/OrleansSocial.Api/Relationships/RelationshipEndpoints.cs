@@ -10,6 +10,8 @@ using OrleansSocial.Api.Accounts;
 using OrleansSocial.Api.Infrastructure;
 using Orleans;
 using OrleansSocial.Users;
+using OrleansSocial.Posts;
+using OrleansSocial.Timelines;
 
 namespace OrleansSocial.Api.Relationships;
 
@@ -48,7 +50,7 @@ public static class RelationshipEndpoints
         ArgumentNullException.ThrowIfNull(api);
         var accounts = api.MapGroup("/accounts").WithTags("Relationships");
         accounts.MapGet("/{id:long}", GetAccountAsync).AllowAnonymous().WithName("GetAccount")
-            .WithSummary("An account's public profile and counters; 404 when there is none or a block stands between.")
+            .WithSummary("An account's public profile and counters; 404 when there is none or a block stands between. via_post: the post the visit came from (for its author's insights).")
             .Produces<PublicAccountResponse>().ProducesProblem(StatusCodes.Status404NotFound);
         Change(accounts, "follow", "Follows the account, or requests to when it is private. Idempotent.", (g, id, _) => g.FollowAsync(id)).RequireVerifiedEmail();
         Change(accounts, "unfollow", "Stops following the account or withdraws the follow request. Idempotent.", (g, id, _) => g.UnfollowAsync(id));
@@ -118,12 +120,40 @@ public static class RelationshipEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<Results<Ok<PublicAccountResponse>, ProblemHttpResult>> GetAccountAsync(long id, ClaimsPrincipal user, IGrainFactory grains)
+    // A signed-in visitor's visit counts for the account's insights (once a day); via_post credits the post it came from.
+    private static async Task<Results<Ok<PublicAccountResponse>, ProblemHttpResult, ValidationProblem>> GetAccountAsync(long id, string? via_post, ClaimsPrincipal user,
+        IGrainFactory grains)
     {
-        var account = await grains.Reference<IUserGrain>(id).GetAccountAsync(user.ViewerId()).ConfigureAwait(false);
-        return account is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such account.")
-            : TypedResults.Ok(PublicAccountResponse.From(account));
+        Guid? viaPost = null;
+        if (via_post is not null)
+        {
+            if (!Guid.TryParse(via_post, out var post))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["via_post"] = ["via_post is a post id."] });
+            }
+
+            viaPost = post;
+        }
+
+        var viewer = user.ViewerId();
+        var account = await grains.Reference<IUserGrain>(id).GetAccountAsync(viewer).ConfigureAwait(false);
+        if (account is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such account.");
+        }
+
+        if (viewer != 0 && viewer != id)
+        {
+            // Credited to the post only if it is the account's and the visitor may see it.
+            if (viaPost is { } postId && (await grains.Reference<IPostGrain>(postId).GetAsync(viewer).ConfigureAwait(false))?.Author.Id != id)
+            {
+                viaPost = null;
+            }
+
+            _ = grains.Reference<ITimelineGrain>(viewer).VisitedProfileAsync(id, viaPost);
+        }
+
+        return TypedResults.Ok(PublicAccountResponse.From(account));
     }
 
     private static async Task<Results<Ok<RelationshipResponse[]>, ValidationProblem>> GetRelationshipsAsync(

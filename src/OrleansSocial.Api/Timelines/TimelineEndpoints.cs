@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Analytics;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Posts;
 using OrleansSocial.Api.Relationships;
@@ -50,17 +51,17 @@ public static class TimelineEndpoints
             .WithSummary("Posts and reposts of the accounts and hashtags you follow, and your own, newest first (cursor pagination).")
             .Produces<TimelineItemResponse[]>().ProducesValidationProblem();
         timelines.MapGet("/tag/{tag}", (string tag, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                WithTag(tag, name => ServeAsync(http, page => grains.Reference<IFeedGrain>(0).TagAsync(name, user.ViewerId(), page))))
+                WithTag(tag, name => ServeAsync(http, Counted(user, grains, page => grains.Reference<IFeedGrain>(0).TagAsync(name, user.ViewerId(), page)))))
             .AllowAnonymous().WithName("TagTimeline").WithSummary("Public posts with the hashtag, newest first.")
             .Produces<TimelineItemResponse[]>().ProducesValidationProblem();
         api.MapGet("/accounts/{id:long}/posts", (long id, bool? exclude_reposts, bool? only_media, ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
-                ServeAsync(http, page => grains.Reference<IFeedGrain>(0).ProfileAsync(id, user.ViewerId(), page, exclude_reposts ?? false, only_media ?? false)))
+                ServeAsync(http, Counted(user, grains, page => grains.Reference<IFeedGrain>(0).ProfileAsync(id, user.ViewerId(), page, exclude_reposts ?? false, only_media ?? false))))
             .AllowAnonymous().WithTags("Timelines").WithName("AccountPosts")
             .WithSummary("The account's posts and reposts you may see, newest first; exclude_reposts=true leaves reposts out; only_media=true lists only its own posts with attachments (the media tab). Replies are comments, listed under their post.")
             .Produces<TimelineItemResponse[]>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/posts/{id:guid}/context", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => grains.Reference<IFeedGrain>(0).ContextAsync(id, user.ViewerId()),
-                    c => TypedResults.Ok(new ContextResponse([.. c.Ancestors.Select(PostResponse.From)], [.. c.Descendants.Select(PostResponse.From)]))))
+                    c => Counted(user, grains, c.Ancestors.Concat(c.Descendants), TypedResults.Ok(new ContextResponse([.. c.Ancestors.Select(PostResponse.From)], [.. c.Descendants.Select(PostResponse.From)])))))
             .AllowAnonymous().WithTags("Timelines").WithName("PostContext")
             .WithSummary("The thread around a post: the quote chain above it and the posts quoting it (each only if you may see it).")
             .Produces<ContextResponse>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -117,6 +118,21 @@ public static class TimelineEndpoints
         return errors.Count > 0
             ? TypedResults.ValidationProblem(errors, title: "The page parameters are invalid.")
             : await then(limit ?? PageRequest.DefaultLimit, offset ?? 0).ConfigureAwait(false);
+    }
+
+    // Timelines other than home (which its grain counts) report what they showed as impressions.
+    private static Func<PageQuery, Task<IReadOnlyList<TimelineItem>>> Counted(ClaimsPrincipal user, IGrainFactory grains,
+        Func<PageQuery, Task<IReadOnlyList<TimelineItem>>> read) => async page =>
+    {
+        var items = await read(page).ConfigureAwait(false);
+        AnalyticsEndpoints.Saw(grains, user, items.Select(i => i.Post));
+        return items;
+    };
+
+    private static T Counted<T>(ClaimsPrincipal user, IGrainFactory grains, IEnumerable<PostView> shown, T result)
+    {
+        AnalyticsEndpoints.Saw(grains, user, shown);
+        return result;
     }
 
     private static Task<IResult> ServeAsync(HttpContext http, Func<PageQuery, Task<IReadOnlyList<TimelineItem>>> read) =>
@@ -189,6 +205,7 @@ public static class TimelineEndpoints
         var hashtags = type is null or "hashtags"
             ? await grains.Reference<IFeedGrain>(0).SearchTagsAsync(query.TrimStart('#').ToLowerInvariant(), viewer, count).ConfigureAwait(false)
             : [];
+        AnalyticsEndpoints.Saw(grains, user, posts.Select(p => p.Post));
         if (type == "posts" && order != "relevance")
         {
             page.WriteLinkHeader(http, posts, p => p.Key);

@@ -2,6 +2,10 @@ using System.Runtime.InteropServices;
 using Orleans;
 using OrleansSocial.Timelines;
 using OrleansSocial.Users;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OrleansSocial.Analytics;
+using OrleansSocial.Grains.Analytics;
 
 namespace OrleansSocial.Grains.Timelines;
 
@@ -12,8 +16,11 @@ namespace OrleansSocial.Grains.Timelines;
 /// <see cref="RemoveAsync"/>) and by the owner's relationship changes. Reads merge in the recent entries of followed
 /// accounts too popular to fan out, leave out muted accounts and repeated reposts, and render each post for the owner.
 /// </summary>
-public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, Posts.LocalViews views, TimeProvider time) : Grain, ITimelineGrain
+public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, Posts.LocalViews views, TimeProvider time, AnalyticsBuffer analytics,
+    ILogger<TimelineGrain> logger) : Grain, ITimelineGrain
 {
+    private static readonly TimeSpan LedgerWriteInterval = TimeSpan.FromMinutes(1);
+
     private static readonly TimeSpan CelebrityRefresh = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan ActivityRefresh = TimeSpan.FromHours(1);
 
@@ -56,6 +63,7 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
             var after = all.Where(e => e.Key > min).ToArray();
             var shown = Shown(after, 0, after.Length, muting).Reverse();
             items = await TimelineRendering.RenderAsync(GrainFactory, Id, shown, limit, reader);
+            await CountAsync(items);
             return [.. items.OrderByDescending(i => i.Key)];
         }
 
@@ -76,8 +84,94 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
             start = FirstOlderThan(all, slice[chunk - 1].Key);
         }
 
+        await CountAsync(items);
         return items;
     }
+
+    public Task SawPostsAsync(SeenPost[] posts) => CountAsync(posts ?? []);
+
+    public async Task VisitedProfileAsync(long accountId, Guid? viaPost)
+    {
+        if (accountId != Id && await LedgerAsync() is { } ledger && ledger.FirstToday(FormattableString.Invariant($"a:{accountId}:{viaPost}"), analytics.Today()))
+        {
+            analytics.ProfileVisit(accountId, viaPost);
+        }
+    }
+
+    public async Task FollowedLinkAsync(SeenPost post, string url)
+    {
+        if (post.AuthorId != Id && await LedgerAsync() is { } ledger && ledger.FirstToday($"l:{post.PostId:N}:{url}", analytics.Today()))
+        {
+            analytics.LinkClick(post.PostId);
+        }
+    }
+
+    private Task CountAsync(List<TimelineItem> items) =>
+        items.Count == 0 ? Task.CompletedTask : CountAsync(items.Select(i => new SeenPost(i.Post.Id, i.Post.Author.Id)));
+
+    // Impressions: each post shown to the owner counts once a day (their own posts never).
+    private async Task CountAsync(IEnumerable<SeenPost> shown)
+    {
+        if (await LedgerAsync() is not { } ledger)
+        {
+            return;
+        }
+
+        var today = analytics.Today();
+        foreach (var seen in shown)
+        {
+            if (seen.AuthorId != Id && ledger.FirstToday(seen.PostId, today))
+            {
+                analytics.Impression(seen.PostId, seen.AuthorId, Id);
+            }
+        }
+    }
+
+    // The owner's ledger of today, read on first use; null when counting is off or it cannot be read (the read that
+    // asked goes on uncounted: analytics never fail a timeline).
+    private async ValueTask<ViewLedger?> LedgerAsync()
+    {
+        if (!analytics.Enabled)
+        {
+            return null;
+        }
+
+        if (_ledger is { } held)
+        {
+            return held;
+        }
+
+        try
+        {
+            _ledger = await analytics.LoadLedgerAsync(Id);
+        }
+        catch (NpgsqlException e)
+        {
+            logger.LogWarning(e, "The view ledger of {Account} could not be read; these views are not counted.", Id);
+            return null;
+        }
+
+        _ledgerWrites ??= this.RegisterGrainTimer(_ => SaveLedgerAsync(), new GrainTimerCreationOptions(LedgerWriteInterval, LedgerWriteInterval) { KeepAlive = false });
+        return _ledger;
+    }
+
+    private async Task SaveLedgerAsync()
+    {
+        try
+        {
+            if (_ledger is { } ledger)
+            {
+                await analytics.SaveLedgerAsync(ledger, Id);
+            }
+        }
+        catch (NpgsqlException e)
+        {
+            logger.LogWarning(e, "The view ledger of {Account} was not written; it is kept for the next write.", Id);
+        }
+    }
+
+    private ViewLedger? _ledger;
+    private IGrainTimer? _ledgerWrites;
 
     // The sets built from the reader's facts, kept while the reader's grain hands out the same facts (it does until they
     // change; from another silo they arrive as a new object each time, and the sets are built again).
@@ -261,6 +355,7 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        await SaveLedgerAsync();
         if (_registration is not null)
         {
             await IAudienceDirectoryGrain.For(GrainFactory, Id).SetLoadedAsync(Id, loaded: false);

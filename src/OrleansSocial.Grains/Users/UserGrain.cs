@@ -34,7 +34,7 @@ public sealed partial class UserGrain(
     [PersistentState("counters")] IPersistentState<StoredFigures<AccountCounts>> counters,
     UserProfileStore store, RelationshipStore relationships, Posts.PostStore posts, Timelines.TimelineStore timelines,
     Conversations.ConversationStore conversations, Posts.LocalViews views, TimelineOptions timelineOptions, Stories.StoryStore stories, Stories.HighlightStore highlights,
-    OrleansSocial.Stories.StoryOptions storyOptions, TimeProvider time)
+    OrleansSocial.Stories.StoryOptions storyOptions, TimeProvider time, Analytics.AnalyticsBuffer analytics)
     : Grain, IUserGrain
 {
     public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(2);
@@ -527,6 +527,16 @@ public sealed partial class UserGrain(
     {
         var result = await change;
         var other = result.Relationship.Id;
+
+        // Follower growth, for insights.
+        foreach (var (account, counts) in result.Counts)
+        {
+            for (var i = 0; i < Math.Abs(counts.Followers); i++)
+            {
+                analytics.Follower(account, gained: counts.Followers > 0);
+            }
+        }
+
         if (ApplyRelationship(result.Relationship, result.Counts[Id]))
         {
             await RecountAsync();
