@@ -14,6 +14,7 @@
 #                              rates to find the highest whose fan-out keeps up (about 20 minutes; MIXED_MINUTES shortens it)
 #   ./build.sh bench media     2 MP photo uploads end to end, media serving vs bare static files, peak memory of 20 12 MP uploads (about 2 minutes)
 #   ./build.sh bench stories   story trays (200 followed, 50 with stories) vs a bare endpoint, story views per second (about 2 minutes)
+#   ./build.sh bench analytics home timeline reads with impression counting on vs off, impressions recorded per second (about 2 minutes)
 #   ./build.sh keys list|rotate|retire <kid>   the access-token signing key ring of the embedded run (.data/keys)
 set -euo pipefail
 
@@ -358,7 +359,7 @@ cmd_bench() {
   ensure_dotnet
   local suite="${1:-}"
   case "$suite" in
-    runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories)
+    runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics)
       if [ "$suite" != runtime ]; then ensure_packages; fi
       if [ "$suite" = frontend ] || [ "$suite" = messaging ]; then ensure_node_packages; fi
       if [ "$suite" = failover ] || [ "$suite" = frontend ]; then
@@ -370,7 +371,7 @@ cmd_bench() {
       dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll "$suite"
       ;;
     *)
-      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories" >&2
+      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics" >&2
       exit 2
       ;;
   esac
@@ -392,7 +393,7 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   keys) shift; cmd_keys "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories | keys list|rotate|retire <kid>" >&2
+    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics | keys list|rotate|retire <kid>" >&2
     exit 2
     ;;
 esac

@@ -145,6 +145,13 @@ internal static class FrontendBenchServer
             await command.ExecuteNonQueryAsync();
             return TypedResults.NoContent();
         });
+        // Analytics: counting switched on and off within one run, and how many impressions the silo has counted.
+        app.MapPost("/bench/analytics", (bool enabled, OrleansSocial.Analytics.AnalyticsOptions options) =>
+        {
+            options.Enabled = enabled;
+            return TypedResults.NoContent();
+        });
+        app.MapGet("/bench/analytics", (OrleansSocial.Grains.Analytics.AnalyticsBuffer buffer) => buffer.ImpressionsCounted);
         app.MapGet("/bench/fanout-idle", (OrleansSocial.Grains.Timelines.TimelineFanout fanout) => fanout.Lag == TimeSpan.Zero);
         app.MapGet("/bench/fanout-result", (Guid post, OrleansSocial.Grains.Timelines.TimelineFanout fanout) =>
             fanout.ResultOf(post) is { } result ? Results.Ok(new { deliveries = result.Deliveries, ms = result.Duration.TotalMilliseconds }) : Results.NotFound());

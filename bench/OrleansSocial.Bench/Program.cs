@@ -12,12 +12,13 @@ return args.FirstOrDefault() switch
     "mixed" => await MixedBenchmark.RunAsync(),
     "media" => await MediaBenchmark.RunAsync(),
     "stories" => await StoriesBenchmark.RunAsync(),
+    "analytics" => await AnalyticsBenchmark.RunAsync(),
     "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics");
     return 2;
 }
