@@ -122,7 +122,7 @@ public sealed class MediaRepository(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand("""
             SELECT CASE m.purpose
-                     WHEN 'attachment' THEN p.id IS NOT NULL AND p.deleted_at IS NULL AND p.visibility = 'public' AND NOT a.is_private
+                     WHEN 'attachment' THEN p.id IS NOT NULL AND p.deleted_at IS NULL AND p.visibility = 'public' AND NOT a.is_private AND a.limited_at IS NULL
                      ELSE EXISTS (SELECT 1 FROM accounts o WHERE o.avatar_media = m.id OR o.header_media = m.id)
                    END
             FROM media m

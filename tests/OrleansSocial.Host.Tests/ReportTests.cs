@@ -674,3 +674,60 @@ public sealed class SignupBlockTests(MediaFactory factory) : IClassFixture<Media
         Assert.Equal(3, await factory.ScalarAsync("SELECT count(*) FROM audit_log WHERE action LIKE 'signup_block.%'"));
     }
 }
+
+public sealed class LimitTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task A_limited_account_reaches_only_its_followers_leaves_search_hashtags_and_profiles_for_others_and_unlimiting_brings_it_back()
+    {
+        using var client = factory.CreateClient();
+        var target = await client.NewUserAsync("lm");
+        var follower = await client.NewUserAsync("lm");
+        var stranger = await client.NewUserAsync("lm");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{target.Id}/follow", token: follower.AccessToken);
+        var word = "lm" + Guid.NewGuid().ToString("N")[..10];
+        var post = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = $"buy now {word} #{word}" }, target.AccessToken)).JsonAsync())
+            .GetProperty("id").GetString();
+        Task<HttpResponseMessage> ActAsync(string kind, TestUser by) =>
+            client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions", new { kind, account_id = target.Id(), reason = "borderline spam" }, by.AccessToken);
+
+        async Task<string[]> VisibleAsync(TestUser reader)
+        {
+            var found = new List<string>();
+            if ((await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{post}", token: reader.AccessToken)).StatusCode == HttpStatusCode.OK) { found.Add("post"); }
+            bool Lists(JsonElement items) => items.EnumerateArray().Any(i => (i.TryGetProperty("post", out var p) ? p : i).GetProperty("id").GetString() == post);
+            if (Lists(await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/timelines/home", token: reader.AccessToken)).JsonAsync())) { found.Add("home"); }
+            if (Lists(await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{target.Id}/posts", token: reader.AccessToken)).JsonAsync())) { found.Add("profile"); }
+            if (Lists(await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/timelines/tag/{word}", token: reader.AccessToken)).JsonAsync())) { found.Add("hashtag"); }
+            var search = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/search?q={word}", token: reader.AccessToken)).JsonAsync();
+            if (Lists(search.GetProperty("posts"))) { found.Add("search"); }
+            if (search.GetProperty("hashtags").EnumerateArray().Any(t => t.GetProperty("name").GetString() == word)) { found.Add("tag-search"); }
+            var accounts = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/search?q={target.Username}", token: reader.AccessToken)).JsonAsync();
+            if (accounts.EnumerateArray().Any(a => a.GetProperty("id").GetString() == target.Id())) { found.Add("account-search"); }
+            return [.. found];
+        }
+
+        var before = await VisibleAsync(stranger);
+        var byUser = await ActAsync("limit", stranger);
+        var limited = await ActAsync("limit", moderator);
+        var twice = await ActAsync("limit", moderator);
+        var strangerSees = await VisibleAsync(stranger);
+        var followerSees = await VisibleAsync(follower);
+        var profile = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{target.Id}", token: stranger.AccessToken)).JsonAsync();
+        var told = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me/moderation_actions", token: target.AccessToken)).JsonAsync();
+        var unlimited = await ActAsync("unlimit", moderator);
+        var after = await VisibleAsync(stranger);
+
+        Assert.Equal(["post", "profile", "hashtag", "search", "tag-search", "account-search"], before);
+        Assert.Equal(HttpStatusCode.NotFound, byUser.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, limited.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, twice.StatusCode);
+        Assert.Empty(strangerSees);
+        Assert.Equal(["post", "home", "profile", "hashtag", "search", "tag-search", "account-search"], followerSees);
+        Assert.False(profile.TryGetProperty("limited", out _)); // the profile shows; the limit is not announced to others
+        Assert.Equal("limit", told[0].GetProperty("kind").GetString());
+        Assert.Equal(HttpStatusCode.Created, unlimited.StatusCode);
+        Assert.Equal(before, after);
+    }
+}

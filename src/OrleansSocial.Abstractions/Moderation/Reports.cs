@@ -120,7 +120,15 @@ public static class ModerationActionKinds
     /// <summary>A post's media marked sensitive (shown behind a warning).</summary>
     public const string MarkSensitive = "mark_sensitive";
 
-    public static IReadOnlyList<string> All { get; } = [Warn, RemovePost, RemoveComment, RemoveStory, Suspend, Unsuspend, MarkSensitive];
+    /// <summary>
+    /// The account is limited (silenced): its posts and stories reach only its followers, not trends or search, and it
+    /// leaves account search for non-followers. Reversible: <see cref="Unlimit"/> (or a granted appeal).
+    /// </summary>
+    public const string Limit = "limit";
+
+    public const string Unlimit = "unlimit";
+
+    public static IReadOnlyList<string> All { get; } = [Warn, RemovePost, RemoveComment, RemoveStory, Suspend, Unsuspend, MarkSensitive, Limit, Unlimit];
 }
 
 /// <summary>A moderation action to take: its kind, the account, the content (for removals), the report it answers, why.</summary>

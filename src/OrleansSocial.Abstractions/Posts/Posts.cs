@@ -64,7 +64,7 @@ public sealed record PostView(
     /// Whether the post's media may be linked by stable URLs: it is public and so is its author. Otherwise clients get
     /// time-limited ones (only those who may see the post are handed them).
     /// </summary>
-    public bool MediaPublic => Visibility == PostVisibility.Public && !Author.IsPrivate;
+    public bool MediaPublic => Visibility == PostVisibility.Public && !Author.FollowersOnly;
 
     /// <summary>A moderator marked the post's media sensitive: clients show them behind a warning.</summary>
     [Id(14)]

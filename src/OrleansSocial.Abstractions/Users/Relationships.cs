@@ -50,7 +50,18 @@ public sealed record CountsChange([property: Id(0)] long Followers, [property: I
 public sealed record PublicAccount(
     [property: Id(0)] long Id, [property: Id(1)] string Username, [property: Id(2)] string DisplayName, [property: Id(3)] string Bio, [property: Id(4)] string Website, [property: Id(5)] bool IsPrivate, [property: Id(6)] DateTimeOffset CreatedAt,
     [property: Id(7)] long FollowersCount, [property: Id(8)] long FollowingCount, [property: Id(9)] long PostsCount,
-    [property: Id(10)] string? AvatarKey = null, [property: Id(11)] string? HeaderKey = null);
+    [property: Id(10)] string? AvatarKey = null, [property: Id(11)] string? HeaderKey = null)
+{
+    /// <summary>Limited (silenced) by a moderator. Not shown to others: it only narrows who sees the account's content.</summary>
+    [Id(12)]
+    public bool Limited { get; init; }
+
+    /// <summary>
+    /// Whether the account's content is for its followers only: it is private, or limited (whose posts and stories reach
+    /// only its followers, and neither trends nor search).
+    /// </summary>
+    public bool FollowersOnly => IsPrivate || Limited;
+}
 
 /// <summary>One page of a list in the cursor convention: ids are the rows' sequence numbers, newest first.</summary>
 [GenerateSerializer, Immutable, Alias("social.PageQuery")]

@@ -7,7 +7,12 @@ namespace OrleansSocial.Users;
 public sealed record UserProfile(
     [property: Id(0)] long Id, [property: Id(1)] string Username, [property: Id(2)] string Email, [property: Id(3)] bool EmailVerified, [property: Id(4)] string DisplayName, [property: Id(5)] string Bio, [property: Id(6)] string Website,
     [property: Id(7)] bool IsPrivate, [property: Id(8)] string Role, [property: Id(9)] DateTimeOffset CreatedAt, [property: Id(10)] string DmPolicy = DmPolicies.Everyone,
-    [property: Id(11)] string? AvatarKey = null, [property: Id(12)] string? HeaderKey = null, [property: Id(13)] bool Suspended = false);
+    [property: Id(11)] string? AvatarKey = null, [property: Id(12)] string? HeaderKey = null, [property: Id(13)] bool Suspended = false)
+{
+    /// <summary>Limited by a moderator: its posts show only to its followers, and not in trends or search (see <see cref="PublicAccount.FollowersOnly"/>).</summary>
+    [Id(14)]
+    public bool Limited { get; init; }
+}
 
 /// <summary>Who may message an account (<c>dm_policy</c>).</summary>
 public static class DmPolicies

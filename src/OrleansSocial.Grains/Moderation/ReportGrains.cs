@@ -199,6 +199,20 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
 
             await account.ReloadAsync(); // its grain hides it (or shows it again) from now on, and tells the trays holding it
         }
+        else if (action.Kind is ModerationActionKinds.Limit or ModerationActionKinds.Unlimit)
+        {
+            if (action.Kind == ModerationActionKinds.Limit && profile.Role != Roles.User)
+            {
+                throw new ActionRefusedException("Moderators and admins are not limited: an admin changes their role first.");
+            }
+
+            if (!await store.SetLimitedAsync(action.AccountId, action.Kind == ModerationActionKinds.Limit))
+            {
+                throw new ArgumentException(profile.Limited ? "This account is limited already." : "This account is not limited.", "account_id");
+            }
+
+            await account.ReloadAsync(); // every post, story and tray asks its grain, which answers limited from now on
+        }
 
         // The content goes first, through its grain (content already gone is refused: there is nothing to remove); then
         // the action and its audit row; then the account hears of it.
@@ -352,7 +366,8 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
 
         // Granted: what the action removed comes back, through the grain that holds it (idempotent).
         var action = appeal.Action;
-        if (grant && action.Kind == ModerationActionKinds.Suspend && await store.SetSuspendedAsync(action.AccountId, false))
+        if ((grant && action.Kind == ModerationActionKinds.Suspend && await store.SetSuspendedAsync(action.AccountId, false))
+            || (grant && action.Kind == ModerationActionKinds.Limit && await store.SetLimitedAsync(action.AccountId, false)))
         {
             await GrainFactory.GetGrain<IUserGrain>(action.AccountId).ReloadAsync();
         }

@@ -293,6 +293,17 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         return true;
     }
 
+    /// <summary>Limits or unlimits the account; false when it already was (or was not) limited.</summary>
+    public async Task<bool> SetLimitedAsync(long account, bool limited)
+    {
+        await using var change = db.CreateCommand(limited
+            ? "UPDATE accounts SET limited_at = $2 WHERE id = $1 AND limited_at IS NULL"
+            : "UPDATE accounts SET limited_at = NULL WHERE id = $1 AND limited_at IS NOT NULL AND $2 IS NOT NULL");
+        change.Parameters.Add(new NpgsqlParameter { Value = account });
+        change.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        return await change.ExecuteNonQueryAsync().ConfigureAwait(false) > 0;
+    }
+
     /// <summary>Records a moderation action and its audit row in one transaction; returns it.</summary>
     public async Task<ModerationAction> RecordActionAsync(NewModerationAction action, AuditActor actor)
     {

@@ -78,14 +78,14 @@ public sealed class LocalViews : ILocalPostReader
         }
 
         var isAuthor = viewer == author.Id;
-        var followingMatters = VisibilityPolicy.FollowingMatters(post.Plain.Visibility, author.IsPrivate, viewer, author.Id);
+        var followingMatters = VisibilityPolicy.FollowingMatters(post.Plain.Visibility, author.FollowersOnly, viewer, author.Id);
         if (followingMatters && followees is null)
         {
             return false;
         }
 
         var follows = followingMatters && followees!.Contains(author.Id);
-        if (!VisibilityPolicy.CanView(post.Plain.Visibility, false, new ViewerFacts(isAuthor, author.IsPrivate, follows, BlockedEitherWay: false)))
+        if (!VisibilityPolicy.CanView(post.Plain.Visibility, false, new ViewerFacts(isAuthor, author.FollowersOnly, follows, BlockedEitherWay: false)))
         {
             return true;
         }

@@ -305,7 +305,7 @@ public sealed class PostGrain(
 
         var facts = await relationships.ViewerFactsAsync(post.AuthorId, accounts);
         return [.. accounts.Where(a => facts.TryGetValue(a, out var f)
-            && VisibilityPolicy.CanView(post.Visibility, post.Deleted, new ViewerFacts(a == post.AuthorId, author.IsPrivate, f.Follows, f.BlockedEitherWay))
+            && VisibilityPolicy.CanView(post.Visibility, post.Deleted, new ViewerFacts(a == post.AuthorId, author.FollowersOnly, f.Follows, f.BlockedEitherWay))
             && !(leaveOutMuting && f.Muting))];
     }
 
@@ -340,7 +340,7 @@ public sealed class PostGrain(
                 break;
         }
 
-        return fanout.TryEnqueue(new Timelines.FanoutJob(kind, entry, actor, post.Visibility, author?.IsPrivate ?? true, actorAccount?.FollowersCount ?? 0,
+        return fanout.TryEnqueue(new Timelines.FanoutJob(kind, entry, actor, post.Visibility, author?.FollowersOnly ?? true, actorAccount?.FollowersCount ?? 0,
             post.Tags, started ?? time.GetTimestamp()));
     }
 
@@ -579,9 +579,9 @@ public sealed class PostGrain(
         }
 
         var isAuthor = viewerId == post.AuthorId;
-        var follows = VisibilityPolicy.FollowingMatters(post.Visibility, author.IsPrivate, viewerId, post.AuthorId)
+        var follows = VisibilityPolicy.FollowingMatters(post.Visibility, author.FollowersOnly, viewerId, post.AuthorId)
             && (await RelationAsync(viewerId, post.AuthorId)).Following;
-        if (!VisibilityPolicy.CanView(post.Visibility, post.Deleted, new ViewerFacts(isAuthor, author.IsPrivate, follows, BlockedEitherWay: false)))
+        if (!VisibilityPolicy.CanView(post.Visibility, post.Deleted, new ViewerFacts(isAuthor, author.FollowersOnly, follows, BlockedEitherWay: false)))
         {
             return null;
         }
@@ -661,7 +661,7 @@ public sealed class PostGrain(
         {
             _trendsDirty = false;
             var eligible = !post.Deleted && post.Visibility == PostVisibility.Public
-                && await Author(post).GetAccountAsync(0) is { IsPrivate: false };
+                && await Author(post).GetAccountAsync(0) is { FollowersOnly: false };
             await GrainFactory.Reference<ITrendsGrain>(0)
                 .ReportAsync(new TrendingCandidate(Id, post.CreatedAt, Counts.Likes, Counts.Comments, Counts.Reposts, eligible));
         }

@@ -17,7 +17,7 @@ internal static class VisibilitySql
         ({post}.deleted_at IS NULL AND ({post}.author_id = {viewer} OR (
             NOT EXISTS (SELECT 1 FROM blocks vb WHERE (vb.blocker_id = {viewer} AND vb.blocked_id = {post}.author_id)
                                                    OR (vb.blocker_id = {post}.author_id AND vb.blocked_id = {viewer}))
-            AND (({post}.visibility = 'public' AND NOT {author}.is_private)
+            AND (({post}.visibility = 'public' AND NOT {author}.is_private AND {author}.limited_at IS NULL)
                  OR ({post}.visibility <> 'private' AND EXISTS (SELECT 1 FROM follows vf WHERE vf.follower_id = {viewer} AND vf.followee_id = {post}.author_id))))))
         """;
 }

@@ -73,7 +73,7 @@ public sealed partial class StoryGrain(
         var now = time.GetUtcNow();
         var expiresAt = now + options.Lifetime;
         var author = await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).GetAccountAsync(story.AuthorId) ?? throw new KeyNotFoundException("No such account.");
-        if (story.Audience == StoryAudience.Public && author.IsPrivate)
+        if (story.Audience == StoryAudience.Public && author.FollowersOnly)
         {
             throw new ArgumentException("A private account's stories are for its followers or close friends.", "audience");
         }
@@ -137,11 +137,11 @@ public sealed partial class StoryGrain(
         }
 
         var isAuthor = viewerId == story.AuthorId;
-        var follows = !isAuthor && story.Audience != StoryAudience.CloseFriends && (story.Audience == StoryAudience.Followers || author.IsPrivate)
+        var follows = !isAuthor && story.Audience != StoryAudience.CloseFriends && (story.Audience == StoryAudience.Followers || author.FollowersOnly)
             && (await GrainFactory.GetGrain<IUserGrain>(viewerId).GetRelationToAsync(story.AuthorId)).Following;
         var closeFriend = !isAuthor && story.Audience == StoryAudience.CloseFriends
             && await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).IsCloseFriendAsync(viewerId);
-        return StoryAudience.CanView(story.Audience, isAuthor, author.IsPrivate, follows, closeFriend)
+        return StoryAudience.CanView(story.Audience, isAuthor, author.FollowersOnly, follows, closeFriend)
             ? new StoryView(Id, author, story.Media, story.Caption, story.LinkUrl, story.Audience, story.CreatedAt, story.ExpiresAt, isAuthor ? story.Views : null)
             {
                 Tags = story.Tags,

@@ -369,7 +369,7 @@ public sealed class TimelineStore(NpgsqlDataSource db, TimeProvider time) : IAsy
         await using var command = db.CreateCommand("""
             SELECT p.id, p.created_at, p.likes_count, p.comments_count, p.reposts_count
             FROM posts p JOIN accounts a ON a.id = p.author_id
-            WHERE p.created_at > $1 AND p.deleted_at IS NULL AND p.visibility = 'public' AND NOT a.is_private
+            WHERE p.created_at > $1 AND p.deleted_at IS NULL AND p.visibility = 'public' AND NOT a.is_private AND a.limited_at IS NULL
               AND p.likes_count + p.comments_count + p.reposts_count > 0
             ORDER BY p.likes_count * 2 + p.comments_count * 3 + p.reposts_count * 5 DESC LIMIT $2
             """);

@@ -26,6 +26,7 @@ public sealed class AccountSearchStore(NpgsqlDataSource db)
             FROM accounts a
             WHERE (lower(a.username) LIKE $2 OR lower(a.display_name) LIKE $2 OR lower(a.username) % $1 OR lower(a.display_name) % $1) AND a.suspended_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $3 AND b.blocked_id = a.id) OR (b.blocker_id = a.id AND b.blocked_id = $3))
+              AND (a.limited_at IS NULL OR a.id = $3 OR EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $3 AND f.followee_id = a.id))
             ORDER BY (lower(a.username) LIKE $2) DESC, (lower(a.display_name) LIKE $2) DESC,
                      greatest(similarity(lower(a.username), $1), similarity(lower(a.display_name), $1)) DESC, a.id
             LIMIT $4 OFFSET $5

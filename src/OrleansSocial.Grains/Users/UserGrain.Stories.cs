@@ -34,7 +34,7 @@ public sealed partial class UserGrain
         }
 
         var closeFriend = viewerId == Id || (live.Any(s => s.Audience == StoryAudience.CloseFriends) && await IsCloseFriendAsync(viewerId));
-        return new FollowedStories([.. live.Where(s => StoryAudience.CanView(s.Audience, viewerId == Id, author.IsPrivate, follows: true, closeFriend))
+        return new FollowedStories([.. live.Where(s => StoryAudience.CanView(s.Audience, viewerId == Id, author.FollowersOnly, follows: true, closeFriend))
             .Select(s => new StoryView(s.Id, author, s.Media, s.Caption, s.LinkUrl, s.Audience, s.CreatedAt, s.ExpiresAt) { Tags = s.Tags, Mentions = s.Mentions })],
             watched);
     }

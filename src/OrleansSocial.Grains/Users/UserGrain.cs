@@ -235,7 +235,7 @@ public sealed partial class UserGrain(
         if (_account is not { } account || !ReferenceEquals(account.Profile, p) || !ReferenceEquals(account.Counts, _counts))
         {
             _account = account = (p, _counts, Task.FromResult<PublicAccount?>(new PublicAccount(p.Id, p.Username, p.DisplayName, p.Bio, p.Website,
-                p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts, p.AvatarKey, p.HeaderKey)));
+                p.IsPrivate, p.CreatedAt, _counts.Followers, _counts.Following, _counts.Posts, p.AvatarKey, p.HeaderKey) { Limited = p.Limited }));
         }
 
         // Published with the block set it is decided by, once that is loaded; withdrawn when either changes.
