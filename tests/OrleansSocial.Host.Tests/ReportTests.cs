@@ -731,3 +731,86 @@ public sealed class LimitTests(MediaFactory factory) : IClassFixture<MediaFactor
         Assert.Equal(before, after);
     }
 }
+
+public sealed class AdminAccountTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task Admins_find_accounts_by_username_email_ip_prefix_role_and_status_and_nobody_else_can()
+    {
+        using var client = factory.CreateClient();
+        var tag = "aa" + Guid.NewGuid().ToString("N")[..6];
+        var target = await client.NewUserAsync(tag);
+        var other = await client.NewUserAsync(tag);
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync(tag), "moderator");
+        await factory.ScalarAsync("UPDATE sessions SET ip = '203.0.113.77' WHERE account_id = $1", target.Id);
+        await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions", new { kind = "limit", account_id = other.Id(), reason = "spam" }, admin.AccessToken);
+        async Task<string[]> FindAsync(string query, TestUser? by = null)
+        {
+            var found = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/accounts?" + query, token: (by ?? admin).AccessToken)).JsonAsync();
+            return [.. found.EnumerateArray().Select(a => a.GetProperty("username").GetString()!)];
+        }
+
+        var byName = await FindAsync($"username={tag}");
+        var byEmail = await FindAsync($"email={target.Email[..^8]}");
+        var byIp = await FindAsync("ip=203.0.113.");
+        var byRole = await FindAsync($"username={tag}&role=moderator");
+        var limited = await FindAsync($"username={tag}&status=limited");
+        var active = await FindAsync($"username={tag}&status=active");
+        var detail = (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/admin/accounts?ip=203.0.113.77", token: admin.AccessToken)).JsonAsync())[0];
+        var badStatus = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/accounts?status=sleeping", token: admin.AccessToken);
+        var byModerator = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/accounts", token: moderator.AccessToken);
+        var byUser = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/accounts", token: target.AccessToken);
+
+        Assert.Equal([moderator.Username, other.Username, target.Username], byName);
+        Assert.Equal([target.Username], byEmail);
+        Assert.Equal([target.Username], byIp);
+        Assert.Equal([moderator.Username], byRole);
+        Assert.Equal([other.Username], limited);
+        Assert.Equal([moderator.Username, target.Username], active);
+        Assert.Equal("203.0.113.77", detail.GetProperty("last_ip").GetString());
+        Assert.Equal(target.Email, detail.GetProperty("email").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
+        Assert.Contains("status", (await badStatus.JsonAsync()).GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.Equal(HttpStatusCode.NotFound, byModerator.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, byUser.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_forced_password_reset_ends_every_session_refuses_the_old_password_and_the_mailed_link_sets_a_new_one()
+    {
+        using var client = factory.CreateClient();
+        var target = await client.NewUserAsync("fr");
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        Task<HttpResponseMessage> LoginAsync(string password) =>
+            client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = target.Username, password });
+
+        var byModerator = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/accounts/{target.Id}/reset_password", new { reason = "x" }, moderator.AccessToken);
+        var own = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/accounts/{admin.Id}/reset_password", new { reason = "x" }, admin.AccessToken);
+        var forced = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/accounts/{target.Id}/reset_password",
+            new { reason = "credentials seen in a leak" }, admin.AccessToken);
+        var signedOut = HttpStatusCode.OK;
+        for (var i = 0; i < 100 && signedOut != HttpStatusCode.Unauthorized; i++) // front ends poll revocations every 2 s
+        {
+            await Task.Delay(100);
+            signedOut = (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: target.AccessToken)).StatusCode;
+        }
+
+        var oldPassword = await LoginAsync(target.Password);
+        var token = await ApiClient.WaitForEmailedTokenAsync(factory.ConnectionString, target.Email, "Reset your password");
+        var reset = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/passwords/reset", new { token, new_password = "a fresh passphrase 42" });
+        var newPassword = await LoginAsync("a fresh passphrase 42");
+        var audit = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/audit_log", token: admin.AccessToken)).JsonAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, byModerator.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, own.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
+        Assert.True((await forced.JsonAsync()).GetProperty("password_reset_required").GetBoolean());
+        Assert.Equal(HttpStatusCode.Unauthorized, signedOut);
+        Assert.Equal(HttpStatusCode.Forbidden, oldPassword.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, reset.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, newPassword.StatusCode);
+        Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("action").GetString() == "account.password_reset" && e.GetProperty("target_id").GetString() == target.Id());
+    }
+}

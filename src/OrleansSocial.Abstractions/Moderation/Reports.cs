@@ -142,6 +142,29 @@ public sealed record ModerationAction([property: Id(0)] long Id, [property: Id(1
     [property: Id(4)] long? CommentId, [property: Id(5)] Guid? StoryId, [property: Id(6)] long? ReportId, [property: Id(7)] string Reason,
     [property: Id(8)] DateTimeOffset CreatedAt, [property: Id(9)] long? ModeratorId);
 
+/// <summary>An account as the admin console lists it: who, its standing, and where it last signed in from.</summary>
+[GenerateSerializer, Immutable, Alias("social.AdminAccount")]
+public sealed record AdminAccount([property: Id(0)] long Id, [property: Id(1)] string Username, [property: Id(2)] string Email, [property: Id(3)] bool EmailVerified,
+    [property: Id(4)] string Role, [property: Id(5)] DateTimeOffset CreatedAt, [property: Id(6)] bool Suspended, [property: Id(7)] bool Limited,
+    [property: Id(8)] bool PasswordResetRequired, [property: Id(9)] DateTimeOffset? LastActiveAt, [property: Id(10)] string? LastIp);
+
+/// <summary>What the admin console searches accounts by; every given criterion must hold.</summary>
+[GenerateSerializer, Immutable, Alias("social.AccountFilter")]
+public sealed record AccountFilter([property: Id(0)] string? Username = null, [property: Id(1)] string? Email = null, [property: Id(2)] string? IpPrefix = null,
+    [property: Id(3)] string? Role = null, [property: Id(4)] string? Status = null);
+
+/// <summary>An account's standing, as the admin console filters by it.</summary>
+public static class AccountStatuses
+{
+    public const string Active = "active";
+    public const string Suspended = "suspended";
+    public const string Limited = "limited";
+    public const string Unverified = "unverified";
+    public const string ResetRequired = "reset_required";
+
+    public static IReadOnlyList<string> All { get; } = [Active, Suspended, Limited, Unverified, ResetRequired];
+}
+
 /// <summary>A sign-up block: an email domain (and its subdomains) or one address that may not register.</summary>
 [GenerateSerializer, Immutable, Alias("social.SignupBlock")]
 public sealed record SignupBlock([property: Id(0)] long Id, [property: Id(1)] string Kind, [property: Id(2)] string Value, [property: Id(3)] string Reason,
@@ -198,7 +221,19 @@ public interface IReportDeskGrain : IGrainWithIntegerKey
     /// refused (<see cref="OrleansSocial.Posts.ActionRefusedException"/>: another admin changes it), so the last admin
     /// cannot lock everyone out.
     /// </summary>
-    Task<UserProfile> SetRoleAsync(long adminId, long accountId, string role, string reason);
+    Task<AdminAccount> SetRoleAsync(long adminId, long accountId, string role, string reason);
+
+    /// <summary>
+    /// Accounts matching every given criterion (username prefix, email containing, an address a session signed in from
+    /// starting with the prefix, role, status), newest first. Admins only; <see cref="ArgumentException"/> names a bad field.
+    /// </summary>
+    Task<IReadOnlyList<AdminAccount>> SearchAccountsAsync(long adminId, AccountFilter filter, PageQuery page);
+
+    /// <summary>
+    /// Forces a password reset: the password stops working and every session ends (in one transaction, audited); the
+    /// caller then mails the owner a reset link. Returns the account (with the address to mail). Admins only; not your own.
+    /// </summary>
+    Task<AdminAccount> ForcePasswordResetAsync(long adminId, long accountId, string reason);
 
     /// <summary>
     /// A moderator acts (<see cref="ModerationActionKinds"/>): the content is removed through the grain that holds it (gone

@@ -10,6 +10,9 @@ public sealed record Account(
     long Id, string Username, string Email, string PasswordHash, string DisplayName, string Bio, string Website,
     bool IsPrivate, string Role, DateTimeOffset CreatedAt, bool EmailVerified, bool Suspended = false)
 {
+    /// <summary>An admin forced a password reset: the password no longer signs in until a new one is set.</summary>
+    public bool PasswordResetRequired { get; init; }
+
     public UserProfile ToProfile() => new(Id, Username, Email, EmailVerified, DisplayName, Bio, Website, IsPrivate, Role, CreatedAt);
 }
 
@@ -25,7 +28,7 @@ public enum CreateAccountConflict
 public sealed class AccountStore(NpgsqlDataSource db)
 {
     private const string Columns =
-        "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, email_verified_at IS NOT NULL, suspended_at IS NOT NULL";
+        "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, email_verified_at IS NOT NULL, suspended_at IS NOT NULL, password_reset_required";
 
     /// <summary>
     /// Inserts an account; a taken username or email (case-insensitively, in normalisation form C, as every lookup
@@ -74,7 +77,7 @@ public sealed class AccountStore(NpgsqlDataSource db)
 
     public async Task SetPasswordHashAsync(long id, string passwordHash, CancellationToken ct)
     {
-        await using var command = db.CreateCommand("UPDATE accounts SET password_hash = $2 WHERE id = $1");
+        await using var command = db.CreateCommand("UPDATE accounts SET password_hash = $2, password_reset_required = false WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = passwordHash });
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -113,5 +116,5 @@ public sealed class AccountStore(NpgsqlDataSource db)
 
     private static Account Read(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-        r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetBoolean(10), r.GetBoolean(11));
+        r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetBoolean(10), r.GetBoolean(11)) { PasswordResetRequired = r.GetBoolean(12) };
 }

@@ -104,6 +104,12 @@ public static class SessionEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This account is suspended.");
         }
 
+        if (account.PasswordResetRequired)
+        {
+            // The password may be known to someone else: only a new one, set from the emailed link, signs in again.
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This password must be reset: follow the link sent to your email address.");
+        }
+
         var (session, refreshToken) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
             http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
         return TypedResults.Ok(Tokens(tokens, account, session.Id, refreshToken));

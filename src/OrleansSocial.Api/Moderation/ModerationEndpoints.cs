@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Orleans;
 using OrleansSocial.Api.Accounts;
+using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
 using OrleansSocial.Api.Relationships;
 using OrleansSocial.Moderation;
@@ -68,7 +69,16 @@ public sealed record ReportDetailResponse(ReportSummaryResponse Report, Reported
 public sealed record RoleRequest(string? Role, [property: LongText] string? Reason);
 
 /// <summary>An account as the admin console shows it.</summary>
-public sealed record AdminAccountResponse(string Id, string Username, string Email, bool EmailVerified, string Role, DateTimeOffset CreatedAt);
+public sealed record AdminAccountResponse(string Id, string Username, string Email, bool EmailVerified, string Role, DateTimeOffset CreatedAt, bool Suspended,
+    bool Limited, bool PasswordResetRequired, DateTimeOffset? LastActiveAt, string? LastIp)
+{
+    public static AdminAccountResponse From(AdminAccount a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return new(a.Id.ToString(CultureInfo.InvariantCulture), a.Username, a.Email, a.EmailVerified, a.Role, a.CreatedAt, a.Suspended, a.Limited,
+            a.PasswordResetRequired, a.LastActiveAt, a.LastIp);
+    }
+}
 
 /// <summary>Body of <c>POST /api/v1/moderation/actions</c>.</summary>
 public sealed record ModerationActionRequest(string? Kind, string? AccountId, string? PostId, string? CommentId, string? StoryId, string? ReportId,
@@ -221,9 +231,27 @@ public static class ModerationEndpoints
             .RequireAuthorization().WithTags("Moderation").WithName("SignOutEverywhere")
             .WithSummary("Signs the account out everywhere: every session ends, its tokens are refused within seconds; audited. Admins only.")
             .Produces<SignedOutResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/admin/accounts", (string? username, string? email, string? ip, string? role, string? status, ClaimsPrincipal user, IGrainFactory grains,
+                HttpContext http) => PageRequest.ServeAsync(http,
+                page => Desk(grains).SearchAccountsAsync(user.AccountId(), new AccountFilter(username, email, ip, role, status), page), a => a.Id, AdminAccountResponse.From))
+            .RequireAuthorization().WithTags("Moderation").WithName("AdminAccounts")
+            .WithSummary("Accounts matching every given filter — username (prefix), email (contains), ip (prefix of an address a session signed in from), role, status (active, suspended, limited, unverified, reset_required) — newest first. Admins only.")
+            .Produces<AdminAccountResponse[]>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/admin/accounts/{id:long}/reset_password", async (long id, ReportCloseRequest body, ClaimsPrincipal user, IGrainFactory grains,
+                EmailTokenStore emailTokens, AccountMail mail, EmailQueue outgoing, CancellationToken ct) =>
+                await GrainResults.RunAsync(async () =>
+                {
+                    var account = await Desk(grains).ForcePasswordResetAsync(user.AccountId(), id, body.Reason ?? "").ConfigureAwait(false);
+                    var token = await emailTokens.IssueAsync(account.Id, account.Email, EmailTokenPurpose.ResetPassword, ct).ConfigureAwait(false);
+                    outgoing.Enqueue(mail.PasswordReset(account.Email, account.Username, token));
+                    return account;
+                }, a => TypedResults.Ok(AdminAccountResponse.From(a)), "reason").ConfigureAwait(false))
+            .RequireAuthorization().WithTags("Moderation").WithName("ForcePasswordReset")
+            .WithSummary("Forces a password reset: the password stops signing in, every session ends, and a reset link goes to the account's address; audited. Admins only; not your own.")
+            .Produces<AdminAccountResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/admin/accounts/{id:long}/role", (long id, RoleRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => Desk(grains).SetRoleAsync(user.AccountId(), id, body.Role ?? "", body.Reason ?? ""),
-                    p => TypedResults.Ok(new AdminAccountResponse(p.Id.ToString(CultureInfo.InvariantCulture), p.Username, p.Email, p.EmailVerified, p.Role, p.CreatedAt)),
+                    p => TypedResults.Ok(AdminAccountResponse.From(p)),
                     "role"))
             .RequireAuthorization().WithTags("Moderation").WithName("SetRole")
             .WithSummary("Gives an account a role (user, moderator, admin), recorded in the audit log; it counts at once. Admins only; not your own.")

@@ -141,7 +141,7 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
         return await store.AuditLogAsync(page);
     }
 
-    public async Task<UserProfile> SetRoleAsync(long adminId, long accountId, string role, string reason)
+    public async Task<AdminAccount> SetRoleAsync(long adminId, long accountId, string role, string reason)
     {
         var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
         if (!Roles.IsKnown(role))
@@ -165,7 +165,50 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
             throw new KeyNotFoundException("No such account.");
         }
 
-        return await GrainFactory.GetGrain<IUserGrain>(accountId).ReloadAsync() ?? throw new KeyNotFoundException("No such account.");
+        _ = await GrainFactory.GetGrain<IUserGrain>(accountId).ReloadAsync() ?? throw new KeyNotFoundException("No such account.");
+        return await store.AdminAccountAsync(accountId) ?? throw new KeyNotFoundException("No such account.");
+    }
+
+    public async Task<IReadOnlyList<AdminAccount>> SearchAccountsAsync(long adminId, AccountFilter filter, PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        if (filter.Role is { } role && !Roles.IsKnown(role))
+        {
+            throw new ArgumentException($"role is {Roles.User}, {Roles.Moderator} or {Roles.Admin}.", "role");
+        }
+
+        if (filter.Status is { } status && !AccountStatuses.All.Contains(status))
+        {
+            throw new ArgumentException($"status is one of {string.Join(", ", AccountStatuses.All)}.", "status");
+        }
+
+        foreach (var (field, value) in new[] { ("username", filter.Username), ("email", filter.Email), ("ip", filter.IpPrefix) })
+        {
+            if (value is not null && (value.Trim().Length is 0 or > 320 || value.Any(char.IsControl)))
+            {
+                throw new ArgumentException($"{field} is 1 to 320 characters of text.", field);
+            }
+        }
+
+        return await store.SearchAccountsAsync(filter, page);
+    }
+
+    public async Task<AdminAccount> ForcePasswordResetAsync(long adminId, long accountId, string reason)
+    {
+        var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        var why = (reason ?? "").Trim();
+        if (why.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
+        }
+
+        if (accountId == adminId)
+        {
+            throw new ActionRefusedException("Change your own password in your settings.");
+        }
+
+        return await store.ForcePasswordResetAsync(accountId, admin, why) ?? throw new KeyNotFoundException("No such account.");
     }
 
     public async Task<ModerationAction> TakeActionAsync(NewModerationAction action)

@@ -531,6 +531,104 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         return revoked;
     }
 
+    private const string AdminAccountColumns = """
+        a.id, a.username, a.email, a.email_verified_at IS NOT NULL, a.role, a.created_at, a.suspended_at IS NOT NULL, a.limited_at IS NOT NULL,
+        a.password_reset_required, a.last_active_at,
+        (SELECT s.ip FROM sessions s WHERE s.account_id = a.id ORDER BY s.last_used_at DESC LIMIT 1)
+        """;
+
+    private static AdminAccount ReadAdminAccount(NpgsqlDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetString(4),
+        r.GetFieldValue<DateTimeOffset>(5), r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
+        r.IsDBNull(10) ? null : r.GetString(10));
+
+    /// <summary>One account as the admin console shows it, or null.</summary>
+    public async Task<AdminAccount?> AdminAccountAsync(long account)
+    {
+        await using var command = db.CreateCommand($"SELECT {AdminAccountColumns} FROM accounts a WHERE a.id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = account });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        return await r.ReadAsync().ConfigureAwait(false) ? ReadAdminAccount(r) : null;
+    }
+
+    /// <summary>Accounts matching every criterion of the filter, newest first (keyset on the id).</summary>
+    public async Task<IReadOnlyList<AdminAccount>> SearchAccountsAsync(AccountFilter filter, PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(page);
+        static string Like(string value) =>
+            value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+        await using var command = new NpgsqlCommand();
+        var sql = new StringBuilder($"SELECT {AdminAccountColumns} FROM accounts a WHERE true");
+        if (filter.Username is { } username)
+        {
+            sql.Append(" AND lower(a.username) LIKE ").Append(Keyset.Parameter(command, Like(username.Trim().TrimStart('@').ToLowerInvariant()) + "%"));
+        }
+
+        if (filter.Email is { } email)
+        {
+            sql.Append(" AND lower(a.email) LIKE ").Append(Keyset.Parameter(command, "%" + Like(email.Trim().ToLowerInvariant()) + "%"));
+        }
+
+        if (filter.IpPrefix is { } ip)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM sessions s WHERE s.account_id = a.id AND s.ip LIKE ").Append(Keyset.Parameter(command, Like(ip.Trim()) + "%")).Append(')');
+        }
+
+        if (filter.Role is { } role)
+        {
+            sql.Append(" AND a.role = ").Append(Keyset.Parameter(command, role));
+        }
+
+        sql.Append(filter.Status switch
+        {
+            AccountStatuses.Active => " AND a.suspended_at IS NULL AND a.limited_at IS NULL",
+            AccountStatuses.Suspended => " AND a.suspended_at IS NOT NULL",
+            AccountStatuses.Limited => " AND a.limited_at IS NOT NULL",
+            AccountStatuses.Unverified => " AND a.email_verified_at IS NULL",
+            AccountStatuses.ResetRequired => " AND a.password_reset_required",
+            _ => "",
+        });
+        Keyset.Apply(sql, command, "a.id", page);
+        command.CommandText = sql.ToString();
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        command.Connection = connection;
+        var accounts = new List<AdminAccount>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            accounts.Add(ReadAdminAccount(r));
+        }
+
+        return accounts;
+    }
+
+    /// <summary>
+    /// Requires a password reset of the account and revokes every session of it, audited, in one transaction; the account
+    /// as it is then, or null when there is none.
+    /// </summary>
+    public async Task<AdminAccount?> ForcePasswordResetAsync(long account, AuditActor actor, string reason)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var change = new NpgsqlCommand("""
+            WITH revoked AS (UPDATE sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL)
+            UPDATE accounts SET password_reset_required = true WHERE id = $1
+            """, connection, tx))
+        {
+            change.Parameters.Add(new NpgsqlParameter { Value = account });
+            change.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            if (await change.ExecuteNonQueryAsync().ConfigureAwait(false) == 0)
+            {
+                return null;
+            }
+        }
+
+        await AppendAuditAsync(connection, tx, actor, "account.password_reset", "account", account.ToString(System.Globalization.CultureInfo.InvariantCulture), reason)
+            .ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return await AdminAccountAsync(account).ConfigureAwait(false);
+    }
+
     /// <summary>The sign-up blocklist, newest first.</summary>
     public async Task<IReadOnlyList<SignupBlock>> SignupBlocksAsync(PageQuery page)
     {
