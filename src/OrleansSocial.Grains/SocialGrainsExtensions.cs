@@ -72,6 +72,7 @@ public static class SocialGrainsExtensions
             builder.Services.AddSingleton(sp => new Stories.StoryViewWriter(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new Stories.HighlightStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<OrleansSocial.Stories.StoryOptions>()));
             builder.Services.TryAddSingleton(new OrleansSocial.Moderation.ModerationOptions());
+            builder.Services.AddSingleton(sp => new Moderation.KeywordFilters(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton(sp => new Moderation.ReportStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             builder.Services.TryAddSingleton(new OrleansSocial.Analytics.AnalyticsOptions());
             builder.Services.AddSingleton(sp => new Analytics.AnalyticsBuffer(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey),

@@ -814,3 +814,87 @@ public sealed class AdminAccountTests(MediaFactory factory) : IClassFixture<Medi
         Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("action").GetString() == "account.password_reset" && e.GetProperty("target_id").GetString() == target.Id());
     }
 }
+
+public sealed class KeywordFilterTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task A_post_with_a_filtered_phrase_is_held_for_its_author_alone_until_a_moderator_approves_it_and_then_reaches_followers()
+    {
+        using var client = factory.CreateClient();
+        var author = await client.NewUserAsync("kf");
+        var follower = await client.NewUserAsync("kf");
+        var stranger = await client.NewUserAsync("kf");
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: follower.AccessToken);
+        var tag = "kf" + Guid.NewGuid().ToString("N")[..8];
+
+        var byModerator = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/admin/keyword_filters", new { keyword = "free  tokens" }, moderator.AccessToken);
+        var added = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/admin/keyword_filters", new { keyword = "free  tokens", reason = "scam wave" }, admin.AccessToken);
+        var again = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/admin/keyword_filters", new { keyword = "FREE tokens" }, admin.AccessToken);
+        async Task<JsonElement> PostAsync(string text) =>
+            await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text, visibility = "public" }, author.AccessToken)).JsonAsync();
+        var held = await PostAsync($"Claim your FREE Tokens now #{tag}");
+        var fine = await PostAsync($"tokens for free? no: freetokens are fine #{tag}");
+        var removedLater = await PostAsync("more free tokens here");
+        var heldId = held.GetProperty("id").GetString();
+
+        async Task<bool> InHomeAsync(TestUser reader, string? id) =>
+            (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/timelines/home", token: reader.AccessToken)).JsonAsync())
+            .EnumerateArray().Any(i => i.GetProperty("post").GetProperty("id").GetString() == id);
+        var authorSees = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{heldId}", token: author.AccessToken);
+        var strangerSees = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{heldId}", token: stranger.AccessToken);
+        var followerHome = await InHomeAsync(follower, heldId);
+        var tagged = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/timelines/tag/{tag}", token: stranger.AccessToken)).JsonAsync();
+        var queue = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/moderation/held_posts?limit=40", token: moderator.AccessToken)).JsonAsync();
+        var queueByUser = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/moderation/held_posts", token: author.AccessToken);
+        var approveByUser = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/moderation/held_posts/{heldId}/approve", new { reason = "x" }, author.AccessToken);
+        var approved = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/moderation/held_posts/{heldId}/approve", new { reason = "a real promotion" }, moderator.AccessToken);
+        var approvedTwice = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/moderation/held_posts/{heldId}/approve", new { reason = "" }, moderator.AccessToken);
+        var reachedFollower = false;
+        for (var i = 0; i < 50 && !reachedFollower; i++)
+        {
+            reachedFollower = await InHomeAsync(follower, heldId);
+            await Task.Delay(reachedFollower ? 0 : 100);
+        }
+
+        var released = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{heldId}", token: stranger.AccessToken)).JsonAsync();
+        var removed = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "remove_post", account_id = author.Id(), post_id = removedLater.GetProperty("id").GetString(), reason = "scam" }, moderator.AccessToken);
+        var queueAfter = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/moderation/held_posts?limit=40", token: moderator.AccessToken)).JsonAsync();
+        var filterId = (await added.JsonAsync()).GetProperty("id").GetString();
+        var lifted = await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/admin/keyword_filters/{filterId}", token: admin.AccessToken);
+        var afterLift = await PostAsync("free tokens, legitimately");
+        var audit = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/audit_log", token: admin.AccessToken)).JsonAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, byModerator.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        Assert.Equal("free tokens", (await added.JsonAsync()).GetProperty("keyword").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Contains("keyword", (await again.JsonAsync()).GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.True(held.GetProperty("held").GetBoolean());
+        Assert.Equal("private", held.GetProperty("visibility").GetString());
+        Assert.False(fine.GetProperty("held").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, authorSees.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, strangerSees.StatusCode);
+        Assert.False(followerHome);
+        Assert.Equal([fine.GetProperty("id").GetString()!], tagged.EnumerateArray().Select(i => i.GetProperty("post").GetProperty("id").GetString()!).ToArray());
+        Assert.True(queue.ValueKind == JsonValueKind.Array, queue.ToString());
+        var listed = queue.EnumerateArray().Single(p => p.GetProperty("post_id").GetString() == heldId);
+        Assert.Equal("free tokens", listed.GetProperty("keyword").GetString());
+        Assert.Equal("public", listed.GetProperty("visibility").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, queueByUser.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, approveByUser.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, approved.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, approvedTwice.StatusCode);
+        Assert.True(reachedFollower);
+        Assert.Equal("public", released.GetProperty("visibility").GetString());
+        Assert.False(released.GetProperty("held").GetBoolean());
+        Assert.Equal(HttpStatusCode.Created, removed.StatusCode);
+        Assert.DoesNotContain(queueAfter.EnumerateArray(), p => p.GetProperty("author_id").GetString() == author.Id());
+        Assert.Equal(HttpStatusCode.NoContent, lifted.StatusCode);
+        Assert.False(afterLift.GetProperty("held").GetBoolean());
+        Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("action").GetString() == "post.approve" && e.GetProperty("target_id").GetString() == heldId);
+        Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("action").GetString() == "keyword_filter.add");
+    }
+}

@@ -142,6 +142,15 @@ public sealed record ModerationAction([property: Id(0)] long Id, [property: Id(1
     [property: Id(4)] long? CommentId, [property: Id(5)] Guid? StoryId, [property: Id(6)] long? ReportId, [property: Id(7)] string Reason,
     [property: Id(8)] DateTimeOffset CreatedAt, [property: Id(9)] long? ModeratorId);
 
+/// <summary>A word or phrase that holds new posts containing it for review.</summary>
+[GenerateSerializer, Immutable, Alias("social.KeywordFilter")]
+public sealed record KeywordFilter([property: Id(0)] long Id, [property: Id(1)] string Keyword, [property: Id(2)] string Reason, [property: Id(3)] DateTimeOffset CreatedAt);
+
+/// <summary>A post a keyword filter holds: who wrote it, what it says, the keyword it matched and the visibility it asked for.</summary>
+[GenerateSerializer, Immutable, Alias("social.HeldPost")]
+public sealed record HeldPost([property: Id(0)] Guid PostId, [property: Id(1)] long AuthorId, [property: Id(2)] string AuthorUsername, [property: Id(3)] string Text,
+    [property: Id(4)] string Keyword, [property: Id(5)] string Visibility, [property: Id(6)] DateTimeOffset CreatedAt);
+
 /// <summary>An account as the admin console lists it: who, its standing, and where it last signed in from.</summary>
 [GenerateSerializer, Immutable, Alias("social.AdminAccount")]
 public sealed record AdminAccount([property: Id(0)] long Id, [property: Id(1)] string Username, [property: Id(2)] string Email, [property: Id(3)] bool EmailVerified,
@@ -234,6 +243,24 @@ public interface IReportDeskGrain : IGrainWithIntegerKey
     /// caller then mails the owner a reset link. Returns the account (with the address to mail). Admins only; not your own.
     /// </summary>
     Task<AdminAccount> ForcePasswordResetAsync(long adminId, long accountId, string reason);
+
+    /// <summary>The keyword filters, newest first. Admins only.</summary>
+    Task<IReadOnlyList<KeywordFilter>> GetKeywordFiltersAsync(long adminId, PageQuery page);
+
+    /// <summary>Adds a keyword filter (new posts containing it are held for review); audited. Admins only.</summary>
+    Task<KeywordFilter> AddKeywordFilterAsync(long adminId, string keyword, string reason);
+
+    /// <summary>Removes a keyword filter (posts it holds stay held until decided); audited. Admins only.</summary>
+    Task RemoveKeywordFilterAsync(long adminId, long filterId);
+
+    /// <summary>Posts held by keyword filters, oldest first, after <paramref name="after"/> (their creation time). Moderators.</summary>
+    Task<IReadOnlyList<HeldPost>> ListHeldPostsAsync(long moderatorId, int limit, DateTimeOffset? after);
+
+    /// <summary>
+    /// Approves a held post: it takes the visibility it was posted with and is fanned out; audited. Moderators. (Rejecting
+    /// is a <c>remove_post</c> action, which the author may appeal.)
+    /// </summary>
+    Task ApproveHeldPostAsync(long moderatorId, Guid postId, string reason);
 
     /// <summary>
     /// A moderator acts (<see cref="ModerationActionKinds"/>): the content is removed through the grain that holds it (gone

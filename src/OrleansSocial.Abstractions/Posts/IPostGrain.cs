@@ -79,6 +79,12 @@ public interface IPostGrain : IGrainWithGuidKey
     /// <summary>Brings back a removed post (an appeal granted): everywhere again, fanned out anew. False when it was not removed.</summary>
     Task<bool> RestoreAsync();
 
+    /// <summary>
+    /// A moderator approves a post a keyword filter held: it takes the visibility it was posted with, is fanned out and
+    /// its mentions are told. False when it is not held (or is deleted).
+    /// </summary>
+    Task<bool> ReleaseAsync();
+
     /// <summary>Brings back a removed comment (an appeal granted). False when it was not removed.</summary>
     Task<bool> RestoreCommentAsync(long commentId);
 

@@ -69,6 +69,10 @@ public sealed record PostView(
     /// <summary>A moderator marked the post's media sensitive: clients show them behind a warning.</summary>
     [Id(14)]
     public bool Sensitive { get; init; }
+
+    /// <summary>A keyword filter holds the post for review: only its author sees it (as private) until a moderator approves it.</summary>
+    [Id(15)]
+    public bool Held { get; init; }
 }
 
 /// <summary>An earlier text of an edited post, with the attachments it had (their ids and alt texts then).</summary>

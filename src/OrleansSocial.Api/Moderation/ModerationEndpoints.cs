@@ -123,6 +123,20 @@ public sealed record SignupBlockResponse(string Id, string Kind, string Value, s
     public static SignupBlockResponse From(SignupBlock b) => new(b.Id.ToString(CultureInfo.InvariantCulture), b.Kind, b.Value, b.Reason, b.CreatedAt);
 }
 
+public sealed record KeywordFilterRequest(string? Keyword, [property: LongText] string? Reason);
+
+public sealed record KeywordFilterResponse(string Id, string Keyword, string Reason, DateTimeOffset CreatedAt)
+{
+    public static KeywordFilterResponse From(KeywordFilter f) => new(f.Id.ToString(CultureInfo.InvariantCulture), f.Keyword, f.Reason, f.CreatedAt);
+}
+
+/// <summary>A post a keyword filter holds, as the moderation queue lists it.</summary>
+public sealed record HeldPostResponse(string PostId, string AuthorId, string AuthorUsername, string Text, string Keyword, string Visibility, DateTimeOffset CreatedAt)
+{
+    public static HeldPostResponse From(HeldPost p) => new(p.PostId.ToString(), p.AuthorId.ToString(CultureInfo.InvariantCulture), p.AuthorUsername, p.Text, p.Keyword,
+        p.Visibility, p.CreatedAt);
+}
+
 /// <summary>How many sessions an admin's sign-out ended.</summary>
 public sealed record SignedOutResponse(int SessionsEnded);
 
@@ -225,6 +239,37 @@ public static class ModerationEndpoints
                     _ => TypedResults.NoContent()))
             .WithName("RemoveSignupBlock").WithSummary("Lifts a sign-up block; audited. Admins only.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        var filters = api.MapGroup("/admin/keyword_filters").WithTags("Moderation").RequireAuthorization();
+        filters.MapGet("/", (ClaimsPrincipal user, IGrainFactory grains, HttpContext http) =>
+                PageRequest.ServeAsync(http, page => Desk(grains).GetKeywordFiltersAsync(user.AccountId(), page), f => f.Id, KeywordFilterResponse.From))
+            .WithName("KeywordFilters").WithSummary("Words and phrases that hold new posts for review, newest first. Admins only.")
+            .Produces<KeywordFilterResponse[]>().ProducesProblem(StatusCodes.Status404NotFound);
+        filters.MapPost("/", (KeywordFilterRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(() => Desk(grains).AddKeywordFilterAsync(user.AccountId(), body.Keyword ?? "", body.Reason ?? ""),
+                    f => TypedResults.Created($"/api/v1/admin/keyword_filters/{f.Id}", KeywordFilterResponse.From(f)), "keyword"))
+            .WithName("AddKeywordFilter")
+            .WithSummary("Holds new posts containing the word or phrase (whole words, any case) for a moderator's review; audited. Admins only.")
+            .Produces<KeywordFilterResponse>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        filters.MapDelete("/{id:long}", (long id, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => { await Desk(grains).RemoveKeywordFilterAsync(user.AccountId(), id).ConfigureAwait(false); return true; },
+                    _ => TypedResults.NoContent()))
+            .WithName("RemoveKeywordFilter").WithSummary("Removes a keyword filter (posts it holds stay held until decided); audited. Admins only.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+        var held = api.MapGroup("/moderation/held_posts").WithTags("Moderation").RequireAuthorization();
+        held.MapGet("/", (int? limit, DateTimeOffset? after, ClaimsPrincipal user, IGrainFactory grains) =>
+                limit is < 1 or > PageRequest.MaxLimit
+                    ? Task.FromResult<IResult>(TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"limit is 1 to {PageRequest.MaxLimit}."] }))
+                    : GrainResults.RunAsync(() => Desk(grains).ListHeldPostsAsync(user.AccountId(), limit ?? PageRequest.DefaultLimit, after),
+                        posts => TypedResults.Ok(posts.Select(HeldPostResponse.From).ToArray())))
+            .WithName("HeldPosts")
+            .WithSummary("Posts keyword filters hold for review, oldest first; after (the created_at of the last one seen) pages on. Moderators and admins.")
+            .Produces<HeldPostResponse[]>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        held.MapPost("/{id:guid}/approve", (Guid id, ReportCloseRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
+                GrainResults.RunAsync(async () => { await Desk(grains).ApproveHeldPostAsync(user.AccountId(), id, body.Reason ?? "").ConfigureAwait(false); return true; },
+                    _ => TypedResults.NoContent(), "reason"))
+            .WithName("ApproveHeldPost")
+            .WithSummary("Approves a held post: it takes the visibility it was posted with and reaches timelines; audited. To refuse it, remove it (a remove_post action). Moderators and admins.")
+            .Produces(StatusCodes.Status204NoContent).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/admin/accounts/{id:long}/sign_out", (long id, ReportCloseRequest body, ClaimsPrincipal user, IGrainFactory grains) =>
                 GrainResults.RunAsync(() => Desk(grains).SignOutEverywhereAsync(user.AccountId(), id, body.Reason ?? ""),
                     n => TypedResults.Ok(new SignedOutResponse(n)), "reason"))

@@ -45,6 +45,9 @@ public sealed record PostResponse(
     /// <summary>A moderator marked the media sensitive: show them behind a warning.</summary>
     public bool Sensitive { get; init; }
 
+    /// <summary>Held for review by a keyword filter: only you see it, until a moderator approves it.</summary>
+    public bool Held { get; init; }
+
     // A post grain of this process hands the same view object to every reader with no flags set, until something it
     // shows changes (SharedPostViews): the response made from such a view is kept in its slot, and the response's JSON
     // with the response, for as long as the view lives. Any other view is rendered for its one reader.
@@ -88,6 +91,7 @@ public sealed record PostResponse(
         MediaAttachmentResponse.List(p.Media, restricted: !p.MediaPublic))
     {
         Sensitive = p.Sensitive,
+        Held = p.Held,
     };
 }
 

@@ -38,7 +38,7 @@ internal static class Moderators
 /// that hold them — and serves the open queue and the audit log. A stateless worker: any silo, no state.
 /// </summary>
 [StatelessWorker]
-public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options) : Grain, IReportDeskGrain
+public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options, KeywordFilters keywordFilters) : Grain, IReportDeskGrain
 {
     public async Task<ReportReceipt> FileAsync(NewReport report)
     {
@@ -384,6 +384,63 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
         {
             throw new KeyNotFoundException("No such block.");
         }
+    }
+
+    public async Task<IReadOnlyList<KeywordFilter>> GetKeywordFiltersAsync(long adminId, PageQuery page)
+    {
+        await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        return await store.KeywordFiltersAsync(page);
+    }
+
+    public async Task<KeywordFilter> AddKeywordFilterAsync(long adminId, string keyword, string reason)
+    {
+        var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        var word = System.Text.RegularExpressions.Regex.Replace((keyword ?? "").Trim(), @"\s+", " ");
+        if (word.Length is 0 or > 100 || word.Any(char.IsControl))
+        {
+            throw new ArgumentException("keyword is a word or phrase of 1 to 100 characters.", "keyword");
+        }
+
+        var why = (reason ?? "").Trim();
+        if (why.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
+        }
+
+        var added = await store.ChangeKeywordFilterAsync(add: true, 0, word, why, admin)
+            ?? throw new ArgumentException("This keyword is filtered already.", "keyword");
+        keywordFilters.Invalidate();
+        return added;
+    }
+
+    public async Task RemoveKeywordFilterAsync(long adminId, long filterId)
+    {
+        var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
+        _ = await store.ChangeKeywordFilterAsync(add: false, filterId, "", "", admin) ?? throw new KeyNotFoundException("No such keyword filter.");
+        keywordFilters.Invalidate();
+    }
+
+    public async Task<IReadOnlyList<HeldPost>> ListHeldPostsAsync(long moderatorId, int limit, DateTimeOffset? after)
+    {
+        await Moderators.RequireAsync(GrainFactory, moderatorId);
+        return await store.HeldPostsAsync(Math.Clamp(limit, 1, 100), after);
+    }
+
+    public async Task ApproveHeldPostAsync(long moderatorId, Guid postId, string reason)
+    {
+        var moderator = await Moderators.RequireAsync(GrainFactory, moderatorId);
+        var why = (reason ?? "").Trim();
+        if (why.Length > options.MaxCommentLength)
+        {
+            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
+        }
+
+        if (!await GrainFactory.GetGrain<IPostGrain>(postId).ReleaseAsync())
+        {
+            throw new KeyNotFoundException("No such held post.");
+        }
+
+        await store.AuditAsync(moderator, "post.approve", "post", postId.ToString(), why);
     }
 
     public async Task<IReadOnlyList<Appeal>> ListOpenAppealsAsync(long adminId, PageQuery page)

@@ -699,6 +699,89 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         return true;
     }
 
+    /// <summary>The keyword filters, newest first.</summary>
+    public async Task<IReadOnlyList<KeywordFilter>> KeywordFiltersAsync(PageQuery page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await using var command = new NpgsqlCommand();
+        var sql = new StringBuilder("SELECT id, keyword, reason, created_at FROM keyword_filters WHERE true");
+        Keyset.Apply(sql, command, "id", page);
+        command.CommandText = sql.ToString();
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        command.Connection = connection;
+        var filters = new List<KeywordFilter>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            filters.Add(new KeywordFilter(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3)));
+        }
+
+        return Keyset.NewestFirst(filters, page);
+    }
+
+    /// <summary>
+    /// Adds (true) or removes (false) a keyword filter with its audit row, in one transaction. Adding returns the filter
+    /// (null when that keyword is filtered already); removing returns the removed one (null when there is none).
+    /// </summary>
+    public async Task<KeywordFilter?> ChangeKeywordFilterAsync(bool add, long id, string keyword, string reason, AuditActor actor)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        KeywordFilter filter;
+        await using (var change = new NpgsqlCommand(add
+            ? "INSERT INTO keyword_filters (keyword, reason, created_at) VALUES ($2, $3, $4) ON CONFLICT DO NOTHING RETURNING id, keyword, reason, created_at"
+            : "DELETE FROM keyword_filters WHERE id = $1 RETURNING id, keyword, reason, created_at", connection, tx))
+        {
+            change.Parameters.Add(new NpgsqlParameter { Value = id });
+            change.Parameters.Add(new NpgsqlParameter { Value = keyword });
+            change.Parameters.Add(new NpgsqlParameter { Value = reason });
+            change.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            await using var r = await change.ExecuteReaderAsync().ConfigureAwait(false);
+            if (!await r.ReadAsync().ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            filter = new KeywordFilter(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3));
+        }
+
+        await AppendAuditAsync(connection, tx, actor, add ? "keyword_filter.add" : "keyword_filter.remove", "keyword", filter.Keyword, add ? reason : "")
+            .ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+        return filter;
+    }
+
+    /// <summary>Posts held by keyword filters and not yet decided, oldest first (the queue's order).</summary>
+    public async Task<IReadOnlyList<HeldPost>> HeldPostsAsync(int limit, DateTimeOffset? after)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT p.id, p.author_id, a.username, p.text, p.held_keyword, p.held_visibility, p.created_at
+            FROM posts p JOIN accounts a ON a.id = p.author_id
+            WHERE p.held_visibility IS NOT NULL AND p.deleted_at IS NULL AND ($2::timestamptz IS NULL OR p.created_at > $2)
+            ORDER BY p.created_at, p.id LIMIT $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        var held = new List<HeldPost>();
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            held.Add(new HeldPost(r.GetGuid(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? "" : r.GetString(4), r.GetString(5),
+                r.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        return held;
+    }
+
+    /// <summary>Appends an audit row on its own (for changes made through a grain, e.g. a held post approved).</summary>
+    public async Task AuditAsync(AuditActor actor, string action, string targetType, string targetId, string reason)
+    {
+        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await AppendAuditAsync(connection, tx, actor, action, targetType, targetId, reason).ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
+    }
+
     /// <summary>The audit log, newest first.</summary>
     public async Task<IReadOnlyList<AuditEntry>> AuditLogAsync(PageQuery page)
     {

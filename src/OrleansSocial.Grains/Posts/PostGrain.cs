@@ -22,7 +22,7 @@ namespace OrleansSocial.Grains.Posts;
 public sealed class PostGrain(
     [PersistentState("counters")] IPersistentState<StoredFigures<PostCounts>> counters,
     PostStore store, ReactionWriter reactions, CommentStore comments, RelationshipStore relationships, PostOptions options,
-    Timelines.TimelineFanout fanout, LocalViews views, TimeProvider time)
+    Timelines.TimelineFanout fanout, LocalViews views, TimeProvider time, Moderation.KeywordFilters keywordFilters)
     : Grain, IPostGrain
 {
     public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(2);
@@ -147,16 +147,44 @@ public sealed class PostGrain(
         var mentions = await store.ResolveMentionsAsync(PostText.MentionedUsernames(text));
         var now = time.GetUtcNow();
         var started = time.GetTimestamp();
-        var (id, counts, seq, media) = await store.InsertAsync(Id, post with { Text = text }, tags, mentions, now, options.MaxAttachments);
+        var heldBy = await keywordFilters.MatchAsync(text);
+        var (id, counts, seq, media) = await store.InsertAsync(Id, post with { Text = text }, tags, mentions, now, options.MaxAttachments, heldBy);
         if (id != Id)
         {
             DeactivateOnIdle(); // a retried create: the first post is the answer and this id stays unused
             return id;
         }
 
-        Record = new PostRecord(Id, post.AuthorId, text, post.Visibility, post.QuoteOf, now, null, false, tags, mentions, seq, media);
+        // Held by a keyword filter: private (its author's) until a moderator approves it.
+        Record = new PostRecord(Id, post.AuthorId, text, heldBy is null ? post.Visibility : PostVisibility.Private, post.QuoteOf, now, null, false, tags, mentions, seq, media)
+        {
+            HeldVisibility = heldBy is null ? null : post.Visibility,
+        };
         await GrainFactory.Reference<IUserGrain>(post.AuthorId).ApplyCountsAsync(counts!);
         await FanOutAsync(Timelines.FanoutKind.Add, new TimelineEntry(seq, Id, post.AuthorId, null), started);
+        await AnnounceAsync(Record);
+        return Id;
+    }
+
+    public async Task<bool> ReleaseAsync()
+    {
+        if (Record is not { Deleted: false, HeldVisibility: not null } post || await store.ReleaseAsync(Id) is not { } visibility)
+        {
+            return false;
+        }
+
+        Record = post with { Visibility = visibility, HeldVisibility = null };
+        _trendsDirty = true;
+        FlushLater();
+        await FanOutAsync(Timelines.FanoutKind.Add, new TimelineEntry(post.Seq, Id, post.AuthorId, null));
+        await AnnounceAsync(Record);
+        return true;
+    }
+
+    // A post now shown: the accounts it mentions and the author it quotes hear of it (each only if they may see it).
+    private async Task AnnounceAsync(PostRecord post)
+    {
+        var mentions = post.Mentions;
 
         // Mentioned accounts hear of it only if they may see the post (the inbox drops it if they block the author).
         foreach (var mention in mentions)
@@ -173,8 +201,6 @@ public sealed class PostGrain(
         {
             await NotifyAsync(q.Author.Id, NotificationTypes.Quote, post.AuthorId, quotedId);
         }
-
-        return Id;
     }
 
     public Task<PostView?> GetAsync(long viewerId) => AsTask(ViewAsync(viewerId, embedQuote: true));
@@ -592,7 +618,7 @@ public sealed class PostGrain(
             : null;
         return flags == default ? Plain(post, author, quote)
             : new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, Counts,
-                flags.Liked, flags.Reposted, flags.Bookmarked, post.Media) { Sensitive = post.Sensitive };
+                flags.Liked, flags.Reposted, flags.Bookmarked, post.Media) { Sensitive = post.Sensitive, Held = post.HeldVisibility is not null };
     }
 
     private PostView Plain(PostRecord post, PublicAccount author, PostView? quote)
@@ -610,7 +636,7 @@ public sealed class PostGrain(
         }
 
         var plain = new PostView(post.Id, author, post.Text, post.Visibility, quote, post.Tags, post.Mentions, post.CreatedAt, post.EditedAt, Counts,
-            Liked: false, Reposted: false, Bookmarked: false, post.Media) { Sensitive = post.Sensitive };
+            Liked: false, Reposted: false, Bookmarked: false, post.Media) { Sensitive = post.Sensitive, Held = post.HeldVisibility is not null };
         (_plain, _plainOf) = (Task.FromResult<PostView?>(plain), post);
         SharedPostViews.Keep(plain);
         Publish(plain, post);

@@ -12,6 +12,9 @@ public sealed record PostRecord(
 {
     /// <summary>A moderator marked its media sensitive.</summary>
     public bool Sensitive { get; init; }
+
+    /// <summary>Held by a keyword filter (it is private meanwhile): the visibility it takes once approved; null when not held.</summary>
+    public string? HeldVisibility { get; init; }
 }
 
 /// <summary>
@@ -39,14 +42,15 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// attached in the same transaction (<see cref="MediaRefusedException"/>, and nothing written, when any cannot be).
     /// </summary>
     public async Task<(Guid Id, CountsChange? Counts, long Seq, IReadOnlyList<MediaAttachment> Media)> InsertAsync(Guid id, NewPost post, IReadOnlyList<string> tags, IReadOnlyList<Mention> mentions,
-        DateTimeOffset now, int maxAttachments)
+        DateTimeOffset now, int maxAttachments, string? heldBy = null)
     {
         ArgumentNullException.ThrowIfNull(post);
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
         long seq;
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO posts (id, author_id, text, visibility, quote_of, idempotency_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            INSERT INTO posts (id, author_id, text, visibility, quote_of, idempotency_key, created_at, held_visibility, held_keyword)
+            VALUES ($1, $2, $3, CASE WHEN $9::text IS NULL THEN $4 ELSE 'private' END, $5, $6, $7, CASE WHEN $9::text IS NULL THEN NULL ELSE $8 END, $9)
             ON CONFLICT (author_id, idempotency_key) DO NOTHING
             RETURNING seq
             """, connection, tx))
@@ -58,6 +62,8 @@ public sealed class PostStore(NpgsqlDataSource db)
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)post.QuoteOf ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)post.IdempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             insert.Parameters.Add(new NpgsqlParameter { Value = now });
+            insert.Parameters.Add(new NpgsqlParameter { Value = post.Visibility });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)heldBy ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             if (await insert.ExecuteScalarAsync().ConfigureAwait(false) is not long inserted)
             {
                 await using var existing = new NpgsqlCommand("SELECT id FROM posts WHERE author_id = $1 AND idempotency_key = $2", connection, tx);
@@ -182,7 +188,7 @@ public sealed class PostStore(NpgsqlDataSource db)
                    ARRAY(SELECT account_id FROM likes WHERE post_id = p.id LIMIT $2),
                    ARRAY(SELECT account_id FROM reposts WHERE post_id = p.id LIMIT $2),
                    ARRAY(SELECT account_id FROM bookmarks WHERE post_id = p.id LIMIT $2),
-                   p.seq, p.counts_open, p.sensitive
+                   p.seq, p.counts_open, p.sensitive, p.held_visibility
             FROM posts p WHERE p.id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -208,6 +214,7 @@ public sealed class PostStore(NpgsqlDataSource db)
         var tags = r.GetFieldValue<string[]>(7);
         var (likes, reposts, bookmarks) = (r.GetFieldValue<long[]>(18), r.GetFieldValue<long[]>(19), r.GetFieldValue<long[]>(20));
         var (seq, open, sensitive) = (r.GetInt64(21), r.GetBoolean(22), r.GetBoolean(23));
+        var heldVisibility = r.IsDBNull(24) ? null : r.GetString(24);
         var attachments = new List<MediaAttachment>();
         await r.NextResultAsync().ConfigureAwait(false);
         while (await r.ReadAsync().ConfigureAwait(false))
@@ -216,7 +223,7 @@ public sealed class PostStore(NpgsqlDataSource db)
         }
 
         var post = new PostRecord(id, author, text, visibility, quoteOf, createdAt, editedAt, deleted, tags,
-            mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray(), seq, attachments) { Sensitive = sensitive };
+            mentionIds.Zip(mentionNames, (i, n) => new Mention(i, n)).ToArray(), seq, attachments) { Sensitive = sensitive, HeldVisibility = heldVisibility };
         return new LoadedPost(post, counts, stored != counts, open, Engagement.From(likes, held), Engagement.From(reposts, held), Engagement.From(bookmarks, held));
     }
 
@@ -357,6 +364,17 @@ public sealed class PostStore(NpgsqlDataSource db)
         var counts = await MovePostsCountAsync(connection, tx, authorId, -1).ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
         return counts;
+    }
+
+    /// <summary>Gives a held post the visibility it was posted with; that visibility, or null when it was not held.</summary>
+    public async Task<string?> ReleaseAsync(Guid id)
+    {
+        await using var command = db.CreateCommand("""
+            UPDATE posts SET visibility = held_visibility, held_visibility = NULL
+            WHERE id = $1 AND held_visibility IS NOT NULL AND deleted_at IS NULL RETURNING visibility
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return await command.ExecuteScalarAsync().ConfigureAwait(false) as string;
     }
 
     /// <summary>Marks (or clears) the post's media sensitive; false when nothing changed.</summary>
