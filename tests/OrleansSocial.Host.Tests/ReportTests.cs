@@ -898,3 +898,57 @@ public sealed class KeywordFilterTests(MediaFactory factory) : IClassFixture<Med
         Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("action").GetString() == "keyword_filter.add");
     }
 }
+
+public sealed class ModerationRouteTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task Every_moderation_and_admin_route_is_404_for_users_every_admin_route_is_404_for_moderators_and_none_of_them_changes_anything()
+    {
+        using var client = factory.CreateClient();
+        var user = await client.NewUserAsync("rr");
+        var target = await client.NewUserAsync("rr");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var report = (await (await client.ReportAsync(user, new { account_id = target.Id(), category = "spam" })).JsonAsync()).GetProperty("id").GetString()!;
+        var post = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "a post" }, target.AccessToken)).JsonAsync()).GetProperty("id").GetString()!;
+        var routes = factory.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>() is not null && e.RoutePattern.RawText is not null)
+            .Select(e => (Method: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>()!.HttpMethods.Single(), Pattern: e.RoutePattern.RawText!))
+            .Where(r => r.Pattern.StartsWith("/api/v1/moderation", StringComparison.Ordinal) || r.Pattern.StartsWith("/api/v1/admin", StringComparison.Ordinal))
+            .ToList();
+
+        // Real objects wherever a route names one: a refusal must come from the caller's role, not from a missing object.
+        string Path(string pattern) => pattern
+            .Replace("/moderation/reports/{id:long}", "/moderation/reports/" + report, StringComparison.Ordinal)
+            .Replace("/admin/accounts/{id:long}", "/admin/accounts/" + target.Id(), StringComparison.Ordinal)
+            .Replace("{id:guid}", post, StringComparison.Ordinal)
+            .Replace("{id:long}", "1", StringComparison.Ordinal);
+        object? Body(string method, string pattern) => method is "GET" or "DELETE" ? null
+            : pattern.EndsWith("/role", StringComparison.Ordinal) ? new { role = "admin", reason = "x" }
+            : pattern.EndsWith("/actions", StringComparison.Ordinal) ? new { kind = "suspend", account_id = target.Id(), reason = "x" }
+            : pattern.EndsWith("/notes", StringComparison.Ordinal) ? new { text = "x" }
+            : pattern.EndsWith("/keyword_filters", StringComparison.Ordinal) ? new { keyword = "anything" }
+            : pattern.EndsWith("/signup_blocks", StringComparison.Ordinal) ? new { kind = "domain", value = "example.org" }
+            : new { reason = "x" };
+        var audited = await factory.ScalarAsync("SELECT count(*) FROM audit_log");
+
+        var failures = new List<string>();
+        foreach (var (method, pattern) in routes)
+        {
+            foreach (var caller in pattern.StartsWith("/api/v1/admin", StringComparison.Ordinal) ? new[] { user, moderator } : [user])
+            {
+                var status = (await client.SendJsonAsync(new HttpMethod(method), Path(pattern), Body(method, pattern), caller.AccessToken)).StatusCode;
+                if (status != HttpStatusCode.NotFound)
+                {
+                    failures.Add($"{method} {pattern} as {(caller == user ? "user" : "moderator")}: {(int)status}");
+                }
+            }
+        }
+
+        Assert.True(routes.Count >= 20, $"only {routes.Count} routes found");
+        Assert.Empty(failures);
+        Assert.Equal(audited, await factory.ScalarAsync("SELECT count(*) FROM audit_log"));
+        Assert.Equal(HttpStatusCode.OK, (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: target.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{post}", token: user.AccessToken)).StatusCode);
+    }
+}
