@@ -952,3 +952,47 @@ public sealed class ModerationRouteTests(MediaFactory factory) : IClassFixture<M
         Assert.Equal(HttpStatusCode.OK, (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{post}", token: user.AccessToken)).StatusCode);
     }
 }
+
+public sealed class StoryRemovalTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task A_removed_story_leaves_trays_at_once_keeps_its_media_for_appeal_and_a_granted_appeal_brings_it_back_while_it_would_still_be_live()
+    {
+        using var client = factory.CreateClient();
+        var author = await client.NewUserAsync("sr");
+        var follower = await client.NewUserAsync("sr");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{author.Id}/follow", token: follower.AccessToken);
+        var story = await client.NewStoryAsync(author);
+        var deleted = await client.NewStoryAsync(author);
+        async Task<string[]> TrayAsync() => [.. (await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{author.Id}/stories", token: follower.AccessToken)).JsonAsync())
+            .EnumerateArray().Select(s => s.GetProperty("id").GetString()!)];
+        Task<long> LiveMediaAsync(string id) => factory.ScalarAsync("SELECT count(*) FROM media WHERE story_id = $1 AND deleted_at IS NULL", Guid.Parse(id));
+
+        var before = await TrayAsync();
+        var removal = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
+            new { kind = "remove_story", account_id = author.Id(), story_id = story, reason = "graphic" }, moderator.AccessToken);
+        var action = (await removal.JsonAsync()).GetProperty("id").GetString();
+        await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/stories/{deleted}", token: author.AccessToken);
+        var removedSeen = await client.SeeAsync(follower, story);
+        var during = await TrayAsync();
+        var keptMedia = await LiveMediaAsync(story);
+        var deletedMedia = await LiveMediaAsync(deleted);
+        var appeal = (await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/me/moderation_actions/{action}/appeal", new { text = "it was a costume" },
+            author.AccessToken)).JsonAsync()).GetProperty("id").GetString();
+        var granted = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/appeals/{appeal}/grant", new { reason = "costume" }, admin.AccessToken);
+        var after = await TrayAsync();
+        var restoredSeen = await client.SeeAsync(follower, story);
+
+        Assert.Equal(new[] { story, deleted }.Order(StringComparer.Ordinal), before.Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.Created, removal.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, removedSeen);
+        Assert.Empty(during);
+        Assert.Equal(1, keptMedia);
+        Assert.Equal(0, deletedMedia);
+        Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
+        Assert.Equal([story], after);
+        Assert.Equal(HttpStatusCode.OK, restoredSeen);
+    }
+}

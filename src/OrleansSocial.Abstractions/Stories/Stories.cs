@@ -144,6 +144,9 @@ public interface IStoryGrain : IGrainWithGuidKey
     /// </summary>
     Task<bool> RemoveAsync();
 
+    /// <summary>A removed story comes back (an appeal granted) if it is still within its lifetime. False otherwise.</summary>
+    Task<bool> RestoreAsync();
+
     /// <summary>
     /// Records that <paramref name="viewerId"/> viewed the story, once however often it is called; the author's own views
     /// are not recorded. <see cref="KeyNotFoundException"/> when the viewer may not see it.

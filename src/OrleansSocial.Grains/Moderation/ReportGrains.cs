@@ -485,6 +485,10 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
         {
             await GrainFactory.GetGrain<IPostGrain>(onPost).RestoreCommentAsync(comment);
         }
+        else if (grant && action.Kind == ModerationActionKinds.RemoveStory && action.StoryId is { } story)
+        {
+            await GrainFactory.GetGrain<IStoryGrain>(story).RestoreAsync(); // within its lifetime; an expired story stays ended
+        }
 
         await GrainFactory.GetGrain<INotificationInboxGrain>(action.AccountId)
             .NotifyAsync(new NotificationRequest(NotificationTypes.AppealDecided, 0) { ActionId = action.Id });

@@ -248,22 +248,41 @@ public sealed partial class StoryGrain(
 
     public async Task DeleteAsync(long actorId)
     {
-        if (_record?.AuthorId != actorId || !await RemoveAsync())
+        if (_record?.AuthorId != actorId || !await EndEarlyAsync(keepMedia: false))
         {
             throw new KeyNotFoundException("No such story.");
         }
     }
 
-    // Its author's deletion, or a moderator's removal: ended at once, and its audience told.
-    public async Task<bool> RemoveAsync()
+    public Task<bool> RemoveAsync() => EndEarlyAsync(keepMedia: true);
+
+    // Its author's deletion, or a moderator's removal (its media kept for appeal and audit): ended at once, and its
+    // audience told.
+    private async Task<bool> EndEarlyAsync(bool keepMedia)
     {
         if (_record is not { } story || !story.LiveAt(time.GetUtcNow()))
         {
             return false;
         }
 
-        await EndAsync(story, deleted: true);
+        await EndAsync(story, deleted: true, keepMedia);
         await AnnounceAsync(story, UserEventNames.StoryDeleted);
+        return true;
+    }
+
+    public async Task<bool> RestoreAsync()
+    {
+        var now = time.GetUtcNow();
+        if (_record is not { EndedAt: not null } story || story.ExpiresAt <= now || !await store.RestoreAsync(Id, now))
+        {
+            return false;
+        }
+
+        _record = story with { EndedAt = null };
+        await this.RegisterOrUpdateReminder(ExpiryReminder, story.ExpiresAt - now, TimeSpan.FromMinutes(1));
+        await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).AddLiveStoryAsync(
+            new LiveStory(Id, story.CreatedAt, story.ExpiresAt, story.Audience, story.Media, story.Caption, story.LinkUrl) { Tags = story.Tags, Mentions = story.Mentions });
+        _ = AnnounceAsync(_record, UserEventNames.StoryPosted);
         return true;
     }
 
@@ -281,7 +300,7 @@ public sealed partial class StoryGrain(
                 return; // a tick before the due time (clock skew between silos): the next one ends it
             }
 
-            await EndAsync(story, deleted: false);
+            await EndAsync(story, deleted: false, keepMedia: false);
         }
         else
         {
@@ -291,10 +310,10 @@ public sealed partial class StoryGrain(
 
     // The row and media first (the truth), then the author's live list, then the reminder: a crash before the last step
     // leaves the reminder to run this again, and each step is idempotent.
-    private async Task EndAsync(StoryRecord story, bool deleted)
+    private async Task EndAsync(StoryRecord story, bool deleted, bool keepMedia)
     {
         var now = time.GetUtcNow();
-        await store.EndAsync(story.Id, story.AuthorId, now, deleted);
+        await store.EndAsync(story.Id, story.AuthorId, now, deleted, keepMedia);
         _record = story with { EndedAt = now };
         await GrainFactory.GetGrain<IUserGrain>(story.AuthorId).RemoveLiveStoryAsync(story.Id);
         await StopReminderAsync();

@@ -173,7 +173,7 @@ public sealed class StoryStore(NpgsqlDataSource db)
     /// under the author's story lock, which highlight changes take too, so a story being highlighted keeps its media. The
     /// story's row stays (replies quote it, highlights show it).
     /// </summary>
-    public async Task EndAsync(Guid id, long authorId, DateTimeOffset now, bool deleted)
+    public async Task EndAsync(Guid id, long authorId, DateTimeOffset now, bool deleted, bool keepMedia = false)
     {
         await using var batch = db.CreateBatch();
         var lockAuthor = new NpgsqlBatchCommand(LockAuthor);
@@ -195,13 +195,23 @@ public sealed class StoryStore(NpgsqlDataSource db)
         emptied.Parameters.Add(new NpgsqlParameter { Value = deleted });
         batch.BatchCommands.Add(emptied);
         var media = new NpgsqlBatchCommand("""
-            UPDATE media SET deleted_at = $2 WHERE story_id = $1 AND deleted_at IS NULL
+            UPDATE media SET deleted_at = $2 WHERE story_id = $1 AND deleted_at IS NULL AND NOT $3
               AND NOT EXISTS (SELECT 1 FROM highlight_stories h WHERE h.story_id = $1)
             """);
         media.Parameters.Add(new NpgsqlParameter { Value = id });
         media.Parameters.Add(new NpgsqlParameter { Value = now });
+        media.Parameters.Add(new NpgsqlParameter { Value = keepMedia });
         batch.BatchCommands.Add(media);
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A removed story comes back (an appeal granted) if it would still be live; false otherwise.</summary>
+    public async Task<bool> RestoreAsync(Guid id, DateTimeOffset now)
+    {
+        await using var command = db.CreateCommand("UPDATE stories SET ended_at = NULL, deleted = false WHERE id = $1 AND deleted AND expires_at > $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
     }
 
     /// <summary>The grain has stored the view count in its state as it deactivates: the rows are no longer ahead of it.</summary>
