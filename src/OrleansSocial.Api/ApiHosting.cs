@@ -281,6 +281,7 @@ public static class ApiHosting
         app.Use(SecurityHeadersAsync);
         app.UseCors();
         app.UseAuthentication();
+        app.UseAppealScope();
         app.UseAuthorization();
         app.UseRateLimiter();
 

@@ -560,7 +560,7 @@ public sealed class SuspensionTests(MediaFactory factory) : IClassFixture<MediaF
     }
 
     [Fact]
-    public async Task An_admin_is_not_suspended_and_a_granted_appeal_of_a_suspension_lifts_it()
+    public async Task An_admin_is_not_suspended_and_a_suspended_account_signs_in_only_to_appeal_and_a_granted_appeal_lifts_it()
     {
         using var client = factory.CreateClient();
         var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
@@ -570,14 +570,28 @@ public sealed class SuspensionTests(MediaFactory factory) : IClassFixture<MediaF
         var onAdmin = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions", new { kind = "suspend", account_id = admin.Id(), reason = "" }, moderator.AccessToken);
         var action = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions", new { kind = "suspend", account_id = account.Id(), reason = "bot" },
             moderator.AccessToken)).JsonAsync()).GetProperty("id").GetString();
-        var blocked = (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = account.Username, password = account.Password })).StatusCode;
-        var appeal = await factory.ScalarAsync("INSERT INTO appeals (action_id, account_id, text) VALUES ($1, $2, 'I am a person') RETURNING id",
-            long.Parse(action!, CultureInfo.InvariantCulture), account.Id); // a suspended account cannot sign in to appeal yet: its appeal is filed here
+        var blocked = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = account.Username, password = account.Password });
+        var wrongPassword = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = account.Username, password = "not the password 1" });
+        var appealToken = (await blocked.JsonAsync()).GetProperty("appeal_token").GetString();
+        var actions = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me/moderation_actions", token: appealToken);
+        var post = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "still here" }, appealToken);
+        var profile = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: appealToken);
+        var home = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/timelines/home", token: appealToken);
+        var appealed = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/me/moderation_actions/{action}/appeal", new { text = "I am a person" }, appealToken);
+        var appeal = (await appealed.JsonAsync()).GetProperty("id").GetString();
         var granted = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/appeals/{appeal}/grant", new { reason = "a person indeed" }, admin.AccessToken);
         var signIn = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = account.Username, password = account.Password });
 
         Assert.Equal(HttpStatusCode.Forbidden, onAdmin.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, blocked);
+        Assert.Equal(HttpStatusCode.Forbidden, blocked.StatusCode);
+        Assert.False((await wrongPassword.JsonAsync()).TryGetProperty("appeal_token", out _));
+        Assert.Equal(HttpStatusCode.OK, actions.StatusCode);
+        Assert.Equal("suspend", (await actions.JsonAsync())[0].GetProperty("kind").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, profile.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, home.StatusCode);
+        Assert.Equal(0, await factory.ScalarAsync("SELECT count(*) FROM posts WHERE author_id = $1", account.Id));
+        Assert.Equal(HttpStatusCode.Created, appealed.StatusCode);
         Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
         Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
     }

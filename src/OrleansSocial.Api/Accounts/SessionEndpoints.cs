@@ -100,8 +100,18 @@ public static class SessionEndpoints
         await throttle.ClearAsync(account.Id, source, ct).ConfigureAwait(false);
         if (account.Suspended)
         {
-            // Told only to whoever knows the password: the owner.
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This account is suspended.");
+            // Told only to whoever knows the password: the owner, who gets an appeal token (a session that can only read and
+            // appeal the actions against the account, and sign out).
+            var (appealSession, _) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
+                http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This account is suspended.",
+                detail: "appeal_token reads the actions taken against the account (GET /api/v1/accounts/me/moderation_actions) and appeals them.",
+                extensions: new Dictionary<string, object?>
+                {
+                    ["reason"] = "suspended",
+                    ["appeal_token"] = tokens.IssueAccessToken(account, appealSession.Id, AppealScope.Value),
+                    ["expires_in"] = (int)tokens.AccessTokenLifetime.TotalSeconds,
+                });
         }
 
         if (account.PasswordResetRequired)

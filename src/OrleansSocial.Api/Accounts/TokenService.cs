@@ -82,10 +82,23 @@ public sealed class TokenService
 
     public TimeSpan AccessTokenLifetime => _options.AccessTokenLifetime;
 
-    public string IssueAccessToken(Account account, Guid sessionId)
+    public string IssueAccessToken(Account account, Guid sessionId, string? scope = null)
     {
         ArgumentNullException.ThrowIfNull(account);
         var now = _time.GetUtcNow().UtcDateTime;
+        var claims = new List<Claim>
+        {
+            new("sub", account.Id.ToString(CultureInfo.InvariantCulture)),
+            new("name", account.Username),
+            new("role", account.Role),
+            new("sid", sessionId.ToString("N")),
+            new(VerifiedEmail.Claim, account.EmailVerified ? "true" : "false"),
+        };
+        if (scope is not null)
+        {
+            claims.Add(new Claim(AppealScope.Claim, scope));
+        }
+
         return _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = _options.Issuer,
@@ -93,14 +106,7 @@ public sealed class TokenService
             IssuedAt = now,
             NotBefore = now,
             Expires = now + _options.AccessTokenLifetime,
-            Subject = new ClaimsIdentity(
-            [
-                new Claim("sub", account.Id.ToString(CultureInfo.InvariantCulture)),
-                new Claim("name", account.Username),
-                new Claim("role", account.Role),
-                new Claim("sid", sessionId.ToString("N")),
-                new Claim(VerifiedEmail.Claim, account.EmailVerified ? "true" : "false"),
-            ]),
+            Subject = new ClaimsIdentity(claims),
             SigningCredentials = new SigningCredentials(Keys.Current, SecurityAlgorithms.HmacSha256),
         });
     }
