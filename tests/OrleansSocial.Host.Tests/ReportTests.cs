@@ -309,7 +309,9 @@ public sealed class ModerationActionTests(MediaFactory factory) : IClassFixture<
         await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{harasser.Id}/follow", token: follower.AccessToken);
         var word = "w" + Guid.NewGuid().ToString("N")[..10];
         var tag = "t" + Guid.NewGuid().ToString("N")[..10];
-        var post = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = $"{word} you all know who #{tag}" }, harasser.AccessToken))
+        var post = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = $"{word} you all know who @{victim.Username} #{tag}" },
+            harasser.AccessToken)).JsonAsync()).GetProperty("id").GetString()!;
+        var quoting = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "look at this", quote_id = post }, follower.AccessToken))
             .JsonAsync()).GetProperty("id").GetString()!;
         var own = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "my day" }, victim.AccessToken)).JsonAsync()).GetProperty("id").GetString();
         var comment = (await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{own}/comments", new { text = "nobody likes you" }, harasser.AccessToken))
@@ -332,7 +334,15 @@ public sealed class ModerationActionTests(MediaFactory factory) : IClassFixture<
             if (await HasAsync($"/api/v1/timelines/tag/{tag}", Array, follower, post)) { found.Add("hashtag"); }
             if (await HasAsync($"/api/v1/search?q={word}&type=posts", e => e.GetProperty("posts").EnumerateArray(), follower, post)) { found.Add("search"); }
             if (await HasAsync($"/api/v1/posts/{own}/comments", Array, victim, comment)) { found.Add("comments"); }
+            var quote = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{quoting}", token: victim.AccessToken)).JsonAsync();
+            if (quote.GetProperty("quote") is { ValueKind: JsonValueKind.Object } quoted && quoted.GetProperty("id").GetString() == post) { found.Add("quote"); }
+            if (await HasAsync($"/api/v1/posts/{quoting}/context", e => e.GetProperty("ancestors").EnumerateArray(), victim, post)) { found.Add("context"); }
             var notifications = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications", token: victim.AccessToken)).JsonAsync();
+            if (notifications.EnumerateArray().Any(n => n.GetProperty("type").GetString() == "mention" && n.GetProperty("post_id").GetString() == post))
+            {
+                found.Add("mention");
+            }
+
             if (notifications.EnumerateArray().Any(n => n.TryGetProperty("comment_id", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() == comment))
             {
                 found.Add("notification");
@@ -354,7 +364,7 @@ public sealed class ModerationActionTests(MediaFactory factory) : IClassFixture<
         var audit = await factory.ScalarAsync("SELECT count(*) FROM audit_log WHERE target_type = 'account' AND target_id = $1 AND action LIKE 'moderation.remove_%'",
             harasser.Id());
 
-        Assert.Equal(["by id", "home", "profile", "hashtag", "search", "comments", "notification"], before);
+        Assert.Equal(["by id", "home", "profile", "hashtag", "search", "comments", "quote", "context", "mention", "notification"], before);
         Assert.Equal(HttpStatusCode.Created, removePost.StatusCode);
         Assert.Equal(HttpStatusCode.Created, removeComment.StatusCode);
         Assert.Equal(moderator.Id(), (await removePost.JsonAsync()).GetProperty("moderator_id").GetString());
@@ -985,12 +995,14 @@ public sealed class StoryRemovalTests(MediaFactory factory) : IClassFixture<Medi
         Task<long> LiveMediaAsync(string id) => factory.ScalarAsync("SELECT count(*) FROM media WHERE story_id = $1 AND deleted_at IS NULL", Guid.Parse(id));
 
         var before = await TrayAsync();
+        var readerTrayBefore = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/stories/tray", token: follower.AccessToken)).JsonAsync();
         var removal = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions",
             new { kind = "remove_story", account_id = author.Id(), story_id = story, reason = "graphic" }, moderator.AccessToken);
         var action = (await removal.JsonAsync()).GetProperty("id").GetString();
         await client.SendJsonAsync(HttpMethod.Delete, $"/api/v1/stories/{deleted}", token: author.AccessToken);
         var removedSeen = await client.SeeAsync(follower, story);
         var during = await TrayAsync();
+        var readerTray = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/stories/tray", token: follower.AccessToken)).JsonAsync();
         var keptMedia = await LiveMediaAsync(story);
         var deletedMedia = await LiveMediaAsync(deleted);
         var appeal = (await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/me/moderation_actions/{action}/appeal", new { text = "it was a costume" },
@@ -1003,6 +1015,8 @@ public sealed class StoryRemovalTests(MediaFactory factory) : IClassFixture<Medi
         Assert.Equal(HttpStatusCode.Created, removal.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, removedSeen);
         Assert.Empty(during);
+        Assert.Contains(readerTrayBefore.EnumerateArray(), e => e.GetProperty("account").GetProperty("id").GetString() == author.Id());
+        Assert.DoesNotContain(readerTray.EnumerateArray(), e => e.GetProperty("account").GetProperty("id").GetString() == author.Id());
         Assert.Equal(1, keptMedia);
         Assert.Equal(0, deletedMedia);
         Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
