@@ -1024,3 +1024,59 @@ public sealed class StoryRemovalTests(MediaFactory factory) : IClassFixture<Medi
         Assert.Equal(HttpStatusCode.OK, restoredSeen);
     }
 }
+
+public sealed class ModerationScenarioTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    [Fact]
+    public async Task A_harassing_reply_is_reported_seen_in_context_hidden_its_author_warned_the_reporter_told_the_author_appeals_and_an_admin_reads_it_all()
+    {
+        using var client = factory.CreateClient();
+        var reporter = await client.NewUserAsync("sc");
+        var harasser = await client.NewUserAsync("sc");
+        var moderator = await factory.WithRoleAsync(await client.NewUserAsync("md"), "moderator");
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        var own = (await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/posts", new { text = "first marathon done" }, reporter.AccessToken)).JsonAsync())
+            .GetProperty("id").GetString();
+        var reply = (await (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{own}/comments", new { text = "you should quit, loser" }, harasser.AccessToken))
+            .JsonAsync()).GetProperty("id").GetString();
+
+        // The reporter reports the reply; a moderator finds it in the harassment queue with the reply and the account's history.
+        var report = (await (await client.ReportAsync(reporter, new { account_id = harasser.Id(), comment_ids = new[] { reply }, category = "harassment",
+            comment = "on my post" })).JsonAsync()).GetProperty("id").GetString();
+        var queue = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/moderation/reports?category=harassment", token: moderator.AccessToken)).JsonAsync();
+        var detail = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/moderation/reports/{report}", token: moderator.AccessToken)).JsonAsync();
+
+        // It hides the reply and warns the author, both on the report, and resolves it.
+        async Task<HttpResponseMessage> ActAsync(object body) => await client.SendJsonAsync(HttpMethod.Post, "/api/v1/moderation/actions", body, moderator.AccessToken);
+        var hidden = await ActAsync(new { kind = "remove_comment", account_id = harasser.Id(), comment_id = reply, report_id = report, reason = "harassment" });
+        var warned = await ActAsync(new { kind = "warn", account_id = harasser.Id(), report_id = report, reason = "keep it civil" });
+        var resolved = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/moderation/reports/{report}/resolve", new { reason = "reply removed, author warned" },
+            moderator.AccessToken);
+        var comments = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{own}/comments", token: reporter.AccessToken)).JsonAsync();
+        var reporterTold = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications", token: reporter.AccessToken)).JsonAsync();
+        var authorTold = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications?types=moderation", token: harasser.AccessToken)).JsonAsync();
+
+        // The author appeals the removal; an admin sees the appeal and reads the audit log.
+        var removal = (await hidden.JsonAsync()).GetProperty("id").GetString();
+        var appeal = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/me/moderation_actions/{removal}/appeal", new { text = "it was banter" },
+            harasser.AccessToken);
+        var appeals = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/appeals", token: admin.AccessToken)).JsonAsync();
+        var audit = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/audit_log", token: admin.AccessToken)).JsonAsync();
+
+        Assert.Contains(queue.EnumerateArray(), r => r.GetProperty("id").GetString() == report);
+        Assert.Equal("you should quit, loser", detail.GetProperty("reported")[0].GetProperty("text").GetString());
+        Assert.Equal(HttpStatusCode.Created, hidden.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, warned.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, resolved.StatusCode);
+        Assert.Empty(comments.EnumerateArray());
+        Assert.Contains(reporterTold.EnumerateArray(), n => n.GetProperty("type").GetString() == "report_resolved" && n.GetProperty("report_id").GetString() == report);
+        Assert.Equal(2, authorTold.GetArrayLength());
+        Assert.Equal(HttpStatusCode.Created, appeal.StatusCode);
+        Assert.Contains(appeals.EnumerateArray(), a => a.GetProperty("action").GetProperty("id").GetString() == removal);
+        var trail = audit.EnumerateArray().Where(e => e.GetProperty("target_id").GetString() == harasser.Id() || e.GetProperty("target_id").GetString() == report)
+            .Select(e => e.GetProperty("action").GetString()!).ToArray();
+        Assert.Contains("moderation.remove_comment", trail);
+        Assert.Contains("moderation.warn", trail);
+        Assert.Contains("report.resolve", trail);
+    }
+}
