@@ -11,6 +11,14 @@ namespace OrleansSocial.Grains.Moderation;
 /// <summary>Who may moderate, asked of the account's own grain (its role as it is now, not as an old token says).</summary>
 internal static class Moderators
 {
+    /// <summary>A moderator's or admin's reason, trimmed; <see cref="ArgumentException"/> naming <c>reason</c> when too long.</summary>
+    public static string Reason(string? reason, ModerationOptions options)
+    {
+        var why = (reason ?? "").Trim();
+        return why.Length <= options.MaxCommentLength ? why
+            : throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
+    }
+
     /// <summary>
     /// The moderator (or, with <paramref name="adminOnly"/>, the admin) calling; anyone else gets
     /// <see cref="KeyNotFoundException"/>: for them the thing does not exist.
@@ -149,11 +157,7 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
             throw new ArgumentException($"role is {Roles.User}, {Roles.Moderator} or {Roles.Admin}.", "role");
         }
 
-        var why = (reason ?? "").Trim();
-        if (why.Length > options.MaxCommentLength)
-        {
-            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
-        }
+        var why = Moderators.Reason(reason, options);
 
         if (accountId == adminId)
         {
@@ -197,11 +201,7 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
     public async Task<AdminAccount> ForcePasswordResetAsync(long adminId, long accountId, string reason)
     {
         var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
-        var why = (reason ?? "").Trim();
-        if (why.Length > options.MaxCommentLength)
-        {
-            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
-        }
+        var why = Moderators.Reason(reason, options);
 
         if (accountId == adminId)
         {
@@ -220,11 +220,7 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
             throw new ArgumentException($"kind is one of {string.Join(", ", ModerationActionKinds.All)}.", "kind");
         }
 
-        action = action with { Reason = (action.Reason ?? "").Trim() };
-        if (action.Reason.Length > options.MaxCommentLength)
-        {
-            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
-        }
+        action = action with { Reason = Moderators.Reason(action.Reason, options) };
 
         var account = GrainFactory.GetGrain<IUserGrain>(action.AccountId);
         var profile = await account.GetProfileAsync() ?? throw new KeyNotFoundException("No such account.");
@@ -336,11 +332,7 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
     public async Task<int> SignOutEverywhereAsync(long adminId, long accountId, string reason)
     {
         var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
-        var why = (reason ?? "").Trim();
-        if (why.Length > options.MaxCommentLength)
-        {
-            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
-        }
+        var why = Moderators.Reason(reason, options);
 
         _ = await GrainFactory.GetGrain<IUserGrain>(accountId).GetProfileAsync() ?? throw new KeyNotFoundException("No such account.");
         return await store.RevokeSessionsAsync(accountId, admin, why);
@@ -368,11 +360,7 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
             throw new ArgumentException(kind == "domain" ? "value is a domain name such as spam.example." : "value is an email address.", "value");
         }
 
-        var why = (reason ?? "").Trim();
-        if (why.Length > options.MaxCommentLength)
-        {
-            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
-        }
+        var why = Moderators.Reason(reason, options);
 
         return await store.AddSignupBlockAsync(kind, normalized, why, admin);
     }
@@ -401,11 +389,7 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
             throw new ArgumentException("keyword is a word or phrase of 1 to 100 characters.", "keyword");
         }
 
-        var why = (reason ?? "").Trim();
-        if (why.Length > options.MaxCommentLength)
-        {
-            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
-        }
+        var why = Moderators.Reason(reason, options);
 
         var added = await store.ChangeKeywordFilterAsync(add: true, 0, word, why, admin)
             ?? throw new ArgumentException("This keyword is filtered already.", "keyword");
@@ -429,11 +413,7 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
     public async Task ApproveHeldPostAsync(long moderatorId, Guid postId, string reason)
     {
         var moderator = await Moderators.RequireAsync(GrainFactory, moderatorId);
-        var why = (reason ?? "").Trim();
-        if (why.Length > options.MaxCommentLength)
-        {
-            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
-        }
+        var why = Moderators.Reason(reason, options);
 
         if (!await GrainFactory.GetGrain<IPostGrain>(postId).ReleaseAsync())
         {
@@ -452,11 +432,7 @@ public sealed class ReportDeskGrain(ReportStore store, ModerationOptions options
     public async Task<Appeal> DecideAppealAsync(long adminId, long appealId, bool grant, string reason)
     {
         var admin = await Moderators.RequireAsync(GrainFactory, adminId, adminOnly: true);
-        var why = (reason ?? "").Trim();
-        if (why.Length > options.MaxCommentLength)
-        {
-            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
-        }
+        var why = Moderators.Reason(reason, options);
 
         var appeal = await store.AppealOfAsync(null, appealId) ?? throw new KeyNotFoundException("No such appeal.");
         if (!await store.DecideAppealAsync(appealId, grant, why, admin))
@@ -543,11 +519,7 @@ public sealed class ReportGrain(ReportStore store, ModerationOptions options) : 
     public async Task<ReportDetail> CloseAsync(long moderatorId, bool resolved, string reason)
     {
         var actor = await Moderators.RequireAsync(GrainFactory, moderatorId);
-        var why = (reason ?? "").Trim();
-        if (why.Length > options.MaxCommentLength)
-        {
-            throw new ArgumentException($"A reason is at most {options.MaxCommentLength} characters.", "reason");
-        }
+        var why = Moderators.Reason(reason, options);
 
         if (!await store.CloseAsync(Id, actor, resolved, why))
         {

@@ -345,24 +345,30 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
         return recorded;
     }
 
-    /// <summary>The actions taken against an account, newest first.</summary>
-    public async Task<IReadOnlyList<ModerationAction>> ActionsAgainstAsync(long account, PageQuery page)
+    // A keyset page, newest first: `sql` (its SELECT and WHERE, parameters in `command`) ordered and limited on `idColumn`.
+    private async Task<IReadOnlyList<T>> PageAsync<T>(NpgsqlCommand command, StringBuilder sql, string idColumn, PageQuery page, Func<NpgsqlDataReader, T> read)
     {
         ArgumentNullException.ThrowIfNull(page);
-        await using var command = new NpgsqlCommand();
-        var sql = new StringBuilder("SELECT ").Append(ActionColumns).Append(" FROM moderation_actions WHERE account_id = ").Append(Keyset.Parameter(command, account));
-        Keyset.Apply(sql, command, "id", page);
+        Keyset.Apply(sql, command, idColumn, page);
         command.CommandText = sql.ToString();
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         command.Connection = connection;
-        var actions = new List<ModerationAction>();
+        var rows = new List<T>();
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         while (await r.ReadAsync().ConfigureAwait(false))
         {
-            actions.Add(ReadAction(r));
+            rows.Add(read(r));
         }
 
-        return Keyset.NewestFirst(actions, page);
+        return Keyset.NewestFirst(rows, page);
+    }
+
+    /// <summary>The actions taken against an account, newest first.</summary>
+    public async Task<IReadOnlyList<ModerationAction>> ActionsAgainstAsync(long account, PageQuery page)
+    {
+        await using var command = new NpgsqlCommand();
+        var sql = new StringBuilder("SELECT ").Append(ActionColumns).Append(" FROM moderation_actions WHERE account_id = ").Append(Keyset.Parameter(command, account));
+        return await PageAsync(command, sql, "id", page, ReadAction).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -401,21 +407,9 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
     /// <summary>Open appeals, newest first.</summary>
     public async Task<IReadOnlyList<Appeal>> OpenAppealsAsync(PageQuery page)
     {
-        ArgumentNullException.ThrowIfNull(page);
         await using var command = new NpgsqlCommand();
         var sql = new StringBuilder("SELECT ").Append(AppealColumns).Append(" FROM appeals p JOIN moderation_actions ma ON ma.id = p.action_id WHERE p.status = 'open'");
-        Keyset.Apply(sql, command, "p.id", page);
-        command.CommandText = sql.ToString();
-        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
-        command.Connection = connection;
-        var appeals = new List<Appeal>();
-        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await r.ReadAsync().ConfigureAwait(false))
-        {
-            appeals.Add(ReadAppeal(r));
-        }
-
-        return Keyset.NewestFirst(appeals, page);
+        return await PageAsync(command, sql, "p.id", page, ReadAppeal).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -588,18 +582,7 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
             AccountStatuses.ResetRequired => " AND a.password_reset_required",
             _ => "",
         });
-        Keyset.Apply(sql, command, "a.id", page);
-        command.CommandText = sql.ToString();
-        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
-        command.Connection = connection;
-        var accounts = new List<AdminAccount>();
-        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await r.ReadAsync().ConfigureAwait(false))
-        {
-            accounts.Add(ReadAdminAccount(r));
-        }
-
-        return accounts;
+        return await PageAsync(command, sql, "a.id", page, ReadAdminAccount).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -632,21 +615,9 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
     /// <summary>The sign-up blocklist, newest first.</summary>
     public async Task<IReadOnlyList<SignupBlock>> SignupBlocksAsync(PageQuery page)
     {
-        ArgumentNullException.ThrowIfNull(page);
         await using var command = new NpgsqlCommand();
-        var sql = new StringBuilder("SELECT id, kind, value, reason, created_at FROM signup_blocks WHERE true");
-        Keyset.Apply(sql, command, "id", page);
-        command.CommandText = sql.ToString();
-        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
-        command.Connection = connection;
-        var blocks = new List<SignupBlock>();
-        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await r.ReadAsync().ConfigureAwait(false))
-        {
-            blocks.Add(new SignupBlock(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)));
-        }
-
-        return Keyset.NewestFirst(blocks, page);
+        return await PageAsync(command, new StringBuilder("SELECT id, kind, value, reason, created_at FROM signup_blocks WHERE true"), "id", page,
+            r => new SignupBlock(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4))).ConfigureAwait(false);
     }
 
     /// <summary>Adds (or returns the existing) sign-up block with its audit row.</summary>
@@ -702,21 +673,9 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
     /// <summary>The keyword filters, newest first.</summary>
     public async Task<IReadOnlyList<KeywordFilter>> KeywordFiltersAsync(PageQuery page)
     {
-        ArgumentNullException.ThrowIfNull(page);
         await using var command = new NpgsqlCommand();
-        var sql = new StringBuilder("SELECT id, keyword, reason, created_at FROM keyword_filters WHERE true");
-        Keyset.Apply(sql, command, "id", page);
-        command.CommandText = sql.ToString();
-        await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
-        command.Connection = connection;
-        var filters = new List<KeywordFilter>();
-        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await r.ReadAsync().ConfigureAwait(false))
-        {
-            filters.Add(new KeywordFilter(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3)));
-        }
-
-        return Keyset.NewestFirst(filters, page);
+        return await PageAsync(command, new StringBuilder("SELECT id, keyword, reason, created_at FROM keyword_filters WHERE true"), "id", page,
+            r => new KeywordFilter(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3))).ConfigureAwait(false);
     }
 
     /// <summary>
