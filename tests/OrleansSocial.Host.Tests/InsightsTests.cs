@@ -162,6 +162,7 @@ public sealed class InsightsTests(MediaFactory factory) : IClassFixture<MediaFac
         var found = await InsightsAsync(client, $"/api/v1/posts/{post}/insights", author, i => i.GetProperty("impressions").GetInt64() >= 2);
         var profiled = await InsightsAsync(client, $"/api/v1/posts/{other}/insights", author, i => i.GetProperty("impressions").GetInt64() >= 2);
         Assert.Equal(2, found.GetProperty("impressions").GetInt64());
+        Assert.Equal(2, found.GetProperty("reach").GetInt64()); // the stored sketch merged with the new viewer's
         Assert.Equal(2, profiled.GetProperty("impressions").GetInt64());
     }
 }

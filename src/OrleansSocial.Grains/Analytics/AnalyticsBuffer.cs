@@ -165,26 +165,111 @@ public sealed class AnalyticsBuffer(NpgsqlDataSource db, AnalyticsOptions option
             """);
         Add(accountRows, accounts.Select(a => a.Key.Account).ToArray(), accounts.Select(a => a.Key.Hour).ToArray(), accounts.Select(a => a.Value.Impressions).ToArray(),
             accounts.Select(a => a.Value.ProfileVisits).ToArray(), accounts.Select(a => a.Value.FollowersGained).ToArray(), accounts.Select(a => a.Value.FollowersLost).ToArray());
-        var postSketches = new NpgsqlBatchCommand("""
-            INSERT INTO post_reach (post_id, registers)
-            SELECT t.* FROM unnest($1::uuid[], $2::bytea[]) AS t(post_id, registers)
-            WHERE EXISTS (SELECT 1 FROM posts p WHERE p.id = t.post_id)
-            ON CONFLICT (post_id) DO UPDATE SET registers = hll_union(post_reach.registers, excluded.registers)
-            """);
-        Add(postSketches, postReach.Select(p => p.Key).ToArray(), postReach.Select(p => p.Value).ToArray());
-        var accountSketches = new NpgsqlBatchCommand("""
-            INSERT INTO account_reach_daily (account_id, day, registers)
-            SELECT t.* FROM unnest($1::bigint[], $2::date[], $3::bytea[]) AS t(account_id, day, registers)
-            WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.id = t.account_id)
-            ON CONFLICT (account_id, day) DO UPDATE SET registers = hll_union(account_reach_daily.registers, excluded.registers)
-            """);
-        Add(accountSketches, accountReach.Select(a => a.Key.Account).ToArray(), accountReach.Select(a => a.Key.Day).ToArray(), accountReach.Select(a => a.Value).ToArray());
         write.BatchCommands.Add(postRows);
         write.BatchCommands.Add(accountRows);
-        write.BatchCommands.Add(postSketches);
-        write.BatchCommands.Add(accountSketches);
         await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await MergePostSketchesAsync(connection, tx, postReach, cancellationToken).ConfigureAwait(false);
+        await MergeAccountSketchesAsync(connection, tx, accountReach, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Reach sketches are merged register-wise here rather than in SQL (a register-wise maximum in SQL costs the database a
+    // thousand steps a row): the stored rows are locked in key order and read, merged with what this silo gathered, and
+    // written back. A row that did not exist yet is inserted; if another silo inserted it meanwhile, the two are merged in
+    // SQL (hll_union) — the rare case.
+    private static async Task MergePostSketchesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, KeyValuePair<Guid, byte[]>[] sketches,
+        CancellationToken cancellationToken)
+    {
+        if (sketches.Length == 0)
+        {
+            return;
+        }
+
+        var stored = new Dictionary<Guid, byte[]>();
+        await using (var read = new NpgsqlCommand("SELECT post_id, registers FROM post_reach WHERE post_id = ANY($1) ORDER BY post_id FOR UPDATE", connection, tx))
+        {
+            read.Parameters.Add(new NpgsqlParameter { Value = sketches.Select(p => p.Key).ToArray() });
+            await using var r = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                stored[r.GetGuid(0)] = r.GetFieldValue<byte[]>(1);
+            }
+        }
+
+        var (existing, added) = Split(sketches, stored);
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var update = new NpgsqlBatchCommand("UPDATE post_reach s SET registers = t.r FROM unnest($1::uuid[], $2::bytea[]) AS t(k, r) WHERE s.post_id = t.k");
+        Add(update, existing.Select(e => e.Key).ToArray(), existing.Select(e => e.Value).ToArray());
+        var insert = new NpgsqlBatchCommand("""
+            INSERT INTO post_reach (post_id, registers) SELECT t.* FROM unnest($1::uuid[], $2::bytea[]) AS t(k, r)
+            WHERE EXISTS (SELECT 1 FROM posts p WHERE p.id = t.k)
+            ON CONFLICT (post_id) DO UPDATE SET registers = hll_union(post_reach.registers, excluded.registers)
+            """);
+        Add(insert, added.Select(e => e.Key).ToArray(), added.Select(e => e.Value).ToArray());
+        batch.BatchCommands.Add(update);
+        batch.BatchCommands.Add(insert);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task MergeAccountSketchesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, KeyValuePair<(long Account, DateOnly Day), byte[]>[] sketches,
+        CancellationToken cancellationToken)
+    {
+        if (sketches.Length == 0)
+        {
+            return;
+        }
+
+        var stored = new Dictionary<(long Account, DateOnly Day), byte[]>();
+        await using (var read = new NpgsqlCommand("""
+            SELECT s.account_id, s.day, s.registers FROM account_reach_daily s JOIN unnest($1::bigint[], $2::date[]) AS t(k, d) ON s.account_id = t.k AND s.day = t.d
+            ORDER BY 1, 2 FOR UPDATE OF s
+            """, connection, tx))
+        {
+            read.Parameters.Add(new NpgsqlParameter { Value = sketches.Select(a => a.Key.Account).ToArray() });
+            read.Parameters.Add(new NpgsqlParameter { Value = sketches.Select(a => a.Key.Day).ToArray() });
+            await using var r = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                stored[(r.GetInt64(0), r.GetFieldValue<DateOnly>(1))] = r.GetFieldValue<byte[]>(2);
+            }
+        }
+
+        var (existing, added) = Split(sketches, stored);
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var update = new NpgsqlBatchCommand("""
+            UPDATE account_reach_daily s SET registers = t.r FROM unnest($1::bigint[], $2::date[], $3::bytea[]) AS t(k, d, r) WHERE s.account_id = t.k AND s.day = t.d
+            """);
+        Add(update, existing.Select(e => e.Key.Account).ToArray(), existing.Select(e => e.Key.Day).ToArray(), existing.Select(e => e.Value).ToArray());
+        var insert = new NpgsqlBatchCommand("""
+            INSERT INTO account_reach_daily (account_id, day, registers) SELECT t.* FROM unnest($1::bigint[], $2::date[], $3::bytea[]) AS t(k, d, r)
+            WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.id = t.k)
+            ON CONFLICT (account_id, day) DO UPDATE SET registers = hll_union(account_reach_daily.registers, excluded.registers)
+            """);
+        Add(insert, added.Select(e => e.Key.Account).ToArray(), added.Select(e => e.Key.Day).ToArray(), added.Select(e => e.Value).ToArray());
+        batch.BatchCommands.Add(update);
+        batch.BatchCommands.Add(insert);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // The gathered sketches whose rows exist (merged with them, in place) and those whose rows are new.
+    private static (List<KeyValuePair<TKey, byte[]>> Existing, List<KeyValuePair<TKey, byte[]>> Added) Split<TKey>(KeyValuePair<TKey, byte[]>[] sketches,
+        Dictionary<TKey, byte[]> stored) where TKey : notnull
+    {
+        var (existing, added) = (new List<KeyValuePair<TKey, byte[]>>(), new List<KeyValuePair<TKey, byte[]>>());
+        foreach (var sketch in sketches)
+        {
+            if (stored.TryGetValue(sketch.Key, out var before))
+            {
+                Reach.Union(sketch.Value, before);
+                existing.Add(sketch);
+            }
+            else
+            {
+                added.Add(sketch);
+            }
+        }
+
+        return (existing, added);
     }
 
     private static void Add(NpgsqlBatchCommand command, params object[] values)
