@@ -215,6 +215,13 @@ public static class ApiHosting
                 sp.GetRequiredService<SessionRevocations>()));
             builder.Services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), auth, sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton(sp => new EmailTokenStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
+
+            // Data Protection's keys in PostgreSQL: every process of the cluster protects and unprotects with the same ring.
+            Microsoft.AspNetCore.DataProtection.DataProtectionBuilderExtensions.SetApplicationName(builder.Services.AddDataProtection(), "OrleansSocial");
+            builder.Services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+                .Configure<IServiceProvider>((o, sp) => o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
+            builder.Services.AddSingleton(sp => new TwoFactorStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey),
+                sp.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(), sp.GetRequiredService<TimeProvider>()));
             AddEmail(builder);
             AddMedia(builder);
             builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Admin").Get<AdminOptions>() ?? new AdminOptions());
@@ -326,7 +333,7 @@ public static class ApiHosting
         {
             api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints()
                 .MapTimelineEndpoints().MapConversationEndpoints().MapMediaEndpoints().MapStoryEndpoints().MapHighlightEndpoints().MapModerationEndpoints()
-                .MapAnalyticsEndpoints();
+                .MapAnalyticsEndpoints().MapTwoFactorEndpoints();
         }
 
         return app;

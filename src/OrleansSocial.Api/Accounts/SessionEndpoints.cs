@@ -45,10 +45,10 @@ public static class SessionEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
+    private static async Task<Results<Ok<TokenResponse>, Ok<MfaRequiredResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
         LoginRequest body, AccountStore store, SessionStore sessions, IPasswordHasher<Account> hasher, TokenService tokens,
         LoginThrottle throttle, EmailTokenStore emailTokens, AccountMail mail, EmailQueue outgoing, AuthOptions options, TimeProvider time,
-        HttpContext http, CancellationToken ct)
+        TwoFactorStore twoFactor, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Login) || string.IsNullOrEmpty(body.Password))
         {
@@ -120,14 +120,19 @@ public static class SessionEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This password must be reset: follow the link sent to your email address.");
         }
 
+        if (await MfaChallengeAsync(twoFactor, account, http, ct).ConfigureAwait(false) is { } challenge)
+        {
+            return TypedResults.Ok(challenge);
+        }
+
         var (session, refreshToken) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
             http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
         return TypedResults.Ok(Tokens(tokens, account, session.Id, refreshToken));
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ValidationProblem>> SignInWithLinkAsync(
+    private static async Task<Results<Ok<TokenResponse>, Ok<MfaRequiredResponse>, ValidationProblem>> SignInWithLinkAsync(
         TokenRequest body, AccountStore store, SessionStore sessions, TokenService tokens, LoginThrottle throttle, EmailTokenStore emailTokens,
-        HttpContext http, CancellationToken ct)
+        TwoFactorStore twoFactor, HttpContext http, CancellationToken ct)
     {
         var redeemed = AccountRules.IsPlausibleToken(body.Token)
             ? await emailTokens.RedeemAsync(body.Token!, EmailTokenPurpose.SignIn, ct).ConfigureAwait(false)
@@ -144,12 +149,30 @@ public static class SessionEndpoints
         }
 
         await throttle.ClearAsync(account.Id, null, ct).ConfigureAwait(false);
+        if (await MfaChallengeAsync(twoFactor, account, http, ct).ConfigureAwait(false) is { } challenge)
+        {
+            return TypedResults.Ok(challenge); // the link stands in for the password, not for the second factor
+        }
+
         var (session, refreshToken) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
             http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
         return TypedResults.Ok(Tokens(tokens, account, session.Id, refreshToken));
     }
 
-    private static TokenResponse Tokens(TokenService tokens, Account account, Guid sessionId, string refreshToken) =>
+    // With TOTP on, a sign-in that passed its first step gets a challenge to complete with a code, not tokens.
+    private static async Task<MfaRequiredResponse?> MfaChallengeAsync(TwoFactorStore twoFactor, Account account, HttpContext http, CancellationToken ct)
+    {
+        if (!(await twoFactor.StatusAsync(account.Id, ct).ConfigureAwait(false)).Totp)
+        {
+            return null;
+        }
+
+        var token = await twoFactor.ChallengeAsync(account.Id, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "", ct)
+            .ConfigureAwait(false);
+        return new MfaRequiredResponse(true, token, ["totp", "backup_code"], (int)TwoFactorStore.ChallengeLifetime.TotalSeconds);
+    }
+
+    internal static TokenResponse Tokens(TokenService tokens, Account account, Guid sessionId, string refreshToken) =>
         new(tokens.IssueAccessToken(account, sessionId), "Bearer", (int)tokens.AccessTokenLifetime.TotalSeconds, refreshToken,
             (int)SessionStore.RefreshTokenLifetime.TotalSeconds);
 
