@@ -223,6 +223,8 @@ public static class ApiHosting
             builder.Services.AddSingleton(sp => new TwoFactorStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey),
                 sp.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(), sp.GetRequiredService<TimeProvider>()));
             AddEmail(builder);
+            builder.Services.AddSingleton(sp => new SecurityAlerts(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<IGrainFactory>(),
+                sp.GetRequiredService<OrleansSocial.Api.Email.AccountMail>(), sp.GetRequiredService<OrleansSocial.Api.Email.EmailQueue>()));
             AddMedia(builder);
             builder.Services.AddSingleton(builder.Configuration.GetSection("Auth:Admin").Get<AdminOptions>() ?? new AdminOptions());
             builder.Services.AddHostedService<AdminBootstrap>();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using OtpNet;
 
@@ -101,9 +102,9 @@ public sealed class TwoFactorTests(MediaFactory factory) : IClassFixture<MediaFa
         var fresh = renewed.GetProperty("backup_codes").EnumerateArray().Select(c => c.GetString()!).ToArray();
         var challenge = await ChallengeAsync(client, user);
         var oldCode = await CompleteAsync(client, challenge, backupCodes[1]);
-        var wrongPassword = await client.SendJsonAsync(HttpMethod.Delete, "/api/v1/accounts/me/two_factor/totp", new { password = "not it at all 1", code = fresh[0] },
+        var wrongPassword = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts/me/two_factor/totp/disable", new { password = "not it at all 1", code = fresh[0] },
             user.AccessToken);
-        var off = await client.SendJsonAsync(HttpMethod.Delete, "/api/v1/accounts/me/two_factor/totp", new { password = user.Password, code = Code(secret, 1) },
+        var off = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts/me/two_factor/totp/disable", new { password = user.Password, code = Code(secret, 1) },
             user.AccessToken);
         var login = await (await LoginAsync(client, user)).JsonAsync();
 
@@ -141,5 +142,67 @@ public sealed class TwoFactorTests(MediaFactory factory) : IClassFixture<MediaFa
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Contains("mfa_token", (await missing.JsonAsync()).GetProperty("errors").EnumerateObject().Select(e => e.Name));
+    }
+}
+
+public sealed class SecurityAlertTests(MediaFactory factory) : IClassFixture<MediaFactory>
+{
+    // Mail leaves through a queue: counted until the expected number arrived or 5 s passed.
+    private async Task<long> AlertMailsAsync(TestUser user, long expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var count = await factory.ScalarAsync("SELECT count(*) FROM email_outbox WHERE to_address = $1 AND subject LIKE 'Security alert%'", user.Email);
+            if (count >= expected || DateTime.UtcNow > deadline)
+            {
+                return count;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task A_sign_in_from_a_new_device_a_password_change_and_turning_on_two_factor_each_tell_the_account_in_the_app_and_by_email()
+    {
+        using var client = factory.CreateClient();
+        var user = await client.NewUserAsync("sa");
+        async Task<HttpResponseMessage> LoginAsync(string device, string password)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sessions")
+            {
+                Content = JsonContent.Create(new { login = user.Username, password }),
+            };
+            request.Headers.UserAgent.ParseAdd(device);
+            return await client.SendAsync(request);
+        }
+
+        await LoginAsync("KnownLaptop/1.0", user.Password);
+        var known = await AlertsAsync();
+        await LoginAsync("KnownLaptop/1.0", user.Password);
+        var sameDevice = await AlertsAsync();
+        await LoginAsync("NewPhone/2.0", user.Password);
+        var newDevice = await AlertsAsync();
+        await client.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts/me/password", new { current_password = user.Password, new_password = "a changed passphrase 77" },
+            user.AccessToken);
+        var enrolment = await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts/me/two_factor/totp", token: user.AccessToken)).JsonAsync();
+        var secret = enrolment.GetProperty("secret").GetString()!;
+        await client.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts/me/two_factor/totp/confirm",
+            new { code = new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(secret)).ComputeTotp(DateTime.UtcNow) }, user.AccessToken);
+        var all = await AlertsAsync();
+        var mails = await AlertMailsAsync(user, 4);
+
+        async Task<string[]> AlertsAsync()
+        {
+            var list = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications?types=security", token: user.AccessToken)).JsonAsync();
+            return [.. list.EnumerateArray().Select(n => n.GetProperty("detail").GetString()!)];
+        }
+
+        Assert.Equal(["new_sign_in"], known); // the sign-up's own sign-in had no user agent: this device is new
+        Assert.Equal(known, sameDevice);
+        Assert.Equal(["new_sign_in", "new_sign_in"], newDevice);
+        Assert.Equal(["two_factor_enabled", "password_changed", "new_sign_in", "new_sign_in"], all);
+        Assert.Equal(4, mails);
     }
 }

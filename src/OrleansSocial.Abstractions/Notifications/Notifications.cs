@@ -26,8 +26,11 @@ public static class NotificationTypes
     /// <summary>An admin decided the recipient's appeal of a moderation action (from the instance; names the action).</summary>
     public const string AppealDecided = "appeal_decided";
 
+    /// <summary>From the instance: a sign-in from a new device, a password change, a two-factor change (see <c>Detail</c>).</summary>
+    public const string Security = "security";
+
     public static IReadOnlyList<string> All { get; } =
-        [Follow, FollowRequest, FollowApproved, Like, Comment, Reply, Mention, Repost, Quote, ReportResolved, Moderation, AppealDecided];
+        [Follow, FollowRequest, FollowApproved, Like, Comment, Reply, Mention, Repost, Quote, ReportResolved, Moderation, AppealDecided, Security];
 
     /// <summary>Types grouped by post and day in the grouped list ("A and 3 others liked your post").</summary>
     public static IReadOnlyList<string> Groupable { get; } = [Like, Repost];
@@ -45,6 +48,10 @@ public sealed record NotificationRequest([property: Id(0)] string Type, [propert
     /// <summary>The moderation action a <see cref="NotificationTypes.Moderation"/> notification is about.</summary>
     [Id(5)]
     public long? ActionId { get; init; }
+
+    /// <summary>What a <see cref="NotificationTypes.Security"/> notification tells (for example <c>new_sign_in</c>, with the device).</summary>
+    [Id(6)]
+    public string? Detail { get; init; }
 }
 
 /// <summary>A stored notification.</summary>
@@ -57,6 +64,9 @@ public sealed record NotificationView([property: Id(0)] long Id, [property: Id(1
 
     [Id(8)]
     public long? ActionId { get; init; }
+
+    [Id(9)]
+    public string? Detail { get; init; }
 }
 
 /// <summary>Notifications of one type about one post on one day, newest first (like and repost), or a single one.</summary>
@@ -69,6 +79,9 @@ public sealed record NotificationGroup([property: Id(0)] long Cursor, [property:
 
     [Id(10)]
     public long? ActionId { get; init; }
+
+    [Id(11)]
+    public string? Detail { get; init; }
 }
 
 /// <summary>Which notifications a list asks for.</summary>

@@ -37,7 +37,7 @@ public static class PasswordEndpoints
     }
 
     private static async Task<Results<NoContent, ValidationProblem, NotFound>> ChangePasswordAsync(ChangePasswordRequest body, ClaimsPrincipal user,
-        AccountStore store, SessionStore sessions, IPasswordHasher<Account> hasher, CancellationToken ct)
+        AccountStore store, SessionStore sessions, IPasswordHasher<Account> hasher, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
     {
         var account = await store.GetAsync(user.AccountId(), ct).ConfigureAwait(false);
         if (account is null)
@@ -64,6 +64,8 @@ public static class PasswordEndpoints
 
         await store.SetPasswordHashAsync(account.Id, hasher.HashPassword(account, body.NewPassword!), ct).ConfigureAwait(false);
         await sessions.RevokeOthersAsync(account.Id, user.SessionId(), ct).ConfigureAwait(false);
+        await alerts.AlertAsync(account, SecurityAlerts.PasswordChanged, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "")
+            .ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 
@@ -86,7 +88,7 @@ public static class PasswordEndpoints
     }
 
     private static async Task<Results<NoContent, ValidationProblem>> ResetAsync(ResetPasswordRequest body, AccountStore store, SessionStore sessions,
-        EmailTokenStore emailTokens, IPasswordHasher<Account> hasher, IGrainFactory grains, CancellationToken ct)
+        EmailTokenStore emailTokens, IPasswordHasher<Account> hasher, IGrainFactory grains, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (!AccountRules.IsPlausibleToken(body.Token))
@@ -119,6 +121,8 @@ public static class PasswordEndpoints
 
         await store.SetPasswordHashAsync(account.Id, hasher.HashPassword(account, body.NewPassword!), ct).ConfigureAwait(false);
         await sessions.RevokeOthersAsync(account.Id, Guid.Empty, ct).ConfigureAwait(false);
+        await alerts.AlertAsync(account, SecurityAlerts.PasswordChanged, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "")
+            .ConfigureAwait(false);
 
         // Following the emailed link proves the address is the user's.
         if (await store.MarkEmailVerifiedAsync(account.Id, redeemed.Email, ct).ConfigureAwait(false))

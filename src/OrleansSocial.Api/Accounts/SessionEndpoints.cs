@@ -48,7 +48,7 @@ public static class SessionEndpoints
     private static async Task<Results<Ok<TokenResponse>, Ok<MfaRequiredResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
         LoginRequest body, AccountStore store, SessionStore sessions, IPasswordHasher<Account> hasher, TokenService tokens,
         LoginThrottle throttle, EmailTokenStore emailTokens, AccountMail mail, EmailQueue outgoing, AuthOptions options, TimeProvider time,
-        TwoFactorStore twoFactor, HttpContext http, CancellationToken ct)
+        TwoFactorStore twoFactor, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Login) || string.IsNullOrEmpty(body.Password))
         {
@@ -125,14 +125,13 @@ public static class SessionEndpoints
             return TypedResults.Ok(challenge);
         }
 
-        var (session, refreshToken) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
-            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
-        return TypedResults.Ok(Tokens(tokens, account, session.Id, refreshToken));
+        return TypedResults.Ok(await StartAsync(sessions, tokens, alerts, account, http.Request.Headers.UserAgent.ToString(),
+            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false));
     }
 
     private static async Task<Results<Ok<TokenResponse>, Ok<MfaRequiredResponse>, ValidationProblem>> SignInWithLinkAsync(
         TokenRequest body, AccountStore store, SessionStore sessions, TokenService tokens, LoginThrottle throttle, EmailTokenStore emailTokens,
-        TwoFactorStore twoFactor, HttpContext http, CancellationToken ct)
+        TwoFactorStore twoFactor, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
     {
         var redeemed = AccountRules.IsPlausibleToken(body.Token)
             ? await emailTokens.RedeemAsync(body.Token!, EmailTokenPurpose.SignIn, ct).ConfigureAwait(false)
@@ -154,9 +153,8 @@ public static class SessionEndpoints
             return TypedResults.Ok(challenge); // the link stands in for the password, not for the second factor
         }
 
-        var (session, refreshToken) = await sessions.StartAsync(account.Id, http.Request.Headers.UserAgent.ToString(),
-            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false);
-        return TypedResults.Ok(Tokens(tokens, account, session.Id, refreshToken));
+        return TypedResults.Ok(await StartAsync(sessions, tokens, alerts, account, http.Request.Headers.UserAgent.ToString(),
+            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false));
     }
 
     // With TOTP on, a sign-in that passed its first step gets a challenge to complete with a code, not tokens.
@@ -170,6 +168,15 @@ public static class SessionEndpoints
         var token = await twoFactor.ChallengeAsync(account.Id, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "", ct)
             .ConfigureAwait(false);
         return new MfaRequiredResponse(true, token, ["totp", "backup_code"], (int)TwoFactorStore.ChallengeLifetime.TotalSeconds);
+    }
+
+    // A new session and its tokens; the account hears of it when the device is new to it.
+    internal static async Task<TokenResponse> StartAsync(SessionStore sessions, TokenService tokens, SecurityAlerts alerts, Account account, string device, string ip,
+        CancellationToken ct)
+    {
+        var (session, refreshToken) = await sessions.StartAsync(account.Id, device, ip, ct).ConfigureAwait(false);
+        await alerts.SignedInAsync(account, session.Id, device, ip, ct).ConfigureAwait(false);
+        return Tokens(tokens, account, session.Id, refreshToken);
     }
 
     internal static TokenResponse Tokens(TokenService tokens, Account account, Guid sessionId, string refreshToken) =>

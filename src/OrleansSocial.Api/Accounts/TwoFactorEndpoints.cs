@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using OrleansSocial.Api.Infrastructure;
 using QRCoder;
@@ -47,7 +46,7 @@ public static class TwoFactorEndpoints
             .WithSummary("Starts TOTP enrolment: a new secret, its otpauth:// URI and a QR code. It takes effect once confirmed with a code. 409 while TOTP is on.");
         twoFactor.MapPost("/totp/confirm", ConfirmAsync).WithName("ConfirmTotp")
             .WithSummary("Confirms the pending secret with a current code: TOTP is on from now, and ten backup codes are returned (once).");
-        twoFactor.MapDelete("/totp", DisableAsync).WithName("DisableTotp")
+        twoFactor.MapPost("/totp/disable", DisableAsync).WithName("DisableTotp")
             .WithSummary("Turns TOTP off (and voids the backup codes); needs the password and a current TOTP or backup code.");
         twoFactor.MapPost("/backup_codes", RenewBackupCodesAsync).WithName("RenewBackupCodes")
             .WithSummary("Ten new backup codes (the old ones stop working); needs the password and a current TOTP or backup code.");
@@ -71,7 +70,7 @@ public static class TwoFactorEndpoints
     }
 
     private static async Task<Results<Ok<BackupCodesResponse>, ValidationProblem>> ConfirmAsync(TotpCodeRequest body, ClaimsPrincipal user, TwoFactorStore store,
-        CancellationToken ct)
+        AccountStore accounts, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
     {
         var account = user.AccountId();
         if (!await store.VerifyTotpAsync(account, (body.Code ?? "").Trim(), confirming: true, ct).ConfigureAwait(false))
@@ -79,11 +78,21 @@ public static class TwoFactorEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["The code is wrong, or there is no pending enrolment."] });
         }
 
-        return TypedResults.Ok(new BackupCodesResponse(await store.NewBackupCodesAsync(account, ct).ConfigureAwait(false)));
+        var codes = await store.NewBackupCodesAsync(account, ct).ConfigureAwait(false);
+        await AlertAsync(alerts, accounts, account, SecurityAlerts.TwoFactorEnabled, http, ct).ConfigureAwait(false);
+        return TypedResults.Ok(new BackupCodesResponse(codes));
     }
 
-    private static async Task<Results<NoContent, ValidationProblem>> DisableAsync([FromBody] TwoFactorProofRequest body, ClaimsPrincipal user, TwoFactorStore store,
-        AccountStore accounts, IPasswordHasher<Account> hasher, CancellationToken ct)
+    private static async Task AlertAsync(SecurityAlerts alerts, AccountStore accounts, long id, string what, HttpContext http, CancellationToken ct)
+    {
+        if (await accounts.GetAsync(id, ct).ConfigureAwait(false) is { } account)
+        {
+            await alerts.AlertAsync(account, what, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "").ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem>> DisableAsync(TwoFactorProofRequest body, ClaimsPrincipal user, TwoFactorStore store,
+        AccountStore accounts, IPasswordHasher<Account> hasher, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
     {
         if (await ProofProblemAsync(body, user, store, accounts, hasher, ct).ConfigureAwait(false) is { } problem)
         {
@@ -91,18 +100,21 @@ public static class TwoFactorEndpoints
         }
 
         await store.DisableAsync(user.AccountId(), ct).ConfigureAwait(false);
+        await AlertAsync(alerts, accounts, user.AccountId(), SecurityAlerts.TwoFactorDisabled, http, ct).ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<BackupCodesResponse>, ValidationProblem>> RenewBackupCodesAsync(TwoFactorProofRequest body, ClaimsPrincipal user,
-        TwoFactorStore store, AccountStore accounts, IPasswordHasher<Account> hasher, CancellationToken ct)
+        TwoFactorStore store, AccountStore accounts, IPasswordHasher<Account> hasher, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
     {
         if (await ProofProblemAsync(body, user, store, accounts, hasher, ct).ConfigureAwait(false) is { } problem)
         {
             return problem;
         }
 
-        return TypedResults.Ok(new BackupCodesResponse(await store.NewBackupCodesAsync(user.AccountId(), ct).ConfigureAwait(false)));
+        var codes = await store.NewBackupCodesAsync(user.AccountId(), ct).ConfigureAwait(false);
+        await AlertAsync(alerts, accounts, user.AccountId(), SecurityAlerts.BackupCodesRenewed, http, ct).ConfigureAwait(false);
+        return TypedResults.Ok(new BackupCodesResponse(codes));
     }
 
     // The password and a code of an account with TOTP on; a problem naming what is wrong otherwise.
@@ -136,7 +148,7 @@ public static class TwoFactorEndpoints
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> CompleteSignInAsync(MfaRequest body, TwoFactorStore store,
-        AccountStore accounts, SessionStore sessions, TokenService tokens, LoginThrottle throttle, HttpContext http, CancellationToken ct)
+        AccountStore accounts, SessionStore sessions, TokenService tokens, LoginThrottle throttle, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.MfaToken) || body.MfaToken.Length > 100)
         {
@@ -163,7 +175,6 @@ public static class TwoFactorEndpoints
         }
 
         await store.CompleteAsync(body.MfaToken, ct).ConfigureAwait(false);
-        var (session, refreshToken) = await sessions.StartAsync(account.Id, challenge.Device, challenge.Ip, ct).ConfigureAwait(false);
-        return TypedResults.Ok(SessionEndpoints.Tokens(tokens, account, session.Id, refreshToken));
+        return TypedResults.Ok(await SessionEndpoints.StartAsync(sessions, tokens, alerts, account, challenge.Device, challenge.Ip, ct).ConfigureAwait(false));
     }
 }

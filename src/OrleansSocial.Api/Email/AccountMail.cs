@@ -15,6 +15,17 @@ public sealed class AccountMail(EmailOptions options)
         If you did not create an OrleansSocial account, ignore this email.
         """);
 
+    public EmailMessage SecurityAlert(string to, string username, string what, string device, string ip) => new(to, "Security alert: " + what, $$"""
+        Hello {{username}},
+
+        {{what}} on your OrleansSocial account.
+        Device: {{(device.Length == 0 ? "unknown" : device)}}
+        Address: {{(ip.Length == 0 ? "unknown" : ip)}}
+
+        If this was you, there is nothing to do. If not, change your password now and sign out your other sessions
+        (Settings → Sessions), and turn on two-factor sign-in.
+        """);
+
     public EmailMessage PasswordReset(string to, string username, string token) => new(to, "Reset your password", $$"""
         Hello {{username}},
 

@@ -26,6 +26,9 @@ public sealed record NotificationResponse(string Id, string Type, PublicAccountR
     /// <summary>The moderation action a <c>moderation</c> notification is about.</summary>
     public string? ActionId { get; init; }
 
+    /// <summary>What a <c>security</c> notification tells: <c>new_sign_in</c>, <c>password_changed</c>, <c>two_factor_enabled</c>, … (with the device).</summary>
+    public string? Detail { get; init; }
+
     public static NotificationResponse From(NotificationView n) => From(n, null);
 
     public static NotificationResponse From(NotificationView n, PostResponse? post) => new(n.Id.ToString(CultureInfo.InvariantCulture), n.Type,
@@ -33,6 +36,7 @@ public sealed record NotificationResponse(string Id, string Type, PublicAccountR
     {
         ReportId = n.ReportId?.ToString(CultureInfo.InvariantCulture),
         ActionId = n.ActionId?.ToString(CultureInfo.InvariantCulture),
+        Detail = n.Detail,
     };
 }
 
@@ -43,6 +47,8 @@ public sealed record NotificationGroupResponse(string Id, string Type, string? P
     public string? ReportId { get; init; }
 
     public string? ActionId { get; init; }
+
+    public string? Detail { get; init; }
 }
 
 public sealed record UnreadCountResponse(long Count);
@@ -123,6 +129,7 @@ public static class NotificationEndpoints
             {
                 ReportId = g.ReportId?.ToString(CultureInfo.InvariantCulture),
                 ActionId = g.ActionId?.ToString(CultureInfo.InvariantCulture),
+                Detail = g.Detail,
             }).ToArray());
         }
 

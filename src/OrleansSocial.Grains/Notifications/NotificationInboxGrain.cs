@@ -127,11 +127,11 @@ public sealed class NotificationInboxGrain(NotificationStore store) : Grain, INo
 
 /// <summary>The payload of the SignalR <c>notification</c> event: the REST notification's shape (ids as strings) plus the unread count.</summary>
 public sealed record NotificationEvent(string Id, string Type, ActorEvent? Actor, string? PostId, string? CommentId, DateTimeOffset CreatedAt, long UnreadCount,
-    string? ReportId = null, string? ActionId = null)
+    string? ReportId = null, string? ActionId = null, string? Detail = null)
 {
     public static NotificationEvent From(NotificationView n, long unread) => new(n.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), n.Type,
         n.Actor is null ? null : ActorEvent.From(n.Actor), n.PostId?.ToString(), n.CommentId?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.CreatedAt,
-        unread, n.ReportId?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.ActionId?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        unread, n.ReportId?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.ActionId?.ToString(System.Globalization.CultureInfo.InvariantCulture), n.Detail);
 }
 
 /// <summary>An account in an event, shaped like the REST public account.</summary>

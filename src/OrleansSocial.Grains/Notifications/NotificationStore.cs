@@ -36,11 +36,11 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         ArgumentNullException.ThrowIfNull(request);
         await using var command = db.CreateCommand($"""
             WITH inserted AS (
-                INSERT INTO notifications (recipient_id, type, actor_id, post_id, comment_id, created_at, report_id, action_id)
-                SELECT $1, $2, nullif($3, 0), $4, $5, $6, $7, $8
+                INSERT INTO notifications (recipient_id, type, actor_id, post_id, comment_id, created_at, report_id, action_id, detail)
+                SELECT $1, $2, nullif($3, 0), $4, $5, $6, $7, $8, $9
                 WHERE {Allowed("$1", "$2", "$3", "$6")}
-                RETURNING id, type, actor_id, post_id, comment_id, created_at, report_id, action_id)
-            SELECT i.id, i.type, i.post_id, i.comment_id, i.created_at, {RelationshipStore.PublicColumns}, i.report_id, i.action_id
+                RETURNING id, type, actor_id, post_id, comment_id, created_at, report_id, action_id, detail)
+            SELECT i.id, i.type, i.post_id, i.comment_id, i.created_at, {RelationshipStore.PublicColumns}, i.report_id, i.action_id, i.detail
             FROM inserted i LEFT JOIN accounts a ON a.id = i.actor_id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = recipient });
@@ -51,6 +51,7 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.ReportId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.ActionId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Detail ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
         return await r.ReadAsync().ConfigureAwait(false) ? Read(r, read: false) : null;
     }
@@ -61,7 +62,7 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
         ArgumentNullException.ThrowIfNull(page);
         await using var command = new NpgsqlCommand();
         var sql = new StringBuilder("SELECT n.id, n.type, n.post_id, n.comment_id, n.created_at, ").Append(RelationshipStore.PublicColumns)
-            .Append(", n.report_id, n.action_id, n.read_at IS NOT NULL FROM notifications n LEFT JOIN accounts a ON a.id = n.actor_id WHERE n.recipient_id = ")
+            .Append(", n.report_id, n.action_id, n.read_at IS NOT NULL, n.detail FROM notifications n LEFT JOIN accounts a ON a.id = n.actor_id WHERE n.recipient_id = ")
             .Append(Keyset.Parameter(command, recipient));
         AppendFilter(sql, command, filter);
         Keyset.Apply(sql, command, "n.id", page);
@@ -86,23 +87,23 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
             .Append(Keyset.Parameter(command, recipient));
         AppendFilter(inner, command, filter);
         var sql = new StringBuilder("SELECT max(g.id) AS cursor, min(g.type), (array_agg(g.post_id))[1], (array_agg(g.comment_id))[1], ")
-            .Append("coalesce((array_agg(DISTINCT g.actor_id) FILTER (WHERE g.actor_id IS NOT NULL))[1:1000], '{}'), count(DISTINCT g.actor_id), count(*), max(g.created_at), bool_and(g.read_at IS NOT NULL), (array_agg(g.report_id))[1], (array_agg(g.action_id))[1] FROM (")
+            .Append("coalesce((array_agg(DISTINCT g.actor_id) FILTER (WHERE g.actor_id IS NOT NULL))[1:1000], '{}'), count(DISTINCT g.actor_id), count(*), max(g.created_at), bool_and(g.read_at IS NOT NULL), (array_agg(g.report_id))[1], (array_agg(g.action_id))[1], (array_agg(g.detail))[1] FROM (")
             .Append(inner).Append(") g GROUP BY g.group_key HAVING true");
         var cursor = new StringBuilder();
         Keyset.Apply(cursor, command, "max(g.id)", page);
         sql.Append(cursor);
         var groups = new List<(long Cursor, string Type, Guid? Post, long? Comment, long[] Actors, long ActorsCount, long Count, DateTimeOffset At, bool Read, long? Report,
-            long? Action)>();
+            long? Action, string? Detail)>();
         await foreach (var r in QueryAsync(command, sql).ConfigureAwait(false))
         {
             groups.Add((r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetGuid(2), r.IsDBNull(3) ? null : r.GetInt64(3), r.GetFieldValue<long[]>(4),
                 r.GetInt64(5), r.GetInt64(6), r.GetFieldValue<DateTimeOffset>(7), r.GetBoolean(8), r.IsDBNull(9) ? null : r.GetInt64(9),
-                r.IsDBNull(10) ? null : r.GetInt64(10)));
+                r.IsDBNull(10) ? null : r.GetInt64(10), r.IsDBNull(11) ? null : r.GetString(11)));
         }
 
         var accounts = await AccountsAsync(groups.SelectMany(g => g.Actors.Take(3)).Distinct().ToArray()).ConfigureAwait(false);
         var result = groups.Select(g => new NotificationGroup(g.Cursor, g.Type, g.Post, g.Comment,
-            g.Actors.Take(3).Where(accounts.ContainsKey).Select(id => accounts[id]).ToArray(), g.ActorsCount, g.Count, g.At, g.Read) { ReportId = g.Report, ActionId = g.Action }).ToList();
+            g.Actors.Take(3).Where(accounts.ContainsKey).Select(id => accounts[id]).ToArray(), g.ActorsCount, g.Count, g.At, g.Read) { ReportId = g.Report, ActionId = g.Action, Detail = g.Detail }).ToList();
         return Keyset.NewestFirst(result, page);
     }
 
@@ -231,5 +232,6 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
     {
         ReportId = r.IsDBNull(15) ? null : r.GetInt64(15),
         ActionId = r.IsDBNull(16) ? null : r.GetInt64(16),
+        Detail = r.GetOrdinal("detail") is var d && r.IsDBNull(d) ? null : r.GetString(r.GetOrdinal("detail")),
     };
 }
