@@ -62,6 +62,7 @@ public sealed class InsightsTests(MediaFactory factory) : IClassFixture<MediaFac
                 (await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{post}/link_clicks", new { url = "https://example.com/launch" }, visitor.AccessToken)).StatusCode);
         }
 
+        await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{author.Id}", token: visitor.AccessToken); // the same visitor's visit: still one
         await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{post}/like", token: visitor.AccessToken);
         await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{post}/bookmark", token: reader.AccessToken);
         var notInPost = await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{post}/link_clicks", new { url = "https://evil.example/" }, visitor.AccessToken);

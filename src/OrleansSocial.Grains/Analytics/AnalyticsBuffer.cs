@@ -44,13 +44,17 @@ public sealed class AnalyticsBuffer(NpgsqlDataSource db, AnalyticsOptions option
         Interlocked.Increment(ref _impressions);
     }
 
-    /// <summary>A viewer visited the account's profile today for the first time (from one of its posts, when <paramref name="viaPost"/>).</summary>
-    public void ProfileVisit(long account, Guid? viaPost)
+    /// <summary>A viewer's first visit today to the account's profile (null: not the first), and to it from the post (null: none, or not the first).</summary>
+    public void ProfileVisit(long? account, Guid? viaPost)
     {
         var hour = Hour();
         lock (_gate)
         {
-            _gathered.Account(account, hour).ProfileVisits++;
+            if (account is { } visited)
+            {
+                _gathered.Account(visited, hour).ProfileVisits++;
+            }
+
             if (viaPost is { } post)
             {
                 _gathered.Post(post, hour).ProfileVisits++;
@@ -306,7 +310,16 @@ public sealed class AnalyticsBuffer(NpgsqlDataSource db, AnalyticsOptions option
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
             {
-                await FlushAsync(stopping).ConfigureAwait(false);
+                try
+                {
+                    await FlushAsync(stopping).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // one failed write must not end the writing: the next tick tries again
+                catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+                {
+                    logger.LogError(e, "Analytics were not written.");
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

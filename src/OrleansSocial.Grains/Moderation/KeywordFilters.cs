@@ -15,7 +15,10 @@ public sealed class KeywordFilters(NpgsqlDataSource db, TimeProvider time)
 
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
 
-    private (Regex? Pattern, DateTimeOffset At)? _held;
+    // Swapped whole (a reference), so that the grains of the silo reading it at once never see half of a change.
+    private Loaded? _held;
+
+    private sealed record Loaded(Regex? Pattern, DateTimeOffset At);
 
     /// <summary>The keyword the text contains (lower-case), or null.</summary>
     public async ValueTask<string?> MatchAsync(string text)
@@ -23,7 +26,7 @@ public sealed class KeywordFilters(NpgsqlDataSource db, TimeProvider time)
         var now = time.GetUtcNow();
         if (_held is not { } held || now - held.At > RefreshInterval)
         {
-            _held = held = (await LoadAsync().ConfigureAwait(false), now);
+            _held = held = new Loaded(await LoadAsync().ConfigureAwait(false), now);
         }
 
         try

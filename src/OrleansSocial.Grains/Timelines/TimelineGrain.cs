@@ -92,10 +92,17 @@ public sealed class TimelineGrain(TimelineStore store, TimelineOptions options, 
 
     public async Task VisitedProfileAsync(long accountId, Guid? viaPost)
     {
-        if (accountId != Id && await LedgerAsync() is { } ledger && ledger.FirstToday(FormattableString.Invariant($"a:{accountId}:{viaPost}"), analytics.Today()))
+        if (accountId == Id || await LedgerAsync() is not { } ledger)
         {
-            analytics.ProfileVisit(accountId, viaPost);
+            return;
         }
+
+        // The account's visits and a post's credit for them count once a day each: a visit from a post and one without
+        // are one visit to the profile.
+        var today = analytics.Today();
+        var toAccount = ledger.FirstToday(FormattableString.Invariant($"a:{accountId}"), today);
+        var toPost = viaPost is { } post && ledger.FirstToday(FormattableString.Invariant($"a:{accountId}:{post}"), today);
+        analytics.ProfileVisit(toAccount ? accountId : null, toPost ? viaPost : null);
     }
 
     public async Task FollowedLinkAsync(SeenPost post, string url)
