@@ -222,6 +222,16 @@ public static class ApiHosting
                 .Configure<IServiceProvider>((o, sp) => o.XmlRepository = new PostgresXmlRepository(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.AddSingleton(sp => new TwoFactorStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey),
                 sp.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(), sp.GetRequiredService<TimeProvider>()));
+            var passkeys = builder.Configuration.GetSection("Auth:Passkeys").Get<PasskeyOptions>() ?? new PasskeyOptions();
+            builder.Services.AddSingleton(passkeys);
+            builder.Services.AddSingleton<Fido2NetLib.IFido2>(new Fido2NetLib.Fido2(new Fido2NetLib.Fido2Configuration
+            {
+                RPID = passkeys.RelyingPartyId,
+                RPName = passkeys.RelyingPartyName,
+                Origins = new HashSet<string>(passkeys.Origins, StringComparer.Ordinal),
+                Timeout = (uint)passkeys.CeremonyLifetime.TotalMilliseconds,
+            }, metadataService: null));
+            builder.Services.AddSingleton(sp => new PasskeyStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), passkeys, sp.GetRequiredService<TimeProvider>()));
             AddEmail(builder);
             builder.Services.AddSingleton(sp => new SecurityAlerts(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<IGrainFactory>(),
                 sp.GetRequiredService<OrleansSocial.Api.Email.AccountMail>(), sp.GetRequiredService<OrleansSocial.Api.Email.EmailQueue>()));
@@ -335,7 +345,7 @@ public static class ApiHosting
         {
             api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints()
                 .MapTimelineEndpoints().MapConversationEndpoints().MapMediaEndpoints().MapStoryEndpoints().MapHighlightEndpoints().MapModerationEndpoints()
-                .MapAnalyticsEndpoints().MapTwoFactorEndpoints();
+                .MapAnalyticsEndpoints().MapTwoFactorEndpoints().MapPasskeyEndpoints();
         }
 
         return app;

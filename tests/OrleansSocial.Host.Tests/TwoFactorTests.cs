@@ -15,7 +15,7 @@ public sealed class TwoFactorTests(MediaFactory factory) : IClassFixture<MediaFa
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
-    private static string Code(string secret, int stepsAhead = 0) =>
+    internal static string Code(string secret, int stepsAhead = 0) =>
         new Totp(Base32Encoding.ToBytes(secret)).ComputeTotp(DateTime.UtcNow.AddSeconds(30 * stepsAhead));
 
     private static Task<HttpResponseMessage> LoginAsync(HttpClient client, TestUser user) =>
@@ -32,7 +32,7 @@ public sealed class TwoFactorTests(MediaFactory factory) : IClassFixture<MediaFa
     private static Task<HttpResponseMessage> CompleteAsync(HttpClient client, string token, string code) =>
         client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions/mfa", new { mfa_token = token, code });
 
-    private static async Task<(string Secret, string[] BackupCodes)> TurnOnAsync(HttpClient client, TestUser user)
+    internal static async Task<(string Secret, string[] BackupCodes)> TurnOnAsync(HttpClient client, TestUser user)
     {
         var enrolled = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts/me/two_factor/totp", token: user.AccessToken);
         var enrolment = await enrolled.JsonAsync();

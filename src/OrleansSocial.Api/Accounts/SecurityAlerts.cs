@@ -7,7 +7,7 @@ namespace OrleansSocial.Api.Accounts;
 
 /// <summary>
 /// Tells an account of what touches its security — a sign-in from a device it never signed in from, a password change,
-/// a two-factor change — in the app (a <c>security</c> notification from the instance) and by email.
+/// a two-factor change, a passkey added or removed — in the app (a <c>security</c> notification from the instance) and by email.
 /// </summary>
 public sealed class SecurityAlerts(NpgsqlDataSource db, IGrainFactory grains, AccountMail mail, EmailQueue outgoing)
 {
@@ -16,6 +16,8 @@ public sealed class SecurityAlerts(NpgsqlDataSource db, IGrainFactory grains, Ac
     public const string TwoFactorEnabled = "two_factor_enabled";
     public const string TwoFactorDisabled = "two_factor_disabled";
     public const string BackupCodesRenewed = "backup_codes_renewed";
+    public const string PasskeyAdded = "passkey_added";
+    public const string PasskeyRemoved = "passkey_removed";
 
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
@@ -24,6 +26,8 @@ public sealed class SecurityAlerts(NpgsqlDataSource db, IGrainFactory grains, Ac
         [TwoFactorEnabled] = "Two-factor sign-in was turned on",
         [TwoFactorDisabled] = "Two-factor sign-in was turned off",
         [BackupCodesRenewed] = "New backup codes were made",
+        [PasskeyAdded] = "A passkey was added",
+        [PasskeyRemoved] = "A passkey was removed",
     };
 
     /// <summary>

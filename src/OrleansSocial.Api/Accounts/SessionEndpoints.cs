@@ -48,7 +48,7 @@ public static class SessionEndpoints
     private static async Task<Results<Ok<TokenResponse>, Ok<MfaRequiredResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
         LoginRequest body, AccountStore store, SessionStore sessions, IPasswordHasher<Account> hasher, TokenService tokens,
         LoginThrottle throttle, EmailTokenStore emailTokens, AccountMail mail, EmailQueue outgoing, AuthOptions options, TimeProvider time,
-        TwoFactorStore twoFactor, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
+        TwoFactorStore twoFactor, PasskeyStore passkeys, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Login) || string.IsNullOrEmpty(body.Password))
         {
@@ -120,7 +120,7 @@ public static class SessionEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This password must be reset: follow the link sent to your email address.");
         }
 
-        if (await MfaChallengeAsync(twoFactor, account, http, ct).ConfigureAwait(false) is { } challenge)
+        if (await MfaChallengeAsync(twoFactor, passkeys, account, http, ct).ConfigureAwait(false) is { } challenge)
         {
             return TypedResults.Ok(challenge);
         }
@@ -131,7 +131,7 @@ public static class SessionEndpoints
 
     private static async Task<Results<Ok<TokenResponse>, Ok<MfaRequiredResponse>, ValidationProblem>> SignInWithLinkAsync(
         TokenRequest body, AccountStore store, SessionStore sessions, TokenService tokens, LoginThrottle throttle, EmailTokenStore emailTokens,
-        TwoFactorStore twoFactor, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
+        TwoFactorStore twoFactor, PasskeyStore passkeys, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
     {
         var redeemed = AccountRules.IsPlausibleToken(body.Token)
             ? await emailTokens.RedeemAsync(body.Token!, EmailTokenPurpose.SignIn, ct).ConfigureAwait(false)
@@ -148,7 +148,7 @@ public static class SessionEndpoints
         }
 
         await throttle.ClearAsync(account.Id, null, ct).ConfigureAwait(false);
-        if (await MfaChallengeAsync(twoFactor, account, http, ct).ConfigureAwait(false) is { } challenge)
+        if (await MfaChallengeAsync(twoFactor, passkeys, account, http, ct).ConfigureAwait(false) is { } challenge)
         {
             return TypedResults.Ok(challenge); // the link stands in for the password, not for the second factor
         }
@@ -158,7 +158,8 @@ public static class SessionEndpoints
     }
 
     // With TOTP on, a sign-in that passed its first step gets a challenge to complete with a code, not tokens.
-    private static async Task<MfaRequiredResponse?> MfaChallengeAsync(TwoFactorStore twoFactor, Account account, HttpContext http, CancellationToken ct)
+    private static async Task<MfaRequiredResponse?> MfaChallengeAsync(TwoFactorStore twoFactor, PasskeyStore passkeys, Account account, HttpContext http,
+        CancellationToken ct)
     {
         if (!(await twoFactor.StatusAsync(account.Id, ct).ConfigureAwait(false)).Totp)
         {
@@ -167,7 +168,10 @@ public static class SessionEndpoints
 
         var token = await twoFactor.ChallengeAsync(account.Id, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "", ct)
             .ConfigureAwait(false);
-        return new MfaRequiredResponse(true, token, ["totp", "backup_code"], (int)TwoFactorStore.ChallengeLifetime.TotalSeconds);
+        string[] methods = (await passkeys.DescriptorsAsync(account.Id, ct).ConfigureAwait(false)).Count > 0
+            ? ["totp", "backup_code", "passkey"]
+            : ["totp", "backup_code"];
+        return new MfaRequiredResponse(true, token, methods, (int)TwoFactorStore.ChallengeLifetime.TotalSeconds);
     }
 
     // A new session and its tokens; the account hears of it when the device is new to it.

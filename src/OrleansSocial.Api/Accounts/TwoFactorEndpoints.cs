@@ -24,8 +24,11 @@ public sealed record TwoFactorProofRequest(string? Password, string? Code);
 /// <summary>What a sign-in with a second factor answers instead of tokens: give a code for <c>mfa_token</c> to <c>POST /api/v1/sessions/mfa</c>.</summary>
 public sealed record MfaRequiredResponse(bool MfaRequired, string MfaToken, string[] Methods, int ExpiresIn);
 
-/// <summary>Body of <c>POST /api/v1/sessions/mfa</c>: the challenge, and a TOTP code or a backup code.</summary>
-public sealed record MfaRequest(string? MfaToken, string? Code);
+/// <summary>
+/// Body of <c>POST /api/v1/sessions/mfa</c>: the challenge, and a TOTP code or a backup code — or, for a passkey, the
+/// ceremony from <c>POST /api/v1/sessions/mfa/passkey_options</c> and the assertion (WebAuthn JSON).
+/// </summary>
+public sealed record MfaRequest(string? MfaToken, string? Code, string? CeremonyId = null, System.Text.Json.JsonElement? Credential = null);
 
 /// <summary>TOTP two-factor sign-in: enrolment, confirmation, backup codes, turning it off, and the second step of a sign-in.</summary>
 public static class TwoFactorEndpoints
@@ -51,7 +54,8 @@ public static class TwoFactorEndpoints
         twoFactor.MapPost("/backup_codes", RenewBackupCodesAsync).WithName("RenewBackupCodes")
             .WithSummary("Ten new backup codes (the old ones stop working); needs the password and a current TOTP or backup code.");
         api.MapPost("/sessions/mfa", CompleteSignInAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous().WithTags("Sessions")
-            .WithName("CompleteSignIn").WithSummary("The second step of a sign-in with TOTP on: the mfa_token and a TOTP code (each usable once) or a backup code.");
+            .WithName("CompleteSignIn")
+            .WithSummary("The second step of a sign-in with TOTP on: the mfa_token and a TOTP code (each usable once), a backup code, or a passkey's assertion.");
         return api;
     }
 
@@ -148,8 +152,16 @@ public static class TwoFactorEndpoints
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> CompleteSignInAsync(MfaRequest body, TwoFactorStore store,
-        AccountStore accounts, SessionStore sessions, TokenService tokens, LoginThrottle throttle, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
+        AccountStore accounts, SessionStore sessions, TokenService tokens, LoginThrottle throttle, SecurityAlerts alerts, PasskeyStore passkeys,
+        Fido2NetLib.IFido2 fido2, HttpContext http, CancellationToken ct)
     {
+        var withPasskey = body.CeremonyId is not null || body.Credential is not null;
+        var assertion = withPasskey ? PasskeyEndpoints.Parse<Fido2NetLib.AuthenticatorAssertionRawResponse>(body.Credential) : null;
+        if (withPasskey && assertion is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["credential"] = ["Give the credential navigator.credentials.get returned."] });
+        }
+
         if (string.IsNullOrWhiteSpace(body.MfaToken) || body.MfaToken.Length > 100)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["mfa_token"] = ["Give the mfa_token the sign-in answered."] });
@@ -168,7 +180,20 @@ public static class TwoFactorEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Too many wrong codes: wait a while and sign in again.");
         }
 
-        if (!await SecondFactorAsync(store, account.Id, body.Code, ct).ConfigureAwait(false))
+        if (withPasskey)
+        {
+            // The ceremony must be this account's second-factor ceremony, and the assertion one of its passkeys over it.
+            var ceremony = PasskeyEndpoints.IsPlausibleCeremony(body.CeremonyId)
+                ? await passkeys.FinishAsync(body.CeremonyId!, CeremonyPurpose.SecondFactor, ct).ConfigureAwait(false)
+                : null;
+            if (ceremony is null || ceremony.AccountId != account.Id
+                || await PasskeyEndpoints.VerifyAsync(fido2, passkeys, ceremony, assertion!, ct).ConfigureAwait(false) is null)
+            {
+                await throttle.RecordFailureAsync(account.Id, source, ct).ConfigureAwait(false);
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["credential"] = ["The passkey was not accepted: ask for new options and try again."] });
+            }
+        }
+        else if (!await SecondFactorAsync(store, account.Id, body.Code, ct).ConfigureAwait(false))
         {
             await throttle.RecordFailureAsync(account.Id, source, ct).ConfigureAwait(false);
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["code"] = ["The code is wrong or was used already."] });
