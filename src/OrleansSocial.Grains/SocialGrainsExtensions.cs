@@ -79,6 +79,8 @@ public static class SocialGrainsExtensions
                 sp.GetRequiredService<OrleansSocial.Analytics.AnalyticsOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Analytics.AnalyticsBuffer>>()));
             builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Analytics.AnalyticsBuffer>());
             builder.Services.AddSingleton(sp => new Analytics.InsightsStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
+            builder.Services.TryAddSingleton(new OrleansSocial.Users.ErasureOptions());
+            builder.Services.AddSingleton(sp => new AccountErasureStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton(sp => new RelationshipStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
         }
 

@@ -94,6 +94,15 @@ public interface IPostGrain : IGrainWithGuidKey
 
     Task<PostView> LikeAsync(long viewerId);
 
+    /// <summary>
+    /// For an account being erased: takes back its like, repost and bookmark of this post, deletes its comments here and
+    /// its likes of comments here, with every counter. Idempotent.
+    /// </summary>
+    Task ForgetAccountAsync(long accountId);
+
+    /// <summary>For its author's erasure: deletes the post as its author would (timelines, counters, media), whoever may see it now. Idempotent.</summary>
+    Task EraseAsync();
+
     Task<PostView> UnlikeAsync(long viewerId);
 
     Task<PostView> BookmarkAsync(long viewerId);

@@ -254,3 +254,41 @@ public sealed record Presence([property: Id(0)] long AccountId, [property: Id(1)
 /// <summary>A reader's side of a home timeline read (see <see cref="IUserGrain.GetReaderFactsAsync"/>); never changed once made.</summary>
 [GenerateSerializer, Immutable, Alias("social.ReaderFacts")]
 public sealed record ReaderFacts([property: Id(0)] long[] Muting, [property: Id(1)] long[] BlockedEitherWay, [property: Id(2)] long[] Followees);
+
+/// <summary>How an owner's account deletion runs.</summary>
+public sealed class ErasureOptions
+{
+    /// <summary>How long a deleted account waits (hidden, and restored by signing in) before it is erased. Default 30 days.</summary>
+    public TimeSpan Grace { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the erasure's reminder fires once due: the cadence at which an interrupted erasure resumes. Default 1 minute.</summary>
+    public TimeSpan ResumePeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Items (posts, engaged posts, counterpart accounts) one step of the erasure handles. Default 100.</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>The pause between steps (the grain takes other calls meanwhile). Default 20 ms.</summary>
+    public TimeSpan StepInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+}
+
+/// <summary>Where an account's deletion stands.</summary>
+[GenerateSerializer, Immutable, Alias("social.ErasureStatus")]
+public sealed record ErasureStatus([property: Id(0)] DateTimeOffset EraseAfter, [property: Id(1)] bool Cancelled, [property: Id(2)] bool Started,
+    [property: Id(3)] string Step, [property: Id(4)] bool Finished);
+
+/// <summary>
+/// The deletion of one account (keyed by its id): deactivation at once, erasure after the grace period in resumable
+/// steps driven by a reminder, or cancellation while the grace period lasts.
+/// </summary>
+[Alias("social.IAccountErasureGrain")]
+public interface IAccountErasureGrain : IGrainWithIntegerKey
+{
+    /// <summary>Deactivates the account (hidden, sessions revoked) and schedules its erasure; when it will be erased, or null when it is deleted already.</summary>
+    Task<DateTimeOffset?> RequestAsync();
+
+    /// <summary>Restores a deactivated account whose erasure has not started; false when there is nothing to cancel.</summary>
+    Task<bool> CancelAsync();
+
+    /// <summary>Where the deletion stands; null when none was asked for.</summary>
+    Task<ErasureStatus?> GetStatusAsync();
+}

@@ -12,6 +12,16 @@ public sealed record UserProfile(
     /// <summary>Limited by a moderator: its posts show only to its followers, and not in trends or search (see <see cref="PublicAccount.FollowersOnly"/>).</summary>
     [Id(14)]
     public bool Limited { get; init; }
+
+    /// <summary>
+    /// Deleted by its owner: hidden from everyone like a suspended account during the grace period (and after erasure,
+    /// when only a placeholder is left).
+    /// </summary>
+    [Id(15)]
+    public bool Deactivated { get; init; }
+
+    /// <summary>Whether the account shows to anyone: neither suspended nor deactivated.</summary>
+    public bool Hidden => Suspended || Deactivated;
 }
 
 /// <summary>Who may message an account (<c>dm_policy</c>).</summary>

@@ -13,6 +13,9 @@ public sealed record Account(
     /// <summary>An admin forced a password reset: the password no longer signs in until a new one is set.</summary>
     public bool PasswordResetRequired { get; init; }
 
+    /// <summary>Deleted by its owner and waiting out the grace period (signing in restores it), or erased.</summary>
+    public bool Deactivated { get; init; }
+
     public UserProfile ToProfile() => new(Id, Username, Email, EmailVerified, DisplayName, Bio, Website, IsPrivate, Role, CreatedAt);
 }
 
@@ -28,7 +31,7 @@ public enum CreateAccountConflict
 public sealed class AccountStore(NpgsqlDataSource db)
 {
     private const string Columns =
-        "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, email_verified_at IS NOT NULL, suspended_at IS NOT NULL, password_reset_required";
+        "id, username, email, password_hash, display_name, bio, website, is_private, role, created_at, email_verified_at IS NOT NULL, suspended_at IS NOT NULL, password_reset_required, deactivated_at IS NOT NULL";
 
     /// <summary>
     /// Inserts an account; a taken username or email (case-insensitively, in normalisation form C, as every lookup
@@ -116,5 +119,5 @@ public sealed class AccountStore(NpgsqlDataSource db)
 
     private static Account Read(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-        r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetBoolean(10), r.GetBoolean(11)) { PasswordResetRequired = r.GetBoolean(12) };
+        r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetBoolean(10), r.GetBoolean(11)) { PasswordResetRequired = r.GetBoolean(12), Deactivated = r.GetBoolean(13) };
 }

@@ -184,7 +184,8 @@ public static class PasskeyEndpoints
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> SignInAsync(PasskeySignInRequest body, PasskeyStore store,
-        AccountStore accounts, IFido2 fido2, SessionStore sessions, TokenService tokens, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
+        AccountStore accounts, IFido2 fido2, SessionStore sessions, TokenService tokens, SecurityAlerts alerts, Orleans.IGrainFactory grains, HttpContext http,
+        CancellationToken ct)
     {
         if (Parse<AuthenticatorAssertionRawResponse>(body.Credential) is not { } credential)
         {
@@ -209,8 +210,8 @@ public static class PasskeyEndpoints
                 detail: "Sign in with the password to read and appeal the actions taken against it.");
         }
 
-        return TypedResults.Ok(await SessionEndpoints.StartAsync(sessions, tokens, alerts, account, http.Request.Headers.UserAgent.ToString(),
-            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false));
+        return await SessionEndpoints.StartAsync(sessions, tokens, alerts, grains, account, http.Request.Headers.UserAgent.ToString(),
+            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false) is { } started ? TypedResults.Ok(started) : SessionEndpoints.Erasing();
     }
 
     private static async Task<Results<Ok<PasskeyCeremonyResponse>, ValidationProblem, ProblemHttpResult>> BeginSecondFactorAsync(MfaPasskeyOptionsRequest body,

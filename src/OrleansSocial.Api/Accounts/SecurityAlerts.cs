@@ -18,6 +18,7 @@ public sealed class SecurityAlerts(NpgsqlDataSource db, IGrainFactory grains, Ac
     public const string BackupCodesRenewed = "backup_codes_renewed";
     public const string PasskeyAdded = "passkey_added";
     public const string PasskeyRemoved = "passkey_removed";
+    public const string DeletionCancelled = "deletion_cancelled";
 
     private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
     {
@@ -28,6 +29,7 @@ public sealed class SecurityAlerts(NpgsqlDataSource db, IGrainFactory grains, Ac
         [BackupCodesRenewed] = "New backup codes were made",
         [PasskeyAdded] = "A passkey was added",
         [PasskeyRemoved] = "A passkey was removed",
+        [DeletionCancelled] = "Signing in cancelled the deletion of your account",
     };
 
     /// <summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
+using Orleans;
 using OrleansSocial.Api.Email;
 using OrleansSocial.Api.Infrastructure;
 
@@ -48,7 +49,7 @@ public static class SessionEndpoints
     private static async Task<Results<Ok<TokenResponse>, Ok<MfaRequiredResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
         LoginRequest body, AccountStore store, SessionStore sessions, IPasswordHasher<Account> hasher, TokenService tokens,
         LoginThrottle throttle, EmailTokenStore emailTokens, AccountMail mail, EmailQueue outgoing, AuthOptions options, TimeProvider time,
-        TwoFactorStore twoFactor, PasskeyStore passkeys, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
+        TwoFactorStore twoFactor, PasskeyStore passkeys, SecurityAlerts alerts, IGrainFactory grains, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Login) || string.IsNullOrEmpty(body.Password))
         {
@@ -125,13 +126,13 @@ public static class SessionEndpoints
             return TypedResults.Ok(challenge);
         }
 
-        return TypedResults.Ok(await StartAsync(sessions, tokens, alerts, account, http.Request.Headers.UserAgent.ToString(),
-            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false));
+        return await StartAsync(sessions, tokens, alerts, grains, account, http.Request.Headers.UserAgent.ToString(),
+            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false) is { } started ? TypedResults.Ok(started) : Erasing();
     }
 
-    private static async Task<Results<Ok<TokenResponse>, Ok<MfaRequiredResponse>, ValidationProblem>> SignInWithLinkAsync(
+    private static async Task<Results<Ok<TokenResponse>, Ok<MfaRequiredResponse>, ValidationProblem, ProblemHttpResult>> SignInWithLinkAsync(
         TokenRequest body, AccountStore store, SessionStore sessions, TokenService tokens, LoginThrottle throttle, EmailTokenStore emailTokens,
-        TwoFactorStore twoFactor, PasskeyStore passkeys, SecurityAlerts alerts, HttpContext http, CancellationToken ct)
+        TwoFactorStore twoFactor, PasskeyStore passkeys, SecurityAlerts alerts, IGrainFactory grains, HttpContext http, CancellationToken ct)
     {
         var redeemed = AccountRules.IsPlausibleToken(body.Token)
             ? await emailTokens.RedeemAsync(body.Token!, EmailTokenPurpose.SignIn, ct).ConfigureAwait(false)
@@ -153,8 +154,8 @@ public static class SessionEndpoints
             return TypedResults.Ok(challenge); // the link stands in for the password, not for the second factor
         }
 
-        return TypedResults.Ok(await StartAsync(sessions, tokens, alerts, account, http.Request.Headers.UserAgent.ToString(),
-            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false));
+        return await StartAsync(sessions, tokens, alerts, grains, account, http.Request.Headers.UserAgent.ToString(),
+            http.Connection.RemoteIpAddress?.ToString() ?? "", ct).ConfigureAwait(false) is { } started ? TypedResults.Ok(started) : Erasing();
     }
 
     // With TOTP on, a sign-in that passed its first step gets a challenge to complete with a code, not tokens.
@@ -174,14 +175,29 @@ public static class SessionEndpoints
         return new MfaRequiredResponse(true, token, methods, (int)TwoFactorStore.ChallengeLifetime.TotalSeconds);
     }
 
-    // A new session and its tokens; the account hears of it when the device is new to it.
-    internal static async Task<TokenResponse> StartAsync(SessionStore sessions, TokenService tokens, SecurityAlerts alerts, Account account, string device, string ip,
-        CancellationToken ct)
+    // A new session and its tokens; the account hears of it when the device is new to it. Signing in to an account deleted
+    // less than the grace period ago restores it (null: its erasure has begun, nothing signs in any more).
+    internal static async Task<TokenResponse?> StartAsync(SessionStore sessions, TokenService tokens, SecurityAlerts alerts, IGrainFactory grains,
+        Account account, string device, string ip, CancellationToken ct)
     {
+        if (account.Deactivated)
+        {
+            if (!await grains.GetGrain<OrleansSocial.Users.IAccountErasureGrain>(account.Id).CancelAsync().ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            await alerts.AlertAsync(account, SecurityAlerts.DeletionCancelled, device, ip).ConfigureAwait(false);
+        }
+
         var (session, refreshToken) = await sessions.StartAsync(account.Id, device, ip, ct).ConfigureAwait(false);
         await alerts.SignedInAsync(account, session.Id, device, ip, ct).ConfigureAwait(false);
         return Tokens(tokens, account, session.Id, refreshToken);
     }
+
+    /// <summary>The answer to a sign-in of an account whose erasure has begun.</summary>
+    internal static ProblemHttpResult Erasing() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This account was deleted and is being erased.");
 
     internal static TokenResponse Tokens(TokenService tokens, Account account, Guid sessionId, string refreshToken) =>
         new(tokens.IssueAccessToken(account, sessionId), "Bearer", (int)tokens.AccessTokenLifetime.TotalSeconds, refreshToken,

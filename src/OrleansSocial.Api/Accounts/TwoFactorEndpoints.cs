@@ -142,7 +142,7 @@ public static class TwoFactorEndpoints
     }
 
     // A TOTP code (six digits) or a backup code, each accepted once.
-    private static async Task<bool> SecondFactorAsync(TwoFactorStore store, long account, string? code, CancellationToken ct)
+    internal static async Task<bool> SecondFactorAsync(TwoFactorStore store, long account, string? code, CancellationToken ct)
     {
         var given = (code ?? "").Trim();
         return given.Length is > 0 and <= 32
@@ -153,7 +153,7 @@ public static class TwoFactorEndpoints
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> CompleteSignInAsync(MfaRequest body, TwoFactorStore store,
         AccountStore accounts, SessionStore sessions, TokenService tokens, LoginThrottle throttle, SecurityAlerts alerts, PasskeyStore passkeys,
-        Fido2NetLib.IFido2 fido2, HttpContext http, CancellationToken ct)
+        Fido2NetLib.IFido2 fido2, Orleans.IGrainFactory grains, HttpContext http, CancellationToken ct)
     {
         var withPasskey = body.CeremonyId is not null || body.Credential is not null;
         var assertion = withPasskey ? PasskeyEndpoints.Parse<Fido2NetLib.AuthenticatorAssertionRawResponse>(body.Credential) : null;
@@ -200,6 +200,8 @@ public static class TwoFactorEndpoints
         }
 
         await store.CompleteAsync(body.MfaToken, ct).ConfigureAwait(false);
-        return TypedResults.Ok(await SessionEndpoints.StartAsync(sessions, tokens, alerts, account, challenge.Device, challenge.Ip, ct).ConfigureAwait(false));
+        return await SessionEndpoints.StartAsync(sessions, tokens, alerts, grains, account, challenge.Device, challenge.Ip, ct).ConfigureAwait(false) is { } started
+            ? TypedResults.Ok(started)
+            : SessionEndpoints.Erasing();
     }
 }

@@ -39,6 +39,17 @@ public sealed class AccountMail(EmailOptions options)
         Resetting signs out every device. If you did not ask for this, ignore this email: your password stays as it is.
         """);
 
+    public EmailMessage DeletionScheduled(string to, string username, DateTimeOffset eraseAfter) => new(to, "Your account will be deleted", $$"""
+        Hello {{username}},
+
+        Your OrleansSocial account is deactivated: nobody sees your profile, posts or stories, and every device was signed
+        out. On {{eraseAfter.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)}} UTC it will be erased for good: profile, posts, comments, likes,
+        follows, stories, media and sign-in data. Messages you sent stay in the other people's conversations, from a
+        deleted account.
+
+        Changed your mind? Sign in before then and the account is restored as it was.
+        """);
+
     public EmailMessage SignInLink(string to, string username, string token) => new(to, "Sign in to your account", $$"""
         Hello {{username}},
 

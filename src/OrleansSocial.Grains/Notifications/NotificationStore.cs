@@ -16,7 +16,7 @@ public sealed class NotificationStore(NpgsqlDataSource db, TimeProvider time)
          AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = n.recipient_id AND m.muted_id = n.actor_id AND (m.expires_at IS NULL OR m.expires_at > @now))
          AND (n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p WHERE p.id = n.post_id AND p.deleted_at IS NULL))
          AND (n.comment_id IS NULL OR EXISTS (SELECT 1 FROM comments c WHERE c.id = n.comment_id AND c.deleted_at IS NULL))
-         AND NOT EXISTS (SELECT 1 FROM accounts s WHERE s.id = n.actor_id AND s.suspended_at IS NOT NULL)
+         AND NOT EXISTS (SELECT 1 FROM accounts s WHERE s.id = n.actor_id AND (s.suspended_at IS NOT NULL OR s.deactivated_at IS NOT NULL))
         """;
 
     /// <summary>

@@ -29,6 +29,39 @@ public sealed class CommentStore(NpgsqlDataSource db)
             : null;
     }
 
+    /// <summary>The live comments <paramref name="authorId"/> wrote under the post (an erased account's, to delete).</summary>
+    public async Task<IReadOnlyList<CommentRecord>> ByAuthorAsync(Guid postId, long authorId)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT id, parent_comment_id FROM comments WHERE post_id = $1 AND author_id = $2 AND deleted_at IS NULL ORDER BY id
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = postId });
+        command.Parameters.Add(new NpgsqlParameter { Value = authorId });
+        await using var r = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var list = new List<CommentRecord>();
+        while (await r.ReadAsync().ConfigureAwait(false))
+        {
+            list.Add(new CommentRecord(r.GetInt64(0), postId, authorId, r.IsDBNull(1) ? null : r.GetInt64(1), false));
+        }
+
+        return list;
+    }
+
+    /// <summary>Takes back every like <paramref name="accountId"/> gave the post's comments, lowering their counters, in one transaction.</summary>
+    public async Task ForgetLikesAsync(Guid postId, long accountId)
+    {
+        await using var command = db.CreateCommand("""
+            WITH gone AS (
+                DELETE FROM comment_likes l USING comments c
+                WHERE l.comment_id = c.id AND c.post_id = $1 AND l.account_id = $2
+                RETURNING l.comment_id)
+            UPDATE comments SET likes_count = likes_count - 1 WHERE id IN (SELECT comment_id FROM gone)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = postId });
+        command.Parameters.Add(new NpgsqlParameter { Value = accountId });
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Inserts the comment and bumps its parent's and the post's counters; returns its id.</summary>
     public async Task<long> InsertAsync(Guid postId, long authorId, long? parentId, string text, DateTimeOffset now)
     {

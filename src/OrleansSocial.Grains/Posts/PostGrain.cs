@@ -524,6 +524,57 @@ public sealed class PostGrain(
     private async Task<PostView> SetAsync(long viewerId, string table, bool on)
     {
         var view = await RequireViewAsync(viewerId);
+        await ChangeReactionAsync(viewerId, table, on);
+
+        // The row now says "on" (or "off") whether or not this call changed it: no need to ask the database again.
+        return table switch
+        {
+            "likes" => view with { Counts = Counts, Liked = on },
+            "reposts" => view with { Counts = Counts, Reposted = on },
+            _ => view with { Counts = Counts, Bookmarked = on },
+        };
+    }
+
+    public async Task ForgetAccountAsync(long accountId)
+    {
+        if (Record is null)
+        {
+            return;
+        }
+
+        // Its like, repost (out of timelines too) and bookmark; its comments (counted down); its likes of comments here.
+        foreach (var table in new[] { "likes", "reposts", "bookmarks" })
+        {
+            await ChangeReactionAsync(accountId, table, on: false);
+        }
+
+        foreach (var comment in await comments.ByAuthorAsync(Id, accountId))
+        {
+            if (await comments.DeleteAsync(comment, time.GetUtcNow()))
+            {
+                Counts = Counts with { Comments = Counts.Comments - 1 };
+                (_countsDirty, _trendsDirty) = (true, true);
+                _hot!.MarkDirty();
+                FlushLater();
+            }
+        }
+
+        await comments.ForgetLikesAsync(Id, accountId);
+        views.Withdraw(Id);
+    }
+
+    public async Task EraseAsync()
+    {
+        if (Record is { Deleted: false } post)
+        {
+            await EndAsync(post, keepMedia: false);
+        }
+    }
+
+    // Adds or removes the account's like (repost, bookmark): the row, the held set and counters, timelines for a repost,
+    // and the author's notification for a new one.
+    private async Task ChangeReactionAsync(long viewerId, string table, bool on)
+    {
         var held = table switch { "likes" => _likes, "reposts" => _reposts, _ => _bookmarks };
         if (held.Has(viewerId) != on) // known to be so already: nothing to write
         {
@@ -566,14 +617,6 @@ public sealed class PostGrain(
                     .DeliverAsync(notification.Id, new NotificationRequest(notify!, viewerId, Id), notification.CreatedAt);
             }
         }
-
-        // The row now says "on" (or "off") whether or not this call changed it: no need to ask the database again.
-        return table switch
-        {
-            "likes" => view with { Counts = Counts, Liked = on },
-            "reposts" => view with { Counts = Counts, Reposted = on },
-            _ => view with { Counts = Counts, Bookmarked = on },
-        };
     }
 
     private Task NotifyAsync(long recipient, string type, long actor, Guid? post = null, long? comment = null) =>

@@ -24,7 +24,7 @@ public sealed class AccountSearchStore(NpgsqlDataSource db)
         await using var command = db.CreateCommand($"""
             SELECT {RelationshipStore.PublicColumns}
             FROM accounts a
-            WHERE (lower(a.username) LIKE $2 OR lower(a.display_name) LIKE $2 OR lower(a.username) % $1 OR lower(a.display_name) % $1) AND a.suspended_at IS NULL
+            WHERE (lower(a.username) LIKE $2 OR lower(a.display_name) LIKE $2 OR lower(a.username) % $1 OR lower(a.display_name) % $1) AND a.suspended_at IS NULL AND a.deactivated_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $3 AND b.blocked_id = a.id) OR (b.blocker_id = a.id AND b.blocked_id = $3))
               AND (a.limited_at IS NULL OR a.id = $3 OR EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $3 AND f.followee_id = a.id))
             ORDER BY (lower(a.username) LIKE $2) DESC, (lower(a.display_name) LIKE $2) DESC,

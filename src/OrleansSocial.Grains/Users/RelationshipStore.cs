@@ -149,7 +149,7 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         var until = table == "mutes" ? "r.expires_at" : "NULL::timestamptz";
         sql.Append("SELECT r.id, ").Append(PublicColumns).Append(", ").Append(until)
             .Append(" FROM ").Append(table).Append(" r JOIN accounts a ON a.id = r.").Append(otherColumn)
-            .Append(" WHERE r.").Append(ownerColumn).Append(" = ").Append(Keyset.Parameter(command, owner)).Append(" AND a.suspended_at IS NULL");
+            .Append(" WHERE r.").Append(ownerColumn).Append(" = ").Append(Keyset.Parameter(command, owner)).Append(" AND a.suspended_at IS NULL AND a.deactivated_at IS NULL");
         var viewerParameter = Keyset.Parameter(command, viewer);
         if (table != "blocks")
         {
@@ -276,8 +276,8 @@ public sealed class RelationshipStore(NpgsqlDataSource db, TimeProvider time)
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
         await AccountLocks.LockAsync(tx, shared: false, actor, other).ConfigureAwait(false);
         var accounts = new Dictionary<long, bool>();
-        // A suspended account's relationships are frozen: for changing them it does not exist.
-        await using (var read = new NpgsqlCommand("SELECT id, is_private FROM accounts WHERE id = ANY($1) AND suspended_at IS NULL", connection, tx))
+        // A suspended or deleted account's relationships are frozen: for changing them it does not exist.
+        await using (var read = new NpgsqlCommand("SELECT id, is_private FROM accounts WHERE id = ANY($1) AND suspended_at IS NULL AND deactivated_at IS NULL", connection, tx))
         {
             read.Parameters.Add(new NpgsqlParameter { Value = new[] { actor, other } });
             await using var reader = await read.ExecuteReaderAsync().ConfigureAwait(false);

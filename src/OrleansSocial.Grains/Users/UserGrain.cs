@@ -213,8 +213,8 @@ public sealed partial class UserGrain(
     // are loaded, by one completed task per profile and counts (rebuilt when either changes).
     public Task<PublicAccount?> GetAccountAsync(long viewerId)
     {
-        // A suspended account is no account to anyone: its profile, posts and stories (which ask here) are hidden.
-        if (_profile is not { Suspended: false } p)
+        // A suspended or deleted account is no account to anyone: its profile, posts and stories (which ask here) are hidden.
+        if (_profile is not { Hidden: false } p)
         {
             return NoAccount;
         }
@@ -319,7 +319,7 @@ public sealed partial class UserGrain(
 
     public async Task<bool> AcceptsMessagesFromAsync(long senderId)
     {
-        var p = _profile ?? throw new KeyNotFoundException("No such account.");
+        var p = _profile is { Deactivated: false } live ? live : throw new KeyNotFoundException("No such account.");
         if (senderId == p.Id)
         {
             return true;

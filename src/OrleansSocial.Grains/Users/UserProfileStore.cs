@@ -16,7 +16,8 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
 {
     private const string ProfileColumns = """
         id, username, email, email_verified_at IS NOT NULL, display_name, bio, website, is_private, role, created_at, profile_version, dm_policy,
-        (SELECT original_key FROM media WHERE id = a.avatar_media), (SELECT original_key FROM media WHERE id = a.header_media), a.suspended_at IS NOT NULL, a.limited_at IS NOT NULL
+        (SELECT original_key FROM media WHERE id = a.avatar_media), (SELECT original_key FROM media WHERE id = a.header_media), a.suspended_at IS NOT NULL, a.limited_at IS NOT NULL,
+        a.deactivated_at IS NOT NULL
         """;
 
     // The rows an account's counters count.
@@ -55,7 +56,7 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
         read.Parameters.Add(new NpgsqlParameter { Value = count });
         var loaded = await AccountLocks.ReadLockedAsync(tx, id, read, async (reader, token) => await reader.ReadAsync(token).ConfigureAwait(false)
             ? new LoadedAccount(ReadProfile(reader), reader.GetInt64(10),
-                new AccountCounts(reader.GetInt64(17), reader.GetInt64(18), reader.GetInt64(19)), reader.GetBoolean(16), reader.GetInt64(20))
+                new AccountCounts(reader.GetInt64(18), reader.GetInt64(19), reader.GetInt64(20)), reader.GetBoolean(17), reader.GetInt64(21))
             : null, ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return loaded;
@@ -152,7 +153,7 @@ public sealed class UserProfileStore(NpgsqlDataSource db)
 
     private static UserProfile ReadProfile(NpgsqlDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.GetString(4),
         r.GetString(5), r.GetString(6), r.GetBoolean(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9), r.GetString(11),
-        r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13), r.GetBoolean(14)) { Limited = r.GetBoolean(15) };
+        r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13), r.GetBoolean(14)) { Limited = r.GetBoolean(15), Deactivated = r.GetBoolean(16) };
 
     /// <summary>
     /// Makes <paramref name="mediaId"/> (a processed upload of the account for that purpose; null: none) the account's
