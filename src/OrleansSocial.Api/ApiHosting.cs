@@ -111,6 +111,7 @@ public static class ApiHosting
         builder.Services.AddSingleton(builder.Configuration.GetSection("Timelines").Get<OrleansSocial.Timelines.TimelineOptions>() ?? new OrleansSocial.Timelines.TimelineOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Stories").Get<OrleansSocial.Stories.StoryOptions>() ?? new OrleansSocial.Stories.StoryOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Analytics").Get<OrleansSocial.Analytics.AnalyticsOptions>() ?? new OrleansSocial.Analytics.AnalyticsOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Accounts:Export").Get<OrleansSocial.Users.ExportOptions>() ?? new OrleansSocial.Users.ExportOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Accounts:Deletion").Get<OrleansSocial.Users.ErasureOptions>() ?? new OrleansSocial.Users.ErasureOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Moderation").Get<OrleansSocial.Moderation.ModerationOptions>() ?? new OrleansSocial.Moderation.ModerationOptions());
         builder.Services.AddSingleton(builder.Configuration.GetSection("Conversations").Get<OrleansSocial.Conversations.ConversationOptions>() ?? new OrleansSocial.Conversations.ConversationOptions());
@@ -346,7 +347,7 @@ public static class ApiHosting
         {
             api.MapAccountEndpoints().MapSessionEndpoints().MapPasswordEndpoints().MapRelationshipEndpoints().MapPostEndpoints().MapCommentEndpoints().MapNotificationEndpoints()
                 .MapTimelineEndpoints().MapConversationEndpoints().MapMediaEndpoints().MapStoryEndpoints().MapHighlightEndpoints().MapModerationEndpoints()
-                .MapAnalyticsEndpoints().MapTwoFactorEndpoints().MapPasskeyEndpoints().MapDeletionEndpoints();
+                .MapAnalyticsEndpoints().MapTwoFactorEndpoints().MapPasskeyEndpoints().MapDeletionEndpoints().MapExportEndpoints();
         }
 
         return app;

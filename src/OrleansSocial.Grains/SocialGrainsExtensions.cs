@@ -80,6 +80,9 @@ public static class SocialGrainsExtensions
             builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Analytics.AnalyticsBuffer>());
             builder.Services.AddSingleton(sp => new Analytics.InsightsStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey)));
             builder.Services.TryAddSingleton(new OrleansSocial.Users.ErasureOptions());
+            builder.Services.TryAddSingleton(new OrleansSocial.Users.ExportOptions());
+            builder.Services.AddSingleton(sp => new DataExportStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddSingleton(sp => new DataArchive(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetService<OrleansSocial.Media.IMediaStore>()));
             builder.Services.AddSingleton(sp => new AccountErasureStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton(sp => new RelationshipStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(PostgresKey), sp.GetRequiredService<TimeProvider>()));
         }

@@ -150,6 +150,7 @@ public sealed partial class AccountErasureGrain(AccountErasureStore store, Erasu
                 await TellRecountAsync(others);
                 return true;
             case "personal_data":
+                await GrainFactory.GetGrain<IDataExportGrain>(Id).EraseAsync(); // its archives are personal data too
                 await store.ErasePersonalDataAsync(Id);
                 return false;
             default:
