@@ -15,6 +15,7 @@
 #   ./build.sh bench media     2 MP photo uploads end to end, media serving vs bare static files, peak memory of 20 12 MP uploads (about 2 minutes)
 #   ./build.sh bench stories   story trays (200 followed, 50 with stories) vs a bare endpoint, story views per second (about 2 minutes)
 #   ./build.sh bench analytics home timeline reads with impression counting on vs off, impressions recorded per second (about 2 minutes)
+#   ./build.sh bench export    the data archive of an account with 50,000 posts: time and managed heap growth (about 1 minute)
 #   ./build.sh keys list|rotate|retire <kid>   the access-token signing key ring of the embedded run (.data/keys)
 set -euo pipefail
 
@@ -359,7 +360,7 @@ cmd_bench() {
   ensure_dotnet
   local suite="${1:-}"
   case "$suite" in
-    runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics)
+    runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export)
       if [ "$suite" != runtime ]; then ensure_packages; fi
       if [ "$suite" = frontend ] || [ "$suite" = messaging ]; then ensure_node_packages; fi
       if [ "$suite" = failover ] || [ "$suite" = frontend ]; then
@@ -371,7 +372,7 @@ cmd_bench() {
       dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll "$suite"
       ;;
     *)
-      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics" >&2
+      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export" >&2
       exit 2
       ;;
   esac
@@ -393,7 +394,7 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   keys) shift; cmd_keys "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics | keys list|rotate|retire <kid>" >&2
+    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export | keys list|rotate|retire <kid>" >&2
     exit 2
     ;;
 esac

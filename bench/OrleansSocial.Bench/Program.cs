@@ -13,12 +13,13 @@ return args.FirstOrDefault() switch
     "media" => await MediaBenchmark.RunAsync(),
     "stories" => await StoriesBenchmark.RunAsync(),
     "analytics" => await AnalyticsBenchmark.RunAsync(),
+    "export" => await ExportBenchmark.RunAsync(),
     "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export");
     return 2;
 }
