@@ -201,3 +201,35 @@ public sealed class PasskeyTests(MediaFactory factory) : IClassFixture<MediaFact
         Assert.Contains("passkey_removed", alerts.EnumerateArray().Select(n => n.GetProperty("detail").GetString()));
     }
 }
+
+/// <summary>Two front ends on one database: second factors and passkey ceremonies must not depend on which one answers.</summary>
+public sealed class SecondFactorAcrossFrontEndsTests(RevocationFactory factory) : IClassFixture<RevocationFactory>
+{
+    [Fact]
+    public async Task Totp_enrolled_and_a_passkey_ceremony_started_on_one_front_end_are_completed_on_another()
+    {
+        await using var peer = new PeerFrontEnd(factory.ConnectionString);
+        using var here = factory.CreateClient();
+        using var there = peer.CreateClient();
+        var user = await here.NewUserAsync("xf");
+        using var authenticator = new SoftwareAuthenticator();
+        var (secret, _) = await TwoFactorTests.TurnOnAsync(here, user);
+
+        // The TOTP secret was encrypted here; the other front end reads it with the key ring both keep in PostgreSQL.
+        var login = await (await there.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = user.Username, password = user.Password })).JsonAsync();
+        var completed = await there.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions/mfa",
+            new { mfa_token = login.GetProperty("mfa_token").GetString(), code = TwoFactorTests.Code(secret, 1) });
+
+        // Registration begun here, finished there; a sign-in begun there, finished here.
+        var begun = await (await here.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts/me/passkeys/options", new { }, user.AccessToken)).JsonAsync();
+        var registered = await there.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts/me/passkeys",
+            new { ceremony_id = begun.GetProperty("ceremony_id").GetString(), credential = authenticator.Create(begun.GetProperty("options")) }, user.AccessToken);
+        var signIn = await (await there.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions/passkey/options", new { })).JsonAsync();
+        var signedIn = await here.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions/passkey",
+            new { ceremony_id = signIn.GetProperty("ceremony_id").GetString(), credential = authenticator.Get(signIn.GetProperty("options")) });
+
+        Assert.True(completed.StatusCode == HttpStatusCode.OK, await completed.Content.ReadAsStringAsync());
+        Assert.True(registered.StatusCode == HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
+        Assert.True(signedIn.StatusCode == HttpStatusCode.OK, await signedIn.Content.ReadAsStringAsync());
+    }
+}
