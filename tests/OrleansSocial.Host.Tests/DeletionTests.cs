@@ -57,6 +57,9 @@ public sealed class DeletionTests(MediaFactory factory) : IClassFixture<MediaFac
         var taken = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts",
             new { username = owner.Username, email = "someone.else@example.org", password = ApiClient.Password });
         var mail = await factory.ScalarAsync("SELECT count(*) FROM email_outbox WHERE to_address = $1 AND subject = 'Your account will be deleted'", owner.Email);
+        var admin = await factory.WithRoleAsync(await client.NewUserAsync("ad"), "admin");
+        var deletedAccounts = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/accounts?status=deleted", token: admin.AccessToken)).JsonAsync();
+        var activeAccounts = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/admin/accounts?status=active", token: admin.AccessToken)).JsonAsync();
 
         // Signing in (password, then the second factor) within the grace period restores the account as it was.
         var login = await (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/sessions", new { login = owner.Username, password = owner.Password })).JsonAsync();
@@ -84,6 +87,8 @@ public sealed class DeletionTests(MediaFactory factory) : IClassFixture<MediaFac
         Assert.False(message.IsSuccessStatusCode);
         Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
         Assert.Equal(1, mail);
+        Assert.Contains(owner.Username, deletedAccounts.EnumerateArray().Select(a => a.GetProperty("username").GetString()));
+        Assert.DoesNotContain(owner.Username, activeAccounts.EnumerateArray().Select(a => a.GetProperty("username").GetString()));
         Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
         Assert.Equal(1, restored.GetProperty("followers_count").GetInt64());
         Assert.Equal(HttpStatusCode.OK, postAgain.StatusCode);

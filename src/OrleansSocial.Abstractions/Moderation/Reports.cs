@@ -171,7 +171,10 @@ public static class AccountStatuses
     public const string Unverified = "unverified";
     public const string ResetRequired = "reset_required";
 
-    public static IReadOnlyList<string> All { get; } = [Active, Suspended, Limited, Unverified, ResetRequired];
+    /// <summary>Deleted by their owners: in the grace period, being erased, or erased (placeholders).</summary>
+    public const string Deleted = "deleted";
+
+    public static IReadOnlyList<string> All { get; } = [Active, Suspended, Limited, Unverified, ResetRequired, Deleted];
 }
 
 /// <summary>A sign-up block: an email domain (and its subdomains) or one address that may not register.</summary>

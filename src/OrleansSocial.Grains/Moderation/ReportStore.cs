@@ -575,11 +575,12 @@ public sealed class ReportStore(NpgsqlDataSource db, TimeProvider time)
 
         sql.Append(filter.Status switch
         {
-            AccountStatuses.Active => " AND a.suspended_at IS NULL AND a.limited_at IS NULL",
+            AccountStatuses.Active => " AND a.suspended_at IS NULL AND a.limited_at IS NULL AND a.deactivated_at IS NULL",
             AccountStatuses.Suspended => " AND a.suspended_at IS NOT NULL",
             AccountStatuses.Limited => " AND a.limited_at IS NOT NULL",
             AccountStatuses.Unverified => " AND a.email_verified_at IS NULL",
             AccountStatuses.ResetRequired => " AND a.password_reset_required",
+            AccountStatuses.Deleted => " AND a.deactivated_at IS NOT NULL",
             _ => "",
         });
         return await PageAsync(command, sql, "a.id", page, ReadAdminAccount).ConfigureAwait(false);

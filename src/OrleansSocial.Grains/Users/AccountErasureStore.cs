@@ -136,21 +136,14 @@ public sealed class AccountErasureStore(NpgsqlDataSource db, TimeProvider time)
     public async Task ForgetEngagementAsync(long account, Guid[] posts)
     {
         await using var batch = db.CreateBatch();
-        foreach (var sql in new[]
-        {
+        Add(batch, [
             "DELETE FROM likes WHERE account_id = $1 AND post_id = ANY($2)",
             "DELETE FROM reposts WHERE account_id = $1 AND post_id = ANY($2)",
             "DELETE FROM bookmarks WHERE account_id = $1 AND post_id = ANY($2)",
             "UPDATE comments SET deleted_at = now() WHERE author_id = $1 AND post_id = ANY($2) AND deleted_at IS NULL",
             "DELETE FROM comment_likes l USING comments c WHERE l.comment_id = c.id AND l.account_id = $1 AND c.post_id = ANY($2)",
             "UPDATE posts SET counts_open = true WHERE id = ANY($2) AND NOT counts_open",
-        })
-        {
-            var command = new NpgsqlBatchCommand(sql);
-            command.Parameters.Add(new NpgsqlParameter { Value = account });
-            command.Parameters.Add(new NpgsqlParameter { Value = posts });
-            batch.BatchCommands.Add(command);
-        }
+        ], account, posts);
 
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
@@ -200,8 +193,7 @@ public sealed class AccountErasureStore(NpgsqlDataSource db, TimeProvider time)
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
         await AccountLocks.LockAsync(tx, shared: false, [account, .. others]).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection, tx);
-        foreach (var sql in new[]
-        {
+        Add(batch, [
             "DELETE FROM follows WHERE (follower_id = $1 AND followee_id = ANY($2)) OR (followee_id = $1 AND follower_id = ANY($2))",
             "DELETE FROM follow_requests WHERE (requester_id = $1 AND target_id = ANY($2)) OR (target_id = $1 AND requester_id = ANY($2))",
             "DELETE FROM blocks WHERE (blocker_id = $1 AND blocked_id = ANY($2)) OR (blocked_id = $1 AND blocker_id = ANY($2))",
@@ -209,13 +201,7 @@ public sealed class AccountErasureStore(NpgsqlDataSource db, TimeProvider time)
             "DELETE FROM close_friends WHERE (owner_id = $1 AND friend_id = ANY($2)) OR (friend_id = $1 AND owner_id = ANY($2))",
             "UPDATE accounts SET counts_open = true WHERE (id = $1 OR id = ANY($2)) AND NOT counts_open",
             "UPDATE account_erasures SET pending_recount = ARRAY(SELECT DISTINCT unnest(pending_recount || $2)) WHERE account_id = $1",
-        })
-        {
-            var command = new NpgsqlBatchCommand(sql);
-            command.Parameters.Add(new NpgsqlParameter { Value = account });
-            command.Parameters.Add(new NpgsqlParameter { Value = others });
-            batch.BatchCommands.Add(command);
-        }
+        ], account, others);
 
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
@@ -243,8 +229,7 @@ public sealed class AccountErasureStore(NpgsqlDataSource db, TimeProvider time)
         await using var connection = await db.OpenConnectionAsync().ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection, tx);
-        foreach (var sql in new[]
-        {
+        Add(batch, [
             "DELETE FROM sessions WHERE account_id = $1",
             "DELETE FROM passkeys WHERE account_id = $1",
             "DELETE FROM webauthn_ceremonies WHERE account_id = $1",
@@ -274,12 +259,7 @@ public sealed class AccountErasureStore(NpgsqlDataSource db, TimeProvider time)
             "UPDATE accounts SET avatar_media = NULL, header_media = NULL WHERE id = $1",
             "DELETE FROM highlights WHERE owner_id = $1",
             "UPDATE stories SET caption = '', link_url = NULL, ended_at = coalesce(ended_at, now()) WHERE author_id = $1",
-        })
-        {
-            var command = new NpgsqlBatchCommand(sql);
-            command.Parameters.Add(new NpgsqlParameter { Value = account });
-            batch.BatchCommands.Add(command);
-        }
+        ], account);
 
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
         await tx.CommitAsync().ConfigureAwait(false);
@@ -306,6 +286,21 @@ public sealed class AccountErasureStore(NpgsqlDataSource db, TimeProvider time)
         batch.BatchCommands.Add(placeholder);
         batch.BatchCommands.Add(finish);
         await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    // The statements into the batch, each with the same positional parameters.
+    private static void Add(NpgsqlBatch batch, string[] statements, params object[] values)
+    {
+        foreach (var sql in statements)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            foreach (var value in values)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
+            batch.BatchCommands.Add(command);
+        }
     }
 
     private static async Task<T[]> ReadAsync<T>(NpgsqlCommand command)
