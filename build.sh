@@ -63,13 +63,28 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+ensure_node() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    ensure_packages nodejs npm
+  fi
+}
+
+# The web client (web/, React + Vite, versions pinned in web/package-lock.json), built into web/dist, which the front
+# end serves at /.
+build_web() {
+  ensure_node
+  if [ ! -f web/node_modules/vite/package.json ]; then
+    log "installing the web client's packages"
+    npm ci --prefix web --no-audit --no-fund --loglevel=error >&2
+  fi
+  log "building the web client"
+  npm run build --prefix web --silent -- --logLevel warn >&2
+}
+
 # The SignalR tests drive the real @microsoft/signalr client under node, and the S3 media tests run s3rver, a real S3
 # protocol peer, under node (versions pinned in each package-lock.json).
 ensure_node_packages() {
-  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    DEBIAN_PACKAGES+=(nodejs npm)
-    ensure_packages
-  fi
+  ensure_node
   if [ ! -d tests/signalr-client/node_modules/@microsoft/signalr ]; then
     log "installing the SignalR JavaScript client for the tests"
     npm ci --prefix tests/signalr-client --no-audit --no-fund --loglevel=error >&2
@@ -110,6 +125,7 @@ cmd_test() {
   ensure_dotnet
   ensure_packages
   ensure_node_packages
+  build_web
   log "building"
   dotnet build OrleansSocial.sln -c Debug -v quiet -nologo
 
@@ -118,6 +134,20 @@ cmd_test() {
   mkdir -p "$results"
 
   local passed=0 failed=0 skipped=0 broken=0
+
+  # The web client's own logic (vitest), counted with the rest.
+  log "testing the web client"
+  set +e
+  (cd web && npx vitest run --reporter=default --reporter=json --outputFile="$results/web-vitest.json")
+  set -e
+  if [ -f "$results/web-vitest.json" ]; then
+    local wp wf
+    read -r wp wf < <(node -e 'const r = require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests + (!r.success && r.numFailedTests === 0 ? 1 : 0))' "$results/web-vitest.json")
+    passed=$((passed + wp)); failed=$((failed + wf))
+  else
+    log "the web client's tests produced no results"
+    broken=$((broken + 1))
+  fi
   local projects
   mapfile -t projects < <(find tests -name '*.Tests.csproj' | sort)
   if [ "${#projects[@]}" -eq 0 ]; then
@@ -250,6 +280,7 @@ cmd_run() {
     log "           set Accounts__RequireVerifiedEmail=true (or Email__Smtp__Host) to require confirmed addresses."
   fi
   export Auth__KeyDirectory="${Auth__KeyDirectory:-$DATA_DIR/keys}"
+  build_web
   dotnet build src/OrleansSocial.Host -c Release -v quiet -nologo >&2
   dotnet src/OrleansSocial.Host/bin/Release/net10.0/OrleansSocial.Host.dll --contentRoot "$ROOT/src/OrleansSocial.Host" "$@"
 }

@@ -147,6 +147,8 @@ public static class ApiHosting
             .AddView(DropPerRequestDetail)
             // Prometheus scrapes seldom (every 15 s or more): each scrape gets the figures of that moment.
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteOptions>(o =>
+            o.SetParameterPolicy<OrleansSocial.Api.Web.WebClient.ClientRoute>(OrleansSocial.Api.Web.WebClient.ClientRoute.Name));
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
             policy.WithOrigins(options.CorsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
         return builder;
@@ -300,6 +302,7 @@ public static class ApiHosting
         }
 
         app.Use(SecurityHeadersAsync);
+        OrleansSocial.Api.Web.WebClient.UseWebClient(app);
         app.UseCors();
         app.UseAuthentication();
         app.UseAppealScope();

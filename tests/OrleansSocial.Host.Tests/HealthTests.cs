@@ -38,7 +38,7 @@ public sealed class HealthTests(SocialFactory factory) : IClassFixture<SocialFac
     {
         using var client = factory.CreateClient();
 
-        var response = await client.GetAsync(new Uri("/no/such/route", UriKind.Relative));
+        var response = await client.GetAsync(new Uri("/api/v1/no/such/route", UriKind.Relative)); // other paths are the web client's routes
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

@@ -1,0 +1,36 @@
+import { useEffect, useState } from "react";
+import { api } from "./api/client";
+import { navigate, usePath } from "./router";
+import { Home } from "./screens/Home";
+import { SignIn } from "./screens/SignIn";
+import { SignUp } from "./screens/SignUp";
+
+export function App() {
+  const path = usePath();
+  const [signedIn, setSignedIn] = useState(api.signedIn);
+  useEffect(() => api.onChange(setSignedIn), []);
+
+  useEffect(() => {
+    if (!signedIn && path !== "/signin" && path !== "/signup") {
+      navigate("/signin");
+    } else if (signedIn && (path === "/signin" || path === "/signup")) {
+      navigate("/");
+    }
+  }, [signedIn, path]);
+
+  return (
+    <>
+      <header className="bar">
+        <a className="brand" href="/" onClick={(e) => { e.preventDefault(); navigate("/"); }}>OrleansSocial</a>
+        {signedIn && (
+          <button type="button" className="quiet" onClick={() => void api.signOut()}>
+            Sign out
+          </button>
+        )}
+      </header>
+      <main id="main">
+        {!signedIn && path === "/signup" ? <SignUp /> : !signedIn ? <SignIn /> : <Home />}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { API_BASE, ApiClient, ApiError } from "./client";
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}
+
+// A fake API: tokens "a1"/"r1" from sign-in, "a2"/"r2" from a refresh; requests with an old access token get 401.
+function fakeApi() {
+  const calls: { path: string; auth?: string; body?: string }[] = [];
+  let current = "a1";
+  const fetcher = async (path: string, init?: RequestInit) => {
+    const auth = (init?.headers as Record<string, string> | undefined)?.Authorization;
+    calls.push({ path, auth, body: init?.body as string | undefined });
+    if (path === `${API_BASE}/sessions`) {
+      return json(200, { access_token: "a1", refresh_token: "r1", expires_in: 900 });
+    }
+    if (path === `${API_BASE}/sessions/refresh`) {
+      await new Promise((r) => setTimeout(r, 10));
+      current = "a2";
+      return json(200, { access_token: "a2", refresh_token: "r2", expires_in: 900 });
+    }
+    return auth === `Bearer ${current}` ? json(200, { ok: true }) : json(401, { title: "Unauthorized" });
+  };
+  return { calls, fetcher, expire: () => (current = "expired") };
+}
+
+describe("ApiClient", () => {
+  it("refreshes an expired token once for many requests at the same time, then retries each", async () => {
+    const fake = fakeApi();
+    const client = new ApiClient(fake.fetcher);
+    await client.signIn("ann", "secret");
+    fake.expire();
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => client.get<{ ok: boolean }>("/timelines/home")));
+    expect(answers.every((a) => a.ok)).toBe(true);
+    expect(fake.calls.filter((c) => c.path.endsWith("/sessions/refresh"))).toHaveLength(1);
+    expect(client.accessToken).toBe("a2");
+  });
+
+  it("sends every call under the one base path", async () => {
+    const fake = fakeApi();
+    const client = new ApiClient(fake.fetcher);
+    await client.signIn("ann", "secret");
+    await client.get("/accounts/me");
+    expect(fake.calls.every((c) => c.path.startsWith(API_BASE + "/"))).toBe(true);
+  });
+
+  it("forgets the session when the refresh is refused", async () => {
+    const client = new ApiClient(async (path) =>
+      path.endsWith("/sessions") ? json(200, { access_token: "a1", refresh_token: "r1", expires_in: 900 }) : json(401, { title: "Unauthorized" }),
+    );
+    const seen: boolean[] = [];
+    client.onChange((signedIn) => seen.push(signedIn));
+    await client.signIn("ann", "secret");
+    await expect(client.get("/accounts/me")).rejects.toBeInstanceOf(ApiError);
+    expect(client.signedIn).toBe(false);
+    expect(seen).toEqual([true, false]);
+  });
+
+  it("reads a ProblemDetails answer with the fields it names", async () => {
+    const client = new ApiClient(async () =>
+      json(400, { title: "One or more validation errors occurred.", errors: { password: ["Give the password."] } }),
+    );
+    const error = await client.signIn("ann", "").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    expect((error as ApiError).field("password")).toBe("Give the password.");
+  });
+
+  it("answers a second factor challenge instead of tokens when the account has one", async () => {
+    const client = new ApiClient(async () => json(200, { mfa_required: true, mfa_token: "m1", methods: ["totp"] }));
+    expect(await client.signIn("ann", "secret")).toEqual({ kind: "mfa", token: "m1", methods: ["totp"] });
+    expect(client.signedIn).toBe(false);
+  });
+});

@@ -1,0 +1,178 @@
+// The one module that talks to the OrleansSocial API: base path, tokens and their refresh, ProblemDetails errors.
+// Every screen calls through it, so moving the native API (should a Mastodon-compatible API take /api/v1) is the
+// one line below.
+export const API_BASE = "/api/v1";
+
+/** An RFC 7807 ProblemDetails answer, with the fields it names when the input was refused. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly errors: Record<string, string[]> = {},
+    readonly detail?: string,
+  ) {
+    super(detail ? `${title} ${detail}` : title);
+  }
+
+  /** The first message about one field, for showing next to it. */
+  field(name: string): string | undefined {
+    return this.errors[name]?.[0];
+  }
+
+  static async from(response: Response): Promise<ApiError> {
+    let body: { title?: string; detail?: string; errors?: Record<string, string[]> } = {};
+    try {
+      body = await response.json();
+    } catch {
+      // not JSON: the status says enough
+    }
+    return new ApiError(response.status, body.title ?? response.statusText ?? "Request failed", body.errors ?? {}, body.detail);
+  }
+}
+
+interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+
+interface MfaRequired {
+  mfa_required: true;
+  mfa_token: string;
+  methods: string[];
+}
+
+export type SignInResult = { kind: "signed-in" } | { kind: "mfa"; token: string; methods: string[] };
+
+type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Holds the session's tokens in memory only (never in storage), refreshes the access token once per expiry however many
+ * requests find it expired at the same time, and turns refused answers into {@link ApiError}.
+ */
+export class ApiClient {
+  private access: string | null = null;
+  private refreshToken: string | null = null;
+  private refreshing: Promise<boolean> | null = null;
+  private readonly listeners = new Set<(signedIn: boolean) => void>();
+
+  constructor(private readonly fetcher: Fetch = (input, init) => fetch(input, init)) {}
+
+  get signedIn(): boolean {
+    return this.access !== null;
+  }
+
+  /** The current access token (for the SignalR connection). */
+  get accessToken(): string | null {
+    return this.access;
+  }
+
+  onChange(listener: (signedIn: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async signIn(login: string, password: string): Promise<SignInResult> {
+    const answer = await this.send<TokenResponse | MfaRequired>("POST", "/sessions", { login, password }, false);
+    if ("mfa_required" in answer) {
+      return { kind: "mfa", token: answer.mfa_token, methods: answer.methods };
+    }
+    this.keep(answer);
+    return { kind: "signed-in" };
+  }
+
+  async completeSignIn(mfaToken: string, code: string): Promise<void> {
+    this.keep(await this.send<TokenResponse>("POST", "/sessions/mfa", { mfa_token: mfaToken, code }, false));
+  }
+
+  async signUp(username: string, email: string, password: string): Promise<void> {
+    await this.send("POST", "/accounts", { username, email, password }, false);
+  }
+
+  async signOut(): Promise<void> {
+    try {
+      if (this.access) {
+        await this.send("DELETE", "/sessions/current");
+      }
+    } finally {
+      this.forget();
+    }
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.send<T>("GET", path);
+  }
+
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.send<T>("POST", path, body);
+  }
+
+  delete<T>(path: string, body?: unknown): Promise<T> {
+    return this.send<T>("DELETE", path, body);
+  }
+
+  /** A request with the access token; an expired one is refreshed (once, shared) and the request tried again. */
+  async send<T>(method: string, path: string, body?: unknown, authorized = true): Promise<T> {
+    let response = await this.fetchOnce(method, path, body, authorized);
+    if (response.status === 401 && authorized && this.refreshToken !== null && (await this.refresh())) {
+      response = await this.fetchOnce(method, path, body, authorized);
+    }
+    if (response.status === 401 && authorized) {
+      this.forget();
+    }
+    if (!response.ok) {
+      throw await ApiError.from(response);
+    }
+    const text = await response.text();
+    return (text.length === 0 ? undefined : JSON.parse(text)) as T;
+  }
+
+  private fetchOnce(method: string, path: string, body: unknown, authorized: boolean): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+    }
+    if (authorized && this.access) {
+      headers["Authorization"] = `Bearer ${this.access}`;
+    }
+    return this.fetcher(API_BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  /** Rotates the refresh token; concurrent callers share one rotation (a second would reuse a spent token and end the session). */
+  refresh(): Promise<boolean> {
+    this.refreshing ??= (async () => {
+      try {
+        const response = await this.fetchOnce("POST", "/sessions/refresh", { refresh_token: this.refreshToken }, false);
+        if (!response.ok) {
+          this.forget();
+          return false;
+        }
+        this.keep((await response.json()) as TokenResponse);
+        return true;
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private keep(tokens: TokenResponse): void {
+    const wasSignedIn = this.signedIn;
+    this.access = tokens.access_token;
+    this.refreshToken = tokens.refresh_token;
+    if (!wasSignedIn) {
+      this.listeners.forEach((l) => l(true));
+    }
+  }
+
+  private forget(): void {
+    const wasSignedIn = this.signedIn;
+    this.access = null;
+    this.refreshToken = null;
+    if (wasSignedIn) {
+      this.listeners.forEach((l) => l(false));
+    }
+  }
+}
+
+export const api = new ApiClient();

@@ -1,0 +1,156 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { api, ApiError } from "../api/client";
+import type { Post, TimelineItem } from "../api/types";
+
+const PageSize = 20;
+const MaxLength = 500;
+
+export function Home() {
+  const [items, setItems] = useState<TimelineItem[]>([]);
+  const [loading, setLoading] = useState(true);
+  const [more, setMore] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const loadingRef = useRef(false);
+  const sentinel = useRef<HTMLDivElement>(null);
+
+  const loadPage = useCallback(async (before?: string) => {
+    if (loadingRef.current) {
+      return;
+    }
+    loadingRef.current = true;
+    setLoading(true);
+    try {
+      const page = await api.get<TimelineItem[]>(`/timelines/home?limit=${PageSize}${before ? `&max_id=${encodeURIComponent(before)}` : ""}`);
+      setItems((current) => (before ? [...current, ...page.filter((p) => !current.some((c) => c.id === p.id))] : page));
+      setMore(page.length === PageSize);
+      setError(null);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.title : "The server could not be reached.");
+    } finally {
+      loadingRef.current = false;
+      setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void loadPage();
+  }, [loadPage]);
+
+  // Infinite scroll: the next page loads when the end of the list comes into view.
+  useEffect(() => {
+    const end = sentinel.current;
+    if (!end || !more) {
+      return;
+    }
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && items.length > 0) {
+        void loadPage(items[items.length - 1].id);
+      }
+    });
+    observer.observe(end);
+    return () => observer.disconnect();
+  }, [items, more, loadPage]);
+
+  const replacePost = (post: Post) =>
+    setItems((current) => current.map((i) => (i.post.id === post.id ? { ...i, post } : i)));
+
+  return (
+    <div className="column">
+      <Composer onPosted={() => void loadPage()} />
+      <h1 className="visually-hidden">Home</h1>
+      {error && <p className="error" role="alert">{error}</p>}
+      <ol className="timeline" aria-busy={loading} aria-label="Home timeline">
+        {items.map((item) => (
+          <li key={item.id}>
+            <PostCard item={item} onChange={replacePost} />
+          </li>
+        ))}
+      </ol>
+      {loading && items.length === 0 && <div className="skeleton" aria-hidden="true" />}
+      {!loading && items.length === 0 && !error && <p className="empty">Nothing here yet: follow people, or write the first post.</p>}
+      <div ref={sentinel} />
+    </div>
+  );
+}
+
+function Composer({ onPosted }: { onPosted: () => void }) {
+  const [text, setText] = useState(() => sessionStorage.getItem("draft") ?? "");
+  const [visibility, setVisibility] = useState("public");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  // The draft survives a reload (it holds no secret).
+  useEffect(() => {
+    sessionStorage.setItem("draft", text);
+  }, [text]);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post("/posts", { text, visibility });
+      setText("");
+      onPosted();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.field("text") ?? caught.title : "The server could not be reached.");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card composer" onSubmit={submit} aria-label="New post">
+      <label htmlFor="compose" className="visually-hidden">What is happening?</label>
+      <textarea id="compose" value={text} maxLength={MaxLength} placeholder="What is happening?" rows={3}
+        onChange={(e) => setText(e.target.value)} />
+      <div className="row">
+        <label htmlFor="visibility">Who can see it</label>
+        <select id="visibility" value={visibility} onChange={(e) => setVisibility(e.target.value)}>
+          <option value="public">Everyone</option>
+          <option value="followers">Followers</option>
+          <option value="private">Only me</option>
+        </select>
+        <span className="count" aria-live="polite">{MaxLength - text.length}</span>
+        <button type="submit" disabled={busy || text.trim().length === 0}>Post</button>
+      </div>
+      {error && <p className="error" role="alert">{error}</p>}
+    </form>
+  );
+}
+
+function PostCard({ item, onChange }: { item: TimelineItem; onChange: (post: Post) => void }) {
+  const { post } = item;
+  const [error, setError] = useState<string | null>(null);
+
+  // Optimistic: the heart changes at once and goes back if the server refuses.
+  async function toggleLike() {
+    const before = post;
+    onChange({ ...post, liked: !post.liked, likes_count: post.likes_count + (post.liked ? -1 : 1) });
+    try {
+      onChange(await api.post<Post>(`/posts/${post.id}/${before.liked ? "unlike" : "like"}`));
+      setError(null);
+    } catch (caught) {
+      onChange(before);
+      setError(caught instanceof ApiError ? caught.title : "The server could not be reached.");
+    }
+  }
+
+  return (
+    <article className="card post" aria-labelledby={`by-${item.id}`}>
+      {item.reposted_by && <p className="meta">Reposted by @{item.reposted_by.username}</p>}
+      <header>
+        <span id={`by-${item.id}`} className="author">{post.author.display_name || post.author.username}</span>{" "}
+        <span className="meta">@{post.author.username} · <time dateTime={post.created_at}>{new Date(post.created_at).toLocaleString()}</time></span>
+      </header>
+      <p className="text">{post.text}</p>
+      <footer>
+        <button type="button" className="quiet" aria-pressed={post.liked} onClick={() => void toggleLike()}>
+          {post.liked ? "♥" : "♡"} <span>{post.likes_count}</span><span className="visually-hidden"> likes</span>
+        </button>
+        <span className="meta">{post.comments_count} comments · {post.reposts_count} reposts</span>
+      </footer>
+      {error && <p className="error" role="alert">{error}</p>}
+    </article>
+  );
+}

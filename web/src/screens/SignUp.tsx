@@ -1,0 +1,40 @@
+import { useState, type FormEvent } from "react";
+import { api, ApiError } from "../api/client";
+import { navigate } from "../router";
+import { Field } from "./Field";
+
+export function SignUp() {
+  const [username, setUsername] = useState("");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.signUp(username.trim(), email.trim(), password);
+      await api.signIn(username.trim(), password);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught : new ApiError(0, "The server could not be reached."));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card narrow" onSubmit={submit} aria-labelledby="signup-title">
+      <h1 id="signup-title">Create your account</h1>
+      <Field label="Username" value={username} onChange={setUsername} autoComplete="username" error={error?.field("username")} />
+      <Field label="Email" type="email" value={email} onChange={setEmail} autoComplete="email" error={error?.field("email")} />
+      <Field label="Password" type="password" value={password} onChange={setPassword} autoComplete="new-password" error={error?.field("password")} />
+      {error && Object.keys(error.errors).length === 0 && <p className="error" role="alert">{error.title}</p>}
+      <button type="submit" disabled={busy}>Sign up</button>
+      <p>
+        Have an account? <a href="/signin" onClick={(e) => { e.preventDefault(); navigate("/signin"); }}>Sign in</a>
+      </p>
+    </form>
+  );
+}
