@@ -29,7 +29,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 # Debian packages the tests need: PostgreSQL (data, grain state; private test servers) and Redis (Orleans membership
 # of multi-process tests). Tests start their own servers from these binaries on loopback ports. The embedded run
 # needs PostgreSQL and ffmpeg (RUN_PACKAGES). ffmpeg/ffprobe identify video, make posters and turn animated GIFs into MP4.
-DEBIAN_PACKAGES=(postgresql redis-server ffmpeg)
+DEBIAN_PACKAGES=(postgresql redis-server ffmpeg chromium)
 RUN_PACKAGES=(postgresql ffmpeg)
 
 log() { printf '[build] %s\n' "$*" >&2; }

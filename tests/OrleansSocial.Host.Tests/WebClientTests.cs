@@ -32,6 +32,7 @@ public sealed class WebClientTests(WebClientFactory factory) : IClassFixture<Web
         var unknownApi = await client.GetAsync(new Uri("/api/v1/no_such_thing", UriKind.Relative));
         var posted = await client.PostAsync(new Uri("/profile/ann", UriKind.Relative), null);
         var health = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
+        var dashboard = await client.GetAsync(new Uri("/dashboard", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, root.StatusCode);
         Assert.Contains("<div id=\"root\">", await root.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -51,5 +52,6 @@ public sealed class WebClientTests(WebClientFactory factory) : IClassFixture<Web
         Assert.NotEqual("text/html", unknownApi.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, posted.StatusCode); // a client route is read, never written
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, dashboard.StatusCode); // the server's path (its dashboard is off), not a client route
     }
 }

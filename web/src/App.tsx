@@ -8,15 +8,22 @@ import { SignUp } from "./screens/SignUp";
 export function App() {
   const path = usePath();
   const [signedIn, setSignedIn] = useState(api.signedIn);
+  const [restoring, setRestoring] = useState(true);
   useEffect(() => api.onChange(setSignedIn), []);
+  useEffect(() => {
+    void api.restore().catch(() => false).finally(() => setRestoring(false));
+  }, []);
 
   useEffect(() => {
+    if (restoring) {
+      return;
+    }
     if (!signedIn && path !== "/signin" && path !== "/signup") {
       navigate("/signin");
     } else if (signedIn && (path === "/signin" || path === "/signup")) {
       navigate("/");
     }
-  }, [signedIn, path]);
+  }, [signedIn, path, restoring]);
 
   return (
     <>
@@ -29,7 +36,7 @@ export function App() {
         )}
       </header>
       <main id="main">
-        {!signedIn && path === "/signup" ? <SignUp /> : !signedIn ? <SignIn /> : <Home />}
+        {restoring ? <div className="skeleton" aria-busy="true" aria-label="Loading" /> : !signedIn && path === "/signup" ? <SignUp /> : !signedIn ? <SignIn /> : <Home />}
       </main>
     </>
   );

@@ -59,7 +59,7 @@ public static class PasskeyEndpoints
         var sessions = api.MapGroup("/sessions").WithTags("Sessions").AllowAnonymous().RequireRateLimiting(RateLimiting.AuthPolicy);
         sessions.MapPost("/passkey/options", BeginSignInAsync).WithName("PasskeySignInOptions")
             .WithSummary("Starts a sign-in with a passkey, no username needed: the options for navigator.credentials.get.");
-        sessions.MapPost("/passkey", SignInAsync).WithName("PasskeySignIn")
+        sessions.MapPost("/passkey", SignInAsync).WithRefreshCookie().WithName("PasskeySignIn")
             .WithSummary("Signs in with a passkey's assertion (user verification required, so no second factor is asked).");
         sessions.MapPost("/mfa/passkey_options", BeginSecondFactorAsync).WithName("MfaPasskeyOptions")
             .WithSummary("For a sign-in that owes a second factor: the options to assert one of the account's passkeys, finished at POST /sessions/mfa.");

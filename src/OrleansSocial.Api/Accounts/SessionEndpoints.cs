@@ -32,11 +32,11 @@ public static class SessionEndpoints
     {
         ArgumentNullException.ThrowIfNull(api);
         var sessions = api.MapGroup("/sessions").WithTags("Sessions");
-        sessions.MapPost("/", LoginAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
+        sessions.MapPost("/", LoginAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous().WithRefreshCookie()
             .WithName("Login").WithSummary("Signs in with a username or email and a password.");
-        sessions.MapPost("/link", SignInWithLinkAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
+        sessions.MapPost("/link", SignInWithLinkAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous().WithRefreshCookie()
             .WithName("SignInWithLink").WithSummary("Signs in with the one-time link emailed after repeated failed sign-ins; lifts every delay on the account.");
-        sessions.MapPost("/refresh", RefreshAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous()
+        sessions.MapPost("/refresh", RefreshAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous().WithRefreshCookie()
             .WithName("Refresh").WithSummary("Exchanges a refresh token for new tokens; a reused refresh token revokes its session.");
         sessions.MapGet("/", ListSessionsAsync).RequireAuthorization().WithName("Sessions").WithSummary("My signed-in sessions.");
         sessions.MapDelete("/current", LogoutAsync).RequireAuthorization().WithName("Logout").WithSummary("Signs this session out.");
@@ -204,14 +204,16 @@ public static class SessionEndpoints
             (int)SessionStore.RefreshTokenLifetime.TotalSeconds);
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest body, AccountStore store, SessionStore sessions, TokenService tokens, CancellationToken ct)
+        RefreshRequest body, AccountStore store, SessionStore sessions, TokenService tokens, HttpContext http, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(body.RefreshToken) || body.RefreshToken.Length > 200)
+        // A browser refreshes with its cookie (and the header that proves the request came from its own page).
+        var refreshToken = string.IsNullOrEmpty(body.RefreshToken) ? RefreshCookie.From(http.Request) : body.RefreshToken;
+        if (string.IsNullOrWhiteSpace(refreshToken) || refreshToken.Length > 200)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["refresh_token"] = ["Give the refresh token."] });
         }
 
-        var (outcome, session, newToken) = await sessions.RotateAsync(body.RefreshToken, ct).ConfigureAwait(false);
+        var (outcome, session, newToken) = await sessions.RotateAsync(refreshToken, ct).ConfigureAwait(false);
         var account = outcome == RefreshOutcome.Rotated ? await store.GetAsync(session!.AccountId, ct).ConfigureAwait(false) : null;
         if (account is null)
         {
@@ -234,9 +236,10 @@ public static class SessionEndpoints
         return TypedResults.Ok(list.Select(s => new SessionResponse(s.Id.ToString("N"), s.Device, s.Ip, s.CreatedAt, s.LastUsedAt, s.Id == current)).ToArray());
     }
 
-    private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, SessionStore sessions, CancellationToken ct)
+    private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, SessionStore sessions, HttpContext http, CancellationToken ct)
     {
         await sessions.RevokeAsync(user.AccountId(), user.SessionId(), ct).ConfigureAwait(false);
+        RefreshCookie.Clear(http.Response);
         return TypedResults.NoContent();
     }
 

@@ -53,7 +53,7 @@ public static class TwoFactorEndpoints
             .WithSummary("Turns TOTP off (and voids the backup codes); needs the password and a current TOTP or backup code.");
         twoFactor.MapPost("/backup_codes", RenewBackupCodesAsync).WithName("RenewBackupCodes")
             .WithSummary("Ten new backup codes (the old ones stop working); needs the password and a current TOTP or backup code.");
-        api.MapPost("/sessions/mfa", CompleteSignInAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous().WithTags("Sessions")
+        api.MapPost("/sessions/mfa", CompleteSignInAsync).RequireRateLimiting(RateLimiting.AuthPolicy).AllowAnonymous().WithTags("Sessions").WithRefreshCookie()
             .WithName("CompleteSignIn")
             .WithSummary("The second step of a sign-in with TOTP on: the mfa_token and a TOTP code (each usable once), a backup code, or a passkey's assertion.");
         return api;

@@ -36,8 +36,8 @@ public static class WebClient
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https:; media-src 'self' blob: https:; " +
         "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-    // Paths the server answers itself: never the client's index.
-    private static readonly string[] ServerPaths = ["/api", "/hubs", "/media", "/docs", "/openapi", "/health", "/metrics"];
+    // Paths the server answers itself (the Orleans dashboard among them, on or off): never the client's index.
+    private static readonly string[] ServerPaths = ["/api", "/hubs", "/media", "/docs", "/openapi", "/health", "/metrics", "/dashboard"];
 
     /// <summary>The static files of the client (before the endpoints; after the security headers, whose policy it replaces).</summary>
     public static WebApplication UseWebClient(this WebApplication app)
@@ -64,14 +64,14 @@ public static class WebClient
         var index = files.GetFileInfo("index.html");
 
         // A client route: a GET of a path that is not the server's and names no file (so it never competes with an API
-        // endpoint, and a wrong method on one is still 405).
+        // endpoint, and a wrong method on one is still 405). GET only: HEAD and writes to a client route are 405.
         app.MapFallback("{*path:" + ClientRoute.Name + "}", async context =>
         {
             context.Response.ContentType = "text/html; charset=utf-8";
             context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
             context.Response.Headers.CacheControl = "no-cache";
             await context.Response.SendFileAsync(index, context.RequestAborted).ConfigureAwait(false);
-        }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head])).ExcludeFromDescription();
+        }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get])).ExcludeFromDescription();
         return app;
     }
 

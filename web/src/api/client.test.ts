@@ -28,7 +28,7 @@ function fakeApi() {
 describe("ApiClient", () => {
   it("refreshes an expired token once for many requests at the same time, then retries each", async () => {
     const fake = fakeApi();
-    const client = new ApiClient(fake.fetcher);
+    const client = new ApiClient(fake.fetcher, false);
     await client.signIn("ann", "secret");
     fake.expire();
     const answers = await Promise.all([1, 2, 3, 4, 5].map(() => client.get<{ ok: boolean }>("/timelines/home")));
@@ -39,7 +39,7 @@ describe("ApiClient", () => {
 
   it("sends every call under the one base path", async () => {
     const fake = fakeApi();
-    const client = new ApiClient(fake.fetcher);
+    const client = new ApiClient(fake.fetcher, false);
     await client.signIn("ann", "secret");
     await client.get("/accounts/me");
     expect(fake.calls.every((c) => c.path.startsWith(API_BASE + "/"))).toBe(true);
@@ -48,6 +48,7 @@ describe("ApiClient", () => {
   it("forgets the session when the refresh is refused", async () => {
     const client = new ApiClient(async (path) =>
       path.endsWith("/sessions") ? json(200, { access_token: "a1", refresh_token: "r1", expires_in: 900 }) : json(401, { title: "Unauthorized" }),
+      false,
     );
     const seen: boolean[] = [];
     client.onChange((signedIn) => seen.push(signedIn));
@@ -65,6 +66,19 @@ describe("ApiClient", () => {
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(400);
     expect((error as ApiError).field("password")).toBe("Give the password.");
+  });
+
+  it("in a browser asks for the refresh cookie, never holds the refresh token, and restores the session from the cookie", async () => {
+    const sent: { path: string; headers: Record<string, string>; body?: string }[] = [];
+    const client = new ApiClient(async (path, init) => {
+      sent.push({ path, headers: init?.headers as Record<string, string>, body: init?.body as string | undefined });
+      return json(200, { access_token: "a9", refresh_token: "", expires_in: 900 });
+    });
+    expect(await client.restore()).toBe(true);
+    expect(client.accessToken).toBe("a9");
+    expect(sent[0].path).toBe(`${API_BASE}/sessions/refresh`);
+    expect(sent[0].headers["X-Refresh-Cookie"]).toBe("1");
+    expect(sent[0].body).toBe("{}");
   });
 
   it("answers a second factor challenge instead of tokens when the account has one", async () => {

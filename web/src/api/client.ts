@@ -47,8 +47,10 @@ export type SignInResult = { kind: "signed-in" } | { kind: "mfa"; token: string;
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 /**
- * Holds the session's tokens in memory only (never in storage), refreshes the access token once per expiry however many
- * requests find it expired at the same time, and turns refused answers into {@link ApiError}.
+ * Holds the access token in memory only (never in storage), refreshes it once per expiry however many requests find it
+ * expired at the same time, and turns refused answers into {@link ApiError}. In a browser (`cookieSession`) the refresh
+ * token is an httpOnly cookie the API sets (asked for with the `X-Refresh-Cookie` header, which is also what lets a
+ * refresh read it): scripts never see it, and a reload restores the session with {@link restore}.
  */
 export class ApiClient {
   private access: string | null = null;
@@ -56,7 +58,15 @@ export class ApiClient {
   private refreshing: Promise<boolean> | null = null;
   private readonly listeners = new Set<(signedIn: boolean) => void>();
 
-  constructor(private readonly fetcher: Fetch = (input, init) => fetch(input, init)) {}
+  constructor(
+    private readonly fetcher: Fetch = (input, init) => fetch(input, init),
+    private readonly cookieSession = true,
+  ) {}
+
+  /** Picks up the session the refresh cookie holds (after a reload); false when there is none. */
+  async restore(): Promise<boolean> {
+    return this.cookieSession && (await this.refresh());
+  }
 
   get signedIn(): boolean {
     return this.access !== null;
@@ -114,7 +124,7 @@ export class ApiClient {
   /** A request with the access token; an expired one is refreshed (once, shared) and the request tried again. */
   async send<T>(method: string, path: string, body?: unknown, authorized = true): Promise<T> {
     let response = await this.fetchOnce(method, path, body, authorized);
-    if (response.status === 401 && authorized && this.refreshToken !== null && (await this.refresh())) {
+    if (response.status === 401 && authorized && (this.cookieSession || this.refreshToken !== null) && (await this.refresh())) {
       response = await this.fetchOnce(method, path, body, authorized);
     }
     if (response.status === 401 && authorized) {
@@ -135,14 +145,23 @@ export class ApiClient {
     if (authorized && this.access) {
       headers["Authorization"] = `Bearer ${this.access}`;
     }
-    return this.fetcher(API_BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (this.cookieSession && path.startsWith("/sessions")) {
+      headers["X-Refresh-Cookie"] = "1";
+    }
+    return this.fetcher(API_BASE + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
   }
 
   /** Rotates the refresh token; concurrent callers share one rotation (a second would reuse a spent token and end the session). */
   refresh(): Promise<boolean> {
     this.refreshing ??= (async () => {
       try {
-        const response = await this.fetchOnce("POST", "/sessions/refresh", { refresh_token: this.refreshToken }, false);
+        const body = this.cookieSession ? {} : { refresh_token: this.refreshToken };
+        const response = await this.fetchOnce("POST", "/sessions/refresh", body, false);
         if (!response.ok) {
           this.forget();
           return false;
@@ -159,7 +178,7 @@ export class ApiClient {
   private keep(tokens: TokenResponse): void {
     const wasSignedIn = this.signedIn;
     this.access = tokens.access_token;
-    this.refreshToken = tokens.refresh_token;
+    this.refreshToken = tokens.refresh_token || null; // empty in a cookie session
     if (!wasSignedIn) {
       this.listeners.forEach((l) => l(true));
     }

@@ -56,7 +56,7 @@ export function Home() {
 
   return (
     <div className="column">
-      <Composer onPosted={() => void loadPage()} />
+      <Composer onPosted={(post) => setItems((current) => [{ id: post.id, post, reposted_by: null }, ...current])} />
       <h1 className="visually-hidden">Home</h1>
       {error && <p className="error" role="alert">{error}</p>}
       <ol className="timeline" aria-busy={loading} aria-label="Home timeline">
@@ -73,7 +73,7 @@ export function Home() {
   );
 }
 
-function Composer({ onPosted }: { onPosted: () => void }) {
+function Composer({ onPosted }: { onPosted: (post: Post) => void }) {
   const [text, setText] = useState(() => sessionStorage.getItem("draft") ?? "");
   const [visibility, setVisibility] = useState("public");
   const [error, setError] = useState<string | null>(null);
@@ -89,9 +89,9 @@ function Composer({ onPosted }: { onPosted: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      await api.post("/posts", { text, visibility });
+      const post = await api.post<Post>("/posts", { text, visibility });
       setText("");
-      onPosted();
+      onPosted(post); // at the top at once; the home timeline has it too once the fan-out reaches it
     } catch (caught) {
       setError(caught instanceof ApiError ? caught.field("text") ?? caught.title : "The server could not be reached.");
     } finally {
