@@ -5,13 +5,23 @@ namespace OrleansSocial.Host.Tests;
 /// <summary>A host on a real port serving the built web client (web/dist), for a real browser.</summary>
 public sealed class BrowserFactory : AccountsFactory
 {
-    public BrowserFactory() => UseKestrel(0);
+    public static readonly string Root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
+
+    public BrowserFactory()
+    {
+        UseKestrel(0);
+        var shots = Path.Combine(Root, "artifacts", "screenshots");
+        if (Directory.Exists(shots))
+        {
+            Directory.Delete(shots, recursive: true); // this run's screenshots, not an earlier one's
+        }
+    }
 }
 
 /// <summary>The web client driven in Debian's Chromium by playwright-core (web/e2e), against a real host and PostgreSQL.</summary>
 public sealed class BrowserTests(BrowserFactory factory) : IClassFixture<BrowserFactory>
 {
-    private static readonly string Root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
+    private static readonly string Root = BrowserFactory.Root;
 
     private async Task RunAsync(string script)
     {
@@ -46,12 +56,6 @@ public sealed class BrowserTests(BrowserFactory factory) : IClassFixture<Browser
     [Fact]
     public async Task A_person_signs_up_posts_likes_reloads_still_signed_in_and_signs_out_in_a_real_chromium()
     {
-        var shots = Path.Combine(Root, "artifacts", "screenshots");
-        if (Directory.Exists(shots))
-        {
-            Directory.Delete(shots, recursive: true); // this run's screenshots, not an earlier one's
-        }
-
         await RunAsync("e2e/smoke.mjs");
 
         foreach (var screen in new[] { "sign-in", "sign-up", "home" })
@@ -61,5 +65,14 @@ public sealed class BrowserTests(BrowserFactory factory) : IClassFixture<Browser
                 Assert.True(new FileInfo(Path.Combine(Root, "artifacts", "screenshots", $"{screen}-{width}.png")).Length > 1000, $"{screen} at {width} width");
             }
         }
+    }
+
+    [Fact]
+    public async Task One_person_follows_another_from_their_profile_and_sees_their_next_post_arrive_live_in_a_real_chromium()
+    {
+        await RunAsync("e2e/follow.mjs");
+
+        Assert.True(File.Exists(Path.Combine(Root, "artifacts", "screenshots", "profile-phone.png")));
+        Assert.True(File.Exists(Path.Combine(Root, "artifacts", "screenshots", "home-live-desktop.png")));
     }
 }

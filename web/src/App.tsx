@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { api } from "./api/client";
 import { navigate, usePath } from "./router";
 import { Home } from "./screens/Home";
+import { Profile } from "./screens/Profile";
 import { SignIn } from "./screens/SignIn";
 import { SignUp } from "./screens/SignUp";
 
@@ -36,7 +37,11 @@ export function App() {
         )}
       </header>
       <main id="main">
-        {restoring ? <div className="skeleton" aria-busy="true" aria-label="Loading" /> : !signedIn && path === "/signup" ? <SignUp /> : !signedIn ? <SignIn /> : <Home />}
+        {restoring ? <div className="skeleton" aria-busy="true" aria-label="Loading" />
+          : !signedIn && path === "/signup" ? <SignUp />
+          : !signedIn ? <SignIn />
+          : /^\/accounts\/\d+$/.test(path) ? <Profile id={path.split("/")[2]} />
+          : <Home />}
       </main>
     </>
   );

@@ -1,7 +1,10 @@
-// The one module that talks to the OrleansSocial API: base path, tokens and their refresh, ProblemDetails errors.
-// Every screen calls through it, so moving the native API (should a Mastodon-compatible API take /api/v1) is the
-// one line below.
+// The one module that talks to the OrleansSocial API: base path, tokens and their refresh, ProblemDetails errors, and
+// the live events' SignalR connection. Every screen calls through it, so moving the native API (should a
+// Mastodon-compatible API take /api/v1) is the one line below.
+import { HubConnectionBuilder, LogLevel, type HubConnection } from "@microsoft/signalr";
+
 export const API_BASE = "/api/v1";
+export const HUB_URL = "/hubs/events";
 
 /** An RFC 7807 ProblemDetails answer, with the fields it names when the input was refused. */
 export class ApiError extends Error {
@@ -57,6 +60,9 @@ export class ApiClient {
   private refreshToken: string | null = null;
   private refreshing: Promise<boolean> | null = null;
   private readonly listeners = new Set<(signedIn: boolean) => void>();
+  private hub: HubConnection | null = null;
+  private live = false;
+  private readonly liveListeners = new Set<(live: boolean) => void>();
 
   constructor(
     private readonly fetcher: Fetch = (input, init) => fetch(input, init),
@@ -107,6 +113,53 @@ export class ApiClient {
     } finally {
       this.forget();
     }
+  }
+
+  /**
+   * The session's live events (one SignalR connection, started on first use, reconnecting by itself, closed at sign
+   * out). Subscribe with `on(name, handler)` and unsubscribe with `off`.
+   */
+  events(): HubConnection {
+    if (this.hub === null) {
+      const hub = new HubConnectionBuilder()
+        .withUrl(HUB_URL, { accessTokenFactory: () => this.freshAccessToken() })
+        .withAutomaticReconnect()
+        .configureLogging(LogLevel.Warning)
+        .build();
+      this.hub = hub;
+      // `ready` comes once the server's subscription is live: from then on no event is missed.
+      hub.on("ready", () => this.setLive(true));
+      hub.onreconnecting(() => this.setLive(false));
+      hub.onclose(() => this.setLive(false));
+      void hub.start().catch(() => undefined); // offline: the screens still work over REST
+    }
+    return this.hub;
+  }
+
+  /** Whether live events are flowing (the server said `ready` on the current connection). */
+  get eventsLive(): boolean {
+    return this.live;
+  }
+
+  onEventsLive(listener: (live: boolean) => void): () => void {
+    this.liveListeners.add(listener);
+    return () => this.liveListeners.delete(listener);
+  }
+
+  private setLive(live: boolean): void {
+    if (this.live !== live) {
+      this.live = live;
+      this.liveListeners.forEach((l) => l(live));
+    }
+  }
+
+  // The access token for a (re)connection, refreshed first when it expires within half a minute.
+  private async freshAccessToken(): Promise<string> {
+    const expires = this.access ? expiryOf(this.access) : 0;
+    if (this.access && expires - Date.now() < 30_000) {
+      await this.refresh();
+    }
+    return this.access ?? "";
   }
 
   get<T>(path: string): Promise<T> {
@@ -188,9 +241,22 @@ export class ApiClient {
     const wasSignedIn = this.signedIn;
     this.access = null;
     this.refreshToken = null;
+    void this.hub?.stop();
+    this.hub = null;
+    this.setLive(false);
     if (wasSignedIn) {
       this.listeners.forEach((l) => l(false));
     }
+  }
+}
+
+/** When a JWT expires (ms since the epoch); 0 when it cannot be read. */
+export function expiryOf(token: string): number {
+  try {
+    const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return (JSON.parse(atob(payload)) as { exp?: number }).exp! * 1000 || 0;
+  } catch {
+    return 0;
   }
 }
 

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError } from "../api/client";
 import type { Post, TimelineItem } from "../api/types";
+import { navigate } from "../router";
 
 const PageSize = 20;
 const MaxLength = 500;
@@ -10,6 +11,8 @@ export function Home() {
   const [loading, setLoading] = useState(true);
   const [more, setMore] = useState(true);
   const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState<TimelineItem[]>([]);
+  const [live, setLive] = useState(api.eventsLive);
   const loadingRef = useRef(false);
   const sentinel = useRef<HTMLDivElement>(null);
 
@@ -36,6 +39,27 @@ export function Home() {
     void loadPage();
   }, [loadPage]);
 
+  // New posts reaching the home timeline wait behind a pill, so the list never jumps under the reader.
+  useEffect(() => {
+    const hub = api.events();
+    const arrived = (update: { key: string | number; post: Post; reposted_by: TimelineItem["reposted_by"] }) =>
+      setPending((current) => [{ id: String(update.key), post: update.post, reposted_by: update.reposted_by }, ...current]);
+    hub.on("update", arrived);
+    const stopWatching = api.onEventsLive(setLive);
+    setLive(api.eventsLive);
+    return () => {
+      hub.off("update", arrived);
+      stopWatching();
+    };
+  }, []);
+
+  const showPending = () => {
+    setItems((current) => [...pending.filter((p) => !current.some((c) => c.post.id === p.post.id && !c.reposted_by)), ...current]);
+    setPending([]);
+    window.scrollTo({ top: 0 });
+  };
+  const fresh = pending.filter((p) => !items.some((c) => c.post.id === p.post.id && !c.reposted_by));
+
   // Infinite scroll: the next page loads when the end of the list comes into view.
   useEffect(() => {
     const end = sentinel.current;
@@ -58,6 +82,14 @@ export function Home() {
     <div className="column">
       <Composer onPosted={(post) => setItems((current) => [{ id: post.id, post, reposted_by: null }, ...current])} />
       <h1 className="visually-hidden">Home</h1>
+      <p className="meta live" data-live={live}>{live ? "Live: new posts appear as they arrive" : "Connecting for live updates…"}</p>
+      <div aria-live="polite">
+        {fresh.length > 0 && (
+          <button type="button" className="pill" onClick={showPending}>
+            {fresh.length === 1 ? "1 new post" : `${fresh.length} new posts`}
+          </button>
+        )}
+      </div>
       {error && <p className="error" role="alert">{error}</p>}
       <ol className="timeline" aria-busy={loading} aria-label="Home timeline">
         {items.map((item) => (
@@ -119,7 +151,7 @@ function Composer({ onPosted }: { onPosted: (post: Post) => void }) {
   );
 }
 
-function PostCard({ item, onChange }: { item: TimelineItem; onChange: (post: Post) => void }) {
+export function PostCard({ item, onChange }: { item: TimelineItem; onChange: (post: Post) => void }) {
   const { post } = item;
   const [error, setError] = useState<string | null>(null);
 
@@ -140,7 +172,10 @@ function PostCard({ item, onChange }: { item: TimelineItem; onChange: (post: Pos
     <article className="card post" aria-labelledby={`by-${item.id}`}>
       {item.reposted_by && <p className="meta">Reposted by @{item.reposted_by.username}</p>}
       <header>
-        <span id={`by-${item.id}`} className="author">{post.author.display_name || post.author.username}</span>{" "}
+        <a id={`by-${item.id}`} className="author" href={`/accounts/${post.author.id}`}
+          onClick={(e) => { e.preventDefault(); navigate(`/accounts/${post.author.id}`); }}>
+          {post.author.display_name || post.author.username}
+        </a>{" "}
         <span className="meta">@{post.author.username} · <time dateTime={post.created_at}>{new Date(post.created_at).toLocaleString()}</time></span>
       </header>
       <p className="text">{post.text}</p>
