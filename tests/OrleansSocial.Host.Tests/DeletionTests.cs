@@ -39,6 +39,11 @@ public sealed class DeletionTests(MediaFactory factory) : IClassFixture<MediaFac
         var fan = await client.NewUserAsync("del");
         await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/accounts/{owner.Id}/follow", token: fan.AccessToken);
         var post = (await client.PostAsync(owner, "still mine")).GetProperty("id").GetString();
+        var fansPost = (await client.PostAsync(fan, "liked by the owner")).GetProperty("id").GetString();
+        await client.SendJsonAsync(HttpMethod.Post, $"/api/v1/posts/{fansPost}/like", token: owner.AccessToken);
+        async Task<long> FanUnreadAsync() =>
+            (await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications/unread_count", token: fan.AccessToken)).JsonAsync()).GetProperty("count").GetInt64();
+        var unreadBefore = await FanUnreadAsync();
         var (secret, backupCodes) = await TwoFactorTests.TurnOnAsync(client, owner);
 
         var wrongPassword = await client.DeleteAsync(owner, "not the password", TwoFactorTests.Code(secret, 1));
@@ -48,6 +53,7 @@ public sealed class DeletionTests(MediaFactory factory) : IClassFixture<MediaFac
         var deletion = await deleted.JsonAsync();
 
         var ownerSignedOut = await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me", token: owner.AccessToken);
+        var unreadWhileDeleted = await FanUnreadAsync();
         var profile = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/{owner.Id}", token: fan.AccessToken);
         var byId = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{post}", token: fan.AccessToken);
         var search = await (await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/accounts/search?q={owner.Username}", token: fan.AccessToken)).JsonAsync();
@@ -67,6 +73,7 @@ public sealed class DeletionTests(MediaFactory factory) : IClassFixture<MediaFac
             new { mfa_token = login.GetProperty("mfa_token").GetString(), code = backupCodes[0] }); // the TOTP step went on the deletion
         var token = (await signedIn.JsonAsync()).GetProperty("access_token").GetString()!;
         var restored = await client.AccountAsync(fan, owner.Id);
+        var unreadRestored = await FanUnreadAsync();
         var postAgain = await client.SendJsonAsync(HttpMethod.Get, $"/api/v1/posts/{post}", token: fan.AccessToken);
         var alerts = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications?types=security", token: token)).JsonAsync();
         var cancelled = await factory.ScalarAsync("SELECT count(*) FROM account_erasures WHERE account_id = $1 AND cancelled_at IS NOT NULL", owner.Id);
@@ -80,6 +87,7 @@ public sealed class DeletionTests(MediaFactory factory) : IClassFixture<MediaFac
         var eraseAfter = deletion.GetProperty("erase_after").GetDateTimeOffset();
         Assert.InRange(eraseAfter, DateTimeOffset.UtcNow.AddDays(29.9), DateTimeOffset.UtcNow.AddDays(30.1));
         Assert.Equal(HttpStatusCode.Unauthorized, ownerSignedOut.StatusCode);
+        Assert.Equal((1, 0, 1), (unreadBefore, unreadWhileDeleted, unreadRestored)); // the fan's unread count follows the like's visibility
         Assert.Equal(HttpStatusCode.NotFound, profile.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, byId.StatusCode);
         Assert.DoesNotContain(owner.Username, search.EnumerateArray().Select(a => a.GetProperty("username").GetString()));

@@ -1,39 +1,27 @@
-// Two people in two browser contexts: one follows the other from their profile page, and the followed account's new
+// Two people in two browser contexts: one follows the other from their profile page, and the followed account's next
 // post reaches the follower's open home timeline live (SignalR), behind a "new post" pill.
 // node e2e/follow.mjs <base-url> <screenshot-directory>
-import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { run } from "./browser.mjs";
 
-const [base, shots] = process.argv.slice(2);
-mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", args: ["--no-sandbox"] });
-const problems = [];
+await run(async ({ base, newPage, shot }) => {
+  async function person(label) {
+    const page = await newPage(label);
+    const name = `${label}_${Date.now().toString(36)}`;
+    await page.goto(base + "signup");
+    await page.getByLabel("Username").fill(name);
+    await page.getByLabel("Email").fill(`${name}@example.org`);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await page.getByRole("form", { name: "New post" }).waitFor();
+    return { page, name };
+  }
 
-async function person(label) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on("pageerror", (e) => problems.push(`${label}: page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 40[01]/.test(m.text())) problems.push(`${label}: console: ${m.text()}`);
-  });
-  const name = `${label}_${Date.now().toString(36)}`;
-  await page.goto(base + "signup");
-  await page.getByLabel("Username").fill(name);
-  await page.getByLabel("Email").fill(`${name}@example.org`);
-  await page.getByLabel("Password").fill("correct horse battery");
-  await page.getByRole("button", { name: "Sign up" }).click();
-  await page.getByRole("form", { name: "New post" }).waitFor();
-  return { page, name };
-}
+  async function post(page, text) {
+    await page.getByLabel("What is happening?").fill(text);
+    await page.getByRole("button", { name: "Post", exact: true }).click();
+    await page.getByRole("article").filter({ hasText: text }).waitFor();
+  }
 
-async function post(page, text) {
-  await page.getByLabel("What is happening?").fill(text);
-  await page.getByRole("button", { name: "Post", exact: true }).click();
-  await page.getByRole("article").filter({ hasText: text }).waitFor();
-}
-
-try {
   const author = await person("author");
   const reader = await person("reader");
   await post(author.page, "an earlier post");
@@ -49,11 +37,7 @@ try {
   await reader.page.getByRole("button", { name: "Unfollow" }).waitFor();
   await reader.page.getByText("1 followers").waitFor();
   await reader.page.getByRole("article").filter({ hasText: "an earlier post" }).waitFor();
-  for (const [width, label] of [[1280, "desktop"], [360, "phone"]]) {
-    await reader.page.setViewportSize({ width, height: 800 });
-    await reader.page.screenshot({ path: `${shots}/profile-${label}.png`, fullPage: true });
-  }
-  await reader.page.setViewportSize({ width: 1280, height: 800 });
+  await shot(reader.page, "profile");
 
   await reader.page.getByRole("link", { name: "OrleansSocial" }).click();
   await reader.page.locator('[data-live="true"]').waitFor();
@@ -61,15 +45,5 @@ try {
   await post(author.page, "a live post for my followers");
   await reader.page.getByRole("button", { name: "1 new post" }).click();
   await reader.page.getByRole("article").filter({ hasText: "a live post for my followers" }).waitFor();
-  await reader.page.screenshot({ path: `${shots}/home-live-desktop.png`, fullPage: true });
-} catch (e) {
-  problems.push(String(e?.stack ?? e));
-} finally {
-  await browser.close();
-}
-
-if (problems.length > 0) {
-  console.error(problems.join("\n"));
-  process.exit(1);
-}
-console.log("ok");
+  await shot(reader.page, "home-live");
+});

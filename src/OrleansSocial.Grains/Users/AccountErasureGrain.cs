@@ -32,6 +32,7 @@ public sealed partial class AccountErasureGrain(AccountErasureStore store, Erasu
 
         await this.RegisterOrUpdateReminder(Reminder, options.Grace, options.ResumePeriod);
         await GrainFactory.GetGrain<IUserGrain>(Id).ReloadAsync(); // hidden from now on, and the trays holding it told
+        await RecountNotifiedAsync(await store.NotifiedAsync(Id)); // its notifications no longer show
         return eraseAfter;
     }
 
@@ -44,6 +45,7 @@ public sealed partial class AccountErasureGrain(AccountErasureStore store, Erasu
 
         await StopReminderAsync();
         await GrainFactory.GetGrain<IUserGrain>(Id).ReloadAsync();
+        await RecountNotifiedAsync(await store.NotifiedAsync(Id));
         return true;
     }
 
@@ -151,7 +153,9 @@ public sealed partial class AccountErasureGrain(AccountErasureStore store, Erasu
                 return true;
             case "personal_data":
                 await GrainFactory.GetGrain<IDataExportGrain>(Id).EraseAsync(); // its archives are personal data too
+                var notified = await store.NotifiedAsync(Id);
                 await store.ErasePersonalDataAsync(Id);
+                await RecountNotifiedAsync(notified);
                 return false;
             default:
                 return false;
@@ -167,6 +171,10 @@ public sealed partial class AccountErasureGrain(AccountErasureStore store, Erasu
         await GrainFactory.GetGrain<IUserGrain>(Id).ApplyCountsAsync(recount);
         await store.RecountedAsync(Id, accounts);
     }
+
+    // Unread counts held hot by the inboxes of the accounts it notified.
+    private Task RecountNotifiedAsync(long[] recipients) =>
+        Task.WhenAll(recipients.Select(r => GrainFactory.GetGrain<OrleansSocial.Notifications.INotificationInboxGrain>(r).RefreshAsync()));
 
     private void StopSteps()
     {

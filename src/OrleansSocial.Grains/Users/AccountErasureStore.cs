@@ -112,6 +112,16 @@ public sealed class AccountErasureStore(NpgsqlDataSource db, TimeProvider time)
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Accounts holding unread notifications the account caused: their unread counts change when it is hidden, shown again or erased.</summary>
+    public async Task<long[]> NotifiedAsync(long account)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT DISTINCT recipient_id FROM notifications WHERE actor_id = $1 AND recipient_id <> $1 AND read_at IS NULL
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = account });
+        return await ReadAsync<long>(command).ConfigureAwait(false);
+    }
+
     /// <summary>Posts the account liked, reposted, bookmarked or commented on, or whose comments it liked (some of them).</summary>
     public async Task<Guid[]> EngagedPostsAsync(long account, int limit)
     {

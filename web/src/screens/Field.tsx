@@ -1,4 +1,5 @@
-import { useId } from "react";
+import { useId, useState, type FormEvent } from "react";
+import { ApiError } from "../api/client";
 
 /** A labelled input with its error (from the API's ProblemDetails) announced next to it. */
 export function Field(props: {
@@ -30,4 +31,23 @@ export function Field(props: {
       )}
     </div>
   );
+}
+
+/** A form's submission: busy while it runs, and the API's refusal (or an unreachable server) as its error. */
+export function useSubmit(action: () => Promise<void>) {
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught : new ApiError(0, "The server could not be reached."));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { error, busy, submit };
 }

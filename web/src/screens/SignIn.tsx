@@ -1,35 +1,23 @@
-import { useState, type FormEvent } from "react";
-import { api, ApiError } from "../api/client";
+import { useState } from "react";
+import { api } from "../api/client";
 import { navigate } from "../router";
-import { Field } from "./Field";
+import { Field, useSubmit } from "./Field";
 
 export function SignIn() {
   const [login, setLogin] = useState("");
   const [password, setPassword] = useState("");
   const [mfa, setMfa] = useState<string | null>(null);
   const [code, setCode] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      if (mfa) {
-        await api.completeSignIn(mfa, code.trim());
-      } else {
-        const result = await api.signIn(login.trim(), password);
-        if (result.kind === "mfa") {
-          setMfa(result.token);
-        }
-      }
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, "The server could not be reached."));
-    } finally {
-      setBusy(false);
+  const { error, busy, submit } = useSubmit(async () => {
+    if (mfa) {
+      await api.completeSignIn(mfa, code.trim());
+      return;
     }
-  }
+    const result = await api.signIn(login.trim(), password);
+    if (result.kind === "mfa") {
+      setMfa(result.token);
+    }
+  });
 
   return (
     <form className="card narrow" onSubmit={submit} aria-labelledby="signin-title">

@@ -1,28 +1,16 @@
-import { useState, type FormEvent } from "react";
-import { api, ApiError } from "../api/client";
+import { useState } from "react";
+import { api } from "../api/client";
 import { navigate } from "../router";
-import { Field } from "./Field";
+import { Field, useSubmit } from "./Field";
 
 export function SignUp() {
   const [username, setUsername] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.signUp(username.trim(), email.trim(), password);
-      await api.signIn(username.trim(), password);
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, "The server could not be reached."));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { error, busy, submit } = useSubmit(async () => {
+    await api.signUp(username.trim(), email.trim(), password);
+    await api.signIn(username.trim(), password);
+  });
 
   return (
     <form className="card narrow" onSubmit={submit} aria-labelledby="signup-title">
