@@ -63,7 +63,7 @@ public sealed class PasskeyTests(MediaFactory factory) : IClassFixture<MediaFact
         var spentAgain = await client.SendJsonAsync(HttpMethod.Post, "/api/v1/accounts/me/passkeys",
             new { ceremony_id = second, name = "Laptop", credential = secondAnswer }, user.AccessToken);
         await RegisterAsync(client, other, othersAuthenticator);
-        var (third, thirdOptions) = await OptionsAsync(client, "/api/v1/accounts/me/passkeys/options", token: user.AccessToken);
+        var (_, thirdOptions) = await OptionsAsync(client, "/api/v1/accounts/me/passkeys/options", token: user.AccessToken);
         var list = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/accounts/me/passkeys", token: user.AccessToken)).JsonAsync();
         var alerts = await (await client.SendJsonAsync(HttpMethod.Get, "/api/v1/notifications?types=security", token: user.AccessToken)).JsonAsync();
 
@@ -85,7 +85,6 @@ public sealed class PasskeyTests(MediaFactory factory) : IClassFixture<MediaFact
         // The next registration excludes the passkey the account has, and carries the same user handle.
         Assert.Single(thirdOptions.GetProperty("excludeCredentials").EnumerateArray());
         Assert.Equal(secondOptions.GetProperty("user").GetProperty("id").GetString(), thirdOptions.GetProperty("user").GetProperty("id").GetString());
-        Assert.NotEmpty(third);
         var passkey = Assert.Single(list.EnumerateArray());
         Assert.Equal("Laptop", passkey.GetProperty("name").GetString());
         Assert.Contains("passkey_added", alerts.EnumerateArray().Select(n => n.GetProperty("detail").GetString()));

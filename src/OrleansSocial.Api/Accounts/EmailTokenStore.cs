@@ -28,7 +28,7 @@ public sealed class EmailTokenStore(NpgsqlDataSource db, TimeProvider time)
 
     public async Task<string> IssueAsync(long accountId, string email, EmailTokenPurpose purpose, CancellationToken ct)
     {
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = SecretTokens.New();
         var now = time.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
@@ -45,7 +45,7 @@ public sealed class EmailTokenStore(NpgsqlDataSource db, TimeProvider time)
             "INSERT INTO email_tokens (token_hash, account_id, purpose, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
             connection, transaction))
         {
-            insert.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
+            insert.Parameters.Add(new NpgsqlParameter { Value = SecretTokens.Hash(token) });
             insert.Parameters.Add(new NpgsqlParameter { Value = accountId });
             insert.Parameters.Add(new NpgsqlParameter { Value = Name(purpose) });
             insert.Parameters.Add(new NpgsqlParameter { Value = email });
@@ -74,7 +74,7 @@ public sealed class EmailTokenStore(NpgsqlDataSource db, TimeProvider time)
             WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
             RETURNING account_id, email
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
+        command.Parameters.Add(new NpgsqlParameter { Value = SecretTokens.Hash(token) });
         command.Parameters.Add(new NpgsqlParameter { Value = Name(purpose) });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -98,5 +98,4 @@ public sealed class EmailTokenStore(NpgsqlDataSource db, TimeProvider time)
         return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 
-    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }

@@ -17,8 +17,8 @@ public sealed record ExportResponse(string Id, string Status, DateTimeOffset Req
     {
         ArgumentNullException.ThrowIfNull(e);
         var downloadable = e.Status == ExportStatuses.Ready && e.ExpiresAt > now;
-        return new(e.Id.ToString(), downloadable || e.Status != ExportStatuses.Ready ? e.Status : ExportStatuses.Expired, e.RequestedAt, e.FinishedAt, e.ExpiresAt,
-            e.Size, downloadable ? $"/api/v1/accounts/me/exports/{e.Id}/download" : null);
+        var status = e.Status == ExportStatuses.Ready && !downloadable ? ExportStatuses.Expired : e.Status; // past its time, not yet swept
+        return new(e.Id.ToString(), status, e.RequestedAt, e.FinishedAt, e.ExpiresAt, e.Size, downloadable ? $"/api/v1/accounts/me/exports/{e.Id}/download" : null);
     }
 }
 

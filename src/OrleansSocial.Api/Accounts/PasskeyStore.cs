@@ -158,12 +158,12 @@ public sealed class PasskeyStore(NpgsqlDataSource db, PasskeyOptions options, Ti
     /// <summary>Keeps a ceremony's options until it finishes; returns its id (given once). Expired ceremonies are cleared on the way.</summary>
     public async Task<string> BeginAsync(string purpose, long? account, string optionsJson, CancellationToken ct)
     {
-        var id = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var id = SecretTokens.New();
         await using var batch = db.CreateBatch();
         var clear = new NpgsqlBatchCommand("DELETE FROM webauthn_ceremonies WHERE expires_at < $1");
         clear.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         var insert = new NpgsqlBatchCommand("INSERT INTO webauthn_ceremonies (id_hash, purpose, account_id, options, expires_at) VALUES ($1, $2, $3, $4, $5)");
-        insert.Parameters.Add(new NpgsqlParameter { Value = Hash(id) });
+        insert.Parameters.Add(new NpgsqlParameter { Value = SecretTokens.Hash(id) });
         insert.Parameters.Add(new NpgsqlParameter { Value = purpose });
         insert.Parameters.Add(new NpgsqlParameter { Value = account.HasValue ? account.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         insert.Parameters.Add(new NpgsqlParameter { Value = optionsJson });
@@ -180,14 +180,11 @@ public sealed class PasskeyStore(NpgsqlDataSource db, PasskeyOptions options, Ti
         await using var command = db.CreateCommand("""
             DELETE FROM webauthn_ceremonies WHERE id_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING account_id, options
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = Hash(id) });
+        command.Parameters.Add(new NpgsqlParameter { Value = SecretTokens.Hash(id) });
         command.Parameters.Add(new NpgsqlParameter { Value = purpose });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await r.ReadAsync(ct).ConfigureAwait(false) ? new Ceremony(r.IsDBNull(0) ? null : r.GetInt64(0), r.GetString(1)) : null;
     }
 
-    private static byte[] Hash(string value) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -27,7 +27,7 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, Session
     {
         var id = Guid.CreateVersion7();
         var now = time.GetUtcNow();
-        var token = NewToken();
+        var token = SecretTokens.New();
         await using var connection = await db.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         await using (var insert = new NpgsqlCommand(
@@ -61,7 +61,7 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, Session
         await using (var find = new NpgsqlCommand(
             "SELECT session_id, expires_at, used_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE", connection, transaction))
         {
-            find.Parameters.Add(new NpgsqlParameter { Value = Hash(refreshToken) });
+            find.Parameters.Add(new NpgsqlParameter { Value = SecretTokens.Hash(refreshToken) });
             await using var reader = await find.ExecuteReaderAsync(ct).ConfigureAwait(false);
             if (!await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -94,7 +94,7 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, Session
 
         await using (var use = new NpgsqlCommand("UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1", connection, transaction))
         {
-            use.Parameters.Add(new NpgsqlParameter { Value = Hash(refreshToken) });
+            use.Parameters.Add(new NpgsqlParameter { Value = SecretTokens.Hash(refreshToken) });
             use.Parameters.Add(new NpgsqlParameter { Value = now });
             await use.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
@@ -106,7 +106,7 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, Session
             await touch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
-        var token = NewToken();
+        var token = SecretTokens.New();
         await AddTokenAsync(connection, transaction, sessionId, token, now, ct).ConfigureAwait(false);
         await transaction.CommitAsync(ct).ConfigureAwait(false);
         return (RefreshOutcome.Rotated, session with { LastUsedAt = now }, token);
@@ -179,7 +179,7 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, Session
     {
         await using var command = new NpgsqlCommand(
             "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES ($1, $2, $3, $4)", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
+        command.Parameters.Add(new NpgsqlParameter { Value = SecretTokens.Hash(token) });
         command.Parameters.Add(new NpgsqlParameter { Value = sessionId });
         command.Parameters.Add(new NpgsqlParameter { Value = now });
         command.Parameters.Add(new NpgsqlParameter { Value = now + RefreshTokenLifetime });
@@ -189,9 +189,7 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, Session
     private static Session Read(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetInt64(1), r.GetString(2), r.GetString(3),
         r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6));
 
-    private static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];
 }

@@ -99,7 +99,7 @@ public sealed class TwoFactorStore(NpgsqlDataSource db, IDataProtectionProvider 
         clear.Parameters.Add(new NpgsqlParameter { Value = account });
         var add = new NpgsqlBatchCommand("INSERT INTO backup_codes (account_id, code_hash, created_at) SELECT $1, unnest($2::bytea[]), $3");
         add.Parameters.Add(new NpgsqlParameter { Value = account });
-        add.Parameters.Add(new NpgsqlParameter { Value = codes.Select(Hash).ToArray() });
+        add.Parameters.Add(new NpgsqlParameter { Value = codes.Select(CodeHash).ToArray() });
         add.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         batch.BatchCommands.Add(clear);
         batch.BatchCommands.Add(add);
@@ -112,7 +112,7 @@ public sealed class TwoFactorStore(NpgsqlDataSource db, IDataProtectionProvider 
     {
         await using var command = db.CreateCommand("UPDATE backup_codes SET used_at = $3 WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL");
         command.Parameters.Add(new NpgsqlParameter { Value = account });
-        command.Parameters.Add(new NpgsqlParameter { Value = Hash(code) });
+        command.Parameters.Add(new NpgsqlParameter { Value = CodeHash(code) });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
     }
@@ -134,9 +134,9 @@ public sealed class TwoFactorStore(NpgsqlDataSource db, IDataProtectionProvider 
     /// <summary>A challenge for a sign-in that passed its password; the token is returned once.</summary>
     public async Task<string> ChallengeAsync(long account, string device, string ip, CancellationToken ct)
     {
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = SecretTokens.New();
         await using var command = db.CreateCommand("INSERT INTO mfa_challenges (token_hash, account_id, device, ip, expires_at) VALUES ($1, $2, $3, $4, $5)");
-        command.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
+        command.Parameters.Add(new NpgsqlParameter { Value = SecretTokens.Hash(token) });
         command.Parameters.Add(new NpgsqlParameter { Value = account });
         command.Parameters.Add(new NpgsqlParameter { Value = device });
         command.Parameters.Add(new NpgsqlParameter { Value = ip });
@@ -153,7 +153,7 @@ public sealed class TwoFactorStore(NpgsqlDataSource db, IDataProtectionProvider 
             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 AND attempts < $3
             RETURNING account_id, device, ip
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
+        command.Parameters.Add(new NpgsqlParameter { Value = SecretTokens.Hash(token) });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         command.Parameters.Add(new NpgsqlParameter { Value = ChallengeAttempts });
         await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -164,7 +164,7 @@ public sealed class TwoFactorStore(NpgsqlDataSource db, IDataProtectionProvider 
     public async Task CompleteAsync(string token, CancellationToken ct)
     {
         await using var command = db.CreateCommand("UPDATE mfa_challenges SET used_at = $2 WHERE token_hash = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
+        command.Parameters.Add(new NpgsqlParameter { Value = SecretTokens.Hash(token) });
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
@@ -177,7 +177,6 @@ public sealed class TwoFactorStore(NpgsqlDataSource db, IDataProtectionProvider 
         return new string(chars, 0, 5) + "-" + new string(chars, 5, 5);
     }
 
-    private static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value.Trim().ToLowerInvariant()));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    // Backup codes are typed by people: compared without case or surrounding space.
+    private static byte[] CodeHash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value.Trim().ToLowerInvariant()));
 }

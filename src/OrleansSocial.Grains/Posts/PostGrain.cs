@@ -253,11 +253,17 @@ public sealed class PostGrain(
             return false;
         }
 
+        CommentGone();
+        return true;
+    }
+
+    // A comment of this post was deleted: one fewer, written behind.
+    private void CommentGone()
+    {
         Counts = Counts with { Comments = Counts.Comments - 1 };
         (_countsDirty, _trendsDirty) = (true, true);
         _hot!.MarkDirty();
         FlushLater();
-        return true;
     }
 
     public async Task<bool> SetSensitiveAsync(bool sensitive)
@@ -486,10 +492,7 @@ public sealed class PostGrain(
 
         if (await comments.DeleteAsync(comment, time.GetUtcNow()))
         {
-            Counts = Counts with { Comments = Counts.Comments - 1 };
-            (_countsDirty, _trendsDirty) = (true, true);
-            _hot!.MarkDirty();
-            FlushLater();
+            CommentGone();
         }
     }
 
@@ -552,10 +555,7 @@ public sealed class PostGrain(
         {
             if (await comments.DeleteAsync(comment, time.GetUtcNow()))
             {
-                Counts = Counts with { Comments = Counts.Comments - 1 };
-                (_countsDirty, _trendsDirty) = (true, true);
-                _hot!.MarkDirty();
-                FlushLater();
+                CommentGone();
             }
         }
 

@@ -45,7 +45,7 @@ public sealed partial class DataExportGrain(DataExportStore store, DataArchive a
         {
             if (export.BlobKey is { } key && media is not null)
             {
-                await media.DeleteTokenAsync(key[..key.IndexOf('/', StringComparison.Ordinal)], CancellationToken.None);
+                await media.DeleteTokenAsync(TokenOf(key), CancellationToken.None);
             }
         }
 
@@ -63,7 +63,7 @@ public sealed partial class DataExportGrain(DataExportStore store, DataArchive a
         {
             if (media is not null)
             {
-                await media.DeleteTokenAsync(key[..key.IndexOf('/', StringComparison.Ordinal)], CancellationToken.None);
+                await media.DeleteTokenAsync(TokenOf(key), CancellationToken.None);
             }
 
             await store.ExpiredAsync(id);
@@ -145,6 +145,9 @@ public sealed partial class DataExportGrain(DataExportStore store, DataArchive a
             _build = null;
         }
     }
+
+    // An archive's blob key is "<token>/archive.zip"; the store deletes by token.
+    private static string TokenOf(string key) => key[..key.IndexOf('/', StringComparison.Ordinal)];
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The data export of account {Account} is ready ({Size} bytes).")]
     private static partial void LogBuilt(ILogger logger, long account, long size);

@@ -53,12 +53,13 @@ export function Home() {
     };
   }, []);
 
+  // Arrived posts not shown already (one's own post is at the top since posting it).
+  const fresh = pending.filter((p) => !items.some((c) => c.post.id === p.post.id && !c.reposted_by));
   const showPending = () => {
-    setItems((current) => [...pending.filter((p) => !current.some((c) => c.post.id === p.post.id && !c.reposted_by)), ...current]);
+    setItems((current) => [...fresh, ...current]);
     setPending([]);
     window.scrollTo({ top: 0 });
   };
-  const fresh = pending.filter((p) => !items.some((c) => c.post.id === p.post.id && !c.reposted_by));
 
   // Infinite scroll: the next page loads when the end of the list comes into view.
   useEffect(() => {
