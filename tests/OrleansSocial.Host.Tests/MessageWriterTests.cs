@@ -60,4 +60,44 @@ public sealed class MessageWriterTests
         Assert.Equal(conversations.Length, seen);
         await Assert.ThrowsAsync<KeyNotFoundException>(() => writer.SendAsync(Guid.NewGuid(), new NewMessage(accounts[0], "x", "nowhere", null), now));
     }
+    [Fact]
+    public async Task A_send_that_waits_on_another_silos_uncommitted_write_of_the_same_client_id_returns_that_message()
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase("msgrace");
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await new PostgresMigrator(db, PostgresMigrator.Embedded).MigrateAsync();
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 2);
+        var conversation = Guid.CreateVersion7();
+        await new ConversationStore(db).CreateAsync(conversation, ConversationKinds.Direct, null, accounts[0], accounts);
+
+        // During a failover two activations of one conversation, on two silos, may each send a client's retry. The other
+        // silo's write is in flight (its transaction holds the conversation's row) when this silo's starts.
+        await using var other = await db.OpenConnectionAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand("""
+            WITH next AS (UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
+            INSERT INTO messages (conversation_id, seq, sender_id, client_id, text, created_at)
+            SELECT $1, last_seq, $2, 'retry', 'hello', now() FROM next
+            """, other, tx))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = conversation });
+            insert.Parameters.Add(new NpgsqlParameter { Value = accounts[0] });
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+        }
+
+        await using var writer = new MessageWriter(db);
+        var send = writer.SendAsync(conversation, new NewMessage(accounts[0], "retry", "hello", null), DateTimeOffset.UtcNow);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.False(send.IsCompleted, "the send should wait for the other silo's transaction");
+        await tx.CommitAsync();
+
+        var (message, created) = await send;
+        Assert.False(created);
+        Assert.Equal(1, message.Seq);
+        Assert.Equal("hello", message.Text);
+        await using var count = db.CreateCommand("SELECT count(*)::int, max(c.last_seq)::int FROM messages JOIN conversations c ON c.id = conversation_id");
+        await using var r = await count.ExecuteReaderAsync();
+        Assert.True(await r.ReadAsync());
+        Assert.Equal((1, 1), (r.GetInt32(0), r.GetInt32(1)));
+    }
 }

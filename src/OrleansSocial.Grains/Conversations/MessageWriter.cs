@@ -11,7 +11,7 @@ public sealed record MessageToStore(Guid ConversationId, NewMessage Message, Dat
 /// Stores messages with group commit (<see cref="Storage.GroupCommitWriter{TChange, TResult}"/>): the sends of every
 /// conversation grain of the silo that arrive while a write is in flight go in one statement — each conversation's
 /// counter bumped and its row inserted, unless its sender already sent that client id (then the first message is the
-/// answer and nothing is written). Each caller completes after the commit, so an acknowledged message is stored exactly
+/// answer and nothing is written, also when another silo stored it a moment before). Each caller completes after the commit, so an acknowledged message is stored exactly
 /// once.
 /// </summary>
 /// <remarks>
@@ -38,6 +38,36 @@ public sealed class MessageWriter(NpgsqlDataSource db) : Storage.GroupCommitWrit
             throw new InvalidOperationException("Two sends of one conversation in a batch: written one by one.");
         }
 
+        // Another silo's activation of a conversation (during a failover) may be storing the same client id: this
+        // statement then waits for its commit and hits the unique key. Run again, the statement sees that message and
+        // answers with it.
+        (MessageView, bool)?[] results;
+        try
+        {
+            results = await WriteAsync(batch).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == ClientIdKey)
+        {
+            results = await WriteAsync(batch).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (results[i] is { } result)
+            {
+                batch[i].Done.TrySetResult(result);
+            }
+            else
+            {
+                batch[i].Done.TrySetException(new KeyNotFoundException("No such conversation."));
+            }
+        }
+    }
+
+    private const string ClientIdKey = "messages_conversation_id_sender_id_client_id_key";
+
+    private async Task<(MessageView, bool)?[]> WriteAsync(IReadOnlyList<Pending> batch)
+    {
         await using var command = db.CreateCommand($"""
             WITH input AS (
                 SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::uuid[], $8::text[])
@@ -87,17 +117,7 @@ public sealed class MessageWriter(NpgsqlDataSource db) : Storage.GroupCommitWrit
             }
         }
 
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (results[i] is { } result)
-            {
-                batch[i].Done.TrySetResult(result);
-            }
-            else
-            {
-                batch[i].Done.TrySetException(new KeyNotFoundException("No such conversation."));
-            }
-        }
+        return results;
     }
 
     private static string Prefixed(string alias) =>
