@@ -16,6 +16,8 @@
 #   ./build.sh bench stories   story trays (200 followed, 50 with stories) vs a bare endpoint, story views per second (about 2 minutes)
 #   ./build.sh bench analytics home timeline reads with impression counting on vs off, impressions recorded per second (about 2 minutes)
 #   ./build.sh bench export    the data archive of an account with 50,000 posts: time and managed heap growth (about 1 minute)
+#   ./build.sh bench web       the web client in Chromium: first-load JS (gzipped), navigation to the first home post, the
+#                              50th page of a 1,000-post timeline (about 2 minutes)
 #   ./build.sh keys list|rotate|retire <kid>   the access-token signing key ring of the embedded run (.data/keys)
 set -euo pipefail
 
@@ -391,10 +393,11 @@ cmd_bench() {
   ensure_dotnet
   local suite="${1:-}"
   case "$suite" in
-    runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export)
+    runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export|web)
       if [ "$suite" != runtime ]; then ensure_packages; fi
       if [ "$suite" = frontend ] || [ "$suite" = messaging ]; then ensure_node_packages; fi
-      if [ "$suite" = failover ] || [ "$suite" = frontend ]; then
+      if [ "$suite" = web ]; then build_web; fi
+      if [ "$suite" = failover ] || [ "$suite" = frontend ] || [ "$suite" = web ]; then
         # These run the product's own executable as silo and front-end processes too.
         dotnet build src/OrleansSocial.Host -c Release -v quiet -nologo >&2
         export ORLEANSSOCIAL_HOST_DLL="$PWD/src/OrleansSocial.Host/bin/Release/net10.0/OrleansSocial.Host.dll"
@@ -403,7 +406,7 @@ cmd_bench() {
       dotnet bench/OrleansSocial.Bench/bin/Release/net10.0/OrleansSocial.Bench.dll "$suite"
       ;;
     *)
-      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export" >&2
+      echo "usage: ./build.sh bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export|web" >&2
       exit 2
       ;;
   esac
@@ -425,7 +428,7 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   keys) shift; cmd_keys "$@" ;;
   *)
-    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export | keys list|rotate|retire <kid>" >&2
+    echo "usage: ./build.sh test | run [host args] | cluster N [front-end args] | bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export|web | keys list|rotate|retire <kid>" >&2
     exit 2
     ;;
 esac

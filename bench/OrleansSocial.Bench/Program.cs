@@ -14,12 +14,13 @@ return args.FirstOrDefault() switch
     "stories" => await StoriesBenchmark.RunAsync(),
     "analytics" => await AnalyticsBenchmark.RunAsync(),
     "export" => await ExportBenchmark.RunAsync(),
+    "web" => await WebBenchmark.RunAsync(),
     "frontend-server" => await FrontendBenchServer.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export");
+    Console.Error.WriteLine("usage: OrleansSocial.Bench runtime|cluster|frontend|social|feeds|messaging|failover|mixed|media|stories|analytics|export|web");
     return 2;
 }

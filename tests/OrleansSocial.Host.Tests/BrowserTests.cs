@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansSocial.TestInfrastructure;
 
 namespace OrleansSocial.Host.Tests;
 
@@ -18,27 +19,31 @@ public sealed class BrowserFactory : AccountsFactory
     }
 }
 
-/// <summary>The web client driven in Debian's Chromium by playwright-core (web/e2e), against a real host and PostgreSQL.</summary>
-public sealed class BrowserTests(BrowserFactory factory) : IClassFixture<BrowserFactory>
+/// <summary>Runs a script of web/e2e in Debian's Chromium (playwright-core) against hosts on real ports.</summary>
+internal static class BrowserRun
 {
-    private static readonly string Root = BrowserFactory.Root;
+    public static string Shots => Path.Combine(BrowserFactory.Root, "artifacts", "screenshots");
 
-    private async Task RunAsync(string script)
+    /// <summary>Runs <paramref name="script"/> against <paramref name="hosts"/>; returns the screens it scanned for accessibility.</summary>
+    public static async Task<string[]> RunAsync(string script, IReadOnlyList<Uri> hosts, IReadOnlyDictionary<string, string>? environment = null)
     {
-        factory.StartServer();
         // localhost: a secure context for the browser over plain HTTP, so the Secure refresh cookie is kept.
-        var url = new UriBuilder(factory.ClientOptions.BaseAddress) { Host = "localhost" }.Uri.ToString();
-        var shots = Path.Combine(Root, "artifacts", "screenshots");
-        var info = new ProcessStartInfo("node") { WorkingDirectory = Path.Combine(Root, "web"), RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { script, url, shots })
+        var urls = hosts.Select(h => new UriBuilder(h) { Host = "localhost" }.Uri.ToString()).ToArray();
+        var info = new ProcessStartInfo("node") { WorkingDirectory = Path.Combine(BrowserFactory.Root, "web"), RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { script, urls[0], Shots }.Concat(urls.Skip(1)))
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
         }
 
         using var browser = Process.Start(info)!;
         var output = browser.StandardOutput.ReadToEndAsync();
         var errors = browser.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         try
         {
             await browser.WaitForExitAsync(timeout.Token);
@@ -46,33 +51,93 @@ public sealed class BrowserTests(BrowserFactory factory) : IClassFixture<Browser
         catch (OperationCanceledException)
         {
             browser.Kill(entireProcessTree: true);
-            throw new TimeoutException("The browser run took more than 3 minutes: " + await errors);
+            throw new TimeoutException("The browser run took more than 4 minutes: " + await errors);
         }
 
         Assert.True(browser.ExitCode == 0, await errors + await output);
-        Assert.Equal("ok", (await output).Trim());
+        var outcome = (await output).Trim().Split(' ', 2);
+        Assert.Equal("ok", outcome[0]);
+        return outcome.Length > 1 ? outcome[1].Split(',') : [];
     }
 
-    [Fact]
-    public async Task A_person_signs_up_posts_likes_reloads_still_signed_in_and_signs_out_in_a_real_chromium()
+    public static void AssertScreenshots(params string[] screens)
     {
-        await RunAsync("e2e/smoke.mjs");
-
-        foreach (var screen in new[] { "sign-in", "sign-up", "home" })
+        foreach (var screen in screens)
         {
             foreach (var width in new[] { "desktop", "phone" })
             {
-                Assert.True(new FileInfo(Path.Combine(Root, "artifacts", "screenshots", $"{screen}-{width}.png")).Length > 1000, $"{screen} at {width} width");
+                Assert.True(new FileInfo(Path.Combine(Shots, $"{screen}-{width}.png")).Length > 1000, $"{screen} at {width} width");
             }
         }
+    }
+}
+
+/// <summary>The web client driven in Debian's Chromium by playwright-core (web/e2e), against a real host and PostgreSQL.</summary>
+public sealed class BrowserTests(BrowserFactory factory) : IClassFixture<BrowserFactory>
+{
+    private Task<string[]> RunAsync(string script)
+    {
+        factory.StartServer();
+        return BrowserRun.RunAsync(script, [factory.ClientOptions.BaseAddress]);
+    }
+
+    [Fact]
+    public async Task A_person_signs_up_posts_likes_reloads_still_signed_in_and_signs_out_in_a_real_chromium_and_each_screen_passes_the_accessibility_scan()
+    {
+        var scanned = await RunAsync("e2e/smoke.mjs");
+
+        Assert.Equal(["sign-in", "sign-up", "home"], scanned);
+        BrowserRun.AssertScreenshots(scanned);
     }
 
     [Fact]
     public async Task One_person_follows_another_from_their_profile_and_sees_their_next_post_arrive_live_in_a_real_chromium()
     {
-        await RunAsync("e2e/follow.mjs");
+        var scanned = await RunAsync("e2e/follow.mjs");
 
-        Assert.True(File.Exists(Path.Combine(Root, "artifacts", "screenshots", "profile-phone.png")));
-        Assert.True(File.Exists(Path.Combine(Root, "artifacts", "screenshots", "home-live-desktop.png")));
+        Assert.Equal(["profile", "home-live"], scanned);
+        BrowserRun.AssertScreenshots(scanned);
+    }
+}
+
+/// <summary>
+/// Two people in two browsers, each on its own host of a two-silo cluster (both silo and front end, sharing PostgreSQL,
+/// Redis and the media folder): every real-time path crosses silos and front ends.
+/// </summary>
+public sealed class TwoSiloBrowserTests
+{
+    [Fact]
+    public async Task Two_people_on_two_silos_use_every_screen_against_one_another_in_a_real_chromium_with_no_serious_accessibility_violations()
+    {
+        var media = Directory.CreateTempSubdirectory("e2e-media");
+        var image = Path.Combine(media.FullName, "square.png");
+        await File.WriteAllBytesAsync(image, TestMedia.Png(640, 480));
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Postgres"] = PostgresServer.Instance.CreateDatabase("e2e"),
+            ["ConnectionStrings:Redis"] = RedisServer.Instance.Configuration,
+            ["Cluster:ClusterId"] = "e2e-" + Guid.NewGuid().ToString("N")[..8],
+            ["Auth:SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["Accounts:RequireVerifiedEmail"] = "false", // people post as soon as they sign up (VerifiedEmailTests covers the rule)
+            ["Media:LocalPath"] = Path.Combine(media.FullName, "store"),
+            ["Media:TempDirectory"] = Path.Combine(media.FullName, "temp"),
+            ["Web:Root"] = Path.Combine(BrowserFactory.Root, "web", "dist"),
+        };
+        try
+        {
+            await using var first = await HostProcess.StartAsync("all", settings);
+            await using var second = await HostProcess.StartAsync("all", settings);
+
+            var scanned = await BrowserRun.RunAsync("e2e/social.mjs", [first.BaseAddress, second.BaseAddress], new Dictionary<string, string> { ["E2E_IMAGE"] = image });
+
+            string[] screens = ["settings", "own-profile", "private-profile", "follow-requests", "home-with-picture", "post-detail", "notifications",
+                "conversations", "thread", "story", "story-viewers", "search", "hashtag", "explore", "bookmarks", "signed-out"];
+            Assert.Equal(screens, scanned);
+            BrowserRun.AssertScreenshots(screens);
+        }
+        finally
+        {
+            media.Delete(recursive: true);
+        }
     }
 }

@@ -1,16 +1,22 @@
-// What every browser script shares: Debian's Chromium through playwright-core, pages that report their errors, and the
-// outcome (exit 0 and "ok", or exit 1 with every problem).
+// What every browser script shares: Debian's Chromium through playwright-core, pages that report their errors, an
+// accessibility scan (axe-core) and screenshots of each screen, and the outcome (exit 0 and "ok", or exit 1 with every
+// problem). node e2e/<script>.mjs <base-url> <screenshot-directory> [<second-base-url>]
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 export async function run(scenario) {
-  const [base, shots] = process.argv.slice(2);
+  const [base, shots, second] = process.argv.slice(2);
   mkdirSync(shots, { recursive: true });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", args: ["--no-sandbox"] });
   const problems = [];
+  const pages = [];
   const newPage = async (label) => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
+    pages.push([label, page]);
     page.setDefaultTimeout(15000);
     page.on("pageerror", (e) => problems.push(`${label}: page error: ${e.message}`));
     page.on("console", (m) => {
@@ -27,10 +33,44 @@ export async function run(scenario) {
     }
     await page.setViewportSize({ width: 1280, height: 800 });
   };
+  // axe-core on the screen as it is: serious and critical violations are problems. (Evaluated through the DevTools
+  // protocol, which the page's Content-Security-Policy does not govern.)
+  const scanned = [];
+  const scan = async (page, name) => {
+    if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+    for (const v of result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")) {
+      problems.push(`${name}: accessibility (${v.impact}) ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")}`);
+    }
+    scanned.push(name);
+  };
+  // Both: what a person sees of each screen, checked.
+  const screen = async (page, name) => {
+    await scan(page, name);
+    await shot(page, name);
+  };
+  // A new person in a browser context of their own, signed up at `at` and on their home timeline with live events on.
+  const person = async (label, at = base) => {
+    const page = await newPage(label);
+    const name = `${label}_${Date.now().toString(36)}`;
+    await page.goto(at + "signup");
+    await page.getByLabel("Username").fill(name);
+    await page.getByLabel("Email").fill(`${name}@example.org`);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await page.getByRole("form", { name: "New post" }).waitFor();
+    await page.locator('[data-live="true"]').waitFor();
+    return { page, name, at };
+  };
   try {
-    await scenario({ base, newPage, shot, problems });
+    await scenario({ base, second: second ?? base, newPage, person, shot, scan, screen, problems });
   } catch (e) {
     problems.push(String(e?.stack ?? e));
+    // What each person saw when it failed.
+    for (const [label, page] of pages) {
+      await page.screenshot({ path: `${shots}/failed-${label}.png`, fullPage: true }).catch(() => undefined);
+      problems.push(`${label} at ${page.url()}: ${(await page.locator("main").innerText().catch(() => "")).slice(0, 400)}`);
+    }
   } finally {
     await browser.close();
   }
@@ -38,5 +78,5 @@ export async function run(scenario) {
     console.error(problems.join("\n"));
     process.exit(1);
   }
-  console.log("ok");
+  console.log(scanned.length > 0 ? `ok ${scanned.join(",")}` : "ok");
 }

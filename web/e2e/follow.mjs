@@ -3,19 +3,7 @@
 // node e2e/follow.mjs <base-url> <screenshot-directory>
 import { run } from "./browser.mjs";
 
-await run(async ({ base, newPage, shot }) => {
-  async function person(label) {
-    const page = await newPage(label);
-    const name = `${label}_${Date.now().toString(36)}`;
-    await page.goto(base + "signup");
-    await page.getByLabel("Username").fill(name);
-    await page.getByLabel("Email").fill(`${name}@example.org`);
-    await page.getByLabel("Password").fill("correct horse battery");
-    await page.getByRole("button", { name: "Sign up" }).click();
-    await page.getByRole("form", { name: "New post" }).waitFor();
-    return { page, name };
-  }
-
+await run(async ({ person, screen }) => {
   async function post(page, text) {
     await page.getByLabel("What is happening?").fill(text);
     await page.getByRole("button", { name: "Post", exact: true }).click();
@@ -37,7 +25,7 @@ await run(async ({ base, newPage, shot }) => {
   await reader.page.getByRole("button", { name: "Unfollow" }).waitFor();
   await reader.page.getByText("1 followers").waitFor();
   await reader.page.getByRole("article").filter({ hasText: "an earlier post" }).waitFor();
-  await shot(reader.page, "profile");
+  await screen(reader.page, "profile");
 
   await reader.page.getByRole("link", { name: "OrleansSocial" }).click();
   await reader.page.locator('[data-live="true"]').waitFor();
@@ -45,5 +33,5 @@ await run(async ({ base, newPage, shot }) => {
   await post(author.page, "a live post for my followers");
   await reader.page.getByRole("button", { name: "1 new post" }).click();
   await reader.page.getByRole("article").filter({ hasText: "a live post for my followers" }).waitFor();
-  await shot(reader.page, "home-live");
+  await screen(reader.page, "home-live");
 });

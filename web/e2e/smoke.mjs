@@ -2,18 +2,18 @@
 // token in web storage), sign out. node e2e/smoke.mjs <base-url> <screenshot-directory>
 import { run } from "./browser.mjs";
 
-await run(async ({ base, newPage, shot, problems }) => {
+await run(async ({ base, newPage, screen, problems }) => {
   const page = await newPage("person");
   await page.goto(base);
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
-  await shot(page, "sign-in");
+  await screen(page, "sign-in");
   await page.getByRole("link", { name: "Create an account" }).click();
   await page.getByRole("heading", { name: "Create your account" }).waitFor();
   const name = "web_" + Date.now().toString(36);
   await page.getByLabel("Username").fill(name);
   await page.getByLabel("Email").fill(`${name}@example.org`);
   await page.getByLabel("Password").fill("correct horse battery");
-  await shot(page, "sign-up");
+  await screen(page, "sign-up");
   await page.getByRole("button", { name: "Sign up" }).click();
 
   await page.getByRole("form", { name: "New post" }).waitFor();
@@ -23,7 +23,7 @@ await run(async ({ base, newPage, shot, problems }) => {
   await post.waitFor();
   await post.getByRole("button", { name: /likes/ }).click();
   await post.locator('button[aria-pressed="true"]').waitFor();
-  await shot(page, "home");
+  await screen(page, "home");
 
   await page.reload();
   await page.getByRole("article").filter({ hasText: "hello from a real browser" }).waitFor();

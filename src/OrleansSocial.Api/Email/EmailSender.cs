@@ -20,7 +20,7 @@ public sealed class EmailOptions
     public string From { get; set; } = "OrleansSocial <no-reply@localhost>";
 
     /// <summary>Where links in emails point (the app or web client that finishes the flow), e.g. https://social.example.</summary>
-    public string PublicBaseUrl { get; set; } = "http://localhost:5000";
+    public string PublicBaseUrl { get; set; } = "http://localhost:5080";
 
     public SmtpOptions Smtp { get; set; } = new();
 }

@@ -89,7 +89,11 @@ export class ApiClient {
   }
 
   async signIn(login: string, password: string): Promise<SignInResult> {
-    const answer = await this.send<TokenResponse | MfaRequired>("POST", "/sessions", { login, password }, false);
+    return this.settle(await this.send<TokenResponse | MfaRequired>("POST", "/sessions", { login, password }, false));
+  }
+
+  // Tokens, or the second factor a sign-in still owes.
+  private settle(answer: TokenResponse | MfaRequired): SignInResult {
     if ("mfa_required" in answer) {
       return { kind: "mfa", token: answer.mfa_token, methods: answer.methods };
     }
@@ -99,6 +103,26 @@ export class ApiClient {
 
   async completeSignIn(mfaToken: string, code: string): Promise<void> {
     this.keep(await this.send<TokenResponse>("POST", "/sessions/mfa", { mfa_token: mfaToken, code }, false));
+  }
+
+  /**
+   * Signs in with a passkey: `assert` runs the browser's WebAuthn ceremony on the options the API gives. With an
+   * `mfaToken` the passkey is the second factor of a password sign-in; without, it signs in alone (no username).
+   */
+  async signInWithPasskey(
+    assert: (ceremony: { ceremony_id: string; options: unknown }) => Promise<{ ceremony_id: string; credential: unknown }>,
+    mfaToken?: string,
+  ): Promise<void> {
+    const ceremony = await this.send<{ ceremony_id: string; options: unknown }>("POST",
+      mfaToken ? "/sessions/mfa/passkey_options" : "/sessions/passkey/options", mfaToken ? { mfa_token: mfaToken } : {}, false);
+    const answer = await assert(ceremony);
+    this.keep(await this.send<TokenResponse>("POST", mfaToken ? "/sessions/mfa" : "/sessions/passkey",
+      mfaToken ? { mfa_token: mfaToken, ...answer } : answer, false));
+  }
+
+  /** Signs in with the one-time link from an email (its token); a second factor may still be asked. */
+  async signInWithLink(token: string): Promise<SignInResult> {
+    return this.settle(await this.send<TokenResponse | MfaRequired>("POST", "/sessions/link", { token }, false));
   }
 
   async signUp(username: string, email: string, password: string): Promise<void> {
@@ -136,6 +160,16 @@ export class ApiClient {
     return this.hub;
   }
 
+  /** Subscribes to several live events at once; the function returned unsubscribes them all. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each event has its own payload
+  on(handlers: Record<string, (payload: any) => void>): () => void {
+    const hub = this.events();
+    for (const [name, handler] of Object.entries(handlers)) hub.on(name, handler);
+    return () => {
+      for (const [name, handler] of Object.entries(handlers)) hub.off(name, handler);
+    };
+  }
+
   /** Whether live events are flowing (the server said `ready` on the current connection). */
   get eventsLive(): boolean {
     return this.live;
@@ -170,12 +204,61 @@ export class ApiClient {
     return this.send<T>("POST", path, body);
   }
 
+  put<T>(path: string, body?: unknown): Promise<T> {
+    return this.send<T>("PUT", path, body);
+  }
+
+  patch<T>(path: string, body?: unknown): Promise<T> {
+    return this.send<T>("PATCH", path, body);
+  }
+
   delete<T>(path: string, body?: unknown): Promise<T> {
     return this.send<T>("DELETE", path, body);
   }
 
   /** A request with the access token; an expired one is refreshed (once, shared) and the request tried again. */
   async send<T>(method: string, path: string, body?: unknown, authorized = true): Promise<T> {
+    return (await this.answer<T>(method, path, body, authorized)).body;
+  }
+
+  /**
+   * One page of a list: its items and the cursor of the next page (the `max_id` of the Link header's `rel="next"`),
+   * null after the last page.
+   */
+  async page<T>(path: string): Promise<{ items: T[]; next: string | null }> {
+    const { body, response } = await this.answer<T[]>("GET", path);
+    return { items: body ?? [], next: nextCursor(response.headers.get("Link")) };
+  }
+
+  /**
+   * Uploads a form (multipart) with progress: fetch cannot report an upload's progress, so this one request goes
+   * through XMLHttpRequest, with the same token refresh and errors as every other.
+   */
+  async upload<T>(path: string, form: FormData, onProgress?: (fraction: number) => void, method = "POST"): Promise<T> {
+    const once = () =>
+      new Promise<{ status: number; text: string; type: string }>((resolve, reject) => {
+        const request = new XMLHttpRequest();
+        request.open(method, API_BASE + path);
+        if (this.access) request.setRequestHeader("Authorization", `Bearer ${this.access}`);
+        request.upload.onprogress = (e) => {
+          if (e.lengthComputable) onProgress?.(e.loaded / e.total);
+        };
+        request.onload = () => resolve({ status: request.status, text: request.responseText, type: request.getResponseHeader("Content-Type") ?? "" });
+        request.onerror = () => reject(new ApiError(0, "The server could not be reached."));
+        request.send(form);
+      });
+    let result = await once();
+    if (result.status === 401 && (await this.refresh())) {
+      result = await once();
+    }
+    const response = new Response(result.text.length === 0 ? null : result.text, { status: result.status, headers: { "Content-Type": result.type } });
+    if (!response.ok) {
+      throw await ApiError.from(response);
+    }
+    return (result.text.length === 0 ? undefined : JSON.parse(result.text)) as T;
+  }
+
+  private async answer<T>(method: string, path: string, body?: unknown, authorized = true): Promise<{ body: T; response: Response }> {
     let response = await this.fetchOnce(method, path, body, authorized);
     if (response.status === 401 && authorized && (this.cookieSession || this.refreshToken !== null) && (await this.refresh())) {
       response = await this.fetchOnce(method, path, body, authorized);
@@ -187,7 +270,7 @@ export class ApiClient {
       throw await ApiError.from(response);
     }
     const text = await response.text();
-    return (text.length === 0 ? undefined : JSON.parse(text)) as T;
+    return { body: (text.length === 0 ? undefined : JSON.parse(text)) as T, response };
   }
 
   private fetchOnce(method: string, path: string, body: unknown, authorized: boolean): Promise<Response> {
@@ -248,6 +331,14 @@ export class ApiClient {
       this.listeners.forEach((l) => l(false));
     }
   }
+}
+
+/** The `max_id` of a Link header's `rel="next"` page; null when there is none. */
+export function nextCursor(link: string | null): string | null {
+  const next = link?.split(",").find((part) => /rel="next"/.test(part));
+  const url = next?.match(/<([^>]*)>/)?.[1];
+  if (!url) return null;
+  return new URL(url, "http://any").searchParams.get("max_id");
 }
 
 /** When a JWT expires (ms since the epoch); 0 when it cannot be read. */

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState } from "react";
 import { ApiError } from "../api/client";
 
 /** A labelled input with its error (from the API's ProblemDetails) announced next to it. */
@@ -37,7 +37,7 @@ export function Field(props: {
 export function useSubmit(action: () => Promise<void>) {
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
+  async function submit(e: { preventDefault(): void }) {
     e.preventDefault();
     setBusy(true);
     setError(null);

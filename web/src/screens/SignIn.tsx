@@ -1,23 +1,26 @@
 import { useState } from "react";
 import { api } from "../api/client";
-import { navigate } from "../router";
+import { Link } from "../components/Link";
+import { passkeysSupported, assertPasskey } from "../lib/passkeys";
 import { Field, useSubmit } from "./Field";
 
 export function SignIn() {
   const [login, setLogin] = useState("");
   const [password, setPassword] = useState("");
-  const [mfa, setMfa] = useState<string | null>(null);
+  const [mfa, setMfa] = useState<{ token: string; methods: string[] } | null>(null);
   const [code, setCode] = useState("");
   const { error, busy, submit } = useSubmit(async () => {
     if (mfa) {
-      await api.completeSignIn(mfa, code.trim());
+      await api.completeSignIn(mfa.token, code.trim());
       return;
     }
     const result = await api.signIn(login.trim(), password);
     if (result.kind === "mfa") {
-      setMfa(result.token);
+      setMfa({ token: result.token, methods: result.methods });
     }
   });
+  const passkey = useSubmit(() => api.signInWithPasskey(assertPasskey, mfa?.token));
+  const problem = error ?? passkey.error;
 
   return (
     <form className="card narrow" onSubmit={submit} aria-labelledby="signin-title">
@@ -27,16 +30,22 @@ export function SignIn() {
           error={error?.field("code")} />
       ) : (
         <>
-          <Field label="Username or email" value={login} onChange={setLogin} autoComplete="username" error={error?.field("login")} />
+          <Field label="Username or email" value={login} onChange={setLogin} autoComplete="username webauthn" error={error?.field("login")} />
           <Field label="Password" type="password" value={password} onChange={setPassword} autoComplete="current-password"
             error={error?.field("password")} />
         </>
       )}
-      {error && Object.keys(error.errors).length === 0 && <p className="error" role="alert">{error.title}</p>}
-      <button type="submit" disabled={busy}>{mfa ? "Verify" : "Sign in"}</button>
-      <p>
-        New here? <a href="/signup" onClick={(e) => { e.preventDefault(); navigate("/signup"); }}>Create an account</a>
-      </p>
+      {problem && Object.keys(problem.errors).length === 0 && <p className="error" role="alert">{problem.title}</p>}
+      <div className="row">
+        <button type="submit" disabled={busy}>{mfa ? "Verify" : "Sign in"}</button>
+        {passkeysSupported() && (!mfa || mfa.methods.includes("passkey")) && (
+          <button type="button" className="quiet" disabled={passkey.busy} onClick={(e) => void passkey.submit(e)}>
+            {mfa ? "Use a passkey instead" : "Sign in with a passkey"}
+          </button>
+        )}
+      </div>
+      <p><Link to="/forgot-password">Forgot your password?</Link></p>
+      <p>New here? <Link to="/signup">Create an account</Link></p>
     </form>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { api } from "../api/client";
-import { navigate } from "../router";
+import { Link } from "../components/Link";
 import { Field, useSubmit } from "./Field";
 
 export function SignUp() {
@@ -21,7 +21,7 @@ export function SignUp() {
       {error && Object.keys(error.errors).length === 0 && <p className="error" role="alert">{error.title}</p>}
       <button type="submit" disabled={busy}>Sign up</button>
       <p>
-        Have an account? <a href="/signin" onClick={(e) => { e.preventDefault(); navigate("/signin"); }}>Sign in</a>
+        Have an account? <Link to="/signin">Sign in</Link>
       </p>
     </form>
   );
