@@ -8,9 +8,17 @@ public sealed class BrowserFactory : AccountsFactory
 {
     public static readonly string Root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
 
+    // A port chosen first, so the page's origin can be a passkey origin (WebAuthn binds ceremonies to it).
+    private readonly int _port = ServerProcess.FreePorts(1)[0];
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Auth:Passkeys:Origins:0"] = $"http://localhost:{_port}",
+    };
+
     public BrowserFactory()
     {
-        UseKestrel(0);
+        UseKestrel(_port);
         var shots = Path.Combine(Root, "artifacts", "screenshots");
         if (Directory.Exists(shots))
         {
@@ -25,11 +33,19 @@ internal static class BrowserRun
     public static string Shots => Path.Combine(BrowserFactory.Root, "artifacts", "screenshots");
 
     /// <summary>Runs <paramref name="script"/> against <paramref name="hosts"/>; returns the screens it scanned for accessibility.</summary>
-    public static async Task<string[]> RunAsync(string script, IReadOnlyList<Uri> hosts, IReadOnlyDictionary<string, string>? environment = null)
+    /// <remarks>
+    /// A script may ask the test for something only it can see (a line <c>ask &lt;question&gt;</c> on its output):
+    /// <paramref name="answer"/> gives the line written back to its input.
+    /// </remarks>
+    public static async Task<string[]> RunAsync(string script, IReadOnlyList<Uri> hosts, IReadOnlyDictionary<string, string>? environment = null,
+        Func<string, Task<string>>? answer = null)
     {
         // localhost: a secure context for the browser over plain HTTP, so the Secure refresh cookie is kept.
         var urls = hosts.Select(h => new UriBuilder(h) { Host = "localhost" }.Uri.ToString()).ToArray();
-        var info = new ProcessStartInfo("node") { WorkingDirectory = Path.Combine(BrowserFactory.Root, "web"), RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = Path.Combine(BrowserFactory.Root, "web"), RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+        };
         foreach (var argument in new[] { script, urls[0], Shots }.Concat(urls.Skip(1)))
         {
             info.ArgumentList.Add(argument);
@@ -41,8 +57,25 @@ internal static class BrowserRun
         }
 
         using var browser = Process.Start(info)!;
-        var output = browser.StandardOutput.ReadToEndAsync();
         var errors = browser.StandardError.ReadToEndAsync();
+        var output = Task.Run(async () =>
+        {
+            var last = "";
+            while (await browser.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("ask ", StringComparison.Ordinal) && answer is not null)
+                {
+                    await browser.StandardInput.WriteLineAsync(await answer(line[4..]));
+                    await browser.StandardInput.FlushAsync();
+                }
+                else
+                {
+                    last = line;
+                }
+            }
+
+            return last;
+        });
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         try
         {
@@ -78,7 +111,29 @@ public sealed class BrowserTests(BrowserFactory factory) : IClassFixture<Browser
     private Task<string[]> RunAsync(string script)
     {
         factory.StartServer();
-        return BrowserRun.RunAsync(script, [factory.ClientOptions.BaseAddress]);
+        return BrowserRun.RunAsync(script, [factory.ClientOptions.BaseAddress], answer: AnswerAsync);
+    }
+
+    // "verification-link <email>": the link of the newest verification email to that address in the development outbox.
+    private async Task<string> AnswerAsync(string question)
+    {
+        var (what, email) = (question.Split(' ')[0], question.Split(' ')[1]);
+        Assert.Equal("verification-link", what);
+        await using var db = Npgsql.NpgsqlDataSource.Create(factory.ConnectionString);
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            await using var command = db.CreateCommand("SELECT body FROM email_outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1");
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = email });
+            if (await command.ExecuteScalarAsync() is string body
+                && System.Text.RegularExpressions.Regex.Match(body, @"https?://\S+/verify-email\?token=\S+") is { Success: true } link)
+            {
+                return link.Value;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"No verification email to {email}.");
     }
 
     [Fact]
@@ -87,6 +142,15 @@ public sealed class BrowserTests(BrowserFactory factory) : IClassFixture<Browser
         var scanned = await RunAsync("e2e/smoke.mjs");
 
         Assert.Equal(["sign-in", "sign-up", "home"], scanned);
+        BrowserRun.AssertScreenshots(scanned);
+    }
+
+    [Fact]
+    public async Task A_person_adds_a_passkey_in_settings_and_signs_in_with_it_alone_in_a_real_chromium()
+    {
+        var scanned = await RunAsync("e2e/passkey.mjs");
+
+        Assert.Equal(["passkeys", "signed-in-with-passkey"], scanned);
         BrowserRun.AssertScreenshots(scanned);
     }
 
@@ -130,7 +194,7 @@ public sealed class TwoSiloBrowserTests
 
             var scanned = await BrowserRun.RunAsync("e2e/social.mjs", [first.BaseAddress, second.BaseAddress], new Dictionary<string, string> { ["E2E_IMAGE"] = image });
 
-            string[] screens = ["settings", "own-profile", "private-profile", "follow-requests", "home-with-picture", "post-detail", "notifications",
+            string[] screens = ["settings", "edit-profile", "own-profile", "private-profile", "follow-requests", "home-with-picture", "post-detail", "notifications",
                 "conversations", "thread", "story", "story-viewers", "search", "hashtag", "explore", "bookmarks", "signed-out"];
             Assert.Equal(screens, scanned);
             BrowserRun.AssertScreenshots(screens);

@@ -4,6 +4,7 @@
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createInterface } from "node:readline";
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -62,8 +63,15 @@ export async function run(scenario) {
     await page.locator('[data-live="true"]').waitFor();
     return { page, name, at };
   };
+  // Asks the test for what only it can see (a line "ask <question>" out, the answer's line in).
+  let input = null;
+  const ask = async (question) => {
+    input ??= createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+    console.log(`ask ${question}`);
+    return (await input.next()).value;
+  };
   try {
-    await scenario({ base, second: second ?? base, newPage, person, shot, scan, screen, problems });
+    await scenario({ base, second: second ?? base, newPage, person, shot, scan, screen, ask, problems });
   } catch (e) {
     problems.push(String(e?.stack ?? e));
     // What each person saw when it failed.
@@ -73,6 +81,7 @@ export async function run(scenario) {
     }
   } finally {
     await browser.close();
+    process.stdin.destroy();
   }
   if (problems.length > 0) {
     console.error(problems.join("\n"));

@@ -1,8 +1,8 @@
-// The web client in a real Chromium: sign up, post, like, reload (the session survives through the refresh cookie; no
+// The web client in a real Chromium: sign up, confirm the address with the emailed link, post, like, reload (the session survives through the refresh cookie; no
 // token in web storage), sign out. node e2e/smoke.mjs <base-url> <screenshot-directory>
 import { run } from "./browser.mjs";
 
-await run(async ({ base, newPage, screen, problems }) => {
+await run(async ({ base, newPage, screen, ask, problems }) => {
   const page = await newPage("person");
   await page.goto(base);
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
@@ -17,6 +17,15 @@ await run(async ({ base, newPage, screen, problems }) => {
   await page.getByRole("button", { name: "Sign up" }).click();
 
   await page.getByRole("form", { name: "New post" }).waitFor();
+
+  // The verification link from the (development) outbox confirms the address; the reminder goes.
+  await page.getByText("Confirm your email address").waitFor();
+  const link = new URL(await ask(`verification-link ${name}@example.org`));
+  await page.goto(base + link.pathname.slice(1) + link.search);
+  await page.getByText("Your email address is confirmed.").waitFor();
+  await page.getByRole("link", { name: "Continue" }).click();
+  await page.getByRole("form", { name: "New post" }).waitFor();
+  if (await page.getByText("Confirm your email address").count() > 0) problems.push("the reminder to confirm the address stayed");
   await page.getByLabel("What is happening?").fill("hello from a real browser");
   await page.getByRole("button", { name: "Post", exact: true }).click();
   const post = page.getByRole("article").filter({ hasText: "hello from a real browser" });

@@ -1,5 +1,5 @@
 // Two people in two browsers, each on a different front end of a two-silo cluster, use the product against one another:
-// a private account's follow request, a post with a picture arriving live, a like and a comment notified live, a
+// a profile edited with an avatar, a private account's follow request, a post with a picture arriving live, a like and a comment notified live, a
 // direct message with typing and read receipts both ways, a story viewed and its viewer list, search, hashtags,
 // bookmarks, settings, sign-out — with an accessibility scan and screenshots of every screen.
 // node e2e/social.mjs <base-url> <screenshot-directory> <second-base-url>   (E2E_IMAGE: a PNG to upload)
@@ -25,6 +25,17 @@ await run(async ({ base, second, person, screen }) => {
   await nav(ann, "Profile");
   await ann.page.getByRole("heading", { name: ann.name }).waitFor();
   const annProfile = new URL(ann.page.url()).pathname;
+  // She gives herself a bio and an avatar (cropped by the server); the page shows them.
+  await ann.page.getByRole("button", { name: "Edit profile" }).click();
+  const edit = ann.page.getByRole("dialog", { name: "Edit profile" });
+  await edit.getByLabel("Bio").fill("Walks in the #hills");
+  await edit.getByLabel("Avatar").setInputFiles(image);
+  await screen(ann.page, "edit-profile");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await edit.waitFor({ state: "detached" });
+  await ann.page.getByText("Walks in the").waitFor();
+  const avatar = await ann.page.getByRole("img", { name: `${ann.name}'s avatar` }).getAttribute("src");
+  if (!avatar || avatar.includes("/media/default/")) throw new Error(`the avatar did not change: ${avatar}`);
   await screen(ann.page, "own-profile");
   await ben.page.goto(ben.at + annProfile.slice(1));
   await ben.page.getByText("This account is private").waitFor();

@@ -87,3 +87,24 @@ describe("ApiClient", () => {
     expect(client.signedIn).toBe(false);
   });
 });
+
+describe("ApiClient lists", () => {
+  it("reads a page's items and the next page's cursor from its Link header", async () => {
+    const client = new ApiClient(async (path) => {
+      expect(path).toBe(`${API_BASE}/bookmarks?limit=2`);
+      return new Response(JSON.stringify([{ id: "b" }, { id: "a" }]), {
+        status: 200,
+        headers: { "Content-Type": "application/json", Link: '<http://x/api/v1/bookmarks?limit=2&max_id=17>; rel="next", <http://x/api/v1/bookmarks?min_id=20>; rel="prev"' },
+      });
+    }, false);
+    const page = await client.page<{ id: string }>("/bookmarks?limit=2");
+    expect(page).toEqual({ items: [{ id: "b" }, { id: "a" }], next: "17" });
+  });
+
+  it("turns a refused list into an ApiError naming the field", async () => {
+    const client = new ApiClient(async () => json(400, { title: "The page parameters are invalid.", errors: { limit: ["limit must be a whole number from 1 to 40."] } }), false);
+    const error = await client.page("/bookmarks?limit=0").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).field("limit")).toBe("limit must be a whole number from 1 to 40.");
+  });
+});

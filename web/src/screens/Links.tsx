@@ -4,6 +4,7 @@ import { Link } from "../components/Link";
 import { problem } from "../lib/usePaged";
 import { useQueryParam } from "../router";
 import { Field, useSubmit } from "./Field";
+import { SignIn } from "./SignIn";
 
 // The pages the links in our emails open (/verify-email, /reset-password, /sign-in?token=…), and "forgot password".
 
@@ -77,13 +78,18 @@ export function ForgotPassword() {
   );
 }
 
-/** Signs in with the one-time link sent after repeated wrong passwords. */
+/** Signs in with the one-time link sent after repeated wrong passwords (then asks for the second factor, if any). */
 export function LinkSignIn() {
   const token = useQueryParam("token");
   const [error, setError] = useState<string | null>(null);
+  const [mfa, setMfa] = useState<{ token: string; methods: string[] } | null>(null);
   useEffect(() => {
-    if (token) api.signInWithLink(token).catch((caught) => setError(problem(caught)));
+    if (token) {
+      api.signInWithLink(token).then((result) => result.kind === "mfa" && setMfa({ token: result.token, methods: result.methods }),
+        (caught) => setError(problem(caught)));
+    }
   }, [token]);
+  if (mfa) return <SignIn pending={mfa} />;
   return (
     <div className="card narrow" role="status">
       <h1>Signing in</h1>

@@ -159,9 +159,10 @@ function EditProfile({ me, onDone }: { me: Me; onDone: (changed: Me | null) => v
     e.preventDefault();
     setError(null);
     const form = new FormData();
-    form.append("display_name", name);
-    form.append("bio", bio);
-    form.append("website", website);
+    // Only what changed: a field left alone stays as it is.
+    if (name !== me.display_name) form.append("display_name", name);
+    if (bio !== me.bio) form.append("bio", bio);
+    if (website !== (me.website ?? "")) form.append("website", website);
     if (avatar) form.append("avatar", avatar);
     if (header) form.append("header", header);
     try {

@@ -4,10 +4,11 @@ import { Link } from "../components/Link";
 import { passkeysSupported, assertPasskey } from "../lib/passkeys";
 import { Field, useSubmit } from "./Field";
 
-export function SignIn() {
+/** Signs in with a password (or a passkey), then the second factor when the account has one; `pending`: a sign-in (by an email link) that already owes it. */
+export function SignIn({ pending = null }: { pending?: { token: string; methods: string[] } | null }) {
   const [login, setLogin] = useState("");
   const [password, setPassword] = useState("");
-  const [mfa, setMfa] = useState<{ token: string; methods: string[] } | null>(null);
+  const [mfa, setMfa] = useState<{ token: string; methods: string[] } | null>(pending);
   const [code, setCode] = useState("");
   const { error, busy, submit } = useSubmit(async () => {
     if (mfa) {
