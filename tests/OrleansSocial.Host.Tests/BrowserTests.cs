@@ -155,11 +155,11 @@ public sealed class BrowserTests(BrowserFactory factory) : IClassFixture<Browser
     }
 
     [Fact]
-    public async Task One_person_follows_another_from_their_profile_and_sees_their_next_post_arrive_live_in_a_real_chromium()
+    public async Task One_person_follows_another_sees_their_next_post_arrive_live_then_mutes_and_blocks_them_in_a_real_chromium()
     {
         var scanned = await RunAsync("e2e/follow.mjs");
 
-        Assert.Equal(["profile", "home-live"], scanned);
+        Assert.Equal(["profile", "home-live", "blocked", "settings-blocked"], scanned);
         BrowserRun.AssertScreenshots(scanned);
     }
 }

@@ -20,9 +20,13 @@ export async function run(scenario) {
     pages.push([label, page]);
     page.setDefaultTimeout(15000);
     page.on("pageerror", (e) => problems.push(`${label}: page error: ${e.message}`));
+    page.refusalsExpected = [];
     page.on("console", (m) => {
-      // A signed-out load asks to restore a session and is refused: expected, not a problem.
-      if (m.type() === "error" && !/status of 40[01]/.test(m.text())) problems.push(`${label}: console: ${m.text()}`);
+      // A signed-out load asks to restore a session and is refused: expected, not a problem; so are the refusals a
+      // script says it causes (expectRefusals).
+      if (m.type() !== "error" || /status of 40[01]/.test(m.text())) return;
+      if (/status of 4\d\d/.test(m.text()) && page.refusalsExpected.some((p) => p.test(m.location()?.url ?? ""))) return;
+      problems.push(`${label}: console: ${m.text()} (${m.location()?.url ?? ""})`);
     });
     return page;
   };
@@ -70,8 +74,10 @@ export async function run(scenario) {
     console.log(`ask ${question}`);
     return (await input.next()).value;
   };
+  // Requests the scenario means to be refused (a 4xx the browser logs), by URL.
+  const expectRefusals = (page, url) => page.refusalsExpected.push(url);
   try {
-    await scenario({ base, second: second ?? base, newPage, person, shot, scan, screen, ask, problems });
+    await scenario({ base, second: second ?? base, newPage, person, shot, scan, screen, ask, expectRefusals, problems });
   } catch (e) {
     problems.push(String(e?.stack ?? e));
     // What each person saw when it failed.

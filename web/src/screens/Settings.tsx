@@ -1,8 +1,10 @@
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
 import { api, ApiError } from "../api/client";
-import type { Me } from "../api/types";
+import type { Account, Me } from "../api/types";
+import { Avatar, displayName } from "../components/Avatar";
+import { Link } from "../components/Link";
 import { createPasskey, passkeysSupported } from "../lib/passkeys";
-import { problem } from "../lib/usePaged";
+import { problem, usePaged } from "../lib/usePaged";
 import { useMe } from "../session";
 
 interface Session {
@@ -73,6 +75,8 @@ export function Settings({ onMeChanged }: { onMeChanged: (me: Me) => void }) {
       <TwoFactorSettings />
       <Passkeys />
       <Sessions />
+      <People title="Blocked accounts" list="/blocks" undo="unblock" label="Unblock" none="You block no one." />
+      <People title="Muted accounts" list="/mutes" undo="unmute" label="Unmute" none="You mute no one." />
       <YourData />
     </div>
   );
@@ -296,6 +300,33 @@ function Sessions() {
           Sign out everywhere else
         </button>
       )}
+      {shown}
+    </Section>
+  );
+}
+
+/** Accounts you block or mute, each with the way back. */
+function People({ title, list, undo, label, none }: { title: string; list: string; undo: string; label: string; none: string }) {
+  const people = usePaged<Account>(list);
+  const { run, shown } = useOutcome();
+  return (
+    <Section title={title}>
+      <ul className="people" aria-busy={people.loading}>
+        {people.items.map((a) => (
+          <li key={a.id}>
+            <Avatar account={a} size={32} />
+            <div><Link to={`/accounts/${a.id}`}>{displayName(a)}</Link> <span className="meta">@{a.username}</span></div>
+            <button type="button" className="quiet" onClick={() => void run(async () => {
+              await api.post(`/accounts/${a.id}/${undo}`);
+              people.setItems((all) => all.filter((x) => x.id !== a.id));
+            }, "")}>
+              {label}<span className="visually-hidden"> {a.username}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {!people.loading && people.items.length === 0 && <p className="meta">{none}</p>}
+      <div ref={people.sentinel} />
       {shown}
     </Section>
   );
