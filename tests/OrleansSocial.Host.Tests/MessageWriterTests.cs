@@ -9,13 +9,20 @@ namespace OrleansSocial.Host.Tests;
 /// <summary>The group commit of messages, against PostgreSQL.</summary>
 public sealed class MessageWriterTests
 {
+    // A migrated database of its own with two accounts.
+    private static async Task<(NpgsqlDataSource Db, long[] Accounts)> NewDatabaseAsync(string name)
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase(name);
+        var db = NpgsqlDataSource.Create(connectionString);
+        await new PostgresMigrator(db, PostgresMigrator.Embedded).MigrateAsync();
+        return (db, await SocialCluster.CreateAccountsAsync(connectionString, 2));
+    }
+
     [Fact]
     public async Task Concurrent_sends_to_many_conversations_are_numbered_per_conversation_and_a_repeated_client_id_returns_the_first()
     {
-        var connectionString = PostgresServer.Instance.CreateDatabase("msgwriter");
-        await using var db = NpgsqlDataSource.Create(connectionString);
-        await new PostgresMigrator(db, PostgresMigrator.Embedded).MigrateAsync();
-        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 2);
+        var (db, accounts) = await NewDatabaseAsync("msgwriter");
+        await using var _ = db;
         var store = new ConversationStore(db);
         var conversations = Enumerable.Range(0, 20).Select(_ => Guid.CreateVersion7()).ToArray();
         foreach (var id in conversations)
@@ -63,10 +70,8 @@ public sealed class MessageWriterTests
     [Fact]
     public async Task A_send_that_waits_on_another_silos_uncommitted_write_of_the_same_client_id_returns_that_message()
     {
-        var connectionString = PostgresServer.Instance.CreateDatabase("msgrace");
-        await using var db = NpgsqlDataSource.Create(connectionString);
-        await new PostgresMigrator(db, PostgresMigrator.Embedded).MigrateAsync();
-        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 2);
+        var (db, accounts) = await NewDatabaseAsync("msgrace");
+        await using var _ = db;
         var conversation = Guid.CreateVersion7();
         await new ConversationStore(db).CreateAsync(conversation, ConversationKinds.Direct, null, accounts[0], accounts);
 

@@ -2,9 +2,11 @@ import { useEffect, useState } from "react";
 
 // Client routes on the History API: the front end answers every path that is not /api, /hubs, /media or a file with
 // index.html, so a reload lands on the same screen.
-export function navigate(path: string): void {
+// `replace`: instead of the current entry (a page that only leads on, which Back should skip).
+export function navigate(path: string, { replace = false } = {}): void {
   if (path !== window.location.pathname + window.location.search) {
-    window.history.pushState(null, "", path);
+    if (replace) window.history.replaceState(null, "", path);
+    else window.history.pushState(null, "", path);
     window.dispatchEvent(new PopStateEvent("popstate"));
   }
 }

@@ -22,6 +22,11 @@ export class ApiError extends Error {
     return this.errors[name]?.[0];
   }
 
+  /** What went wrong, as an ApiError: the API's own refusal, or "unreachable" for anything else (a network failure). */
+  static of(caught: unknown): ApiError {
+    return caught instanceof ApiError ? caught : new ApiError(0, "The server could not be reached.");
+  }
+
   static async from(response: Response): Promise<ApiError> {
     let body: { title?: string; detail?: string; errors?: Record<string, string[]> } = {};
     try {
@@ -244,7 +249,7 @@ export class ApiClient {
           if (e.lengthComputable) onProgress?.(e.loaded / e.total);
         };
         request.onload = () => resolve({ status: request.status, text: request.responseText, type: request.getResponseHeader("Content-Type") ?? "" });
-        request.onerror = () => reject(new ApiError(0, "The server could not be reached."));
+        request.onerror = () => reject(ApiError.of(null));
         request.send(form);
       });
     let result = await once();

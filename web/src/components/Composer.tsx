@@ -24,7 +24,7 @@ export function Composer({ onPosted }: { onPosted: (post: Post) => void }) {
   const [text, setText] = useState(() => sessionStorage.getItem("draft") ?? "");
   const [visibility, setVisibility] = useState("public");
   const [attachments, setAttachments] = useState<Attachment[]>([]);
-  const [error, setError] = useState<ApiError | string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const files = useRef<HTMLInputElement>(null);
   const ids = useId();
@@ -79,13 +79,13 @@ export function Composer({ onPosted }: { onPosted: (post: Post) => void }) {
       setAttachments([]);
       onPosted(post); // at the top at once; the home timeline has it too once the fan-out reaches it
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught : problem(caught));
+      setError(ApiError.of(caught));
     } finally {
       setBusy(false);
     }
   }
 
-  const message = typeof error === "string" ? error : error ? error.field("text") ?? error.field("media_ids") ?? error.field("description") ?? error.title : null;
+  const message = error ? error.field("text") ?? error.field("media_ids") ?? error.field("description") ?? error.title : null;
   return (
     <form className="card composer" onSubmit={submit} aria-label="New post">
       <label htmlFor={`${ids}-text`} className="visually-hidden">What is happening?</label>

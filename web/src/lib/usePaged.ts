@@ -5,7 +5,7 @@ export const PageSize = 20;
 
 /** Describes why a request failed, for showing to the reader. */
 export function problem(caught: unknown): string {
-  return caught instanceof ApiError ? caught.title : "The server could not be reached.";
+  return ApiError.of(caught).title;
 }
 
 /**

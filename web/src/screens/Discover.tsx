@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import type { Account, Post, SearchResult, TimelineItem, TrendingTag } from "../api/types";
-import { Avatar, displayName } from "../components/Avatar";
+import { AccountRow } from "../components/Avatar";
 import { Link } from "../components/Link";
 import { PostCard, Skeletons, Timeline } from "../components/PostCard";
 import { problem, usePaged } from "../lib/usePaged";
@@ -10,15 +10,7 @@ import { navigate, useQueryParam } from "../router";
 function People({ accounts, label }: { accounts: Account[]; label: string }) {
   return (
     <ul className="people" aria-label={label}>
-      {accounts.map((a) => (
-        <li key={a.id}>
-          <Avatar account={a} size={40} />
-          <div>
-            <Link to={`/accounts/${a.id}`} className="author">{displayName(a)}</Link>
-            <p className="meta">@{a.username}{a.is_private ? " · private" : ""}</p>
-          </div>
-        </li>
-      ))}
+      {accounts.map((a) => <AccountRow key={a.id} account={a} note={a.is_private ? " · private" : ""} />)}
     </ul>
   );
 }
@@ -191,15 +183,10 @@ export function FollowRequests() {
       {(error ?? list.error) && <p className="error" role="alert">{error ?? list.error}</p>}
       <ul className="people" aria-label="Follow requests" aria-busy={list.loading}>
         {list.items.map((a) => (
-          <li key={a.id}>
-            <Avatar account={a} size={40} />
-            <div>
-              <Link to={`/accounts/${a.id}`} className="author">{displayName(a)}</Link>
-              <p className="meta">@{a.username}</p>
-            </div>
+          <AccountRow key={a.id} account={a}>
             <button type="button" onClick={() => void answer(a, true)}>Accept<span className="visually-hidden"> {a.username}</span></button>
             <button type="button" className="quiet" onClick={() => void answer(a, false)}>Decline<span className="visually-hidden"> {a.username}</span></button>
-          </li>
+          </AccountRow>
         ))}
       </ul>
       {!list.loading && list.items.length === 0 && !list.error && <p className="empty">No one is waiting.</p>}

@@ -44,7 +44,7 @@ export function useSubmit(action: () => Promise<void>) {
     try {
       await action();
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, "The server could not be reached."));
+      setError(ApiError.of(caught));
     } finally {
       setBusy(false);
     }

@@ -5,7 +5,7 @@ import { Avatar, displayName } from "../components/Avatar";
 import { Link } from "../components/Link";
 import { Skeletons } from "../components/PostCard";
 import { problem, usePaged } from "../lib/usePaged";
-
+import { navigate } from "../router";
 import { useMe } from "../session";
 
 interface Member {
@@ -96,10 +96,7 @@ export function NewConversation({ accountId }: { accountId: string }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     api.post<Conversation>("/conversations", { participant_ids: [accountId] })
-      .then((c) => {
-        window.history.replaceState(null, "", `/messages/${c.id}`);
-        window.dispatchEvent(new PopStateEvent("popstate"));
-      }, (caught) => setError(caught instanceof ApiError && caught.status === 403 ? "This account does not take messages from you." : problem(caught)));
+      .then((c) => navigate(`/messages/${c.id}`, { replace: true }), (caught) => setError(caught instanceof ApiError && caught.status === 403 ? "This account does not take messages from you." : problem(caught)));
   }, [accountId]);
   return <div className="column">{error ? <p className="error" role="alert">{error}</p> : <Skeletons count={1} />}</div>;
 }

@@ -170,7 +170,7 @@ function EditProfile({ me, onDone }: { me: Me; onDone: (changed: Me | null) => v
       const changed = await api.upload<Me>("/accounts/me", form, setProgress, "PATCH");
       onDone(changed);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, problem(caught)));
+      setError(ApiError.of(caught));
     } finally {
       setProgress(null);
     }

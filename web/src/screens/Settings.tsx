@@ -1,10 +1,9 @@
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
 import { api, ApiError } from "../api/client";
 import type { Account, Me } from "../api/types";
-import { Avatar, displayName } from "../components/Avatar";
-import { Link } from "../components/Link";
+import { AccountRow } from "../components/Avatar";
 import { createPasskey, passkeysSupported } from "../lib/passkeys";
-import { problem, usePaged } from "../lib/usePaged";
+import { usePaged } from "../lib/usePaged";
 import { useMe } from "../session";
 
 interface Session {
@@ -40,6 +39,17 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 }
 
 /** A form's outcome: what went wrong (per field when the API named one), or that it worked. */
+/**
+ * What `path` answers, read when the section shows (`fallback` if it cannot be read), with a `load` to read it again
+ * after a change.
+ */
+function useLoaded<T>(path: string, fallback: T) {
+  const [value, setValue] = useState<T | null>(null);
+  const load = useCallback(() => api.get<T>(path).then(setValue, () => setValue(fallback)), [path]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => void load(), [load]);
+  return [value, load, setValue] as const;
+}
+
 function useOutcome() {
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -50,7 +60,7 @@ function useOutcome() {
       await action();
       setDone(saying);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, problem(caught)));
+      setError(ApiError.of(caught));
     }
   };
   const shown = (
@@ -116,11 +126,8 @@ const NotificationTypes: [string, string][] = [
 
 function NotificationSettings() {
   const ids = useId();
-  const [prefs, setPrefs] = useState<Record<string, boolean> | null>(null);
+  const [prefs, , setPrefs] = useLoaded<Record<string, boolean>>("/notifications/preferences", {});
   const { run, shown } = useOutcome();
-  useEffect(() => {
-    api.get<Record<string, boolean>>("/notifications/preferences").then(setPrefs, () => setPrefs({}));
-  }, []);
   if (!prefs) return null;
   return (
     <Section title="Notifications">
@@ -174,14 +181,12 @@ function Password() {
 
 function TwoFactorSettings() {
   const ids = useId();
-  const [status, setStatus] = useState<TwoFactor | null>(null);
+  const [status, load] = useLoaded<TwoFactor | null>("/accounts/me/two_factor", null);
   const [enrolment, setEnrolment] = useState<{ secret: string; qr_svg: string } | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [code, setCode] = useState("");
   const [password, setPassword] = useState("");
   const { run, shown } = useOutcome();
-  const load = () => api.get<TwoFactor>("/accounts/me/two_factor").then(setStatus, () => undefined);
-  useEffect(() => void load(), []);
   if (!status) return null;
   return (
     <Section title="Two-factor sign-in">
@@ -234,11 +239,9 @@ function TwoFactorSettings() {
 
 function Passkeys() {
   const ids = useId();
-  const [list, setList] = useState<Passkey[] | null>(null);
+  const [list, load] = useLoaded<Passkey[]>("/accounts/me/passkeys", []);
   const [name, setName] = useState("");
   const { run, shown } = useOutcome();
-  const load = () => api.get<Passkey[]>("/accounts/me/passkeys").then(setList, () => setList([]));
-  useEffect(() => void load(), []);
   if (!list) return null;
   return (
     <Section title="Passkeys">
@@ -275,10 +278,8 @@ function Passkeys() {
 }
 
 function Sessions() {
-  const [list, setList] = useState<Session[] | null>(null);
+  const [list, load] = useLoaded<Session[]>("/sessions", []);
   const { run, shown } = useOutcome();
-  const load = () => api.get<Session[]>("/sessions").then(setList, () => setList([]));
-  useEffect(() => void load(), []);
   if (!list) return null;
   return (
     <Section title="Sessions">
@@ -313,16 +314,14 @@ function People({ title, list, undo, label, none }: { title: string; list: strin
     <Section title={title}>
       <ul className="people" aria-busy={people.loading}>
         {people.items.map((a) => (
-          <li key={a.id}>
-            <Avatar account={a} size={32} />
-            <div><Link to={`/accounts/${a.id}`}>{displayName(a)}</Link> <span className="meta">@{a.username}</span></div>
+          <AccountRow key={a.id} account={a}>
             <button type="button" className="quiet" onClick={() => void run(async () => {
               await api.post(`/accounts/${a.id}/${undo}`);
               people.setItems((all) => all.filter((x) => x.id !== a.id));
             }, "")}>
               {label}<span className="visually-hidden"> {a.username}</span>
             </button>
-          </li>
+          </AccountRow>
         ))}
       </ul>
       {!people.loading && people.items.length === 0 && <p className="meta">{none}</p>}
@@ -334,12 +333,10 @@ function People({ title, list, undo, label, none }: { title: string; list: strin
 
 function YourData() {
   const ids = useId();
-  const [exports, setExports] = useState<{ id: string; status: string; requested_at: string; download_url: string | null }[] | null>(null);
+  const [exports, load] = useLoaded<{ id: string; status: string; requested_at: string; download_url: string | null }[]>("/accounts/me/exports", []);
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const { run, shown } = useOutcome();
-  const load = () => api.get<typeof exports>("/accounts/me/exports").then(setExports, () => setExports([]));
-  useEffect(() => void load(), []);
 
   async function download(id: string, path: string) {
     // The archive is the owner's alone: fetched with the access token, then handed to the browser as a file.
