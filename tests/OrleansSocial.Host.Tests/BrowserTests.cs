@@ -8,17 +8,20 @@ public sealed class BrowserFactory : AccountsFactory
 {
     public static readonly string Root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
 
-    // A port chosen first, so the page's origin can be a passkey origin (WebAuthn binds ceremonies to it).
-    private readonly int _port = ServerProcess.FreePorts(1)[0];
+    // The HTTP port chosen first, so the page's origin can be a passkey origin (WebAuthn binds ceremonies to it); the
+    // silo's ports in the same call, so none of the three can be handed out twice.
+    private readonly int[] _ports = ServerProcess.FreePorts(3);
 
     protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        ["Auth:Passkeys:Origins:0"] = $"http://localhost:{_port}",
+        ["Auth:Passkeys:Origins:0"] = $"http://localhost:{_ports[0]}",
+        ["Silo:Port"] = _ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Silo:GatewayPort"] = _ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     public BrowserFactory()
     {
-        UseKestrel(_port);
+        UseKestrel(_ports[0]);
         var shots = Path.Combine(Root, "artifacts", "screenshots");
         if (Directory.Exists(shots))
         {

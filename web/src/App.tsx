@@ -20,7 +20,7 @@ import { StoryViewer } from "./screens/Stories";
 /** Which screen a path shows (signed in). */
 function screen(path: string, onMeChanged: (me: Me) => void) {
   const [pathname] = path.split("?");
-  if (pathname === "/verify-email") return <VerifyEmail />;
+  if (pathname === "/verify-email") return <VerifyEmail onMeChanged={onMeChanged} />;
   const part = pathname.split("/");
   if (/^\/accounts\/\d+$/.test(pathname)) return <Profile id={part[2]} onMeChanged={onMeChanged} />;
   if (/^\/posts\/[0-9a-f-]{36}$/i.test(pathname)) return <PostDetail id={part[2]} />;

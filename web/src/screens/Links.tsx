@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
+import type { Me } from "../api/types";
 import { Link } from "../components/Link";
 import { problem } from "../lib/usePaged";
 import { useQueryParam } from "../router";
@@ -8,8 +9,8 @@ import { SignIn } from "./SignIn";
 
 // The pages the links in our emails open (/verify-email, /reset-password, /sign-in?token=…), and "forgot password".
 
-/** Confirms the email address with the token from the verification email. */
-export function VerifyEmail() {
+/** Confirms the email address with the token from the verification email; signed in, the account is read again. */
+export function VerifyEmail({ onMeChanged }: { onMeChanged?: (me: Me) => void }) {
   const token = useQueryParam("token");
   const [state, setState] = useState<"working" | "done" | string>("working");
   useEffect(() => {
@@ -17,8 +18,13 @@ export function VerifyEmail() {
       setState("This link has no token: open the link from the email as it is.");
       return;
     }
-    api.send("POST", "/accounts/verify_email", { token }, false).then(() => setState("done"), (caught) => setState(problem(caught)));
-  }, [token]);
+    api.send("POST", "/accounts/verify_email", { token }, false)
+      .then(async () => {
+        if (onMeChanged && api.signedIn) onMeChanged(await api.get<Me>("/accounts/me"));
+        setState("done");
+      })
+      .catch((caught) => setState(problem(caught)));
+  }, [token, onMeChanged]);
   return (
     <div className="card narrow" role="status">
       <h1>Email address</h1>
