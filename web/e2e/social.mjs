@@ -107,6 +107,8 @@ await run(async ({ base, second, person, screen }) => {
   await ann.page.getByRole("list", { name: "Conversations" }).getByRole("link", { name: ben.name }).click();
   await ann.page.getByRole("list", { name: "Messages" }).getByText("Hello Ann").waitFor();
   await ben.page.locator(".seen").waitFor();
+  // Typing signals are live only (at most once): both threads are connected before anyone types.
+  for (const p of [ann, ben]) await p.page.locator('.thread[data-live="true"]').waitFor();
   await ann.page.getByLabel("Message", { exact: true }).pressSequentially("Hi Ben", { delay: 50 });
   await ben.page.getByText(`${ann.name} is typing…`).waitFor();
   await ben.page.getByLabel("Message", { exact: true }).pressSequentially("one moment", { delay: 50 });

@@ -4,12 +4,13 @@ import type { Post, TimelineItem } from "../api/types";
 import { Composer } from "../components/Composer";
 import { Timeline } from "../components/PostCard";
 import { StoryTray } from "./Stories";
+import { useLive } from "../lib/useLive";
 import { usePaged } from "../lib/usePaged";
 
 export function Home() {
   const list = usePaged<TimelineItem>("/timelines/home");
   const [pending, setPending] = useState<TimelineItem[]>([]);
-  const [live, setLive] = useState(api.eventsLive);
+  const live = useLive();
 
   // New posts reaching the home timeline wait behind a pill, so the list never jumps under the reader; edits and
   // deletions apply in place.
@@ -25,13 +26,7 @@ export function Home() {
       list.setItems((all) => all.filter((i) => !match(i)));
       setPending((all) => all.filter((i) => !match(i)));
     };
-    const unsubscribe = api.on({ update: arrived, post_updated: edited, delete: removed });
-    const stopWatching = api.onEventsLive(setLive);
-    setLive(api.eventsLive);
-    return () => {
-      unsubscribe();
-      stopWatching();
-    };
+    return api.on({ update: arrived, post_updated: edited, delete: removed });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- list's functions only change state
   }, []);
 

@@ -4,6 +4,7 @@ import type { Account } from "../api/types";
 import { Avatar, displayName } from "../components/Avatar";
 import { Link } from "../components/Link";
 import { Skeletons } from "../components/PostCard";
+import { useLive } from "../lib/useLive";
 import { problem, usePaged } from "../lib/usePaged";
 import { navigate } from "../router";
 import { useMe } from "../session";
@@ -111,6 +112,7 @@ const TypingShownFor = 6000;
 export function Thread({ id }: { id: string }) {
   const me = useMe();
   const ids = useId();
+  const live = useLive();
   const [conversation, setConversation] = useState<Conversation | null>(null);
   const [messages, setMessages] = useState<Message[]>([]); // oldest first
   const [older, setOlder] = useState<string | null>(null);
@@ -243,7 +245,7 @@ export function Thread({ id }: { id: string }) {
   function changed(value: string) {
     setText(value);
     const now = Date.now();
-    if (value.length > 0 && now - lastTyping.current > TypingEvery && api.eventsLive) {
+    if (value.length > 0 && now - lastTyping.current > TypingEvery && live) {
       lastTyping.current = now;
       void api.events().invoke("Typing", id).catch(() => undefined);
     }
@@ -278,7 +280,7 @@ export function Thread({ id }: { id: string }) {
   const typers = Object.keys(typing).map((who) => conversation.members.find((m) => m.account.id === who)?.account).filter((a): a is Account => !!a);
 
   return (
-    <div className="column thread">
+    <div className="column thread" data-live={live}>
       <header className="row thread-head">
         <Link to="/messages" className="quiet">← Messages</Link>
         <h1>{title(conversation, me?.id)}</h1>
