@@ -90,6 +90,47 @@ public sealed class PostFailoverTests
         Assert.Equal((fans.Length - 1L, 1L), (beforeCrash!.FollowersCount, beforeCrash.PostsCount));
         Assert.Equal((fans.Length - 1L, 0L, 1L), (afterCrash!.FollowersCount, afterCrash.FollowingCount, afterCrash.PostsCount));
     }
+
+    [Fact]
+    public async Task A_reaction_another_activation_stored_after_this_one_loaded_is_counted_when_its_caller_retries_it_here()
+    {
+        var connectionString = PostgresServer.Instance.CreateDatabase("postrace");
+        await using var cluster = await SocialCluster.StartAsync(connectionString, silos: 1);
+        var accounts = await SocialCluster.CreateAccountsAsync(connectionString, 3);
+        var (author, fans) = (accounts[0], accounts[1..]);
+        var id = Guid.CreateVersion7();
+        var post = cluster.Client.GetGrain<IPostGrain>(id);
+        await post.CreateAsync(new NewPost(author, "raced", PostVisibility.Public, null, null));
+        await post.LikeAsync(fans[0]);
+
+        // What an activation on a silo that died with its writes in flight leaves: rows committed after this activation
+        // loaded (it holds who reacted and believes these are not there), marked as the reaction writer marks them.
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        async Task WriteBehindTheGrainAsync(string sql, long account)
+        {
+            await using var batch = db.CreateBatch();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { new() { Value = id }, new() { Value = account } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE posts SET counts_open = true WHERE id = $1") { Parameters = { new() { Value = id } } });
+            Assert.Equal(2, await batch.ExecuteNonQueryAsync());
+        }
+
+        // Each caller whose first attempt died there retries here.
+        await WriteBehindTheGrainAsync("INSERT INTO likes (post_id, account_id) VALUES ($1, $2)", fans[1]);
+        var liked = await post.LikeAsync(fans[1]);
+        await WriteBehindTheGrainAsync("INSERT INTO bookmarks (post_id, account_id) VALUES ($1, $2)", fans[1]);
+        var bookmarked = await post.BookmarkAsync(fans[1]);
+        await WriteBehindTheGrainAsync("DELETE FROM likes WHERE post_id = $1 AND account_id = $2", fans[0]);
+        var unliked = await post.UnlikeAsync(fans[0]);
+        await cluster.DeactivateAsync(post);
+        var reactivated = await post.GetAsync(fans[1]);
+
+        Assert.True(liked.Liked);
+        Assert.Equal(2, liked.Counts.Likes);
+        Assert.Equal((true, 1L), (bookmarked.Bookmarked, bookmarked.Counts.Bookmarks));
+        Assert.Equal(1, unliked.Counts.Likes);
+        Assert.NotNull(reactivated);
+        Assert.Equal((1L, 1L, true, true), (reactivated.Counts.Likes, reactivated.Counts.Bookmarks, reactivated.Liked, reactivated.Bookmarked));
+    }
 }
 
 /// <summary>Hot state the grains keep in Orleans' grain storage (ADO.NET on PostgreSQL).</summary>

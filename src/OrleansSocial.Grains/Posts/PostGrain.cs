@@ -573,6 +573,44 @@ public sealed class PostGrain(
 
     // Adds or removes the account's like (repost, bookmark): the row, the held set and counters, timelines for a repost,
     // and the author's notification for a new one.
+    // Who reacted, as held here, after a row of the table was added or removed.
+    private void Hold(string table, long viewerId, bool on)
+    {
+        var limit = options.ReactionsHeldInMemory;
+        switch (table)
+        {
+            case "likes":
+                _likes = _likes.With(viewerId, on, limit);
+                break;
+            case "reposts":
+                _reposts = _reposts.With(viewerId, on, limit);
+                break;
+            default:
+                _bookmarks = _bookmarks.With(viewerId, on, limit);
+                break;
+        }
+    }
+
+    private async Task RecountAsync(string table, long viewerId, bool on)
+    {
+        views.Withdraw(Id);
+        Hold(table, viewerId, on);
+        if (await store.CountAsync(Id) is { } counted && counted != Counts)
+        {
+            Counts = counted;
+            CountsChanged(table);
+        }
+    }
+
+    // The counters moved: stored (grain state and the posts row) and reported to trends within FlushPeriod.
+    private void CountsChanged(string table)
+    {
+        _countsDirty = true;
+        _hot!.MarkDirty();
+        _trendsDirty |= table != "bookmarks";
+        FlushLater();
+    }
+
     private async Task ChangeReactionAsync(long viewerId, string table, bool on)
     {
         var held = table switch { "likes" => _likes, "reposts" => _reposts, _ => _bookmarks };
@@ -591,24 +629,21 @@ public sealed class PostGrain(
             {
                 views.Withdraw(Id); // before the reaction sets change: a reader here never pairs new flags with old counts
                 var delta = on ? 1 : -1;
-                var limit = options.ReactionsHeldInMemory;
-                switch (table)
+                Hold(table, viewerId, on);
+                Counts = table switch
                 {
-                    case "likes":
-                        (_likes, Counts) = (_likes.With(viewerId, on, limit), Counts with { Likes = Counts.Likes + delta });
-                        break;
-                    case "reposts":
-                        (_reposts, Counts) = (_reposts.With(viewerId, on, limit), Counts with { Reposts = Counts.Reposts + delta });
-                        break;
-                    default:
-                        (_bookmarks, Counts) = (_bookmarks.With(viewerId, on, limit), Counts with { Bookmarks = Counts.Bookmarks + delta });
-                        break;
-                }
-
-                _countsDirty = true;
-                _hot!.MarkDirty();
-                _trendsDirty |= table != "bookmarks";
-                FlushLater();
+                    "likes" => Counts with { Likes = Counts.Likes + delta },
+                    "reposts" => Counts with { Reposts = Counts.Reposts + delta },
+                    _ => Counts with { Bookmarks = Counts.Bookmarks + delta },
+                };
+                CountsChanged(table);
+            }
+            else if (held.Has(viewerId) is not null)
+            {
+                // The row was already as asked, though this activation held who reacted and believed otherwise: another
+                // activation of this post changed it after this one loaded (one on a silo that died with its write in
+                // flight, whose caller retried here). The counters are behind the rows too: they are counted again.
+                await RecountAsync(table, viewerId, on);
             }
 
             if (notification is not null)
