@@ -88,8 +88,22 @@ public static class WebClient
                 return true; // the root
             }
 
-            var first = path.Split('/', 2)[0];
-            return !ServerPaths.Any(p => string.Equals(p[1..], first, StringComparison.OrdinalIgnoreCase)) && !Path.HasExtension(path);
+            // Asked of every request's path (the fallback is a candidate for all of them): nothing allocated.
+            var first = path.AsSpan();
+            if (first.IndexOf('/') is >= 0 and var slash)
+            {
+                first = first[..slash];
+            }
+
+            foreach (var serverPath in ServerPaths)
+            {
+                if (first.Equals(serverPath.AsSpan(1), StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+            }
+
+            return !Path.HasExtension(path.AsSpan());
         }
     }
 }
