@@ -1,7 +1,6 @@
-import { useState } from "react";
 import { api } from "../api/client";
 import type { Post, TimelineItem } from "../api/types";
-import { problem } from "../lib/usePaged";
+import { useOptimistic } from "../lib/useOptimistic";
 import { useMe } from "../session";
 import { Avatar, displayName } from "./Avatar";
 import { Icon } from "./Icon";
@@ -39,29 +38,15 @@ export function PostCard({ item, onChange, onRemoved, detail = false }: {
 }) {
   const { post } = item;
   const me = useMe();
-  const [error, setError] = useState<string | null>(null);
+  const { error, change, remove } = useOptimistic(onChange);
 
-  async function toggle(which: Toggle) {
-    const before = post;
-    const on = isOn(post, which);
-    onChange(toggled(post, which));
-    try {
-      onChange(await api.post<Post>(`/posts/${post.id}/${on ? "un" : ""}${which}`));
-      setError(null);
-    } catch (caught) {
-      onChange(before);
-      setError(problem(caught));
-    }
+  function toggle(which: Toggle) {
+    const off = isOn(post, which) ? "un" : "";
+    return change(post, toggled(post, which), () => api.post<Post>(`/posts/${post.id}/${off}${which}`));
   }
 
-  async function remove() {
-    if (!window.confirm("Delete this post? This cannot be undone.")) return;
-    try {
-      await api.delete(`/posts/${post.id}`);
-      onRemoved?.(post);
-    } catch (caught) {
-      setError(problem(caught));
-    }
+  function removePost() {
+    return remove("Delete this post? This cannot be undone.", () => api.delete(`/posts/${post.id}`), () => onRemoved?.(post));
   }
 
   const by = `by-${item.id}`;
@@ -101,7 +86,7 @@ export function PostCard({ item, onChange, onRemoved, detail = false }: {
           <Icon name="bookmark" filled={!!post.bookmarked} /><span className="visually-hidden"> Bookmark</span>
         </button>
         {me?.id === post.author.id && onRemoved && (
-          <button type="button" className="quiet" onClick={() => void remove()}>Delete<span className="visually-hidden"> post</span></button>
+          <button type="button" className="quiet" onClick={() => void removePost()}>Delete<span className="visually-hidden"> post</span></button>
         )}
       </footer>
       {error && <p className="error" role="alert">{error}</p>}

@@ -7,6 +7,7 @@ import { Link } from "../components/Link";
 import { PostCard, Skeletons } from "../components/PostCard";
 import { RichText } from "../components/RichText";
 import { problem, usePaged } from "../lib/usePaged";
+import { useOptimistic } from "../lib/useOptimistic";
 import { navigate } from "../router";
 import { useMe } from "../session";
 
@@ -71,29 +72,16 @@ function CommentView({ comment, postId, postAuthor, onChange, onRemoved }: {
   const me = useMe();
   const [replying, setReplying] = useState(false);
   const [open, setOpen] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { error, change, remove } = useOptimistic(onChange);
   const replies = usePaged<Comment>(open ? `/posts/${postId}/comments/${comment.id}/replies` : null);
 
-  async function toggleLike() {
-    const before = comment;
-    onChange({ ...comment, liked: !comment.liked, likes_count: comment.likes_count + (comment.liked ? -1 : 1) });
-    try {
-      onChange(await api.post<Comment>(`/posts/${postId}/comments/${comment.id}/${before.liked ? "unlike" : "like"}`));
-      setError(null);
-    } catch (caught) {
-      onChange(before);
-      setError(problem(caught));
-    }
+  function toggleLike() {
+    const guess = { ...comment, liked: !comment.liked, likes_count: comment.likes_count + (comment.liked ? -1 : 1) };
+    return change(comment, guess, () => api.post<Comment>(`/posts/${postId}/comments/${comment.id}/${comment.liked ? "unlike" : "like"}`));
   }
 
-  async function remove() {
-    if (!window.confirm("Delete this comment?")) return;
-    try {
-      await api.delete(`/posts/${postId}/comments/${comment.id}`);
-      onRemoved();
-    } catch (caught) {
-      setError(problem(caught));
-    }
+  function removeComment() {
+    return remove("Delete this comment?", () => api.delete(`/posts/${postId}/comments/${comment.id}`), onRemoved);
   }
 
   const by = `comment-${comment.id}`;
@@ -119,7 +107,7 @@ function CommentView({ comment, postId, postAuthor, onChange, onRemoved }: {
           </button>
         )}
         {me && (me.id === comment.author.id || me.id === postAuthor) && (
-          <button type="button" className="quiet" onClick={() => void remove()}>Delete<span className="visually-hidden"> comment</span></button>
+          <button type="button" className="quiet" onClick={() => void removeComment()}>Delete<span className="visually-hidden"> comment</span></button>
         )}
       </footer>
       {error && <p className="error" role="alert">{error}</p>}
